@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['harness/**/*.test.ts', 'gateway/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // End-to-end tests start real gateways, Toxiproxy servers and thousands of sockets; running
+    // them side by side on a 2-core machine would make them measure each other.
+    fileParallelism: false,
+  },
+});
