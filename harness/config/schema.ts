@@ -1,0 +1,79 @@
+/**
+ * The scenario schema (zod). Strict objects: a misspelt field is an error, not a silent default.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+import { parseThreshold } from './threshold.ts';
+
+const duration = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+  try {
+    parseDuration(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
+const positiveInt = z.number().int().positive();
+
+export const THRESHOLD_METRICS = ['delivery_latency', 'recovery_time', 'detect_time'] as const;
+
+const policy = z.strictObject({
+  connectTimeout: duration.optional(),
+  backoff: z
+    .strictObject({
+      initial: duration.optional(),
+      max: duration.optional(),
+      multiplier: z.number().min(1).optional(),
+      jitter: z.enum(['none', 'full', 'equal', 'decorrelated']).optional(),
+    })
+    .optional(),
+  maxAttempts: positiveInt.optional(),
+  resetOnOpen: z.boolean().optional(),
+  heartbeat: z.union([z.literal(false), z.strictObject({ interval: duration, deadAfter: duration })]).optional(),
+  ackTimeout: z.union([z.literal(false), duration]).optional(),
+  resume: z.boolean().optional(),
+});
+
+const cut = z.strictObject({ type: z.literal('cut'), at: duration, duration });
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
+  description: z.string().optional(),
+  clients: positiveInt.max(200_000).optional(),
+  chatSize: positiveInt.max(10_000).optional(),
+  duration: duration.optional(),
+  connectRate: z.number().positive().optional(),
+  sendInterval: duration.optional(),
+  messageBytes: positiveInt.max(4096).optional(),
+  drainTimeout: duration.optional(),
+  policy: policy.optional(),
+  gateway: z.strictObject({ pingInterval: duration.optional(), historyLimit: positiveInt.optional() }).optional(),
+  faults: z.array(z.discriminatedUnion('type', [cut])).optional(),
+  thresholds: z
+    .partialRecord(
+      z.enum(THRESHOLD_METRICS),
+      z.array(
+        z.string().superRefine((v, ctx) => {
+          try {
+            parseThreshold(v);
+          } catch (e) {
+            ctx.addIssue({ code: 'custom', message: (e as Error).message });
+          }
+        }),
+      ),
+    )
+    .optional(),
+  settle: duration.optional(),
+  reconnectTolerance: duration.optional(),
+});
+
+/** Renders zod issues as "field: problem (got value)" lines. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || '(scenario)';
+    const shown = 'input' in issue && issue.input !== undefined && issue.code !== 'unrecognized_keys' ? JSON.stringify(issue.input) : undefined;
+    // Custom messages already quote the value; object-level issues would dump the whole scenario.
+    const got = shown !== undefined && shown.length < 200 && !issue.message.includes(shown) ? ` (got ${shown})` : '';
+    return `${path}: ${issue.message}${got}`;
+  });
+}

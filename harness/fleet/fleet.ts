@@ -1,0 +1,154 @@
+/**
+ * The fleet coordinator: forks worker processes (each holding whole chats), hands them their
+ * clients, and collects their per-second aggregates. It never sees individual events.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunPlan } from '../config/plan.ts';
+import type { RuntimeFailure } from '../stack/process.ts';
+import type { GeneratorSample, RosterEntry } from './history.ts';
+import type { FromWorker, ToWorker } from './protocol.ts';
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const now = () => performance.timeOrigin + performance.now();
+
+export interface LiveStats { t: number; open: number; connecting: number; sentPerSec: number; receivedPerSec: number; p99: number | null }
+
+export interface Fleet extends AsyncDisposable {
+  /** Resolves once every client has opened or stopped for good. */
+  connected(timeoutMs: number, signal: AbortSignal): Promise<{ open: number; notOpen: number }>;
+  startTraffic(start: number, end: number): void;
+  /** Resolves true when every client is back and caught up, false on timeout or abort. */
+  drain(timeoutMs: number, signal: AbortSignal): Promise<boolean>;
+  stop(): Promise<void>;
+  live(): LiveStats;
+  failures(): RuntimeFailure[];
+  onSample(fn: (s: GeneratorSample) => void): void;
+}
+
+export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: string[], baseUrl: string, historyDir: string): Fleet {
+  const workers: ChildProcess[] = [];
+  const failures: RuntimeFailure[] = [];
+  const latest = new Map<number, { sample: GeneratorSample; p99: number | null }>();
+  const sampleListeners: ((s: GeneratorSample) => void)[] = [];
+  const waiting = new Map<string, Set<number>>();
+  const waiters: (() => void)[] = [];
+  let connectedSummary = { open: 0, notOpen: 0 };
+  let drainedComplete = true;
+  let stopping = false;
+
+  const notify = () => waiters.splice(0).forEach((w) => w());
+  const dead = new Set<number>();
+  const pendingFor = (phase: string) => {
+    if (!waiting.has(phase)) waiting.set(phase, new Set(workers.map((_, i) => i).filter((i) => !dead.has(i))));
+    return waiting.get(phase)!;
+  };
+
+  for (let w = 0; w < plan.workers; w++) {
+    const child = fork(WORKER, [], { execPath: process.execPath, execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    workers.push(child);
+    child.on('message', (m: FromWorker) => {
+      switch (m.type) {
+        case 'connected':
+          connectedSummary = { open: connectedSummary.open + m.open, notOpen: connectedSummary.notOpen + m.notOpen };
+          pendingFor('connected').delete(m.worker);
+          break;
+        case 'drained':
+          drainedComplete &&= m.complete;
+          pendingFor('drained').delete(m.worker);
+          break;
+        case 'stopped':
+          pendingFor('stopped').delete(m.worker);
+          break;
+        case 'sample':
+          latest.set(m.sample.worker, m);
+          sampleListeners.forEach((fn) => fn(m.sample));
+          break;
+        case 'fatal':
+          failures.push({ code: 'fleet-worker-error', message: `fleet worker ${m.worker}: ${m.message}`, t: now() });
+          break;
+      }
+      notify();
+    });
+    child.on('exit', (code, signal) => {
+      if (!stopping || (code !== 0 && code !== null)) {
+        failures.push({ code: 'fleet-worker-exited', message: `fleet worker ${w} exited unexpectedly (code ${code}, signal ${signal})`, t: now() });
+      }
+      dead.add(w);
+      for (const set of waiting.values()) set.delete(w);
+      pendingFor('stopped').delete(w);
+      notify();
+    });
+    const mine = roster.filter((r) => r.worker === w);
+    const msg: ToWorker = {
+      type: 'init',
+      worker: w,
+      clients: mine.map((r) => ({ c: r.c, user: r.user, chat: r.chat, token: tokens[r.c] })),
+      baseUrl,
+      policy: plan.policy,
+      seed: plan.seed,
+      connectRate: plan.connectRate / plan.workers,
+      sendIntervalMs: plan.sendIntervalMs,
+      messageBytes: plan.messageBytes,
+      eventsFile: join(historyDir, `events-${w}.ndjson`),
+    };
+    child.send(msg);
+  }
+  const broadcast = (m: ToWorker) => workers.forEach((w) => w.connected && w.send(m));
+
+  const waitFor = (phase: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> =>
+    new Promise((resolve) => {
+      const set = pendingFor(phase);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      const onAbort = () => finish(false);
+      signal.addEventListener('abort', onAbort, { once: true });
+      function finish(ok: boolean) {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(ok);
+      }
+      const check = () => (set.size === 0 ? finish(true) : waiters.push(check));
+      check();
+    });
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    broadcast({ type: 'stop' });
+    await waitFor('stopped', 15_000, new AbortController().signal);
+    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  };
+
+  return {
+    async connected(timeoutMs, signal) {
+      await waitFor('connected', timeoutMs, signal);
+      return connectedSummary;
+    },
+    startTraffic(start, end) {
+      broadcast({ type: 'traffic', start, end });
+    },
+    async drain(timeoutMs, signal) {
+      broadcast({ type: 'drain' });
+      const ok = await waitFor('drained', timeoutMs, signal);
+      return ok && drainedComplete;
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+    live() {
+      const all = [...latest.values()];
+      const p99s = all.map((x) => x.p99).filter((x): x is number => x !== null);
+      return {
+        t: now(),
+        open: all.reduce((a, x) => a + x.sample.open, 0),
+        connecting: all.reduce((a, x) => a + x.sample.connecting, 0),
+        sentPerSec: all.reduce((a, x) => a + x.sample.sent, 0),
+        receivedPerSec: all.reduce((a, x) => a + x.sample.received, 0),
+        // Max over workers: a bound on the fleet's p99, good enough for a progress line.
+        p99: p99s.length ? Math.max(...p99s) : null,
+      };
+    },
+    failures: () => failures,
+    onSample: (fn) => void sampleListeners.push(fn),
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The recorded history (DESIGN §5): what every client did and saw, what the fault runner did,
+ * and how the load generator fared. Times are wall-clock-based epoch milliseconds with
+ * sub-millisecond precision (performance.timeOrigin + performance.now()), one clock per host.
+ *
+ * Client events are written one JSON object per line, append-only, by each fleet process.
+ * Short field names keep the log compact; `c` is the client index, `k` the kind.
+ */
+
+/** Why a connect attempt failed before the socket opened. */
+export type AttemptFailure = 'timeout' | 'refused' | 'closed' | 'error';
+
+export type ClientEvent =
+  /** A connect attempt starts. n: attempt number in the current series (1 after a drop); delay: the backoff waited before it. */
+  | { k: 'attempt'; t: number; c: number; n: number; delay: number; since: number | null }
+  /** The attempt's socket opened. */
+  | { k: 'open'; t: number; c: number; n: number }
+  /** The attempt failed before opening. code: the close code when the server closed it. */
+  | { k: 'fail'; t: number; c: number; n: number; why: AttemptFailure; code?: number }
+  /** An open socket closed (dropped, refused after the upgrade, or closed by the client). */
+  | { k: 'close'; t: number; c: number; code: number; by: 'server' | 'client' | 'network' }
+  /** The client stopped for good with an error a person would see: gave up, or refused credentials. */
+  | { k: 'stopped'; t: number; c: number; state: 'failed' | 'unauthorized' | 'forbidden'; message: string }
+  /** The user pressed send. open: whether the socket was open at that moment. */
+  | { k: 'send'; t: number; c: number; id: string; open: boolean }
+  /** The gateway acknowledged a send. */
+  | { k: 'ack'; t: number; c: number; id: string; seq: number; mid: string }
+  /** An error the user sees about a send (not open, connection lost before ack, refused by the gateway). */
+  | { k: 'send-error'; t: number; c: number; id: string; why: string }
+  /** A chat message arrived. sender: sender_id; id: client_msg_id; sts: server_ts. */
+  | { k: 'recv'; t: number; c: number; seq: number; id: string; sender: string; mid: string; sts: number }
+  /** The gateway announced a gap it could not serve on resume. */
+  | { k: 'gap'; t: number; c: number; from: number; to: number }
+  /** An error frame from the gateway. */
+  | { k: 'error-frame'; t: number; c: number; code: string; id?: string }
+  /**
+   * Anything that reveals a fallback path: a frame carrying is_fallback, a system frame other than
+   * gap, a message the client created locally, a transport other than WebSocket.
+   */
+  | { k: 'fallback'; t: number; c: number; what: 'is_fallback' | 'system' | 'local-message' | 'transport'; detail: string };
+
+export type ClientEventKind = ClientEvent['k'];
+
+/** Who each client is. Index = client index `c`. */
+export interface RosterEntry { c: number; user: string; chat: string; worker: number }
+
+/** One fault action as it happened. */
+export interface FaultRecord {
+  id: string;
+  type: string;
+  /** Planned start and end, epoch ms. */
+  plannedStart: number;
+  plannedEnd: number;
+  /** When the apply call started and returned; when the removal started and returned. */
+  applyStart: number;
+  applyEnd: number;
+  removeStart: number | null;
+  removeEnd: number | null;
+  /** Set when an action failed; the fault then counts as not applied as planned. */
+  error?: string;
+}
+
+/** A once-per-second sample of one fleet process. */
+export interface GeneratorSample {
+  t: number;
+  worker: number;
+  /** Event-loop delay over the last second, ms. */
+  eldP99: number;
+  eldMax: number;
+  /** CPU used by the process over the last second, as a fraction of one core. */
+  cpu: number;
+  open: number;
+  connecting: number;
+  sent: number;
+  received: number;
+}
+
+/** Timestamps of the phases of the run, epoch ms. */
+export interface Phases {
+  start: number;
+  connected: number;
+  trafficStart: number;
+  trafficEnd: number;
+  drained: number;
+  end: number;
+}
+
+export interface History {
+  roster: RosterEntry[];
+  /** Client events grouped by client index, each list in time order. */
+  byClient: ClientEvent[][];
+  faults: FaultRecord[];
+  samples: GeneratorSample[];
+  phases: Phases;
+  /** Did every client come back and catch up before the drain timeout? */
+  drainComplete: boolean;
+}

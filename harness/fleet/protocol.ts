@@ -1,0 +1,32 @@
+/** Messages between the fleet coordinator and its worker processes: control and aggregates only. */
+import type { ClientPolicy } from '../client/policy.ts';
+import type { GeneratorSample } from './history.ts';
+
+export interface WorkerClient { c: number; user: string; chat: string; token: string }
+
+export interface InitMessage {
+  type: 'init';
+  worker: number;
+  clients: WorkerClient[];
+  /** ws://host:port of the proxy. */
+  baseUrl: string;
+  policy: ClientPolicy;
+  seed: number;
+  connectRate: number;
+  sendIntervalMs: number;
+  messageBytes: number;
+  eventsFile: string;
+}
+
+export type ToWorker =
+  | InitMessage
+  | { type: 'traffic'; start: number; end: number }
+  | { type: 'drain' }
+  | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'connected'; worker: number; t: number; open: number; notOpen: number }
+  | { type: 'sample'; sample: GeneratorSample; p99: number | null }
+  | { type: 'drained'; worker: number; t: number; complete: boolean; behind: number }
+  | { type: 'stopped'; worker: number; events: number }
+  | { type: 'fatal'; worker: number; message: string };

@@ -1,0 +1,194 @@
+/**
+ * A fleet process: runs reference clients for whole chats, writes their events to its own log,
+ * and sends the coordinator one aggregate sample per second. Started by fleet.ts with fork().
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { WebSocket } from 'ws';
+import hdr from 'hdr-histogram-js';
+import { ChatClient, type ClientEnv } from '../client/client.ts';
+import type { SocketLike } from '../client/socket.ts';
+import { EventLog } from './event-log.ts';
+import type { ClientEvent } from './history.ts';
+import type { FromWorker, InitMessage, ToWorker } from './protocol.ts';
+import { clientSeed, mulberry32 } from './random.ts';
+import { clientMsgId, messageContent, sendPhase } from './traffic.ts';
+
+const now = () => performance.timeOrigin + performance.now();
+const send = (m: FromWorker) => process.send?.(m);
+
+let init: InitMessage;
+let log: EventLog;
+const clients: ChatClient[] = [];
+const chatOf: string[] = [];
+/** Highest seq known per chat (acks and receipts of any member): what "caught up" means. */
+const chatMaxSeq = new Map<string, number>();
+const sendTimes = new Map<string, number>();
+const sendTimers: NodeJS.Timeout[] = [];
+let sentThisSecond = 0;
+let receivedThisSecond = 0;
+const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
+
+function observe(ev: ClientEvent): void {
+  log.record(ev);
+  switch (ev.k) {
+    case 'send':
+      sentThisSecond++;
+      sendTimes.set(ev.id, ev.t);
+      break;
+    case 'ack':
+    case 'recv': {
+      const chat = chatOf[ev.c - init.clients[0].c] ?? '';
+      if ((chatMaxSeq.get(chat) ?? 0) < ev.seq) chatMaxSeq.set(chat, ev.seq);
+      if (ev.k === 'recv') {
+        receivedThisSecond++;
+        const sent = sendTimes.get(ev.id);
+        if (sent !== undefined) latency.recordValue(Math.max(1, Math.round(ev.t - sent)));
+      }
+      break;
+    }
+  }
+}
+
+function start(msg: InitMessage): void {
+  init = msg;
+  log = new EventLog(msg.eventsFile);
+  const env = (c: number): ClientEnv => {
+    const random = mulberry32(clientSeed(msg.seed, c, 2));
+    return {
+      now,
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      random,
+      connect: (url) => new WebSocket(url, { perMessageDeflate: false }) as unknown as SocketLike,
+      record: observe,
+    };
+  };
+  const gapMs = 1_000 / msg.connectRate;
+  msg.clients.forEach((wc, i) => {
+    const base = `${msg.baseUrl}/api/v1/chats/${encodeURIComponent(wc.chat)}/ws?token=${encodeURIComponent(wc.token)}`;
+    const client = new ChatClient({ c: wc.c, url: (since) => (since === null ? base : `${base}&since=${since}`) }, msg.policy, env(wc.c));
+    clients.push(client);
+    chatOf.push(wc.chat);
+    setTimeout(() => client.start(), i * gapMs);
+  });
+  let reported = false;
+  const connected = setInterval(() => {
+    const open = clients.filter((c) => c.state === 'open').length;
+    const settled = clients.every((c) => c.state === 'open' || c.state === 'failed' || c.state === 'stopped');
+    if (settled && !reported) {
+      reported = true;
+      clearInterval(connected);
+      send({ type: 'connected', worker: msg.worker, t: now(), open, notOpen: clients.length - open });
+    }
+  }, 50);
+  startSampling();
+}
+
+function startSampling(): void {
+  const eld = monitorEventLoopDelay({ resolution: 10 });
+  eld.enable();
+  let cpu = process.cpuUsage();
+  let last = now();
+  setInterval(() => {
+    const t = now();
+    const used = process.cpuUsage(cpu);
+    cpu = process.cpuUsage();
+    const elapsedMs = t - last;
+    last = t;
+    let open = 0;
+    let connecting = 0;
+    for (const c of clients) {
+      if (c.state === 'open') open++;
+      else if (c.state === 'connecting') connecting++;
+    }
+    const p99 = latency.totalCount > 0 ? latency.getValueAtPercentile(99) : null;
+    latency.reset();
+    send({
+      type: 'sample',
+      p99,
+      sample: {
+        t,
+        worker: init.worker,
+        eldP99: eld.percentile(99) / 1e6,
+        eldMax: eld.max / 1e6,
+        cpu: (used.user + used.system) / 1_000 / elapsedMs,
+        open,
+        connecting,
+        sent: sentThisSecond,
+        received: receivedThisSecond,
+      },
+    });
+    eld.reset();
+    sentThisSecond = 0;
+    receivedThisSecond = 0;
+  }, 1_000).unref();
+}
+
+function startTraffic(startAt: number, endAt: number): void {
+  const interval = init.sendIntervalMs;
+  init.clients.forEach((wc, i) => {
+    const client = clients[i];
+    let k = 0;
+    const fire = () => {
+      const t = now();
+      if (t >= endAt) return;
+      client.send(clientMsgId(wc.c, k), messageContent(init.seed, wc.c, k, init.messageBytes));
+      k++;
+      // Scheduled against the plan, not the previous firing, so timer lateness does not accumulate.
+      const next = startAt + sendPhase(init.seed, wc.c, interval) + k * interval;
+      if (next < endAt) sendTimers[i] = setTimeout(fire, Math.max(0, next - now()));
+    };
+    const first = startAt + sendPhase(init.seed, wc.c, interval);
+    if (first < endAt) sendTimers[i] = setTimeout(fire, Math.max(0, first - now()));
+  });
+}
+
+function behind(): number {
+  let n = 0;
+  clients.forEach((c, i) => {
+    if (c.state === 'failed' || c.state === 'stopped') return;
+    const target = chatMaxSeq.get(chatOf[i]) ?? 0;
+    if (c.state !== 'open' || (c.lastSeq ?? 0) < target || c.pendingCount > 0) n++;
+  });
+  return n;
+}
+
+function drain(): void {
+  const check = setInterval(() => {
+    const b = behind();
+    if (b === 0) {
+      clearInterval(check);
+      send({ type: 'drained', worker: init.worker, t: now(), complete: true, behind: 0 });
+    }
+  }, 100);
+  drainCheck = check;
+}
+let drainCheck: NodeJS.Timeout | null = null;
+
+async function stop(): Promise<void> {
+  if (drainCheck) clearInterval(drainCheck);
+  for (const t of sendTimers) clearTimeout(t);
+  for (const c of clients) c.stop();
+  await log.close();
+  send({ type: 'stopped', worker: init.worker, events: log.count });
+  // Let the IPC message leave before exiting.
+  setTimeout(() => process.exit(0), 50);
+}
+
+process.on('message', (m: ToWorker) => {
+  try {
+    switch (m.type) {
+      case 'init': return start(m);
+      case 'traffic': return startTraffic(m.start, m.end);
+      case 'drain': return drain();
+      case 'stop': void stop();
+    }
+  } catch (e) {
+    send({ type: 'fatal', worker: init?.worker ?? -1, message: (e as Error).stack ?? String(e) });
+  }
+});
+// The coordinator went away: do not linger as an orphan holding thousands of sockets.
+process.on('disconnect', () => {
+  log?.flush();
+  process.exit(0);
+});

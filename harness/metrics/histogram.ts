@@ -1,0 +1,41 @@
+/** HDR histograms for latencies (ms, 3 significant digits, up to an hour). */
+import hdr from 'hdr-histogram-js';
+import type { LatencySummary } from '../oracle/types.ts';
+
+export type Histogram = ReturnType<typeof hdr.build>;
+
+export function newHistogram(): Histogram {
+  return hdr.build({ bitBucketSize: 'packed', lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+}
+
+/** Records a latency in ms; values under 1 ms are recorded as 1 ms (the histogram's resolution). */
+export function record(h: Histogram, ms: number): void {
+  h.recordValue(Math.min(3_600_000, Math.max(1, Math.round(ms))));
+}
+
+export function summarize(h: Histogram): LatencySummary {
+  const n = h.totalCount;
+  const at = (p: number) => (n ? h.getValueAtPercentile(p) : null);
+  return { count: n, min: n ? h.minNonZeroValue : null, mean: n ? Math.round(h.mean * 100) / 100 : null, p50: at(50), p90: at(90), p95: at(95), p99: at(99), p999: at(99.9), max: n ? h.maxValue : null };
+}
+
+const SPECTRUM = [0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 98, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100];
+
+export function spectrum(h: Histogram): { percentile: number; value: number }[] {
+  if (!h.totalCount) return [];
+  return SPECTRUM.map((p) => ({ percentile: p, value: p === 100 ? h.maxValue : h.getValueAtPercentile(p) }));
+}
+
+/** The statistic a threshold reads, or null when it does not apply to a histogram. */
+export function statistic(h: Histogram, kind: string, q?: number): number | null {
+  if (kind === 'count') return h.totalCount;
+  if (!h.totalCount) return null;
+  switch (kind) {
+    case 'p': return h.getValueAtPercentile(q!);
+    case 'max': return h.maxValue;
+    case 'min': return h.minNonZeroValue;
+    case 'avg': return h.mean;
+    case 'med': return h.getValueAtPercentile(50);
+    default: return null;
+  }
+}

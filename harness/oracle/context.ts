@@ -1,0 +1,106 @@
+/**
+ * Shared, derived views of the history that several checks read: who is who, each client's
+ * connections, and every message the gateway accepted. Pure: built from the history alone.
+ */
+import type { RunPlan } from '../config/plan.ts';
+import type { ClientEvent, History, RosterEntry } from '../fleet/history.ts';
+import type { Example } from './types.ts';
+
+export type OraclePlan = Pick<RunPlan, 'policy' | 'thresholds' | 'settleMs' | 'reconnectToleranceMs' | 'faults'> & { connectAllowanceMs?: number };
+
+export interface ClientView {
+  entry: RosterEntry;
+  events: ClientEvent[];
+  /** Times of every open. */
+  opens: number[];
+  /** Open intervals [open, close or +Infinity]. */
+  intervals: [number, number][];
+  firstOpen: number | null;
+  /** The last connection was still open when the run stopped the clients. */
+  openAtEnd: boolean;
+}
+
+export interface Accepted {
+  chat: string;
+  seq: number;
+  sender: string;
+  id: string;
+  /** Sender's client index, when the sender is in the roster. */
+  senderClient: number | null;
+  sendT: number | null;
+  ackT: number | null;
+  /** server_ts as first observed. */
+  sts: number | null;
+}
+
+export interface Context {
+  history: History;
+  plan: OraclePlan;
+  clients: ClientView[];
+  clientOfUser: Map<string, number>;
+  /** chat → members' client indices. */
+  members: Map<string, number[]>;
+  /** chat → seq → accepted message (from acks). */
+  acked: Map<string, Map<number, Accepted>>;
+  /** `${c}|${id}` → first send time. */
+  sendTime: Map<string, number>;
+  rel(t: number): number;
+  example(category: string, c: number | null, detail: string, extra?: Partial<Example>): Example;
+}
+
+export function buildContext(history: History, plan: OraclePlan): Context {
+  const origin = history.phases.start;
+  const rel = (t: number) => Math.round((t - origin) / 10) / 100;
+  const clientOfUser = new Map(history.roster.map((r) => [r.user, r.c]));
+  const members = new Map<string, number[]>();
+  for (const r of history.roster) {
+    if (!members.has(r.chat)) members.set(r.chat, []);
+    members.get(r.chat)!.push(r.c);
+  }
+  const sendTime = new Map<string, number>();
+  const acked = new Map<string, Map<number, Accepted>>();
+  const clients: ClientView[] = history.roster.map((entry, c) => {
+    const events = history.byClient[c] ?? [];
+    const opens: number[] = [];
+    const intervals: [number, number][] = [];
+    let openAt: number | null = null;
+    let endedByStop = false;
+    for (const ev of events) {
+      switch (ev.k) {
+        case 'open':
+          opens.push(ev.t);
+          openAt = ev.t;
+          break;
+        case 'close':
+          if (openAt !== null) intervals.push([openAt, ev.t]);
+          // The harness's own stop at the end closes with 1000 from the client side.
+          endedByStop = openAt !== null && ev.by === 'client' && ev.code === 1000;
+          openAt = null;
+          break;
+        case 'send':
+          if (!sendTime.has(`${c}|${ev.id}`)) sendTime.set(`${c}|${ev.id}`, ev.t);
+          break;
+        case 'ack': {
+          if (!acked.has(entry.chat)) acked.set(entry.chat, new Map());
+          const chat = acked.get(entry.chat)!;
+          if (!chat.has(ev.seq)) chat.set(ev.seq, { chat: entry.chat, seq: ev.seq, sender: entry.user, id: ev.id, senderClient: c, sendT: sendTime.get(`${c}|${ev.id}`) ?? null, ackT: ev.t, sts: null });
+          break;
+        }
+      }
+    }
+    if (openAt !== null) intervals.push([openAt, Number.POSITIVE_INFINITY]);
+    return { entry, events, opens, intervals, firstOpen: opens[0] ?? null, openAtEnd: openAt !== null || endedByStop };
+  });
+  const example = (category: string, c: number | null, detail: string, extra: Partial<Example> = {}): Example => {
+    const r = c === null ? undefined : history.roster[c];
+    return { category, ...(r ? { client: r.c, user: r.user, chat: r.chat } : {}), ...extra, detail };
+  };
+  return { history, plan, clients, clientOfUser, members, acked, sendTime, rel, example };
+}
+
+/** Adds an example unless the category already has `limit`. */
+export function pushExample(list: Example[], ex: Example, limit = 5): void {
+  let n = 0;
+  for (const e of list) if (e.category === ex.category && ++n >= limit) return;
+  list.push(ex);
+}

@@ -1,0 +1,121 @@
+/**
+ * delivery (DESIGN §5): every acked message reached every member that was connected at any time
+ * after the ack, exactly once, in seq order (live or by resume); no acked message is lost; nothing
+ * is received that nobody sent; no send stays without ack or visible error.
+ *
+ * "Connected at any time after the ack" is read as: the member had joined before the message was
+ * sent (its first open precedes the send), and it either opened a connection after the ack (a
+ * reconnect, which must resume) or its last connection was still open at the end of the run (the
+ * drain gave the message time to arrive). A member whose last socket died for good before the
+ * message could reach it is excused; a `gap` announced by the gateway excuses nothing: those
+ * messages count as lost.
+ */
+import { pushExample, type Context } from './context.ts';
+import type { CheckResult, Example } from './types.ts';
+
+export function checkDelivery(ctx: Context): CheckResult {
+  const examples: Example[] = [];
+  const counts = { attempted: 0, acked: 0, required: 0, deliveredLive: 0, deliveredOnResume: 0, lost: 0, lostInGap: 0, duplicated: 0, outOfOrder: 0, phantom: 0, unacknowledged: 0 };
+  let firstBreach: number | null = null;
+  const breach = (t: number) => (firstBreach = firstBreach === null ? t : Math.min(firstBreach, t));
+
+  // Sends: each must end in an ack or a visible error.
+  for (const view of ctx.clients) {
+    const outcome = new Map<string, 'ack' | 'error'>();
+    const sentOpen: { id: string; t: number }[] = [];
+    for (const ev of view.events) {
+      if (ev.k === 'send') {
+        counts.attempted++;
+        if (ev.open) sentOpen.push({ id: ev.id, t: ev.t });
+      } else if (ev.k === 'ack') outcome.set(ev.id, 'ack');
+      else if (ev.k === 'send-error' && !outcome.has(ev.id)) outcome.set(ev.id, 'error');
+    }
+    for (const s of sentOpen) {
+      if (outcome.get(s.id) === 'ack') counts.acked++;
+      else if (!outcome.has(s.id)) {
+        counts.unacknowledged++;
+        breach(s.t);
+        pushExample(examples, ctx.example('unacknowledged', view.entry.c, 'sent on an open socket, never acked and no error shown', { message: s.id, at: ctx.rel(s.t) }));
+      }
+    }
+  }
+
+  // Receipts per member: exactly once, in order, nothing invented.
+  const seen = new Map<number, Map<number, number>>(); // client → seq → receipt time
+  for (const view of ctx.clients) {
+    const { c, chat } = view.entry;
+    const got = new Map<number, number>();
+    seen.set(c, got);
+    const chatAcked = ctx.acked.get(chat);
+    let maxSeq = -Infinity;
+    let openT = -Infinity;
+    for (const ev of view.events) {
+      if (ev.k === 'open') openT = ev.t;
+      if (ev.k !== 'recv') continue;
+      const known = chatAcked?.get(ev.seq);
+      const senderClient = ctx.clientOfUser.get(ev.sender);
+      const sentByThatUser = senderClient !== undefined && ctx.history.roster[senderClient].chat === chat && ctx.sendTime.has(`${senderClient}|${ev.id}`);
+      if (!sentByThatUser || (known && (known.id !== ev.id || known.sender !== ev.sender))) {
+        counts.phantom++;
+        breach(ev.t);
+        pushExample(examples, ctx.example('phantom', c, known ? `seq ${ev.seq} was acked as ${known.sender}/${known.id}, received as ${ev.sender}/${ev.id}` : `nobody in ${chat} sent ${ev.sender}/${ev.id}`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
+        continue;
+      }
+      if (got.has(ev.seq)) {
+        counts.duplicated++;
+        breach(ev.t);
+        pushExample(examples, ctx.example('duplicated', c, `seq ${ev.seq} received again (first at ${ctx.rel(got.get(ev.seq)!)} s)`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
+        continue;
+      }
+      if (ev.seq < maxSeq) {
+        counts.outOfOrder++;
+        breach(ev.t);
+        pushExample(examples, ctx.example('out-of-order', c, `seq ${ev.seq} arrived after seq ${maxSeq}`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
+      }
+      maxSeq = Math.max(maxSeq, ev.seq);
+      got.set(ev.seq, ev.t);
+      if (known) {
+        // Sent by the gateway before this connection existed: replayed on resume.
+        if (ev.sts < openT) counts.deliveredOnResume++;
+        else counts.deliveredLive++;
+      }
+    }
+  }
+
+  // Every acked message at every member that owes it.
+  for (const [chat, msgs] of ctx.acked) {
+    const members = ctx.members.get(chat) ?? [];
+    for (const m of msgs.values()) {
+      if (m.ackT === null || m.sendT === null) continue;
+      for (const c of members) {
+        const view = ctx.clients[c];
+        if (view.firstOpen === null || view.firstOpen >= m.sendT) continue;
+        const reopenedAfter = view.opens.some((t) => t > m.ackT!);
+        if (!reopenedAfter && !view.openAtEnd) continue;
+        counts.required++;
+        if (seen.get(c)!.has(m.seq)) continue;
+        const gap = view.events.find((ev) => ev.k === 'gap' && ev.from <= m.seq && m.seq <= ev.to);
+        if (gap) counts.lostInGap++;
+        counts.lost++;
+        breach(m.ackT);
+        pushExample(examples, ctx.example('lost', c, gap ? `acked at ${ctx.rel(m.ackT)} s, announced as gap ${gap.k === 'gap' ? `${gap.from}-${gap.to}` : ''}` : `acked at ${ctx.rel(m.ackT)} s by ${m.sender}, never received`, { message: m.id, seq: m.seq, at: ctx.rel(m.ackT) }));
+      }
+    }
+  }
+
+  const bad = counts.lost + counts.duplicated + counts.outOfOrder + counts.phantom + counts.unacknowledged;
+  const problems = (['lost', 'duplicated', 'outOfOrder', 'phantom', 'unacknowledged'] as const).filter((k) => counts[k] > 0).map((k) => `${counts[k]} ${k}`);
+  return {
+    name: 'delivery',
+    verdict: bad === 0 ? (counts.acked > 0 ? 'pass' : 'inconclusive') : 'fail',
+    summary:
+      bad === 0
+        ? counts.acked > 0
+          ? `${counts.required} required deliveries of ${counts.acked} acked messages all arrived exactly once and in order (${counts.deliveredOnResume} by resume).`
+          : 'No message was acked: nothing to judge.'
+        : `${problems.join(', ')} (of ${counts.required} required deliveries, ${counts.acked} acked messages).`,
+    counts,
+    examples,
+    firstBreachAt: firstBreach === null ? null : ctx.rel(firstBreach),
+  };
+}

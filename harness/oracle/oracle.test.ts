@@ -1,0 +1,249 @@
+/**
+ * The oracle from hand-written histories: a clean history passes every check, and each defect
+ * the checks exist for is caught by its own check, with evidence naming the message or client.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '../client/policy.ts';
+import { parseThreshold } from '../config/threshold.ts';
+import type { ClientEvent, FaultRecord, GeneratorSample, History } from '../fleet/history.ts';
+import type { OraclePlan } from './context.ts';
+import { evaluate } from './evaluate.ts';
+
+const T0 = 1_700_000_000_000;
+const plan: OraclePlan = {
+  policy: DEFAULT_POLICY,
+  thresholds: { delivery_latency: [parseThreshold('p(99)<250')] },
+  settleMs: 2_000,
+  reconnectToleranceMs: 250,
+  faults: [],
+};
+
+/**
+ * A chat of three clients (u0, u1, u2) that connect at 0.1 s; traffic from 1 s to 30 s; u0 sends
+ * message k at 1 + k s, acked 5 ms later with seq k+1, received by all three 10 ms after sending.
+ */
+function cleanHistory(messages = 10): { h: History; ev: ClientEvent[][] } {
+  const ev: ClientEvent[][] = [[], [], []];
+  for (let c = 0; c < 3; c++) {
+    ev[c].push({ k: 'attempt', t: T0 + 100, c, n: 1, delay: 0, since: null }, { k: 'open', t: T0 + 110, c, n: 1 });
+  }
+  for (let k = 0; k < messages; k++) {
+    const t = T0 + 1_000 + k * 1_000;
+    const id = `m0-${k}`;
+    ev[0].push({ k: 'send', t, c: 0, id, open: true }, { k: 'ack', t: t + 5, c: 0, id, seq: k + 1, mid: `chat-0:${k + 1}` });
+    for (let c = 0; c < 3; c++) ev[c].push({ k: 'recv', t: t + 10, c, seq: k + 1, id, sender: 'u0', mid: `chat-0:${k + 1}`, sts: t + 4 });
+  }
+  for (let c = 0; c < 3; c++) ev[c].push({ k: 'close', t: T0 + 31_000, c, code: 1000, by: 'client' });
+  return { h: history(ev), ev };
+}
+
+function history(ev: ClientEvent[][], faults: FaultRecord[] = [], samples?: GeneratorSample[]): History {
+  for (const list of ev) list.sort((a, b) => a.t - b.t);
+  return {
+    roster: ev.map((_, c) => ({ c, user: `u${c}`, chat: 'chat-0', worker: 0 })),
+    byClient: ev,
+    faults,
+    samples: samples ?? Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: 12, eldMax: 20, cpu: 0.3, open: 3, connecting: 0, sent: 1, received: 3 })),
+    phases: { start: T0, connected: T0 + 110, trafficStart: T0 + 1_000, trafficEnd: T0 + 30_000, drained: T0 + 30_500, end: T0 + 31_000 },
+    drainComplete: true,
+  };
+}
+
+const check = (h: History, name: string, p: OraclePlan = plan) => evaluate(h, p).checks.find((c) => c.name === name)!;
+
+describe('oracle on hand-written histories', () => {
+  it('passes a clean history on every check', () => {
+    const e = evaluate(cleanHistory().h, plan);
+    expect(e.checks.map((c) => [c.name, c.verdict])).toEqual([
+      ['delivery', 'pass'],
+      ['latency', 'pass'],
+      ['reconnect', 'pass'],
+      ['no-fallback', 'pass'],
+      ['errors-surfaced', 'pass'],
+      ['generator-health', 'pass'],
+    ]);
+    expect(e.verdict).toBe('pass');
+    const d = e.checks[0].counts;
+    expect(d).toMatchObject({ acked: 10, required: 30, deliveredLive: 30, lost: 0 });
+  });
+
+  it('catches a lost message and names it', () => {
+    const { ev } = cleanHistory();
+    ev[2] = ev[2].filter((e) => !(e.k === 'recv' && e.seq === 4));
+    const d = check(history(ev), 'delivery');
+    expect(d.verdict).toBe('fail');
+    expect(d.counts.lost).toBe(1);
+    expect(d.examples[0]).toMatchObject({ category: 'lost', client: 2, user: 'u2', message: 'm0-3', seq: 4 });
+  });
+
+  it('catches a duplicate delivery', () => {
+    const { ev } = cleanHistory();
+    ev[1].push({ k: 'recv', t: T0 + 5_500, c: 1, seq: 5, id: 'm0-4', sender: 'u0', mid: 'chat-0:5', sts: T0 + 5_004 });
+    const d = check(history(ev), 'delivery');
+    expect(d.verdict).toBe('fail');
+    expect(d.counts.duplicated).toBe(1);
+    expect(d.examples.find((x) => x.category === 'duplicated')).toMatchObject({ client: 1, seq: 5 });
+  });
+
+  it('catches out-of-order delivery', () => {
+    const { ev } = cleanHistory();
+    const r = ev[1].filter((e) => e.k === 'recv');
+    // Swap the receive times of seq 3 and seq 4 at client 1.
+    const a = r.find((e) => e.k === 'recv' && e.seq === 3)!;
+    const b = r.find((e) => e.k === 'recv' && e.seq === 4)!;
+    [a.t, b.t] = [b.t + 1, a.t];
+    const d = check(history(ev), 'delivery');
+    expect(d.verdict).toBe('fail');
+    expect(d.counts.outOfOrder).toBe(1);
+    expect(d.examples[0]).toMatchObject({ category: 'out-of-order', client: 1, seq: 3 });
+  });
+
+  it('catches a phantom message nobody sent', () => {
+    const { ev } = cleanHistory();
+    ev[2].push({ k: 'recv', t: T0 + 20_000, c: 2, seq: 99, id: 'local-123', sender: 'u1', mid: 'x', sts: T0 + 20_000 });
+    const d = check(history(ev), 'delivery');
+    expect(d.verdict).toBe('fail');
+    expect(d.counts.phantom).toBe(1);
+    expect(d.examples[0]).toMatchObject({ category: 'phantom', client: 2, message: 'local-123' });
+  });
+
+  it('catches a send that was neither acked nor surfaced', () => {
+    const { ev } = cleanHistory();
+    ev[1].push({ k: 'send', t: T0 + 12_000, c: 1, id: 'm1-0', open: true });
+    const d = check(history(ev), 'delivery');
+    expect(d.verdict).toBe('fail');
+    expect(d.counts.unacknowledged).toBe(1);
+    expect(d.examples[0]).toMatchObject({ category: 'unacknowledged', client: 1, message: 'm1-0' });
+  });
+
+  it('counts messages behind an announced gap as lost', () => {
+    const { ev } = cleanHistory();
+    // Client 2 drops at 3.5 s, reconnects at 4.5 s with since=3, and gets a gap for 4..5.
+    ev[2] = ev[2].filter((e) => !(e.k === 'recv' && (e.seq === 4 || e.seq === 5)));
+    ev[2].push(
+      { k: 'close', t: T0 + 3_500, c: 2, code: 1006, by: 'network' },
+      { k: 'attempt', t: T0 + 4_500, c: 2, n: 1, delay: 1_000, since: 3 },
+      { k: 'open', t: T0 + 4_510, c: 2, n: 1 },
+      { k: 'gap', t: T0 + 4_511, c: 2, from: 4, to: 5 },
+    );
+    const d = check(history(ev), 'delivery');
+    expect(d.verdict).toBe('fail');
+    expect(d.counts.lost).toBe(2);
+    expect(d.counts.lostInGap).toBe(2);
+  });
+
+  it('accepts a resume that fills what was missed', () => {
+    const { ev } = cleanHistory();
+    // Client 2 is away from 3.5 s to 6.5 s; messages 4..6 arrive on resume right after reopening.
+    for (const e of ev[2]) if (e.k === 'recv' && e.seq >= 4 && e.seq <= 6) e.t = T0 + 6_520 + e.seq;
+    ev[2].push(
+      { k: 'close', t: T0 + 3_500, c: 2, code: 1006, by: 'network' },
+      { k: 'attempt', t: T0 + 4_500, c: 2, n: 1, delay: 1_000, since: 3 },
+      { k: 'fail', t: T0 + 4_501, c: 2, n: 1, why: 'refused', code: 1006 },
+      { k: 'attempt', t: T0 + 6_501, c: 2, n: 2, delay: 2_000, since: 3 },
+      { k: 'open', t: T0 + 6_510, c: 2, n: 2 },
+    );
+    const e = evaluate(history(ev), plan);
+    const d = e.checks.find((c) => c.name === 'delivery')!;
+    expect(d.verdict).toBe('pass');
+    expect(d.counts.deliveredOnResume).toBe(3);
+    expect(e.checks.find((c) => c.name === 'reconnect')!.verdict).toBe('pass');
+  });
+
+  it('catches a reconnect that ignores the backoff (no delay)', () => {
+    const { ev } = cleanHistory();
+    ev[1].push(
+      { k: 'close', t: T0 + 3_500, c: 1, code: 1006, by: 'network' },
+      { k: 'attempt', t: T0 + 3_501, c: 1, n: 1, delay: 0, since: 3 },
+      { k: 'open', t: T0 + 3_510, c: 1, n: 1 },
+    );
+    const r = check(history(ev), 'reconnect');
+    expect(r.verdict).toBe('fail');
+    expect(r.counts.delayOutsidePolicy).toBe(1);
+    expect(r.examples[0]).toMatchObject({ category: 'delay-outside-policy', client: 1 });
+  });
+
+  it('catches a late reconnect after a restore', () => {
+    const { ev } = cleanHistory();
+    const fault: FaultRecord = { id: 'cut#1', type: 'cut', plannedStart: T0 + 3_000, plannedEnd: T0 + 5_000, applyStart: T0 + 3_000, applyEnd: T0 + 3_010, removeStart: T0 + 5_000, removeEnd: T0 + 5_010 };
+    ev[1].push(
+      { k: 'close', t: T0 + 3_020, c: 1, code: 1006, by: 'network' },
+      { k: 'attempt', t: T0 + 4_020, c: 1, n: 1, delay: 1_000, since: 3 },
+      { k: 'fail', t: T0 + 4_021, c: 1, n: 1, why: 'refused', code: 1006 },
+      { k: 'attempt', t: T0 + 6_021, c: 1, n: 2, delay: 2_000, since: 3 },
+      // The network is back since 5.01 s, yet this attempt fails and the client only gets in later.
+      { k: 'fail', t: T0 + 6_022, c: 1, n: 2, why: 'refused', code: 1006 },
+      { k: 'attempt', t: T0 + 10_022, c: 1, n: 3, delay: 4_000, since: 3 },
+      { k: 'open', t: T0 + 10_030, c: 1, n: 3 },
+    );
+    const r = check(history(ev, [fault]), 'reconnect');
+    expect(r.verdict).toBe('fail');
+    expect(r.counts.lateAfterRestore).toBe(1);
+    expect(r.examples[0]).toMatchObject({ category: 'late-after-restore', client: 1 });
+  });
+
+  it('catches a client that gives up before maxAttempts', () => {
+    const { ev } = cleanHistory();
+    let t = T0 + 3_500;
+    ev[1].push({ k: 'close', t, c: 1, code: 1006, by: 'network' });
+    for (let n = 1; n <= 5; n++) {
+      t += Math.min(30_000, 1_000 * 2 ** (n - 1));
+      ev[1].push({ k: 'attempt', t, c: 1, n, delay: 0, since: 3 }, { k: 'fail', t: t + 1, c: 1, n, why: 'refused', code: 1006 });
+      t += 1;
+    }
+    ev[1].push({ k: 'stopped', t: t + 1, c: 1, state: 'failed', message: 'Could not reconnect' });
+    const r = check(history(ev), 'reconnect');
+    expect(r.verdict).toBe('fail');
+    expect(r.counts.gaveUpEarly).toBe(1);
+  });
+
+  it('catches a fallback marker', () => {
+    const { ev } = cleanHistory();
+    ev[2].push({ k: 'fallback', t: T0 + 8_000, c: 2, what: 'system', detail: '{"type":"system","event":"local_mode","text":"Using local mode"}' });
+    const f = check(history(ev), 'no-fallback');
+    expect(f.verdict).toBe('fail');
+    expect(f.counts.total).toBe(1);
+    expect(f.examples[0]).toMatchObject({ category: 'system', client: 2 });
+  });
+
+  it('catches a send while not open that showed no error', () => {
+    const { ev } = cleanHistory();
+    ev[1].push({ k: 'send', t: T0 + 9_000, c: 1, id: 'm1-7', open: false });
+    const s = check(history(ev), 'errors-surfaced');
+    expect(s.verdict).toBe('fail');
+    expect(s.counts.silent).toBe(1);
+    expect(s.examples[0]).toMatchObject({ category: 'silent', client: 1, message: 'm1-7' });
+    ev[1].push({ k: 'send-error', t: T0 + 9_000, c: 1, id: 'm1-7', why: 'not connected' });
+    expect(check(history(ev), 'errors-surfaced').verdict).toBe('pass');
+  });
+
+  it('fails latency above the threshold in steady state', () => {
+    const { ev } = cleanHistory();
+    for (const list of ev) for (const e of list) if (e.k === 'recv') e.t += 400;
+    const l = check(history(ev), 'latency');
+    expect(l.verdict).toBe('fail');
+    expect(l.thresholds![0]).toMatchObject({ expression: 'p(99)<250', ok: false });
+    expect(l.thresholds![0].observed).toBeGreaterThanOrEqual(400);
+  });
+
+  it('leaves latency inside a fault window out of the steady state', () => {
+    const { ev } = cleanHistory();
+    const fault: FaultRecord = { id: 'cut#1', type: 'cut', plannedStart: T0 + 3_000, plannedEnd: T0 + 5_000, applyStart: T0 + 3_000, applyEnd: T0 + 3_010, removeStart: T0 + 5_000, removeEnd: T0 + 5_010 };
+    // Messages sent at 3 s and 4 s are slow, but they were sent during the fault.
+    for (const list of ev) for (const e of list) if (e.k === 'recv' && (e.seq === 3 || e.seq === 4)) e.t += 900;
+    expect(check(history(ev, [fault]), 'latency').verdict).toBe('pass');
+    expect(check(history(ev), 'latency').verdict).toBe('fail');
+  });
+
+  it('makes a run whose generator fell behind inconclusive, never pass', () => {
+    const { ev } = cleanHistory();
+    const samples = Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: i % 3 === 0 ? 450 : 10, eldMax: 500, cpu: 0.5, open: 3, connecting: 0, sent: 1, received: 3 }));
+    const e = evaluate(history(ev, [], samples), plan);
+    expect(e.checks.find((c) => c.name === 'generator-health')!.verdict).toBe('inconclusive');
+    expect(e.verdict).toBe('inconclusive');
+  });
+
+  it('turns a runtime failure into an error verdict', () => {
+    expect(evaluate(cleanHistory().h, plan, [{ code: 'gateway-exited', message: 'gateway exited' }]).verdict).toBe('error');
+  });
+});

@@ -1,0 +1,109 @@
+/** What the oracle decides: a verdict per check, with the counts and first examples behind it. */
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
+
+export type CheckName = 'delivery' | 'latency' | 'reconnect' | 'no-fallback' | 'errors-surfaced' | 'generator-health';
+
+/** One piece of evidence: enough ids to find it in the history. Times are seconds since run start. */
+export interface Example {
+  category: string;
+  client?: number;
+  user?: string;
+  chat?: string;
+  /** client_msg_id */
+  message?: string;
+  seq?: number;
+  at?: number;
+  detail: string;
+}
+
+export interface ThresholdResult {
+  metric: string;
+  expression: string;
+  /** The statistic the threshold reads, e.g. "p(99)". */
+  statistic: string;
+  observed: number | null;
+  limit: number;
+  ok: boolean;
+  /** limit − observed for "<" thresholds (positive = room left), observed − limit for ">". */
+  headroom: number | null;
+  window: string;
+}
+
+export interface CheckResult {
+  name: CheckName;
+  verdict: Verdict;
+  /** One sentence a person reads first. */
+  summary: string;
+  /** Counts by category; the categories each check defines are documented in the README. */
+  counts: Record<string, number>;
+  /** First examples per failing category (at most 5 each), and every fallback instance up to 100. */
+  examples: Example[];
+  thresholds?: ThresholdResult[];
+  /** Seconds since run start of the first observed breach, when the check failed. */
+  firstBreachAt?: number | null;
+}
+
+export interface LatencySummary {
+  count: number;
+  min: number | null;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
+}
+
+export interface SeriesPoint {
+  /** Second since run start. */
+  s: number;
+  open: number;
+  connecting: number;
+  attempts: number;
+  failures: number;
+  sent: number;
+  received: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+export interface FaultResilience {
+  id: string;
+  type: string;
+  /** Seconds since run start. */
+  start: number;
+  end: number;
+  error?: string;
+  affected: number;
+  detect: { p50: number | null; max: number | null };
+  /** ms from the fault's end until 50 / 99 / 100 % of affected clients were open again (null: never). */
+  recover: { p50: number | null; p99: number | null; p100: number | null };
+  notRecovered: number;
+}
+
+export interface Metrics {
+  latency: { steady: LatencySummary; all: LatencySummary; spectrum: { percentile: number; value: number }[] };
+  series: SeriesPoint[];
+  /** Failures by reason ("refused", "timeout", "closed 4401", …). */
+  failureReasons: Record<string, number>;
+  closeCodes: Record<string, number>;
+  faults: FaultResilience[];
+  reconnectDelays: { attempt: number; envelopeMin: number; envelopeMax: number; delays: number[] }[];
+  attemptsPerClient: Record<string, number>;
+  generator: { s: number; worker: number; eldP99: number; eldMax: number; cpu: number }[];
+  /** Steady-state windows used for latency, seconds since start. */
+  steadyWindows: [number, number][];
+  toleranceMs: number;
+}
+
+export interface Evaluation {
+  verdict: Verdict;
+  checks: CheckResult[];
+  metrics: Metrics;
+  /** Runtime failures (the run itself broke): any makes the verdict "error". */
+  runtimeErrors: { code: string; message: string }[];
+}

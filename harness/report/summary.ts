@@ -1,0 +1,87 @@
+/**
+ * summary.json: the stable, documented record of a run that every other output is rendered from.
+ * Field names are part of chatstorm's interface (README, "summary.json"); add, never rename.
+ */
+import type { ClientPolicy } from '../client/policy.ts';
+import type { FaultPlan } from '../config/plan.ts';
+import type { CheckResult, Metrics, Verdict } from '../oracle/types.ts';
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+export interface Summary {
+  schemaVersion: number;
+  tool: { name: 'chatstorm'; version: string; node: string };
+  runId: string;
+  verdict: Verdict;
+  exitCode: number;
+  /** Names of the checks whose verdict is not pass. */
+  failedChecks: string[];
+  scenario: { name: string; description: string; file: string };
+  target: { provider: string; gatewayUrl: string; directUrl: string; versions: Record<string, string> };
+  clients: number;
+  chats: number;
+  chatSize: number;
+  seed: number;
+  policy: ClientPolicy;
+  faults: FaultPlan[];
+  thresholds: Record<string, string[]>;
+  /** ISO time of the run start; every other time in this file is seconds since then. */
+  startedAt: string;
+  durationSeconds: number;
+  phases: { connected: number; trafficStart: number; trafficEnd: number; drained: number; end: number };
+  drainComplete: boolean;
+  /** The run was stopped early (Ctrl-C, SIGTERM): the checks judge what was recorded until then. */
+  interrupted: boolean;
+  checks: CheckResult[];
+  runtimeErrors: { code: string; message: string }[];
+  metrics: Metrics;
+}
+
+import type { Evaluation } from '../oracle/types.ts';
+import type { Phases } from '../fleet/history.ts';
+import type { RunPlan } from '../config/plan.ts';
+import { exitCodeFor, EXIT } from './exit-codes.ts';
+import { readFileSync } from 'node:fs';
+
+const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+export interface SummaryInput {
+  plan: Omit<RunPlan, 'jwtSecret'>;
+  evaluation: Evaluation;
+  phases: Phases;
+  drainComplete: boolean;
+  interrupted: boolean;
+  target: Summary['target'];
+}
+
+export function buildSummary(i: SummaryInput): Summary {
+  const { plan, evaluation: e, phases } = i;
+  const rel = (t: number) => Math.round((t - phases.start) / 10) / 100;
+  const thresholds: Record<string, string[]> = {};
+  for (const [m, ts] of Object.entries(plan.thresholds)) thresholds[m] = ts.map((t) => t.expression);
+  return {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    tool: { name: 'chatstorm', version: VERSION, node: process.version },
+    runId: plan.runId,
+    verdict: e.verdict,
+    exitCode: i.interrupted ? EXIT.interrupted : exitCodeFor(e.verdict),
+    failedChecks: e.checks.filter((c) => c.verdict !== 'pass').map((c) => c.name),
+    scenario: plan.scenario,
+    target: i.target,
+    clients: plan.clients,
+    chats: plan.chats,
+    chatSize: plan.chatSize,
+    seed: plan.seed,
+    policy: plan.policy,
+    faults: plan.faults,
+    thresholds,
+    startedAt: new Date(phases.start).toISOString(),
+    durationSeconds: Math.round(phases.end - phases.start) / 1000,
+    phases: { connected: rel(phases.connected), trafficStart: rel(phases.trafficStart), trafficEnd: rel(phases.trafficEnd), drained: rel(phases.drained), end: rel(phases.end) },
+    drainComplete: i.drainComplete,
+    interrupted: i.interrupted,
+    checks: e.checks,
+    runtimeErrors: e.runtimeErrors,
+    metrics: e.metrics,
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * A run as a list of tasks, each setup paired with a teardown that always runs (success, failure,
+ * Ctrl-C), in reverse order. Runtime failures become data in the report; what was recorded before
+ * a failure is kept and judged.
+ *
+ *   stack (gateway + Toxiproxy) → tokens → fleet connects → traffic + fault timeline → drain
+ *   → teardown → read history → oracle → reports
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildRoster, mintTokens } from './auth/roster.ts';
+import { publicPlan, type RunPlan } from './config/plan.ts';
+import { runTimeline, type TimelineRun } from './faults/timeline.ts';
+import { startFleet, type Fleet } from './fleet/fleet.ts';
+import type { Phases } from './fleet/history.ts';
+import { readHistory } from './fleet/read.ts';
+import { evaluate } from './oracle/evaluate.ts';
+import { Progress } from './report/progress.ts';
+import { buildSummary, type Summary } from './report/summary.ts';
+import { writeReports } from './report/write.ts';
+import { startExternalStack } from './stack/external.ts';
+import { startLocalStack } from './stack/local.ts';
+import type { StartedStack } from './stack/types.ts';
+
+const now = () => performance.timeOrigin + performance.now();
+
+function sleepUntil(t: number, signal: AbortSignal, tick?: () => void): Promise<void> {
+  return new Promise((resolve) => {
+    const iv = tick ? setInterval(tick, 1_000) : null;
+    const timer = setTimeout(done, Math.max(0, t - now()));
+    function done() {
+      clearTimeout(timer);
+      if (iv) clearInterval(iv);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export interface RunResult { summary: Summary; reportDir: string; files: string[] }
+
+export async function run(plan: RunPlan, signal: AbortSignal, progress = new Progress(process.stderr)): Promise<RunResult> {
+  const historyDir = join(plan.reportDir, 'history');
+  const logDir = join(plan.reportDir, 'logs');
+  mkdirSync(historyDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  const pub = publicPlan(plan);
+  writeFileSync(join(plan.reportDir, 'plan.json'), JSON.stringify(pub, null, 2));
+  const roster = buildRoster(plan);
+  writeFileSync(join(historyDir, 'roster.json'), JSON.stringify(roster));
+
+  const phases: Phases = { start: now(), connected: 0, trafficStart: 0, trafficEnd: 0, drained: 0, end: 0 };
+  const runtimeErrors: { code: string; message: string }[] = [];
+  let drainComplete = false;
+  let stack: StartedStack | null = null;
+  let fleet: Fleet | null = null;
+  let timeline: TimelineRun | null = null;
+  const teardown = new AsyncDisposableStack();
+  const savePhases = () => writeFileSync(join(historyDir, 'phases.json'), JSON.stringify({ ...phases, drainComplete }));
+
+  try {
+    progress.message(`chatstorm: ${plan.scenario.name} — ${plan.clients} clients in ${plan.chats} chats, ${plan.faults.length} fault(s), seed ${plan.seed}; report in ${plan.reportDir}`);
+    stack = plan.target.kind === 'local' ? await startLocalStack(plan, logDir, (l) => progress.message(l)) : await startExternalStack(plan, logDir, (l) => progress.message(l));
+    const s = stack;
+    teardown.defer(() => s.stop());
+    progress.message(`chatstorm: gateway ${s.directUrl} behind Toxiproxy at ${s.gatewayUrl}`);
+
+    const ttl = Math.ceil((plan.trafficMs + plan.drainTimeoutMs + plan.clients / plan.connectRate * 1_000) / 1_000) + 600;
+    const tokens = await mintTokens(roster, plan.jwtSecret, ttl);
+    fleet = startFleet(plan, roster, tokens, s.gatewayUrl, historyDir);
+    const f = fleet;
+    teardown.defer(() => f.stop());
+    f.onSample((sample) => appendFileSync(join(historyDir, 'samples.ndjson'), `${JSON.stringify(sample)}\n`));
+
+    const connectBudget = (plan.clients / plan.connectRate) * 1_000 + plan.policy.connectTimeoutMs + 30_000;
+    const c = await f.connected(connectBudget, signal);
+    phases.connected = now();
+    if (signal.aborted) throw new Interrupted();
+    if (c.notOpen > 0) progress.message(`chatstorm: ${c.notOpen} of ${plan.clients} clients could not connect at the start`);
+    if (c.open === 0) throw Object.assign(new Error(`no client could connect to ${s.gatewayUrl}; see ${logDir}`), { code: 'no-client-connected' });
+
+    phases.trafficStart = now() + 250;
+    const trafficEnd = phases.trafficStart + plan.trafficMs;
+    f.startTraffic(phases.trafficStart, trafficEnd);
+    const tl = runTimeline(plan.faults, { proxies: s.proxies }, phases.trafficStart, signal, (r, phase) => progress.message(`chatstorm: ${r.id} ${phase} at ${((phase === 'applied' ? r.applyStart : r.removeEnd!) - phases.trafficStart) / 1000}s${r.error ? ` — ${r.error}` : ''}`));
+    timeline = tl;
+    // Faults are always removed before the stack goes away.
+    teardown.defer(() => tl.done);
+    const activeFault = () => {
+      const t = now();
+      return tl.records.find((r) => r.applyStart <= t && (r.removeEnd === null || t < r.removeEnd))?.id ?? null;
+    };
+    const tick = () => progress.update({ phase: 'traffic', elapsedMs: now() - phases.trafficStart, totalMs: plan.trafficMs, clients: plan.clients, fault: activeFault(), live: f.live() });
+    await sleepUntil(trafficEnd, signal, tick);
+    await tl.done;
+    phases.trafficEnd = now();
+    if (signal.aborted) throw new Interrupted();
+
+    const drainTick = setInterval(() => progress.update({ phase: 'drain', elapsedMs: now() - phases.trafficEnd, totalMs: plan.drainTimeoutMs, clients: plan.clients, fault: null, live: f.live() }), 1_000);
+    drainComplete = await f.drain(plan.drainTimeoutMs, signal);
+    clearInterval(drainTick);
+    phases.drained = now();
+    progress.done();
+    if (signal.aborted) throw new Interrupted();
+    if (!drainComplete) progress.message(`chatstorm: not every client was back and caught up within the drain timeout (${plan.drainTimeoutMs} ms)`);
+  } catch (e) {
+    if (!(e instanceof Interrupted) && !signal.aborted) {
+      const code = (e as { code?: unknown }).code;
+      // Our own codes are kebab-case; Node's (ECONNREFUSED…) stay in the message.
+      runtimeErrors.push({ code: typeof code === 'string' && /^[a-z-]+$/.test(code) ? code : 'run-failed', message: (e as Error).message });
+    }
+  } finally {
+    progress.done();
+    for (const k of ['connected', 'trafficStart', 'trafficEnd', 'drained'] as const) if (!phases[k]) phases[k] = now();
+    try {
+      await teardown.disposeAsync();
+    } catch (e) {
+      // A teardown error is reported beside the original one, never instead of it.
+      const errs = e instanceof SuppressedError ? flattenSuppressed(e) : [e];
+      for (const err of errs) runtimeErrors.push({ code: 'teardown-failed', message: (err as Error)?.message ?? String(err) });
+    }
+    phases.end = now();
+    if (timeline) writeFileSync(join(historyDir, 'faults.json'), JSON.stringify(timeline.records, null, 2));
+    savePhases();
+  }
+  for (const failure of [...(stack?.failures() ?? []), ...(fleet?.failures() ?? [])]) runtimeErrors.push({ code: failure.code, message: failure.message });
+  for (const r of timeline?.records ?? []) if (r.error) runtimeErrors.push({ code: 'fault-action-failed', message: `${r.id}: ${r.error}` });
+
+  const target = stack
+    ? { provider: stack.provider, gatewayUrl: stack.gatewayUrl, directUrl: stack.directUrl, versions: stack.versions }
+    : { provider: plan.target.kind, gatewayUrl: '', directUrl: plan.target.kind === 'external' ? plan.target.url : '', versions: {} };
+  writeFileSync(join(plan.reportDir, 'run.json'), JSON.stringify({ target, runtimeErrors, interrupted: signal.aborted }, null, 2));
+  return reportRun(plan.reportDir, signal.aborted);
+}
+
+/** Judges a run folder's recorded history and writes every report. Also `chatstorm report`. */
+export function reportRun(reportDir: string, interrupted?: boolean): RunResult {
+  const pub = JSON.parse(readFileSync(join(reportDir, 'plan.json'), 'utf8')) as RunPlan;
+  const meta = existsSync(join(reportDir, 'run.json'))
+    ? (JSON.parse(readFileSync(join(reportDir, 'run.json'), 'utf8')) as { target: Summary['target']; runtimeErrors: { code: string; message: string }[]; interrupted: boolean })
+    : { target: { provider: pub.target.kind, gatewayUrl: '', directUrl: '', versions: {} }, runtimeErrors: [], interrupted: true };
+  const history = readHistory(join(reportDir, 'history'));
+  const evaluation = evaluate(history, pub, meta.runtimeErrors);
+  const summary = buildSummary({ plan: pub, evaluation, phases: history.phases, drainComplete: history.drainComplete, interrupted: interrupted ?? meta.interrupted, target: meta.target });
+  const files = writeReports(summary, reportDir);
+  return { summary, reportDir, files };
+}
+
+class Interrupted extends Error {}
+
+function flattenSuppressed(e: SuppressedError): unknown[] {
+  const out: unknown[] = [];
+  let cur: unknown = e;
+  while (cur instanceof SuppressedError) {
+    out.push(cur.error);
+    cur = cur.suppressed;
+  }
+  out.push(cur);
+  return out;
+}

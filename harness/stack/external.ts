@@ -1,0 +1,40 @@
+/**
+ * --target: a gateway chatstorm did not start. Toxiproxy is still ours, in front of it, so the
+ * same faults apply. The gateway must accept tokens minted with --jwt-secret.
+ */
+import type { RunPlan } from '../config/plan.ts';
+import { createProxy, startToxiproxy } from './toxiproxy.ts';
+import type { StartedStack } from './types.ts';
+
+export async function startExternalStack(plan: RunPlan, logDir: string, log?: (l: string) => void): Promise<StartedStack> {
+  if (plan.target.kind !== 'external') throw new Error('startExternalStack needs an external target');
+  const target = new URL(plan.target.url);
+  const port = target.port || '80';
+  const health = `http://${target.hostname}:${port}/healthz`;
+  // A gateway that is not there fails here, with its address, not later as 1,000 refused sockets.
+  try {
+    await fetch(health, { signal: AbortSignal.timeout(5_000) });
+  } catch (e) {
+    throw new Error(`--target ${plan.target.url}: nothing answers at ${health} (${(e as Error).cause ?? (e as Error).message})`);
+  }
+  const toxi = await startToxiproxy(logDir, log);
+  try {
+    const proxy = await createProxy(toxi.client, 'gateway', `${target.hostname}:${port}`);
+    const stop = () => toxi.process.stop();
+    return {
+      provider: 'external',
+      gatewayUrl: `ws://${proxy.listen}`,
+      directUrl: plan.target.url,
+      toxiproxy: toxi.client,
+      proxies: [proxy],
+      versions: { toxiproxy: toxi.version, gateway: `external ${plan.target.url}` },
+      logs: [toxi.process.logFile],
+      failures: () => [toxi.process.unexpectedExit].filter((f) => f !== null),
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (e) {
+    await toxi.process.stop();
+    throw e;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * A child process owned by the run: its output goes to a log file, readiness is polled over HTTP,
+ * and an exit nobody asked for is kept as a runtime failure instead of crashing the harness.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface RuntimeFailure { code: string; message: string; t: number }
+
+export interface ManagedProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly logFile: string;
+  /** Set when the process exited while it was supposed to run. */
+  readonly unexpectedExit: RuntimeFailure | null;
+  stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  logFile: string;
+  /** Polled until it answers 2xx. */
+  readyUrl: string;
+  readyTimeoutMs?: number;
+}
+
+export async function spawnManaged(o: SpawnOptions): Promise<ManagedProcess> {
+  mkdirSync(dirname(o.logFile), { recursive: true });
+  const log = createWriteStream(o.logFile, { flags: 'a' });
+  const child: ChildProcess = spawn(o.command, o.args, {
+    // Children run on the harness's own Node first (a "node" in a command means Node >= 22).
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, ...o.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: a Ctrl-C in the terminal reaches the harness, which then stops children in order.
+    detached: true,
+  });
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  let stopping = false;
+  let unexpectedExit: RuntimeFailure | null = null;
+  let spawnError: Error | null = null;
+  const exited = new Promise<void>((resolve) => {
+    child.on('error', (e) => {
+      spawnError = e;
+      resolve();
+    });
+    child.on('exit', (code, signal) => {
+      if (!stopping) {
+        unexpectedExit = { code: `${o.name}-exited`, message: `${o.name} exited unexpectedly (code ${code}, signal ${signal}); see ${o.logFile}`, t: performance.timeOrigin + performance.now() };
+      }
+      resolve();
+    });
+  });
+  const proc: ManagedProcess = {
+    name: o.name,
+    pid: child.pid ?? -1,
+    logFile: o.logFile,
+    get unexpectedExit() {
+      return unexpectedExit;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null || spawnError) {
+        log.end();
+        return;
+      }
+      stopping = true;
+      // The whole group: a command given as a shell line runs under sh, the server is its child.
+      const signal = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, sig);
+        } catch {
+          child.kill(sig);
+        }
+      };
+      signal('SIGTERM');
+      const killer = setTimeout(() => signal('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(killer);
+      log.end();
+    },
+  };
+  const deadline = Date.now() + (o.readyTimeoutMs ?? 15_000);
+  for (;;) {
+    if (spawnError) throw new Error(`${o.name}: could not start ${o.command}: ${(spawnError as Error).message}`);
+    if (unexpectedExit) throw new Error(`${o.name} exited during startup; see ${o.logFile}`);
+    try {
+      const res = await fetch(o.readyUrl, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return proc;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await proc.stop();
+      throw new Error(`${o.name} did not become ready at ${o.readyUrl} within ${o.readyTimeoutMs ?? 15_000} ms; see ${o.logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,45 @@
+/** Starts a real Toxiproxy server on loopback and creates the proxy in front of the gateway. */
+import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
+import { join } from 'node:path';
+import { freePort } from './ports.ts';
+import { spawnManaged, type ManagedProcess } from './process.ts';
+import { ensureToxiproxy, TOXIPROXY_VERSION } from './toxiproxy-binary.ts';
+
+export interface StartedToxiproxy {
+  process: ManagedProcess;
+  apiUrl: string;
+  client: Toxiproxy;
+  version: string;
+}
+
+export async function startToxiproxy(logDir: string, log?: (l: string) => void): Promise<StartedToxiproxy> {
+  const binary = ensureToxiproxy(log);
+  const port = await freePort();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const proc = await spawnManaged({
+    name: 'toxiproxy',
+    command: binary,
+    args: ['-host', '127.0.0.1', '-port', String(port)],
+    // Per-connection info lines would be thousands per run.
+    env: { LOG_LEVEL: 'warn' },
+    logFile: join(logDir, 'toxiproxy.log'),
+    readyUrl: `${apiUrl}/version`,
+  });
+  const client = new Toxiproxy(apiUrl);
+  let version = TOXIPROXY_VERSION;
+  try {
+    const v = await client.getVersion();
+    const reported = typeof v === 'string' ? v : JSON.stringify(v);
+    // Binaries built by go install report "git"; the pinned module version is then the truth.
+    if (reported && !reported.includes('git')) version = reported;
+  } catch {
+    /* keep the pinned version */
+  }
+  return { process: proc, apiUrl, client, version };
+}
+
+/** A proxy on a fresh loopback port forwarding to upstream ("host:port"). */
+export async function createProxy(client: Toxiproxy, name: string, upstream: string): Promise<Proxy> {
+  const port = await freePort();
+  return client.createProxy({ name, listen: `127.0.0.1:${port}`, upstream });
+}
