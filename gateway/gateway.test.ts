@@ -15,7 +15,6 @@ import type { Gateway, GatewayOptions } from './server.ts';
 
 const SECRET = 'chatstorm-test-secret';
 // Frames are whatever the gateway sent; the assertions are the type check.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Frame = Record<string, any>;
 
 const gateways: Gateway[] = [];
