@@ -616,3 +616,33 @@ describe('lifecycle', () => {
     await expect(fetch(`${g.url}/healthz`)).rejects.toThrow();
   });
 });
+
+describe('restart with a state file', () => {
+  it('numbers above the reserved mark after a restart and announces what was lost as a gap', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join: joinPath } = await import('node:path');
+    const stateFile = joinPath(mkdtempSync(joinPath(tmpdir(), 'gw-state-')), 'state.json');
+    const first = await gateway({ stateFile });
+    const alice = await join(first, 'alice');
+    for (const id of ['a1', 'a2', 'a3']) await alice.sendAndAck(id);
+    await first.close();
+
+    // History is gone with the process; the seq marks are not.
+    const second = await gateway({ stateFile });
+    const bob = await join(second, 'bob', 'general', { since: 1 });
+    expect(await bob.drain()).toEqual([{ type: 'system', event: 'gap', from_seq: 2, to_seq: 1000 }]);
+    const ack = await bob.sendAndAck('b1');
+    expect(ack.seq).toBe(1001);
+  });
+
+  it('without a state file a restart starts again at seq 1', async () => {
+    const first = await gateway();
+    const alice = await join(first, 'alice');
+    await alice.sendAndAck('a1');
+    await first.close();
+    const second = await gateway();
+    const bob = await join(second, 'bob');
+    expect((await bob.sendAndAck('b1')).seq).toBe(1);
+  });
+});

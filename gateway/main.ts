@@ -9,6 +9,7 @@
  *   PING_INTERVAL_MS  default 30000
  *   HISTORY_LIMIT     default 10000
  *   MAX_FRAME_BYTES   default 16384
+ *   STATE_FILE        default none; where seq marks survive a restart (see GatewayOptions.stateFile)
  *
  * Mutant gateways reuse the same lifecycle with their own hooks:
  *   runGatewayFromEnv(process.env, { shouldDeliver: () => false })
@@ -36,6 +37,7 @@ export function gatewayOptionsFromEnv(env: Env, hooks?: GatewayHooks): GatewayOp
     pingIntervalMs: intFromEnv(env, 'PING_INTERVAL_MS', 1),
     historyLimit: intFromEnv(env, 'HISTORY_LIMIT', 0),
     maxFrameBytes: intFromEnv(env, 'MAX_FRAME_BYTES', 1),
+    stateFile: env.STATE_FILE || undefined,
     hooks,
   };
 }

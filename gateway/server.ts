@@ -6,6 +6,7 @@
  * broadcast in one synchronous step, which is what makes the ordering and resume guarantees easy
  * to reason about (and easy to break on purpose through `hooks`, for mutant gateways).
  */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -38,6 +39,14 @@ export interface GatewayOptions {
   rateLimit?: { perSecond: number; burst: number } | null;
   /** Refused frames tolerated on one connection before it is closed with 1008. Default 100. */
   floodCloseAfter?: number;
+  /**
+   * File where per-chat seq high-water marks survive a restart. Default none (seq restarts at 1).
+   * History is still lost on restart; with this file the gateway continues numbering above the
+   * last mark it reserved, so a client resuming from before the restart gets a `gap` for what
+   * was lost instead of a silent skip (or, worse, a second message with a seq it already saw).
+   * Marks are reserved in blocks of SEQ_BLOCK, so the file is written once per block, not per message.
+   */
+  stateFile?: string;
   /** Seams for deliberately broken test gateways (mutants). Default: none (the reference behaviour). */
   hooks?: GatewayHooks;
 }
@@ -91,6 +100,8 @@ const CHAT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const WS_PATH = /^\/api\/v1\/chats\/([^/]*)\/ws$/;
 const MAX_CLIENT_MSG_ID = 64;
 const MAX_CONTENT = 4096;
+/** Seqs reserved per write of the state file. */
+const SEQ_BLOCK = 1_000;
 /** Idempotency must outlive the resume history, or a late resend could be re-accepted as new. */
 const MIN_IDEMPOTENCY_ENTRIES = 10_000;
 
@@ -175,6 +186,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const pending = new Set<Duplex>();
   let messages = 0;
   let closing: Promise<void> | null = null;
+  /** chat id → highest seq reserved in the state file. */
+  const reserved = new Map<string, number>(options.stateFile && existsSync(options.stateFile) ? Object.entries(JSON.parse(readFileSync(options.stateFile, 'utf8')) as Record<string, number>) : []);
+  /** Marks loaded at start: numbering resumes above them. */
+  const restored = new Map(reserved);
+  function reserve(chat: ChatState): void {
+    if (!options.stateFile || (reserved.get(chat.id) ?? 0) >= chat.seq) return;
+    reserved.set(chat.id, chat.seq + SEQ_BLOCK - 1);
+    // Write-then-rename: a crash mid-write leaves the previous marks, never a torn file.
+    writeFileSync(`${options.stateFile}.tmp`, JSON.stringify(Object.fromEntries(reserved)));
+    renameSync(`${options.stateFile}.tmp`, options.stateFile);
+  }
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -362,7 +384,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   function chatFor(chatId: string): ChatState {
     let chat = chats.get(chatId);
     if (!chat) {
-      chat = { id: chatId, seq: 0, history: [], head: 0, accepted: new Map(), members: new Set() };
+      chat = { id: chatId, seq: restored.get(chatId) ?? 0, history: [], head: 0, accepted: new Map(), members: new Set() };
       chats.set(chatId, chat);
     }
     return chat;
@@ -428,6 +450,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (previous) return send(conn, { type: 'ack', client_msg_id: cmid, ...previous });
 
     const seq = ++chat.seq;
+    reserve(chat);
     messages++;
     const msg: StoredMessage = {
       message_id: `${chat.id}:${seq}`,

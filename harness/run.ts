@@ -68,7 +68,7 @@ export async function run(plan: RunPlan, signal: AbortSignal, progress = new Pro
 
     const ttl = Math.ceil((plan.trafficMs + plan.drainTimeoutMs + plan.clients / plan.connectRate * 1_000) / 1_000) + 600;
     const tokens = await mintTokens(roster, plan.jwtSecret, ttl);
-    fleet = startFleet(plan, roster, tokens, s.gatewayUrl, historyDir);
+    fleet = startFleet(plan, roster, tokens, s.proxyUrls, historyDir);
     const f = fleet;
     teardown.defer(() => f.stop());
     f.onSample((sample) => appendFileSync(join(historyDir, 'samples.ndjson'), `${JSON.stringify(sample)}\n`));
@@ -83,7 +83,7 @@ export async function run(plan: RunPlan, signal: AbortSignal, progress = new Pro
     phases.trafficStart = now() + 250;
     const trafficEnd = phases.trafficStart + plan.trafficMs;
     f.startTraffic(phases.trafficStart, trafficEnd);
-    const tl = runTimeline(plan.faults, { proxies: s.proxies }, phases.trafficStart, signal, (r, phase) => progress.message(`chatstorm: ${r.id} ${phase} at ${(((phase === 'applied' ? r.applyStart : r.removeEnd!) - phases.trafficStart) / 1000).toFixed(2)}s${r.error ? ` — ${r.error}` : ''}`));
+    const tl = runTimeline(plan.faults, { proxies: s.proxies, gateway: s.gateway }, phases.trafficStart, signal, (r, phase) => progress.message(`chatstorm: ${r.id} ${phase} at ${(((phase === 'applied' ? r.applyStart : r.removeEnd!) - phases.trafficStart) / 1000).toFixed(2)}s${r.error ? ` — ${r.error}` : ''}`));
     timeline = tl;
     // Faults are always removed before the stack goes away.
     teardown.defer(() => tl.done);

@@ -6,17 +6,23 @@
 import { DEFAULT_POLICY, type ClientPolicy } from '../client/policy.ts';
 import { parseDuration } from './duration.ts';
 import { ConfigError } from './errors.ts';
-import type { ScenarioDefinition } from './scenario.ts';
+import type { FaultInput, ScenarioDefinition } from './scenario.ts';
 import { scenarioSchema, describeIssues } from './schema.ts';
 import { parseThreshold, type Threshold } from './threshold.ts';
+
+export type FaultType = FaultInput['type'];
 
 export interface FaultPlan {
   /** Stable id within the run: "cut#1". */
   id: string;
-  type: 'cut';
+  type: FaultType;
   /** Offset from the start of the traffic phase. */
   atMs: number;
   durationMs: number;
+  /** Share of the proxies (and so of the clients) the fault acts on, in (0, 1]. */
+  fraction: number;
+  /** The fault's own parameters, in Toxiproxy's units (ms, KB/s, bytes; slicer delay in µs). */
+  params: Record<string, number | string>;
 }
 
 export type TargetPlan =
@@ -40,6 +46,8 @@ export interface RunPlan {
   policy: ClientPolicy;
   gateway: { pingIntervalMs: number; historyLimit: number };
   faults: FaultPlan[];
+  /** Proxies the clients are spread over, round-robin (client c uses proxy c mod proxies). */
+  proxies: number;
   thresholds: Record<string, Threshold[]>;
   target: TargetPlan;
   /** Fleet processes; each holds whole chats. */
@@ -63,6 +71,26 @@ export interface RunOptions {
 }
 
 export const DEFAULT_JWT_SECRET = 'chatstorm-dev-secret-change-me';
+
+/** Toxiproxy attributes of a fault, durations turned into numbers. */
+function faultParams(f: FaultInput): Record<string, number | string> {
+  const d = (v: string | number | undefined, fallback = 0) => (v === undefined ? fallback : parseDuration(v));
+  const stream = 'stream' in f ? (f.stream ?? 'both') : 'both';
+  switch (f.type) {
+    case 'cut':
+    case 'blackhole':
+    case 'gateway-restart':
+      return {};
+    case 'latency': return { latency: d(f.latency), jitter: d(f.jitter), stream };
+    case 'bandwidth': return { rate: f.rate, stream };
+    case 'reset_peer': return { timeout: d(f.timeout), stream };
+    // Toxiproxy's slicer delay is in microseconds.
+    case 'slicer': return { average_size: f.averageSize, size_variation: f.sizeVariation ?? 0, delay: d(f.delay) * 1000, stream };
+    case 'limit_data': return { bytes: f.bytes, stream };
+    case 'slow_close': return { delay: d(f.delay), stream };
+    case 'flapping': return { periodMs: d(f.period), downMs: d(f.down) };
+  }
+}
 
 export function validateScenario(raw: unknown, file: string): ScenarioDefinition {
   const parsed = scenarioSchema.safeParse(raw, { reportInput: true });
@@ -108,12 +136,19 @@ export function resolvePlan(s: ScenarioDefinition, o: RunOptions): RunPlan {
   const faults: FaultPlan[] = (s.faults ?? []).map((f, i) => {
     const n = (counters.get(f.type) ?? 0) + 1;
     counters.set(f.type, n);
-    const plan: FaultPlan = { id: `${f.type}#${n}`, type: f.type, atMs: parseDuration(f.at), durationMs: parseDuration(f.duration) };
+    const plan: FaultPlan = { id: `${f.type}#${n}`, type: f.type, atMs: parseDuration(f.at), durationMs: parseDuration(f.duration), fraction: 'fraction' in f ? (f.fraction ?? 1) : 1, params: faultParams(f) };
     if (plan.atMs + plan.durationMs > trafficMs) {
       problems.push(`faults[${i}]: ends at ${plan.atMs + plan.durationMs}ms, after the traffic phase (duration ${trafficMs}ms)`);
     }
+    if (f.type === 'flapping' && Number(plan.params.downMs) >= Number(plan.params.periodMs)) {
+      problems.push(`faults[${i}].down: ${plan.params.downMs}ms must be shorter than faults[${i}].period ${plan.params.periodMs}ms`);
+    }
+    if (f.type === 'gateway-restart' && (o.target !== undefined)) {
+      problems.push(`faults[${i}]: gateway-restart needs a gateway chatstorm starts (not --target ${o.target})`);
+    }
     return plan;
   });
+  const proxies = s.proxies ?? (faults.some((f) => f.fraction < 1) ? 10 : 1);
   const thresholds: Record<string, Threshold[]> = {};
   for (const [metric, exprs] of Object.entries(s.thresholds ?? { delivery_latency: ['p(99)<500'] })) {
     thresholds[metric] = (exprs ?? []).map(parseThreshold);
@@ -157,6 +192,7 @@ export function resolvePlan(s: ScenarioDefinition, o: RunOptions): RunPlan {
     policy,
     gateway: { pingIntervalMs: ms(s.gateway?.pingInterval, 30_000), historyLimit: s.gateway?.historyLimit ?? 10_000 },
     faults,
+    proxies,
     thresholds,
     target,
     workers: Math.min(workers, chats),

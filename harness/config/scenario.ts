@@ -28,10 +28,56 @@ export interface PolicyInput {
   resume?: boolean;
 }
 
-/** Proxy disabled (open connections closed, new ones refused), then enabled again. */
-export interface CutFault { type: 'cut'; at: Duration; duration: Duration }
+/** Which direction of a connection a toxic acts on: client→gateway, gateway→client, or both. Default "both". */
+export type Stream = 'upstream' | 'downstream' | 'both';
 
-export type FaultInput = CutFault;
+interface FaultTiming {
+  /** Offset from the start of the traffic phase. */
+  at: Duration;
+  /** How long the fault stays in force. */
+  duration: Duration;
+  /**
+   * Share of the clients affected, in (0, 1]. Default 1. Clients are spread round-robin over
+   * several proxies (see `proxies`); the fault acts on the first ⌈fraction × proxies⌉ of them.
+   */
+  fraction?: number;
+}
+
+/** Proxy disabled (open connections closed, new ones refused), then enabled again. */
+export interface CutFault extends FaultTiming { type: 'cut' }
+/** Half-open: Toxiproxy's timeout toxic with timeout 0 on both streams; sockets stay open and carry nothing. */
+export interface BlackholeFault extends FaultTiming { type: 'blackhole' }
+/** Added latency per chunk, with jitter (Toxiproxy latency toxic). */
+export interface LatencyFault extends FaultTiming { type: 'latency'; latency: Duration; jitter?: Duration; stream?: Stream }
+/** Throughput limit in KB/s (bandwidth toxic). */
+export interface BandwidthFault extends FaultTiming { type: 'bandwidth'; rate: number; stream?: Stream }
+/** Connections reset (TCP RST) after `timeout` (reset_peer toxic). Default timeout 0: at once. */
+export interface ResetPeerFault extends FaultTiming { type: 'reset_peer'; timeout?: Duration; stream?: Stream }
+/** Data cut into small chunks with delays between them (slicer toxic). */
+export interface SlicerFault extends FaultTiming { type: 'slicer'; averageSize: number; sizeVariation?: number; delay?: Duration; stream?: Stream }
+/** Connections closed after `bytes` bytes (limit_data toxic). */
+export interface LimitDataFault extends FaultTiming { type: 'limit_data'; bytes: number; stream?: Stream }
+/** Closing delayed by `delay` (slow_close toxic). */
+export interface SlowCloseFault extends FaultTiming { type: 'slow_close'; delay: Duration; stream?: Stream }
+/** Cut and restore repeatedly: down for `down` in every `period`, for the fault's duration. */
+export interface FlappingFault extends FaultTiming { type: 'flapping'; period: Duration; down: Duration }
+/**
+ * The gateway process is killed (SIGKILL) at `at` and started again after `duration`. Its sockets
+ * die and its in-memory history is lost. Local stack only.
+ */
+export interface GatewayRestartFault extends Omit<FaultTiming, 'fraction'> { type: 'gateway-restart' }
+
+export type FaultInput =
+  | CutFault
+  | BlackholeFault
+  | LatencyFault
+  | BandwidthFault
+  | ResetPeerFault
+  | SlicerFault
+  | LimitDataFault
+  | SlowCloseFault
+  | FlappingFault
+  | GatewayRestartFault;
 
 export interface ScenarioDefinition {
   name: string;
@@ -56,6 +102,13 @@ export interface ScenarioDefinition {
     /** Messages per chat kept for resume. Default 10000. */ historyLimit?: number;
   };
   faults?: FaultInput[];
+  /**
+   * Where the gateway and Toxiproxy run: "local" processes, or Docker containers started with
+   * Testcontainers ("testcontainers"; see docs/docker.md). The --stack flag overrides it. Default "local".
+   */
+  stack?: 'local' | 'testcontainers';
+  /** Proxies the clients are spread over, round-robin. Default 1, or 10 when a fault has a fraction < 1. */
+  proxies?: number;
   /**
    * k6-style thresholds per metric. Metrics: delivery_latency (ms, live deliveries in steady
    * state), recovery_time (ms from a fault's end until every client is back), detect_time (ms

@@ -34,7 +34,20 @@ const policy = z.strictObject({
   resume: z.boolean().optional(),
 });
 
-const cut = z.strictObject({ type: z.literal('cut'), at: duration, duration });
+const timing = { at: duration, duration, fraction: z.number().gt(0).max(1).optional() };
+const stream = z.enum(['upstream', 'downstream', 'both']).optional();
+const faultSchemas = [
+  z.strictObject({ type: z.literal('cut'), ...timing }),
+  z.strictObject({ type: z.literal('blackhole'), ...timing }),
+  z.strictObject({ type: z.literal('latency'), ...timing, latency: duration, jitter: duration.optional(), stream }),
+  z.strictObject({ type: z.literal('bandwidth'), ...timing, rate: z.number().nonnegative(), stream }),
+  z.strictObject({ type: z.literal('reset_peer'), ...timing, timeout: duration.optional(), stream }),
+  z.strictObject({ type: z.literal('slicer'), ...timing, averageSize: positiveInt, sizeVariation: z.number().int().nonnegative().optional(), delay: duration.optional(), stream }),
+  z.strictObject({ type: z.literal('limit_data'), ...timing, bytes: positiveInt, stream }),
+  z.strictObject({ type: z.literal('slow_close'), ...timing, delay: duration, stream }),
+  z.strictObject({ type: z.literal('flapping'), ...timing, period: duration, down: duration }),
+  z.strictObject({ type: z.literal('gateway-restart'), at: duration, duration }),
+] as const;
 
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
@@ -48,7 +61,9 @@ export const scenarioSchema = z.strictObject({
   drainTimeout: duration.optional(),
   policy: policy.optional(),
   gateway: z.strictObject({ pingInterval: duration.optional(), historyLimit: positiveInt.optional() }).optional(),
-  faults: z.array(z.discriminatedUnion('type', [cut])).optional(),
+  faults: z.array(z.discriminatedUnion('type', faultSchemas)).optional(),
+  proxies: positiveInt.max(64).optional(),
+  stack: z.enum(['local', 'testcontainers']).optional(),
   thresholds: z
     .partialRecord(
       z.enum(THRESHOLD_METRICS),

@@ -6,7 +6,8 @@
 import type { FaultPlan } from '../config/plan.ts';
 import type { FaultRecord } from '../fleet/history.ts';
 import { FAULTS } from './index.ts';
-import type { FaultContext } from './types.ts';
+import type { Proxy } from 'toxiproxy-node-client';
+import type { RestartableGateway } from './types.ts';
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -29,10 +30,16 @@ export interface TimelineRun {
   records: FaultRecord[];
 }
 
-export function runTimeline(plans: FaultPlan[], ctx: FaultContext, trafficStart: number, signal: AbortSignal, onEvent?: (r: FaultRecord, phase: 'applied' | 'removed') => void): TimelineRun {
+/** The first ⌈fraction × n⌉ proxies: clients are spread round-robin, so that is the same share of clients. */
+export function targetedProxies(all: Proxy[], fraction: number): Proxy[] {
+  return all.slice(0, Math.max(1, Math.ceil(fraction * all.length)));
+}
+
+export function runTimeline(plans: FaultPlan[], stack: { proxies: Proxy[]; gateway: RestartableGateway | null }, trafficStart: number, signal: AbortSignal, onEvent?: (r: FaultRecord, phase: 'applied' | 'removed') => void): TimelineRun {
   const records: FaultRecord[] = [];
   const one = async (plan: FaultPlan) => {
     const fault = FAULTS[plan.type];
+    const ctx = { proxies: targetedProxies(stack.proxies, plan.fraction), gateway: stack.gateway };
     const rec: FaultRecord = {
       id: plan.id,
       type: plan.type,

@@ -27,7 +27,8 @@ export interface Fleet extends AsyncDisposable {
   onSample(fn: (s: GeneratorSample) => void): void;
 }
 
-export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: string[], baseUrl: string, historyDir: string): Fleet {
+/** Client c connects through proxy c mod proxyUrls.length. */
+export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: string[], proxyUrls: string[], historyDir: string): Fleet {
   const workers: ChildProcess[] = [];
   const failures: RuntimeFailure[] = [];
   const latest = new Map<number, { sample: GeneratorSample; p99: number | null }>();
@@ -85,7 +86,7 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: string[
       type: 'init',
       worker: w,
       clients: mine.map((r) => ({ c: r.c, user: r.user, chat: r.chat, token: tokens[r.c] })),
-      baseUrl,
+      baseUrls: proxyUrls,
       policy: plan.policy,
       seed: plan.seed,
       connectRate: plan.connectRate / plan.workers,

@@ -8,8 +8,8 @@ export interface InitMessage {
   type: 'init';
   worker: number;
   clients: WorkerClient[];
-  /** ws://host:port of the proxy. */
-  baseUrl: string;
+  /** ws://host:port of each proxy; client c uses baseUrls[c % length]. */
+  baseUrls: string[];
   policy: ClientPolicy;
   seed: number;
   connectRate: number;

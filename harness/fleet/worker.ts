@@ -65,7 +65,7 @@ function start(msg: InitMessage): void {
   };
   const gapMs = 1_000 / msg.connectRate;
   msg.clients.forEach((wc, i) => {
-    const base = `${msg.baseUrl}/api/v1/chats/${encodeURIComponent(wc.chat)}/ws?token=${encodeURIComponent(wc.token)}`;
+    const base = `${msg.baseUrls[wc.c % msg.baseUrls.length]}/api/v1/chats/${encodeURIComponent(wc.chat)}/ws?token=${encodeURIComponent(wc.token)}`;
     const client = new ChatClient({ c: wc.c, url: (since) => (since === null ? base : `${base}&since=${since}`) }, msg.policy, env(wc.c));
     clients.push(client);
     chatOf.push(wc.chat);

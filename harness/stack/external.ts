@@ -19,14 +19,18 @@ export async function startExternalStack(plan: RunPlan, logDir: string, log?: (l
   }
   const toxi = await startToxiproxy(logDir, log);
   try {
-    const proxy = await createProxy(toxi.client, 'gateway', `${target.hostname}:${port}`);
+    const proxies = [];
+    for (let i = 0; i < plan.proxies; i++) proxies.push(await createProxy(toxi.client, `gateway-${i}`, `${target.hostname}:${port}`));
+    const proxyUrls = proxies.map((p) => `ws://${p.listen}`);
     const stop = () => toxi.process.stop();
     return {
       provider: 'external',
-      gatewayUrl: `ws://${proxy.listen}`,
+      gatewayUrl: proxyUrls[0],
+      proxyUrls,
+      gateway: null,
       directUrl: plan.target.url,
       toxiproxy: toxi.client,
-      proxies: [proxy],
+      proxies,
       versions: { toxiproxy: toxi.version, gateway: `external ${plan.target.url}` },
       logs: [toxi.process.logFile],
       failures: () => [toxi.process.unexpectedExit].filter((f) => f !== null),

@@ -1,12 +1,14 @@
 /**
  * The default provider: the gateway and Toxiproxy as local processes on loopback. The gateway is
  * the reference gateway (`node gateway/main.ts`) unless a command is given (--gateway-cmd), which
- * then receives PORT, HOST and JWT_SECRET in its environment and must answer GET /healthz.
+ * then receives PORT, HOST, JWT_SECRET, PING_INTERVAL_MS, HISTORY_LIMIT and STATE_FILE in its
+ * environment and must answer GET /healthz.
  */
 import { join } from 'node:path';
 import type { RunPlan } from '../config/plan.ts';
+import type { RestartableGateway } from '../faults/types.ts';
 import { freePort } from './ports.ts';
-import { spawnManaged, type ManagedProcess } from './process.ts';
+import { spawnManaged, type ManagedProcess, type RuntimeFailure, type SpawnOptions } from './process.ts';
 import { createProxy, startToxiproxy } from './toxiproxy.ts';
 import { PROJECT_ROOT } from './toxiproxy-binary.ts';
 import type { StartedStack } from './types.ts';
@@ -22,7 +24,7 @@ export async function startLocalStack(plan: RunPlan, logDir: string, log?: (l: s
   try {
     const port = await freePort();
     const command = plan.target.gatewayCommand;
-    const gateway: ManagedProcess = await spawnManaged({
+    const spawnOptions: SpawnOptions = {
       name: 'gateway',
       command: command ? '/bin/sh' : process.execPath,
       args: command ? ['-c', command.join(' ')] : [join(PROJECT_ROOT, 'gateway', 'main.ts')],
@@ -32,23 +34,38 @@ export async function startLocalStack(plan: RunPlan, logDir: string, log?: (l: s
         JWT_SECRET: plan.jwtSecret,
         PING_INTERVAL_MS: String(plan.gateway.pingIntervalMs),
         HISTORY_LIMIT: String(plan.gateway.historyLimit),
+        // Seq marks survive a planned restart, so resume across it yields a gap, not a skip.
+        STATE_FILE: join(logDir, 'gateway-state.json'),
       },
       logFile: join(logDir, 'gateway.log'),
       readyUrl: `http://127.0.0.1:${port}/healthz`,
-    });
-    started.push(gateway);
+    };
+    // Every incarnation of the gateway: a restart fault kills one and starts the next.
+    const incarnations: ManagedProcess[] = [await spawnManaged(spawnOptions)];
+    const current = () => incarnations[incarnations.length - 1];
+    started.push({ stop: () => current().stop() });
+    const gateway: RestartableGateway = {
+      kill: () => current().kill(),
+      async start() {
+        incarnations.push(await spawnManaged(spawnOptions));
+      },
+    };
     const toxi = await startToxiproxy(logDir, log);
     started.push(toxi.process);
-    const proxy = await createProxy(toxi.client, 'gateway', `127.0.0.1:${port}`);
+    const proxies = [];
+    for (let i = 0; i < plan.proxies; i++) proxies.push(await createProxy(toxi.client, `gateway-${i}`, `127.0.0.1:${port}`));
+    const proxyUrls = proxies.map((p) => `ws://${p.listen}`);
     const stack: StartedStack = {
       provider: 'local',
-      gatewayUrl: `ws://${proxy.listen}`,
+      gatewayUrl: proxyUrls[0],
+      proxyUrls,
       directUrl: `ws://127.0.0.1:${port}`,
       toxiproxy: toxi.client,
-      proxies: [proxy],
+      proxies,
+      gateway,
       versions: { toxiproxy: toxi.version, gateway: command ? command.join(' ') : 'reference (gateway/main.ts)' },
-      logs: [gateway.logFile, toxi.process.logFile],
-      failures: () => [gateway.unexpectedExit, toxi.process.unexpectedExit].filter((f) => f !== null),
+      logs: [spawnOptions.logFile, toxi.process.logFile],
+      failures: () => [...incarnations.map((g) => g.unexpectedExit), toxi.process.unexpectedExit].filter((f): f is RuntimeFailure => f !== null),
       stop: stopAll,
       [Symbol.asyncDispose]: stopAll,
     };

@@ -14,7 +14,10 @@ export interface ManagedProcess {
   readonly logFile: string;
   /** Set when the process exited while it was supposed to run. */
   readonly unexpectedExit: RuntimeFailure | null;
+  /** SIGTERM, then SIGKILL after 5 s. */
   stop(): Promise<void>;
+  /** SIGKILL at once: a crash on purpose (not reported as an unexpected exit). */
+  kill(): Promise<void>;
 }
 
 export interface SpawnOptions {
@@ -61,6 +64,17 @@ export async function spawnManaged(o: SpawnOptions): Promise<ManagedProcess> {
     logFile: o.logFile,
     get unexpectedExit() {
       return unexpectedExit;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null || spawnError) return;
+      stopping = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+      await exited;
+      log.end();
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null || spawnError) {

@@ -1,16 +1,21 @@
 import type { Toxiproxy, Proxy } from 'toxiproxy-node-client';
+import type { RestartableGateway } from '../faults/types.ts';
 import type { RuntimeFailure } from './process.ts';
 
 /** A gateway reachable through Toxiproxy, ready for a run. Stopping it is the caller's teardown. */
 export interface StartedStack extends AsyncDisposable {
-  provider: 'local' | 'external';
+  provider: 'local' | 'external' | 'testcontainers';
   /** ws://host:port of the proxy in front of the gateway: what clients connect to. */
   gatewayUrl: string;
   /** ws://host:port of the gateway itself, bypassing the proxy. */
   directUrl: string;
   toxiproxy: Toxiproxy;
-  /** The proxies clients are spread over (one for now). */
+  /** The proxies clients are spread over, round-robin; gatewayUrl is the first one's. */
   proxies: Proxy[];
+  /** ws://host:port of each proxy, in the same order. */
+  proxyUrls: string[];
+  /** Present when chatstorm started the gateway and can restart it. */
+  gateway: RestartableGateway | null;
   versions: Record<string, string>;
   logs: string[];
   /** Runtime failures seen so far (a process that exited on its own). */

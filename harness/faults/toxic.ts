@@ -1,0 +1,37 @@
+/**
+ * A fault that is one Toxiproxy toxic, on one or both streams of every targeted proxy. The toxic
+ * is named after the fault ("latency#1-downstream") so that removing it needs no state.
+ */
+import type { Toxic, ToxicType } from 'toxiproxy-node-client';
+import type { FaultPlan, FaultType } from '../config/plan.ts';
+import type { Fault } from './types.ts';
+
+type Direction = 'upstream' | 'downstream';
+
+function streams(plan: FaultPlan): Direction[] {
+  const s = plan.params.stream ?? 'both';
+  return s === 'both' ? ['upstream', 'downstream'] : [s as Direction];
+}
+
+export function toxicFault(type: FaultType, toxic: ToxicType, attributes: (plan: FaultPlan) => Record<string, number>): Fault {
+  return {
+    type,
+    async apply({ proxies }, plan) {
+      await Promise.all(
+        proxies.flatMap((p) =>
+          streams(plan).map((stream) => p.addToxic({ name: `${plan.id}-${stream}`, type: toxic, stream, toxicity: 1, attributes: attributes(plan) } as never)),
+        ),
+      );
+    },
+    async remove({ proxies }, plan) {
+      await Promise.all(
+        proxies.flatMap((p) =>
+          streams(plan).map(async (stream) => {
+            const t = (await p.getToxic(`${plan.id}-${stream}`)) as Toxic<unknown>;
+            await t.remove();
+          }),
+        ),
+      );
+    },
+  };
+}
