@@ -8,8 +8,8 @@
  * network is back): all must be open again by ~22 s, resume with `since`, and have every message
  * acked in the meantime. Then the run drains and judges.
  *
- * Small size for tests: --clients 100 --duration 12s (cut at 15s must then be moved: see
- * test/e2e/network-cut.test.ts, which uses scenarios/network-cut.small.ts).
+ * Small size for tests: --profile small (100 clients, 12 s, the same 5 s cut at second 4, equal
+ * jitter so that reconnects spread out and a gateway that skips resume has messages to lose).
  */
 import { defineScenario } from '../harness/config/scenario.ts';
 
@@ -24,5 +24,16 @@ export default defineScenario({
   thresholds: {
     delivery_latency: ['p(99)<250', 'max<2000'],
     recovery_time: ['max<3000'],
+  },
+  profiles: {
+    small: {
+      clients: 100,
+      duration: '12s',
+      sendInterval: '500ms',
+      policy: { backoff: { jitter: 'equal' } },
+      faults: [{ type: 'cut', at: '4s', duration: '5s' }],
+      thresholds: { delivery_latency: ['p(99)<250'], recovery_time: ['max<12000'] },
+      drainTimeout: '20s',
+    },
   },
 });

@@ -3,10 +3,13 @@
  * every duration in milliseconds, every threshold parsed. Everything downstream reads the plan,
  * never the scenario file.
  */
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_POLICY, type ClientPolicy } from '../client/policy.ts';
 import { parseDuration } from './duration.ts';
 import { ConfigError } from './errors.ts';
-import type { FaultInput, ScenarioDefinition } from './scenario.ts';
+import type { ProbeSpec } from '../fleet/history.ts';
+import type { AuthProbeInput, FaultInput, ScenarioDefinition } from './scenario.ts';
 import { scenarioSchema, describeIssues } from './schema.ts';
 import { parseThreshold, type Threshold } from './threshold.ts';
 
@@ -25,13 +28,31 @@ export interface FaultPlan {
   params: Record<string, number | string>;
 }
 
+/** Where the gateway and Toxiproxy run. */
+export type StackKind = 'local' | 'testcontainers';
+
+/** The containers of --stack testcontainers (docs/docker.md). */
+export interface DockerPlan {
+  /** The gateway image to test; null: the reference gateway's, built from gateway/Dockerfile. */
+  gatewayImage: string | null;
+  /**
+   * Port the gateway listens on inside its container. null: 8083 on a bridge network; on the host
+   * network a free port, passed to the container as PORT (so parallel runs cannot collide).
+   */
+  gatewayPort: number | null;
+  /** Extra environment of the gateway container. JWT_SECRET always comes from the run's secret. */
+  gatewayEnv: Record<string, string>;
+  /** "host" (default): containers share the host's loopback. "bridge": a user network, ports published. */
+  network: 'host' | 'bridge';
+}
+
 export type TargetPlan =
   | { kind: 'local'; gatewayCommand: string[] | null }
   | { kind: 'external'; url: string };
 
 export interface RunPlan {
   runId: string;
-  scenario: { name: string; description: string; file: string };
+  scenario: { name: string; description: string; file: string; profile: string | null };
   seed: number;
   clients: number;
   chatSize: number;
@@ -43,6 +64,8 @@ export interface RunPlan {
   drainTimeoutMs: number;
   settleMs: number;
   reconnectToleranceMs: number;
+  /** Auth probes, one per (kind, when); appended to the roster after the normal clients. Empty: no `auth` check. */
+  authProbes: ProbeSpec[];
   policy: ClientPolicy;
   gateway: { pingIntervalMs: number; historyLimit: number };
   faults: FaultPlan[];
@@ -50,6 +73,12 @@ export interface RunPlan {
   proxies: number;
   thresholds: Record<string, Threshold[]>;
   target: TargetPlan;
+  /** Absolute path of the client adapter module the fleet drives (--client); null: the reference client. */
+  client: string | null;
+  /** Where the gateway and Toxiproxy run. Default "local". */
+  stack: StackKind;
+  /** Set when stack is "testcontainers". */
+  docker: DockerPlan | null;
   /** Fleet processes; each holds whole chats. */
   workers: number;
   reportDir: string;
@@ -68,6 +97,18 @@ export interface RunOptions {
   seed?: number;
   workers?: number;
   runId?: string;
+  /** --client: a client adapter module, relative to the current directory. Default: the scenario's `client`, else none. */
+  client?: string;
+  /** A named profile of the scenario (e.g. "small"). */
+  profile?: string;
+  /** --stack: "local" or "testcontainers". Default: the scenario's, else "testcontainers" when gatewayImage is given, else "local". */
+  stack?: string;
+  gatewayImage?: string;
+  gatewayPort?: number;
+  /** --gateway-env, each "KEY=VALUE". */
+  gatewayEnv?: string[];
+  /** --docker-network: "host" or "bridge". Default "host". */
+  dockerNetwork?: string;
 }
 
 export const DEFAULT_JWT_SECRET = 'chatstorm-dev-secret-change-me';
@@ -102,7 +143,25 @@ function ms(v: string | number | undefined, fallback: number): number {
   return v === undefined ? fallback : parseDuration(v);
 }
 
-export function resolvePlan(s: ScenarioDefinition, o: RunOptions): RunPlan {
+/** The scenario with a profile's overrides applied. */
+export function applyProfile(s: ScenarioDefinition, name: string | undefined): ScenarioDefinition {
+  if (name === undefined) return s;
+  const profile = s.profiles?.[name];
+  if (!profile) {
+    const known = Object.keys(s.profiles ?? {});
+    throw new ConfigError(`invalid run configuration`, [`--profile: scenario "${s.name}" has no profile "${name}" (${known.length ? `profiles: ${known.join(', ')}` : 'it defines none'})`]);
+  }
+  return {
+    ...s,
+    ...profile,
+    policy: { ...s.policy, ...profile.policy, backoff: { ...s.policy?.backoff, ...profile.policy?.backoff } },
+    gateway: { ...s.gateway, ...profile.gateway },
+    profiles: s.profiles,
+  };
+}
+
+export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPlan {
+  const s = applyProfile(scenario, o.profile);
   const problems: string[] = [];
   const clients = o.clients ?? s.clients ?? 1_000;
   const chatSize = Math.min(s.chatSize ?? 10, clients);
@@ -165,19 +224,46 @@ export function resolvePlan(s: ScenarioDefinition, o: RunOptions): RunPlan {
     if (url && o.gatewayCommand) problems.push(`--target and --gateway-cmd exclude each other (got --target ${o.target})`);
     if (url) target = { kind: 'external', url: `ws://${url.host}` };
   }
+  const stack = (o.stack ?? s.stack ?? (o.gatewayImage !== undefined ? 'testcontainers' : 'local')) as StackKind;
+  let docker: DockerPlan | null = null;
+  if (stack !== 'local' && stack !== 'testcontainers') problems.push(`--stack: expected "local" or "testcontainers" (got "${o.stack}")`);
+  if (stack === 'testcontainers') {
+    if (o.target !== undefined) problems.push(`--target and --stack testcontainers exclude each other (got --target ${o.target}): with --target, the gateway is already running`);
+    if (o.gatewayCommand) problems.push(`--gateway-cmd starts a local process; with --stack testcontainers name an image with --gateway-image (got --gateway-cmd ${o.gatewayCommand.join(' ')})`);
+    const gatewayEnv: Record<string, string> = {};
+    for (const kv of o.gatewayEnv ?? []) {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(kv);
+      if (!m) problems.push(`--gateway-env: expected KEY=VALUE with KEY a variable name (got "${kv}")`);
+      // The value may be a secret: it is not repeated in the message.
+      else if (m[1] === 'JWT_SECRET') problems.push('--gateway-env: JWT_SECRET is always set from --jwt-secret (got JWT_SECRET=…); use --jwt-secret');
+      else gatewayEnv[m[1]] = m[2];
+    }
+    if (o.gatewayImage !== undefined && !/^[^\s]+$/.test(o.gatewayImage)) problems.push(`--gateway-image: expected an image reference such as registry/name:tag (got "${o.gatewayImage}")`);
+    if (o.gatewayPort !== undefined && (!Number.isInteger(o.gatewayPort) || o.gatewayPort < 1 || o.gatewayPort > 65_535)) problems.push(`--gateway-port: expected a port number 1-65535 (got ${o.gatewayPort})`);
+    const network = o.dockerNetwork ?? 'host';
+    if (network !== 'host' && network !== 'bridge') problems.push(`--docker-network: expected "host" or "bridge" (got "${o.dockerNetwork}")`);
+    docker = { gatewayImage: o.gatewayImage ?? null, gatewayPort: o.gatewayPort ?? null, gatewayEnv, network: network as DockerPlan['network'] };
+  } else if (stack === 'local') {
+    const dockerOnly = [['--gateway-image', o.gatewayImage], ['--gateway-port', o.gatewayPort], ['--gateway-env', o.gatewayEnv?.length ? o.gatewayEnv : undefined], ['--docker-network', o.dockerNetwork]] as const;
+    for (const [flag, value] of dockerOnly) if (value !== undefined) problems.push(`${flag} only applies with --stack testcontainers (the stack is local${o.stack ? '' : ', the default'})`);
+  }
   const seed = o.seed ?? 1;
   if (!Number.isInteger(seed) || seed < 0) problems.push(`--seed: expected a non-negative integer (got ${o.seed})`);
   if (o.clients !== undefined && (!Number.isInteger(o.clients) || o.clients <= 0)) problems.push(`--clients: expected a positive integer (got ${o.clients})`);
   const workers = o.workers ?? Math.max(1, Math.ceil(clients / 4_000));
   if (!Number.isInteger(workers) || workers < 1) problems.push(`--workers: expected a positive integer (got ${o.workers})`);
+  const clientModule = o.client ?? s.client;
+  const client = clientModule === undefined ? null : resolvePath(clientModule);
+  if (client !== null && !existsSync(client)) problems.push(`${o.client !== undefined ? '--client' : 'client'}: no such module: "${clientModule}" (paths are resolved against the current directory, ${process.cwd()})`);
+  const authProbes = resolveAuthProbes(s.authProbes, faults, problems);
   if (problems.length) throw new ConfigError(`invalid run configuration for ${o.scenarioFile}`, problems);
 
   const chats = Math.ceil(clients / chatSize);
-  const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-${s.name}`;
+  const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-${s.name}${o.profile ? `-${o.profile}` : ''}`;
   const root = o.reportRoot ?? 'reports';
   return {
     runId,
-    scenario: { name: s.name, description: s.description ?? '', file: o.scenarioFile },
+    scenario: { name: s.name, description: s.description ?? '', file: o.scenarioFile, profile: o.profile ?? null },
     seed,
     clients,
     chatSize,
@@ -189,19 +275,56 @@ export function resolvePlan(s: ScenarioDefinition, o: RunOptions): RunPlan {
     drainTimeoutMs: ms(s.drainTimeout, 60_000),
     settleMs: ms(s.settle, 2_000),
     reconnectToleranceMs: ms(s.reconnectTolerance, 250),
+    authProbes,
     policy,
     gateway: { pingIntervalMs: ms(s.gateway?.pingInterval, 30_000), historyLimit: s.gateway?.historyLimit ?? 10_000 },
     faults,
     proxies,
     thresholds,
     target,
+    client,
+    stack,
+    docker,
     workers: Math.min(workers, chats),
     reportDir: `${root}/${runId}`,
     jwtSecret: o.jwtSecret ?? DEFAULT_JWT_SECRET,
   };
 }
 
+const PROBE_KINDS = ['missing', 'malformed', 'bad-signature', 'alg-none', 'expired', 'not-yet-valid', 'wrong-chat', 'expires-before-reconnect'] as const;
+/** Faults that drop every connection they reach, so that a reconnect probe gets to reconnect. */
+const DROPPING_FAULTS = new Set<FaultType>(['cut', 'flapping', 'gateway-restart']);
+
+/** One probe per (kind, when), in the order given; "all" is every kind, both ways where that means something. */
+function resolveAuthProbes(input: ScenarioDefinition['authProbes'], faults: FaultPlan[], problems: string[]): ProbeSpec[] {
+  if (input === undefined) return [];
+  const list: AuthProbeInput[] = input === 'all' ? PROBE_KINDS.map((kind) => ({ kind })) : input;
+  const out: ProbeSpec[] = [];
+  list.forEach((p, i) => {
+    const expiring = p.kind === 'expires-before-reconnect';
+    if (expiring && p.when !== undefined && p.when !== 'reconnect') {
+      problems.push(`authProbes[${i}].when: expires-before-reconnect is presented on reconnect only (got "${p.when}")`);
+    }
+    if (!expiring && p.ttl !== undefined) problems.push(`authProbes[${i}].ttl: only expires-before-reconnect takes a ttl (got ${JSON.stringify(p.ttl)} for "${p.kind}")`);
+    const when = expiring ? ['reconnect' as const] : p.when === 'both' || p.when === undefined ? (['first-connect', 'reconnect'] as const) : [p.when];
+    const expect = p.kind === 'wrong-chat' ? 4403 : 4401;
+    for (const w of when) out.push({ kind: p.kind, when: w, expect, ...(expiring ? { ttlMs: ms(p.ttl, 5_000) } : {}) });
+  });
+  const dropping = faults.filter((f) => DROPPING_FAULTS.has(f.type) && f.fraction === 1);
+  if (out.some((p) => p.when === 'reconnect') && dropping.length === 0) {
+    problems.push(`authProbes: reconnect probes need a fault that drops every connection (cut, flapping or gateway-restart, fraction 1); the scenario has none`);
+  }
+  for (const p of out) {
+    if (p.ttlMs !== undefined && dropping.length > 0 && !dropping.some((f) => f.atMs >= p.ttlMs!)) {
+      problems.push(`authProbes: the expires-before-reconnect token lives ${p.ttlMs}ms, but every fault that drops connections starts before that (first at ${Math.min(...dropping.map((f) => f.atMs))}ms): the reconnect would still find it valid`);
+    }
+  }
+  return out;
+}
+
 /** The plan as it may be written to a report: the secret is redacted. */
 export function publicPlan(plan: RunPlan): Omit<RunPlan, 'jwtSecret'> & { jwtSecret: string } {
-  return { ...plan, jwtSecret: '(redacted)' };
+  // Container environment often carries credentials: its keys are kept, its values are not.
+  const docker = plan.docker && { ...plan.docker, gatewayEnv: Object.fromEntries(Object.keys(plan.docker.gatewayEnv).map((k) => [k, '(redacted)'])) };
+  return { ...plan, docker, jwtSecret: '(redacted)' };
 }

@@ -79,6 +79,25 @@ export type FaultInput =
   | FlappingFault
   | GatewayRestartFault;
 
+/** One kind of bad credential (docs/auth.md). */
+export type AuthProbeKind = 'missing' | 'malformed' | 'bad-signature' | 'alg-none' | 'expired' | 'not-yet-valid' | 'wrong-chat' | 'expires-before-reconnect';
+
+export interface AuthProbeInput {
+  kind: AuthProbeKind;
+  /**
+   * When the bad credential is presented: on the first connect, on every reconnect after a valid
+   * first connect (a fault must drop the connection), or both (two probes). Default "both";
+   * expires-before-reconnect is a reconnect probe by nature, and takes only "reconnect".
+   */
+  when?: 'first-connect' | 'reconnect' | 'both';
+  /**
+   * expires-before-reconnect only: the token's lifetime from when it is minted (just before the
+   * fleet starts). A fault must drop the connection no earlier than this into the traffic phase,
+   * so that the reconnect finds the token expired. Default "5s".
+   */
+  ttl?: Duration;
+}
+
 export interface ScenarioDefinition {
   name: string;
   description?: string;
@@ -119,6 +138,25 @@ export interface ScenarioDefinition {
   settle?: Duration;
   /** Slack the reconnect check allows on every delay the policy prescribes. Default "250ms". */
   reconnectTolerance?: Duration;
+  /**
+   * Auth probes (docs/auth.md): extra clients, beyond `clients`, that each carry one bad credential
+   * into a real chat of the run and must be refused with the right close code; they send nothing
+   * and are judged by the `auth` check alone. "all": every kind, on first connect and on reconnect.
+   * Default none (and then there is no `auth` check).
+   */
+  authProbes?: 'all' | AuthProbeInput[];
+  /**
+   * A client adapter module (docs/client-adapters.md) whose default export is
+   * defineClientAdapter(...): the fleet drives that client, e.g. the product's own store, instead of
+   * the reference client, and the checks judge it against `policy`. Resolved against the current
+   * directory; --client overrides it. Default: the reference client.
+   */
+  client?: string;
+  /**
+   * Named variants chosen with --profile: each overrides fields of the scenario ("small" is the
+   * size the tests run; `policy` and `gateway` merge field by field, anything else replaces).
+   */
+  profiles?: Record<string, Partial<Omit<ScenarioDefinition, 'name' | 'profiles'>>>;
 }
 
 /** Identity function that gives a scenario file its types. */

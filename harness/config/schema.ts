@@ -49,7 +49,7 @@ const faultSchemas = [
   z.strictObject({ type: z.literal('gateway-restart'), at: duration, duration }),
 ] as const;
 
-export const scenarioSchema = z.strictObject({
+const scenarioFields = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
   description: z.string().optional(),
   clients: positiveInt.max(200_000).optional(),
@@ -80,6 +80,26 @@ export const scenarioSchema = z.strictObject({
     .optional(),
   settle: duration.optional(),
   reconnectTolerance: duration.optional(),
+  authProbes: z
+    .union([
+      z.literal('all'),
+      z.array(
+        z.strictObject({
+          kind: z.enum(['missing', 'malformed', 'bad-signature', 'alg-none', 'expired', 'not-yet-valid', 'wrong-chat', 'expires-before-reconnect']),
+          when: z.enum(['first-connect', 'reconnect', 'both']).optional(),
+          ttl: duration.optional(),
+        }),
+      ),
+    ])
+    .optional(),
+  client: z.string().min(1).optional(),
+});
+
+/** A profile overrides any field but the name: "small" for tests, "no-heartbeat" for a variant. */
+const profileSchema = scenarioFields.omit({ name: true }).partial();
+
+export const scenarioSchema = scenarioFields.extend({
+  profiles: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/), profileSchema).optional(),
 });
 
 /** Renders zod issues as "field: problem (got value)" lines. */
