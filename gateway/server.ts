@@ -7,7 +7,7 @@
  * to reason about (and easy to break on purpose through `hooks`, for mutant gateways).
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
@@ -66,6 +66,15 @@ export interface GatewayHooks {
   verifyAuth?: boolean;
   /** If false, skip the membership check (a mutant): no 4403, ever. Default true. */
   checkMembership?: boolean;
+  /**
+   * If true, refuse before the upgrade with HTTP 401/403/400 instead of completing it and closing
+   * with 4401/4403/4400 (a mutant): a browser then sees only a bare 1006. Default false.
+   */
+  rejectBeforeUpgrade?: boolean;
+  /** Milliseconds to hold a frame back before sending it to one recipient (a mutant that delivers late). Default 0. */
+  delayMs?(frame: Record<string, unknown>, recipientUserId: string): number;
+  /** How far seq advances for the next accepted message (a mutant that leaves holes). Default 1. */
+  seqStep?(chatId: string, seq: number): number;
 }
 
 export interface StoredMessage {
@@ -255,6 +264,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       res.end(JSON.stringify({ ok: true }));
       return;
     }
+    if (path === '/demo' || path.startsWith('/demo/')) {
+      // The manual-test page (docs/client-adapters.md), loaded on demand: an image without it answers 404.
+      import('./demo-page.ts').then(
+        (demo) => demo.serveDemo(req, res, path),
+        () => {
+          res.writeHead(404, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: false, error: 'not found' }));
+        },
+      ).catch(() => res.destroy());
+      return;
+    }
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ok: false, error: 'not found' }));
   }
@@ -275,6 +295,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     if (closing || socket.destroyed) {
       socket.destroy();
+      return;
+    }
+    if (!admission.ok && hooks.rejectBeforeUpgrade) {
+      const status = admission.code === CLOSE_UNAUTHORIZED ? 401 : admission.code === CLOSE_FORBIDDEN ? 403 : 400;
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     // Rejections still complete the upgrade: a refusal before it reaches a browser as a bare 1006,
@@ -449,7 +474,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const previous = chat.accepted.get(key);
     if (previous) return send(conn, { type: 'ack', client_msg_id: cmid, ...previous });
 
-    const seq = ++chat.seq;
+    const seq = (chat.seq += hooks.seqStep ? hooks.seqStep(chat.id, chat.seq) : 1);
     reserve(chat);
     messages++;
     const msg: StoredMessage = {
@@ -484,11 +509,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   function broadcast(chat: ChatState, msg: StoredMessage): void {
     const frame = messageFrame(msg);
     // Serialise once for everyone unless a mutant wants to rewrite frames per recipient.
-    const text = hooks.outgoing ? '' : JSON.stringify(frame);
+    const text = hooks.outgoing || hooks.delayMs ? '' : JSON.stringify(frame);
     for (const member of chat.members) {
       if (member.ws.readyState !== WebSocket.OPEN) continue;
       if (hooks.shouldDeliver && !hooks.shouldDeliver(msg, member.userId)) continue;
-      if (hooks.outgoing) send(member, { ...frame });
+      if (hooks.outgoing || hooks.delayMs) send(member, { ...frame });
       else member.ws.send(text);
     }
   }
@@ -504,6 +529,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   function send(conn: Connection, frame: Frame): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
     const frames = hooks.outgoing ? hooks.outgoing(frame, conn.userId) : [frame];
+    const delay = hooks.delayMs ? hooks.delayMs(frame, conn.userId) : 0;
+    if (delay > 0) {
+      setTimeout(() => {
+        if (conn.ws.readyState === WebSocket.OPEN) for (const f of frames) conn.ws.send(JSON.stringify(f));
+      }, delay);
+      return;
+    }
     for (const f of frames) conn.ws.send(JSON.stringify(f));
   }
 

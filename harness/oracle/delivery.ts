@@ -15,7 +15,7 @@ import type { CheckResult, Example } from './types.ts';
 
 export function checkDelivery(ctx: Context): CheckResult {
   const examples: Example[] = [];
-  const counts = { attempted: 0, acked: 0, required: 0, deliveredLive: 0, deliveredOnResume: 0, lost: 0, lostInGap: 0, duplicated: 0, outOfOrder: 0, phantom: 0, unacknowledged: 0 };
+  const counts = { attempted: 0, acked: 0, required: 0, deliveredLive: 0, deliveredOnResume: 0, lost: 0, lostInGap: 0, duplicated: 0, outOfOrder: 0, phantom: 0, unacknowledged: 0, seqGaps: 0 };
   let firstBreach: number | null = null;
   const breach = (t: number) => (firstBreach = firstBreach === null ? t : Math.min(firstBreach, t));
 
@@ -51,6 +51,13 @@ export function checkDelivery(ctx: Context): CheckResult {
     let openT = -Infinity;
     for (const ev of view.events) {
       if (ev.k === 'open') openT = ev.t;
+      if (ev.k === 'fallback' && ev.what === 'local-message') {
+        // A message a user's store shows that the gateway never sent (client adapters): a local echo.
+        counts.phantom++;
+        breach(ev.t);
+        pushExample(examples, ctx.example('phantom', c, ev.detail, { ...(ev.id ? { message: ev.id } : {}), at: ctx.rel(ev.t) }));
+        continue;
+      }
       if (ev.k !== 'recv') continue;
       const known = chatAcked?.get(ev.seq);
       const senderClient = ctx.clientOfUser.get(ev.sender);
@@ -103,8 +110,27 @@ export function checkDelivery(ctx: Context): CheckResult {
     }
   }
 
-  const bad = counts.lost + counts.duplicated + counts.outOfOrder + counts.phantom + counts.unacknowledged;
-  const problems = (['lost', 'duplicated', 'outOfOrder', 'phantom', 'unacknowledged'] as const).filter((k) => counts[k] > 0).map((k) => `${counts[k]} ${k}`);
+  // seq grows by exactly 1 per accepted message: a number nobody ever saw, and no gap announced
+  // it, is a hole the gateway left (chat-v1 §3).
+  for (const [chat, members] of ctx.members) {
+    const observed = new Set<number>(ctx.acked.get(chat)?.keys() ?? []);
+    const announced: [number, number][] = [];
+    for (const c of members) {
+      for (const ev of ctx.clients[c].events) {
+        if (ev.k === 'recv') observed.add(ev.seq);
+        else if (ev.k === 'gap') announced.push([ev.from, ev.to]);
+      }
+    }
+    const max = Math.max(0, ...observed);
+    for (let seq = 1; seq < max; seq++) {
+      if (observed.has(seq) || announced.some(([a, b]) => a <= seq && seq <= b)) continue;
+      counts.seqGaps++;
+      pushExample(examples, ctx.example('seq-gap', null, `no message of ${chat} ever carried seq ${seq} (highest seen ${max}) and no gap announced it`, { chat, seq }));
+    }
+  }
+
+  const bad = counts.lost + counts.duplicated + counts.outOfOrder + counts.phantom + counts.unacknowledged + counts.seqGaps;
+  const problems = (['lost', 'duplicated', 'outOfOrder', 'phantom', 'unacknowledged', 'seqGaps'] as const).filter((k) => counts[k] > 0).map((k) => `${counts[k]} ${k}`);
   return {
     name: 'delivery',
     verdict: bad === 0 ? (counts.acked > 0 ? 'pass' : 'inconclusive') : 'fail',

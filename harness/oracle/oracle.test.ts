@@ -107,6 +107,18 @@ describe('oracle on hand-written histories', () => {
     expect(d.examples[0]).toMatchObject({ category: 'phantom', client: 2, message: 'local-123' });
   });
 
+  it('catches a seq number the gateway skipped without announcing a gap', () => {
+    const { ev } = cleanHistory();
+    for (const list of ev) for (const e of list) if ((e.k === 'recv' || e.k === 'ack') && e.seq >= 5) e.seq += 1;
+    const d = check(history(ev), 'delivery');
+    expect(d.verdict).toBe('fail');
+    expect(d.counts.seqGaps).toBe(1);
+    expect(d.examples[0]).toMatchObject({ category: 'seq-gap', chat: 'chat-0', seq: 5 });
+    // The same hole announced as a gap by the gateway is not a defect of numbering.
+    ev[0].push({ k: 'gap', t: T0 + 20_000, c: 0, from: 5, to: 5 });
+    expect(check(history(ev), 'delivery').counts.seqGaps).toBe(0);
+  });
+
   it('catches a send that was neither acked nor surfaced', () => {
     const { ev } = cleanHistory();
     ev[1].push({ k: 'send', t: T0 + 12_000, c: 1, id: 'm1-0', open: true });
