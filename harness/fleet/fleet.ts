@@ -5,6 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RunTokens } from '../auth/roster.ts';
 import type { RunPlan } from '../config/plan.ts';
 import type { RuntimeFailure } from '../stack/process.ts';
 import type { GeneratorSample, RosterEntry } from './history.ts';
@@ -28,7 +29,7 @@ export interface Fleet extends AsyncDisposable {
 }
 
 /** Client c connects through proxy c mod proxyUrls.length. */
-export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: string[], proxyUrls: string[], historyDir: string): Fleet {
+export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunTokens, proxyUrls: string[], historyDir: string): Fleet {
   const workers: ChildProcess[] = [];
   const failures: RuntimeFailure[] = [];
   const latest = new Map<number, { sample: GeneratorSample; p99: number | null }>();
@@ -85,7 +86,14 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: string[
     const msg: ToWorker = {
       type: 'init',
       worker: w,
-      clients: mine.map((r) => ({ c: r.c, user: r.user, chat: r.chat, token: tokens[r.c] })),
+      clients: mine.map((r) => ({
+        c: r.c,
+        user: r.user,
+        chat: r.chat,
+        token: tokens.first[r.c],
+        ...(r.probe ? { probe: true } : {}),
+        ...(tokens.later.has(r.c) ? { laterToken: tokens.later.get(r.c) } : {}),
+      })),
       baseUrls: proxyUrls,
       policy: plan.policy,
       seed: plan.seed,
@@ -93,6 +101,7 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: string[
       sendIntervalMs: plan.sendIntervalMs,
       messageBytes: plan.messageBytes,
       eventsFile: join(historyDir, `events-${w}.ndjson`),
+      client: plan.client,
     };
     child.send(msg);
   }

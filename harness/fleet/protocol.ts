@@ -2,7 +2,17 @@
 import type { ClientPolicy } from '../client/policy.ts';
 import type { GeneratorSample } from './history.ts';
 
-export interface WorkerClient { c: number; user: string; chat: string; token: string }
+export interface WorkerClient {
+  c: number;
+  user: string;
+  chat: string;
+  /** Token of the first connect; '' leaves the token parameter out. */
+  token: string;
+  /** Auth probes only: the token of every attempt after the first open, when it differs. */
+  laterToken?: string;
+  /** An auth probe: it sends nothing, and neither the connect phase nor the drain waits for it. */
+  probe?: boolean;
+}
 
 export interface InitMessage {
   type: 'init';
@@ -16,6 +26,8 @@ export interface InitMessage {
   sendIntervalMs: number;
   messageBytes: number;
   eventsFile: string;
+  /** Absolute path of a client adapter module (--client); null runs the reference client. */
+  client: string | null;
 }
 
 export type ToWorker =

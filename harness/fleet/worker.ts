@@ -6,6 +6,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import hdr from 'hdr-histogram-js';
 import { ChatClient, type ClientEnv } from '../client/client.ts';
+import { loadClientAdapter } from '../client/adapter.ts';
+import { AdapterClient, type FleetClient } from '../client/adapter-host.ts';
 import type { SocketLike } from '../client/socket.ts';
 import { EventLog } from './event-log.ts';
 import type { ClientEvent } from './history.ts';
@@ -18,7 +20,7 @@ const send = (m: FromWorker) => process.send?.(m);
 
 let init: InitMessage;
 let log: EventLog;
-const clients: ChatClient[] = [];
+const clients: FleetClient[] = [];
 const chatOf: string[] = [];
 /** Highest seq known per chat (acks and receipts of any member): what "caught up" means. */
 const chatMaxSeq = new Map<string, number>();
@@ -28,9 +30,15 @@ let sentThisSecond = 0;
 let receivedThisSecond = 0;
 const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
 
+/** Clients that have opened at least once: an auth probe's later attempts carry its bad token. */
+const everOpened = new Set<number>();
+
 function observe(ev: ClientEvent): void {
   log.record(ev);
   switch (ev.k) {
+    case 'open':
+      everOpened.add(ev.c);
+      break;
     case 'send':
       sentThisSecond++;
       sendTimes.set(ev.id, ev.t);
@@ -49,7 +57,9 @@ function observe(ev: ClientEvent): void {
   }
 }
 
-function start(msg: InitMessage): void {
+async function start(msg: InitMessage): Promise<void> {
+  // A user's client (--client): one adapter instance per client, in this process like ChatClient.
+  const adapter = msg.client ? await loadClientAdapter(msg.client) : null;
   init = msg;
   log = new EventLog(msg.eventsFile);
   const env = (c: number): ClientEnv => {
@@ -59,26 +69,47 @@ function start(msg: InitMessage): void {
       setTimeout: (fn, ms) => setTimeout(fn, ms),
       clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
       random,
-      connect: (url) => new WebSocket(url, { perMessageDeflate: false }) as unknown as SocketLike,
+      connect: (url) => {
+        const ws = new WebSocket(url, { perMessageDeflate: false });
+        // A refusal before the upgrade (HTTP 401/403…) reaches the client as a bare 1006; ws names
+        // the status only in this error's message. Recorded so the auth check can tell it apart.
+        ws.on('error', (err) => {
+          const status = /^Unexpected server response: (\d+)$/.exec(err.message)?.[1];
+          if (status) observe({ k: 'http-status', t: now(), c, status: Number(status) });
+        });
+        return ws as unknown as SocketLike;
+      },
       record: observe,
     };
   };
   const gapMs = 1_000 / msg.connectRate;
   msg.clients.forEach((wc, i) => {
-    const base = `${msg.baseUrls[wc.c % msg.baseUrls.length]}/api/v1/chats/${encodeURIComponent(wc.chat)}/ws?token=${encodeURIComponent(wc.token)}`;
-    const client = new ChatClient({ c: wc.c, url: (since) => (since === null ? base : `${base}&since=${since}`) }, msg.policy, env(wc.c));
+    const endpoint = `${msg.baseUrls[wc.c % msg.baseUrls.length]}/api/v1/chats/${encodeURIComponent(wc.chat)}/ws`;
+    const withToken = (token: string) => `${endpoint}?${token === '' ? '' : `token=${encodeURIComponent(token)}`}`;
+    const base = withToken(wc.token);
+    // An auth probe switches to its bad token for every attempt after its first open.
+    const urlFor = (since: number | null) => {
+      const u = wc.laterToken !== undefined && everOpened.has(wc.c) ? withToken(wc.laterToken) : base;
+      return since === null ? u : `${u}${u.endsWith('?') ? '' : '&'}since=${since}`;
+    };
+    const client = adapter
+      ? new AdapterClient(adapter, { c: wc.c, user: wc.user, chat: wc.chat, token: wc.token, origin: new URL(base).origin }, msg.policy, env(wc.c))
+      : new ChatClient({ c: wc.c, url: urlFor }, msg.policy, env(wc.c));
     clients.push(client);
     chatOf.push(wc.chat);
-    setTimeout(() => client.start(), i * gapMs);
+    // Probes go first: an expires-before-reconnect token must still be valid when it connects.
+    setTimeout(() => client.start(), wc.probe ? 0 : i * gapMs);
   });
   let reported = false;
   const connected = setInterval(() => {
-    const open = clients.filter((c) => c.state === 'open').length;
-    const settled = clients.every((c) => c.state === 'open' || c.state === 'failed' || c.state === 'stopped');
+    // Auth probes are meant to be refused (or to retry a refusal before the upgrade): not waited for.
+    const real = clients.filter((_, i) => !msg.clients[i].probe);
+    const open = real.filter((c) => c.state === 'open').length;
+    const settled = real.every((c) => c.state === 'open' || c.state === 'failed' || c.state === 'stopped');
     if (settled && !reported) {
       reported = true;
       clearInterval(connected);
-      send({ type: 'connected', worker: msg.worker, t: now(), open, notOpen: clients.length - open });
+      send({ type: 'connected', worker: msg.worker, t: now(), open, notOpen: real.length - open });
     }
   }, 50);
   startSampling();
@@ -97,10 +128,12 @@ function startSampling(): void {
     last = t;
     let open = 0;
     let connecting = 0;
-    for (const c of clients) {
+    clients.forEach((c, i) => {
+      // Probes are not part of the load the progress line and the report count.
+      if (init.clients[i].probe) return;
       if (c.state === 'open') open++;
       else if (c.state === 'connecting') connecting++;
-    }
+    });
     const p99 = latency.totalCount > 0 ? latency.getValueAtPercentile(99) : null;
     latency.reset();
     send({
@@ -127,6 +160,7 @@ function startSampling(): void {
 function startTraffic(startAt: number, endAt: number): void {
   const interval = init.sendIntervalMs;
   init.clients.forEach((wc, i) => {
+    if (wc.probe) return;
     const client = clients[i];
     let k = 0;
     const fire = () => {
@@ -146,7 +180,7 @@ function startTraffic(startAt: number, endAt: number): void {
 function behind(): number {
   let n = 0;
   clients.forEach((c, i) => {
-    if (c.state === 'failed' || c.state === 'stopped') return;
+    if (c.state === 'failed' || c.state === 'stopped' || init.clients[i].probe) return;
     const target = chatMaxSeq.get(chatOf[i]) ?? 0;
     if (c.state !== 'open' || (c.lastSeq ?? 0) < target || c.pendingCount > 0) n++;
   });
@@ -178,7 +212,7 @@ async function stop(): Promise<void> {
 process.on('message', (m: ToWorker) => {
   try {
     switch (m.type) {
-      case 'init': return start(m);
+      case 'init': return void start(m).catch((e) => send({ type: 'fatal', worker: m.worker, message: (e as Error).stack ?? String(e) }));
       case 'traffic': return startTraffic(m.start, m.end);
       case 'drain': return drain();
       case 'stop': void stop();
