@@ -14,6 +14,7 @@ import { runTimeline, type TimelineRun } from './faults/timeline.ts';
 import { startFleet, type Fleet } from './fleet/fleet.ts';
 import type { Phases } from './fleet/history.ts';
 import { readHistory } from './fleet/read.ts';
+import { sampleProcesses } from './metrics/proc.ts';
 import { evaluate } from './oracle/evaluate.ts';
 import { Progress } from './report/progress.ts';
 import { buildSummary, type Summary } from './report/summary.ts';
@@ -57,13 +58,22 @@ export async function run(plan: RunPlan, signal: AbortSignal, progress = new Pro
   let fleet: Fleet | null = null;
   let timeline: TimelineRun | null = null;
   const teardown = new AsyncDisposableStack();
-  const savePhases = () => writeFileSync(join(historyDir, 'phases.json'), JSON.stringify({ ...phases, drainComplete }));
+  // Saved as the run goes (unset phases left out), so that `chatstorm report` can judge even a run
+  // that was killed outright on the run's own clock.
+  const savePhases = () => writeFileSync(join(historyDir, 'phases.json'), JSON.stringify({ ...Object.fromEntries(Object.entries(phases).filter(([, t]) => t > 0)), drainComplete }));
 
   try {
     progress.message(`chatstorm: ${plan.scenario.name} — ${plan.clients} clients in ${plan.chats} chats, ${plan.faults.length} fault(s), seed ${plan.seed}; report in ${plan.reportDir}`);
-    stack = plan.target.kind === 'local' ? await startLocalStack(plan, logDir, (l) => progress.message(l)) : await startExternalStack(plan, logDir, (l) => progress.message(l));
+    // testcontainers is imported only when used: local runs need neither it nor an engine.
+    stack = plan.stack === 'testcontainers'
+      ? await (await import('./stack/testcontainers.ts')).startTestcontainersStack(plan, logDir, (l) => progress.message(l), signal)
+      : plan.target.kind === 'local' ? await startLocalStack(plan, logDir, (l) => progress.message(l)) : await startExternalStack(plan, logDir, (l) => progress.message(l));
     const s = stack;
     teardown.defer(() => s.stop());
+    if (s.processes) {
+      const stopSampling = sampleProcesses(s.processes, (sample) => appendFileSync(join(historyDir, 'stack-samples.ndjson'), `${JSON.stringify(sample)}\n`));
+      teardown.defer(stopSampling);
+    }
     progress.message(`chatstorm: gateway ${s.directUrl} behind Toxiproxy at ${s.gatewayUrl}`);
 
     const ttl = Math.ceil((plan.trafficMs + plan.drainTimeoutMs + plan.clients / plan.connectRate * 1_000) / 1_000) + 600;
@@ -83,7 +93,12 @@ export async function run(plan: RunPlan, signal: AbortSignal, progress = new Pro
     phases.trafficStart = now() + 250;
     const trafficEnd = phases.trafficStart + plan.trafficMs;
     f.startTraffic(phases.trafficStart, trafficEnd);
-    const tl = runTimeline(plan.faults, { proxies: s.proxies, gateway: s.gateway }, phases.trafficStart, signal, (r, phase) => progress.message(`chatstorm: ${r.id} ${phase} at ${(((phase === 'applied' ? r.applyStart : r.removeEnd!) - phases.trafficStart) / 1000).toFixed(2)}s${r.error ? ` — ${r.error}` : ''}`));
+    savePhases();
+    const tl = runTimeline(plan.faults, { proxies: s.proxies, gateway: s.gateway }, phases.trafficStart, signal, (r, phase) => {
+      progress.message(`chatstorm: ${r.id} ${phase} at ${(((phase === 'applied' ? r.applyStart : r.removeEnd!) - phases.trafficStart) / 1000).toFixed(2)}s${r.error ? ` — ${r.error}` : ''}`);
+      // Each fault action is on disk as soon as it happened: a killed run keeps its fault windows.
+      if (timeline) writeFileSync(join(historyDir, 'faults.json'), JSON.stringify(timeline.records, null, 2));
+    });
     timeline = tl;
     // Faults are always removed before the stack goes away.
     teardown.defer(() => tl.done);

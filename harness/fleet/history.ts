@@ -92,6 +92,9 @@ export interface GeneratorSample {
   received: number;
 }
 
+/** A once-per-second sample of a stack process (gateway, Toxiproxy) on this host. */
+export interface StackSample { t: number; name: string; cpu: number; rssMb: number }
+
 /** Timestamps of the phases of the run, epoch ms. */
 export interface Phases {
   start: number;
@@ -108,6 +111,8 @@ export interface History {
   byClient: ClientEvent[][];
   faults: FaultRecord[];
   samples: GeneratorSample[];
+  /** CPU and memory of the gateway and Toxiproxy (local stack only; may be absent). */
+  stackSamples?: StackSample[];
   phases: Phases;
   /** Did every client come back and catch up before the drain timeout? */
   drainComplete: boolean;

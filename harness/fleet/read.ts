@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClientEvent, FaultRecord, GeneratorSample, History, Phases, RosterEntry } from './history.ts';
+import type { ClientEvent, FaultRecord, GeneratorSample, History, Phases, RosterEntry, StackSample } from './history.ts';
 
 function ndjson<T>(file: string): T[] {
   if (!existsSync(file)) return [];
@@ -40,6 +40,7 @@ export function readHistory(historyDir: string): History {
   // Each client's events come from one process in order; a stable sort keeps same-time order.
   for (const list of byClient) list.sort((a, b) => a.t - b.t);
   const samples = ndjson<GeneratorSample>(join(historyDir, 'samples.ndjson'));
+  const stackSamples = ndjson<StackSample>(join(historyDir, 'stack-samples.ndjson'));
   const faults = json<FaultRecord[]>(join(historyDir, 'faults.json'), []);
   const p = json<Partial<Phases> & { drainComplete?: boolean }>(join(historyDir, 'phases.json'), {});
   const first = Math.min(...byClient.flatMap((l) => (l.length ? [l[0].t] : [])), Infinity);
@@ -52,5 +53,5 @@ export function readHistory(historyDir: string): History {
     drained: p.drained ?? last,
     end: p.end ?? last,
   };
-  return { roster, byClient, faults, samples, phases, drainComplete: p.drainComplete ?? false };
+  return { roster, byClient, faults, samples, stackSamples, phases, drainComplete: p.drainComplete ?? false };
 }

@@ -2,7 +2,7 @@
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
 
-export type CheckName = 'delivery' | 'latency' | 'reconnect' | 'no-fallback' | 'errors-surfaced' | 'generator-health';
+export type CheckName = 'delivery' | 'latency' | 'reconnect' | 'no-fallback' | 'errors-surfaced' | 'generator-health' | 'auth';
 
 /** One piece of evidence: enough ids to find it in the history. Times are seconds since run start. */
 export interface Example {
@@ -69,6 +69,34 @@ export interface SeriesPoint {
   p95: number | null;
   p99: number | null;
   max: number | null;
+  /**
+   * Connect attempts that failed in this second, by reason (keys as in Metrics.failureReasons).
+   * Optional, added after the first release: absent in older summaries and in seconds without failures.
+   */
+  failuresByReason?: Record<string, number>;
+  /** Open sockets that closed in this second, by close code. Optional; absent in seconds without closes. */
+  closesByCode?: Record<string, number>;
+}
+
+/**
+ * What a fault cost in messages: acked messages sent (or acked) from the fault's start until its
+ * disturbed window ends (the last affected client back, plus the settle time), and how their
+ * required deliveries went. Counted per (message, member), like the delivery check.
+ */
+export interface FaultDelivery {
+  /** Acked messages attributed to this fault's window. */
+  messages: number;
+  /** Deliveries those messages owed (members connected at some time after the ack). */
+  required: number;
+  lost: number;
+  duplicated: number;
+  /** Delivered, but later than lateAfterMs after the send; null when no delivery_latency upper limit is set. */
+  late: number | null;
+  /** The strictest delivery_latency upper limit (ms), the bar for "late"; null when there is none. */
+  lateAfterMs: number | null;
+  /** Seconds since run start: the window the messages were attributed by. */
+  from: number;
+  to: number;
 }
 
 export interface FaultResilience {
@@ -83,6 +111,8 @@ export interface FaultResilience {
   /** ms from the fault's end until 50 / 99 / 100 % of affected clients were open again (null: never). */
   recover: { p50: number | null; p99: number | null; p100: number | null };
   notRecovered: number;
+  /** Messages lost, duplicated and late around this fault. Optional, added after the first release. */
+  delivery?: FaultDelivery;
 }
 
 export interface Metrics {
@@ -95,6 +125,8 @@ export interface Metrics {
   reconnectDelays: { attempt: number; envelopeMin: number; envelopeMax: number; delays: number[] }[];
   attemptsPerClient: Record<string, number>;
   generator: { s: number; worker: number; eldP99: number; eldMax: number; cpu: number }[];
+  /** CPU (fraction of one core) and memory (MB) of the gateway and Toxiproxy per second: what the load did to the stack. Local stack only. */
+  stack?: { s: number; name: string; cpu: number; rssMb: number }[];
   /** Steady-state windows used for latency, seconds since start. */
   steadyWindows: [number, number][];
   toleranceMs: number;

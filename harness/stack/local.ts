@@ -65,6 +65,7 @@ export async function startLocalStack(plan: RunPlan, logDir: string, log?: (l: s
       gateway,
       versions: { toxiproxy: toxi.version, gateway: command ? command.join(' ') : 'reference (gateway/main.ts)' },
       logs: [spawnOptions.logFile, toxi.process.logFile],
+      processes: () => [{ name: 'gateway', pid: current().pid }, { name: 'toxiproxy', pid: toxi.process.pid }],
       failures: () => [...incarnations.map((g) => g.unexpectedExit), toxi.process.unexpectedExit].filter((f): f is RuntimeFailure => f !== null),
       stop: stopAll,
       [Symbol.asyncDispose]: stopAll,

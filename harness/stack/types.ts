@@ -18,6 +18,8 @@ export interface StartedStack extends AsyncDisposable {
   gateway: RestartableGateway | null;
   versions: Record<string, string>;
   logs: string[];
+  /** Processes of the stack on this host, for CPU and memory samples (local provider). */
+  processes?(): { name: string; pid: number }[];
   /** Runtime failures seen so far (a process that exited on its own). */
   failures(): RuntimeFailure[];
   stop(): Promise<void>;
