@@ -63,7 +63,7 @@ export async function run(plan: RunPlan, signal: AbortSignal, progress = new Pro
   const savePhases = () => writeFileSync(join(historyDir, 'phases.json'), JSON.stringify({ ...Object.fromEntries(Object.entries(phases).filter(([, t]) => t > 0)), drainComplete }));
 
   try {
-    progress.message(`chatstorm: ${plan.scenario.name} — ${plan.clients} clients in ${plan.chats} chats, ${plan.faults.length} fault(s), seed ${plan.seed}; report in ${plan.reportDir}`);
+    progress.message(`chatstorm: ${plan.scenario.name} — ${plan.clients} clients in ${plan.chats} chats${plan.authProbes.length ? ` + ${plan.authProbes.length} auth probes` : ''}, ${plan.faults.length} fault(s), seed ${plan.seed}; report in ${plan.reportDir}`);
     // testcontainers is imported only when used: local runs need neither it nor an engine.
     stack = plan.stack === 'testcontainers'
       ? await (await import('./stack/testcontainers.ts')).startTestcontainersStack(plan, logDir, (l) => progress.message(l), signal)

@@ -256,6 +256,10 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   const client = clientModule === undefined ? null : resolvePath(clientModule);
   if (client !== null && !existsSync(client)) problems.push(`${o.client !== undefined ? '--client' : 'client'}: no such module: "${clientModule}" (paths are resolved against the current directory, ${process.cwd()})`);
   const authProbes = resolveAuthProbes(s.authProbes, faults, problems);
+  // An adapter builds its own URLs from one token: it cannot switch to a bad one on reconnect.
+  if (client !== null && authProbes.some((p) => p.when === 'reconnect' && p.kind !== 'expires-before-reconnect')) {
+    problems.push(`authProbes: reconnect probes switch tokens inside the reference client and cannot run with a client adapter (${o.client !== undefined ? '--client' : 'client'} ${clientModule}); use when: "first-connect" (and expires-before-reconnect)`);
+  }
   if (problems.length) throw new ConfigError(`invalid run configuration for ${o.scenarioFile}`, problems);
 
   const chats = Math.ceil(clients / chatSize);

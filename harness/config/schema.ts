@@ -49,6 +49,25 @@ const faultSchemas = [
   z.strictObject({ type: z.literal('gateway-restart'), at: duration, duration }),
 ] as const;
 
+const authProbeList = z.array(
+  z.strictObject({
+    kind: z.enum(['missing', 'malformed', 'bad-signature', 'alg-none', 'expired', 'not-yet-valid', 'wrong-chat', 'expires-before-reconnect']),
+    when: z.enum(['first-connect', 'reconnect', 'both']).optional(),
+    ttl: duration.optional(),
+  }),
+);
+/** "all" or a list; checked by hand so that a bad entry is reported by its own path, not as "Invalid input" for the whole union. */
+const authProbes = z.unknown().superRefine((v, ctx) => {
+  if (v === 'all') return;
+  if (!Array.isArray(v)) {
+    ctx.addIssue({ code: 'custom', message: 'expected "all" or a list of { kind, when?, ttl? }', input: v });
+    return;
+  }
+  const r = authProbeList.safeParse(v, { reportInput: true });
+  if (r.success) return;
+  for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: (issue as { input?: unknown }).input });
+});
+
 const scenarioFields = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
   description: z.string().optional(),
@@ -80,18 +99,7 @@ const scenarioFields = z.strictObject({
     .optional(),
   settle: duration.optional(),
   reconnectTolerance: duration.optional(),
-  authProbes: z
-    .union([
-      z.literal('all'),
-      z.array(
-        z.strictObject({
-          kind: z.enum(['missing', 'malformed', 'bad-signature', 'alg-none', 'expired', 'not-yet-valid', 'wrong-chat', 'expires-before-reconnect']),
-          when: z.enum(['first-connect', 'reconnect', 'both']).optional(),
-          ttl: duration.optional(),
-        }),
-      ),
-    ])
-    .optional(),
+  authProbes: authProbes.optional(),
   client: z.string().min(1).optional(),
 });
 
