@@ -51,8 +51,10 @@ export function evaluate(recorded: History, plan: OraclePlan, runtimeErrors: { c
   if (extra.length) {
     reconnect.check.thresholds = extra;
     if (extra.some((t) => !t.ok)) {
+      const breached = `Breached ${extra.filter((t) => !t.ok).map((t) => `${t.metric} ${t.expression} (observed ${t.observed === null ? 'nothing' : `${Math.round(t.observed)} ms`})`).join(', ')}`;
+      // Lead with the breach: the sentence must not open with "all followed the policy" on a failed check.
+      reconnect.check.summary = reconnect.check.verdict === 'fail' ? `${breached}; ${reconnect.check.summary}` : `${breached}. Every attempt followed the policy otherwise: ${reconnect.check.summary}`;
       reconnect.check.verdict = 'fail';
-      reconnect.check.summary += ` Breached: ${extra.filter((t) => !t.ok).map((t) => `${t.metric} ${t.expression} (observed ${t.observed})`).join(', ')}.`;
     }
   }
 
