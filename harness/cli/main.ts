@@ -2,10 +2,13 @@
  * The command line: parses arguments and calls commands. The only place that calls process.exit.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeSync } from 'node:fs';
+import { loadClientAdapter } from '../client/adapter.ts';
 import { ConfigError } from '../config/errors.ts';
 import { loadScenario } from '../config/load.ts';
 import { resolvePlan } from '../config/plan.ts';
+import { writeCompare } from '../report/compare.ts';
 import { renderConsole } from '../report/console.ts';
 import { EXIT } from '../report/exit-codes.ts';
 import { reportRun, run } from '../run.ts';
@@ -15,6 +18,30 @@ const int = (name: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer (got "${v}")`);
   return Number(v);
 };
+
+/**
+ * The forced exit (a second Ctrl-C) skips the teardown, but must not leave the gateway and
+ * Toxiproxy running: they sit in process groups of their own (so that a terminal's Ctrl-C reaches
+ * only chatstorm, which stops them in order), so nothing else would stop them. Every child and its
+ * group get SIGKILL. Found with pgrep (Linux, macOS); without it, nothing is killed.
+ */
+function killChildrenNow(): void {
+  let pids: number[];
+  try {
+    pids = execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8', timeout: 2_000 }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return; // pgrep exits 1 when there is no child
+  }
+  for (const pid of pids) {
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        /* not a group leader, or already gone */
+      }
+    }
+  }
+}
 
 const program = new Command()
   .name('chatstorm')
@@ -35,15 +62,27 @@ program
   .option('--seed <n>', 'seed of the traffic plan and jitter: same seed, same plan', int('--seed'), 1)
   .option('--workers <n>', 'fleet processes (default: one per 4000 clients)', int('--workers'))
   .option('--run-id <id>', 'name of the run folder (default: timestamp and scenario name)')
-  .action(async (file: string, o: { clients?: number; duration?: string; target?: string; gatewayCmd?: string; jwtSecret?: string; reportDir: string; seed: number; workers?: number; runId?: string }) => {
+  .option('--profile <name>', 'a named variant of the scenario, e.g. "small" (the size the tests run)')
+  .option('--stack <kind>', 'where the gateway and Toxiproxy run: "local" processes or Docker containers with "testcontainers" (default: the scenario\'s, else local; testcontainers when --gateway-image is given)')
+  .option('--gateway-image <image>', 'with --stack testcontainers: the gateway image to test (default: the reference gateway, built from gateway/Dockerfile)')
+  .option('--gateway-port <n>', 'with --stack testcontainers: port the gateway listens on in its container (default 8083; on the host network a free port, passed as PORT)', int('--gateway-port'))
+  .option('--gateway-env <KEY=VALUE>', 'with --stack testcontainers: environment of the gateway container, repeatable (JWT_SECRET always comes from --jwt-secret)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--docker-network <mode>', 'with --stack testcontainers: "host" (default; containers share the host\'s loopback) or "bridge" (a network of their own, ports published)')
+  .option('--client <module>', 'drive your own client (e.g. the product\'s store) through a client adapter module instead of the reference client; see docs/client-adapters.md (default: the scenario\'s client, else the reference client)')
+  .action(async (file: string, o: { client?: string; clients?: number; duration?: string; target?: string; gatewayCmd?: string; jwtSecret?: string; reportDir: string; seed: number; workers?: number; runId?: string; profile?: string; stack?: string; gatewayImage?: string; gatewayPort?: number; gatewayEnv: string[]; dockerNetwork?: string }) => {
     const scenario = await loadScenario(file);
-    const plan = resolvePlan(scenario, { scenarioFile: file, clients: o.clients, duration: o.duration, target: o.target, gatewayCommand: o.gatewayCmd ? [o.gatewayCmd] : undefined, jwtSecret: o.jwtSecret, reportRoot: o.reportDir, seed: o.seed, workers: o.workers, runId: o.runId });
-    if (!findToxiproxy()) installToxiproxy((l) => console.error(`chatstorm: ${l}`));
+    const plan = resolvePlan(scenario, { scenarioFile: file, clients: o.clients, duration: o.duration, target: o.target, gatewayCommand: o.gatewayCmd ? [o.gatewayCmd] : undefined, jwtSecret: o.jwtSecret, reportRoot: o.reportDir, seed: o.seed, workers: o.workers, runId: o.runId, profile: o.profile, stack: o.stack, gatewayImage: o.gatewayImage, gatewayPort: o.gatewayPort, gatewayEnv: o.gatewayEnv, dockerNetwork: o.dockerNetwork, client: o.client });
+    // A module that does not load, or exports no factory, is a usage error before anything starts.
+    if (plan.client) await loadClientAdapter(plan.client, o.client !== undefined ? '--client' : 'client');
+    // Containers bring their own Toxiproxy; an engine that is not there fails here, before anything starts.
+    if (plan.stack === 'testcontainers') await (await import('../stack/testcontainers.ts')).dockerClient();
+    else if (!findToxiproxy()) installToxiproxy((l) => console.error(`chatstorm: ${l}`));
     const abort = new AbortController();
     let signals = 0;
     const onSignal = (sig: string) => {
       if (++signals > 1) {
-        console.error(`chatstorm: ${sig} again, exiting without cleanup`);
+        writeSync(2, `chatstorm: ${sig} again, exiting without cleanup\n`);
+        killChildrenNow();
         process.exit(EXIT.interrupted);
       }
       console.error(`\nchatstorm: ${sig}: stopping, tearing down and reporting what was recorded (again to force)`);
@@ -68,11 +107,34 @@ program
   });
 
 program
+  .command('compare')
+  .description('put runs side by side in one self-contained HTML page (the tuning view): settings, checks, thresholds, resilience and charts per run, differences marked')
+  .argument('<run-dir...>', 'two or more run folders, each with a summary.json (e.g. reports/<run-id>)')
+  .option('--out <file>', 'the page to write', 'compare.html')
+  .action((dirs: string[], o: { out: string }) => {
+    const file = writeCompare(dirs, o.out);
+    console.log(`chatstorm: compared ${dirs.length} runs: ${file}`);
+    process.exit(EXIT.pass);
+  });
+
+program
   .command('setup')
   .description('install what npm cannot: the Toxiproxy server (go install into tools/bin)')
   .action(() => {
     const found = findToxiproxy();
     console.log(`Toxiproxy server: ${found ?? installToxiproxy((l) => console.log(l))}`);
+  });
+
+program
+  .command('cleanup')
+  .description('remove what crashed runs left behind: containers and networks labelled chatstorm=true, and orphaned local Toxiproxy and gateway processes of this project')
+  .option('--all', 'also remove containers of runs whose harness process is still alive')
+  .option('--run-id <id>', 'only what this run left')
+  .option('--dry-run', 'list, remove nothing')
+  .action(async (o: { all?: boolean; runId?: string; dryRun?: boolean }) => {
+    const { cleanup } = await import('../stack/cleanup.ts');
+    const r = await cleanup(o, (l) => console.log(l));
+    process.exit(r.errors.length ? EXIT.error : 0);
   });
 
 program.addHelpText(
@@ -84,7 +146,7 @@ Exit codes:
   2   inconclusive    no check failed, but one could not be judged (e.g. the load generator fell behind)
   3   error           the run itself broke (gateway exited, proxy unreachable); reports still written
   64  usage           invalid scenario, flag or environment variable; nothing was started
-  69  unavailable     Toxiproxy is missing and could not be installed
+  69  unavailable     Toxiproxy is missing and could not be installed, or --stack testcontainers found no Docker engine
   130 interrupted     Ctrl-C or SIGTERM; torn down, reports written from what was recorded`,
 );
 
@@ -98,8 +160,9 @@ try {
     console.error(`chatstorm: ${e.message}`);
     process.exit(EXIT.config);
   }
-  if (e instanceof ToxiproxyMissingError) {
-    console.error(`chatstorm: ${e.message}`);
+  // DockerUnavailableError by name: its module loads testcontainers, which local runs never import.
+  if (e instanceof ToxiproxyMissingError || err.name === 'DockerUnavailableError') {
+    console.error(`chatstorm: ${err.message}`);
     process.exit(EXIT.unavailable);
   }
   console.error(`chatstorm: ${err.stack ?? err}`);

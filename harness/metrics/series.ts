@@ -1,7 +1,7 @@
 /**
  * Per-second series over the whole run, from the client histories: sockets open and connecting
- * (sampled at the end of each second), attempts, failures, sends and receipts per second, and
- * delivery latency percentiles of the messages received in each second.
+ * (sampled at the end of each second), attempts, failures (also by reason), closes by close code,
+ * sends and receipts per second, and delivery latency percentiles of the messages received in each second.
  */
 import type { ClientEvent, History } from '../fleet/history.ts';
 import type { SeriesPoint } from '../oracle/types.ts';
@@ -17,6 +17,13 @@ export function perSecondSeries(history: History, sendTimeOf: (sender: string, i
   const failures = new Int32Array(seconds);
   const sent = new Int32Array(seconds);
   const received = new Int32Array(seconds);
+  // Sparse: most seconds have no failure and no close, and an empty breakdown is left out.
+  const failuresByReason: (Record<string, number> | undefined)[] = new Array(seconds);
+  const closesByCode: (Record<string, number> | undefined)[] = new Array(seconds);
+  const bump = (rows: (Record<string, number> | undefined)[], s: number, key: string) => {
+    const row = (rows[s] ??= {});
+    row[key] = (row[key] ?? 0) + 1;
+  };
   const latency: (Histogram | null)[] = new Array(seconds).fill(null);
   const sec = (t: number) => Math.min(seconds - 1, Math.max(0, Math.floor((t - origin) / 1_000)));
   for (const events of history.byClient) {
@@ -32,8 +39,14 @@ export function perSecondSeries(history: History, sendTimeOf: (sender: string, i
       switch (ev.k) {
         case 'attempt': attempts[sec(ev.t)]++; toggle(ev, false, true); break;
         case 'open': toggle(ev, true, false); break;
-        case 'fail': failures[sec(ev.t)]++; toggle(ev, false, false); break;
-        case 'close': case 'stopped': toggle(ev, false, false); break;
+        case 'fail':
+          failures[sec(ev.t)]++;
+          // Keyed like Metrics.failureReasons ("timeout", "closed 4401"), so the two can be read together.
+          bump(failuresByReason, sec(ev.t), ev.code ? `${ev.why} ${ev.code}` : ev.why);
+          toggle(ev, false, false);
+          break;
+        case 'close': bump(closesByCode, sec(ev.t), String(ev.code)); toggle(ev, false, false); break;
+        case 'stopped': toggle(ev, false, false); break;
         case 'send': sent[sec(ev.t)]++; break;
         case 'recv': {
           const s = sec(ev.t);
@@ -64,6 +77,8 @@ export function perSecondSeries(history: History, sendTimeOf: (sender: string, i
       p95: h ? h.getValueAtPercentile(95) : null,
       p99: h ? h.getValueAtPercentile(99) : null,
       max: h ? h.maxValue : null,
+      ...(failuresByReason[s] ? { failuresByReason: failuresByReason[s] } : {}),
+      ...(closesByCode[s] ? { closesByCode: closesByCode[s] } : {}),
     });
   }
   return out;

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { renderHtml } from './html.ts';
 import type { Summary } from './summary.ts';
+import { DATA_RE, embedded, inlineScripts, runPage, urls } from './testing/stub-page.ts';
 
 const FIXTURE = new URL('../../test/fixtures/summary-fail.json', import.meta.url);
 
@@ -17,22 +17,13 @@ function umdSource(): string {
   return readFileSync(join(dir, 'chart.umd.js'), 'utf8');
 }
 
-const DATA_RE = /<script type="application\/json" id="chatstorm-data">([\s\S]*?)<\/script>/;
+/** Every chart of index.html, in page order: the timeline, resilience, latency, generator health. */
+const CHART_IDS = [
+  'chart-sockets', 'chart-attempts', 'chart-closes', 'chart-messages', 'chart-latency-series',
+  'chart-reconnect-delays', 'chart-reconnect-histogram', 'chart-attempts-per-client',
+  'chart-latency-spectrum', 'chart-generator-eld', 'chart-generator-cpu', 'chart-stack-cpu', 'chart-stack-memory',
+];
 
-function embedded(html: string): unknown {
-  const m = DATA_RE.exec(html);
-  if (!m) throw new Error('no #chatstorm-data script element');
-  return JSON.parse(m[1]);
-}
-
-/** The executable inline scripts, in order: chart.js, then the page's own. */
-function inlineScripts(html: string): string[] {
-  return [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
-}
-
-function urls(text: string): Set<string> {
-  return new Set(text.match(/https?:\/\/[^\s"'<>)]+/gi) ?? []);
-}
 
 /** A summary with nothing in it: no series, no faults, no checks, null latencies. */
 function emptySummary(): Summary {
@@ -109,7 +100,8 @@ describe('renderHtml', () => {
   it('shows thresholds with observed, limit, headroom and window, and the first breach', () => {
     expect(html).toContain('<code>p(99)&lt;250</code>');
     expect(html).toContain('238.696');
-    expect(html).toContain('first breach at <b>20.218 s</b>');
+    expect(html).toContain('<th class="num">first breach</th>');
+    expect(html).toContain('<b class="ko">20.218 s</b>');
     expect(html).toContain('<td>steady</td>');
   });
 
@@ -151,7 +143,7 @@ describe('renderHtml', () => {
 
   it('gives every canvas a unique id and a data-chart name', () => {
     const canvases = [...html.matchAll(/<canvas\b[^>]*>/g)].map((m) => m[0]);
-    expect(canvases.length).toBe(9);
+    expect(canvases.length).toBe(CHART_IDS.length);
     const ids = canvases.map((c) => /\bid="([^"]+)"/.exec(c)?.[1]);
     expect(new Set(ids).size).toBe(ids.length);
     for (const c of canvases) expect(c).toMatch(/\bdata-chart="[a-z-]+"/);
@@ -196,6 +188,15 @@ describe('renderHtml', () => {
     }
   });
 
+  it('shows per fault the messages lost, duplicated and late, and a dash where a summary has none', () => {
+    const s = fixture();
+    expect(renderHtml(s)).toContain('<th class="num">late</th>');
+    s.metrics.faults[0].delivery = { messages: 335, required: 3350, lost: 113, duplicated: 2, late: 1076, lateAfterMs: 250, from: 15, to: 29.9 };
+    const out = renderHtml(s);
+    expect(out).toContain('<th class="num">late (&gt; 250 ms)</th>');
+    expect(out).toMatch(/<td class="num">335<\/td><td class="num ko">113<\/td><td class="num ko">2<\/td><td class="num warn">1,076<\/td>/);
+  });
+
   it('renders a summary with no data at all', () => {
     const out = renderHtml(emptySummary());
     expect(out).toContain('No checks were run.');
@@ -205,144 +206,17 @@ describe('renderHtml', () => {
   });
 });
 
-// ---------------------------------------------------------------------------------------------
-// The page script, run in a VM with the real chart.js and a stub DOM and canvas. Without `window`
-// chart.js picks its DOM-less platform, so this checks the configurations and the page's own code
-// (no exception, no console output, every canvas drawn); the browser test checks the pixels.
-
-interface Call { fn: string; args: unknown[] }
-
-class StubElement {
-  tagName: string;
-  id = '';
-  className = '';
-  children: StubElement[] = [];
-  parentNode: StubElement | null = null;
-  dataset: Record<string, string> = {};
-  style: Record<string, string> = {};
-  attributes: Record<string, string> = {};
-  width = 640;
-  height = 250;
-  calls: Call[] = [];
-  private text = '';
-  private context: object | null = null;
-  constructor(tag: string) {
-    this.tagName = tag.toUpperCase();
-  }
-  get textContent(): string {
-    return this.text + this.children.map((c) => c.textContent).join('');
-  }
-  set textContent(v: string) {
-    this.text = String(v);
-    this.children = [];
-  }
-  appendChild(c: StubElement): StubElement {
-    c.parentNode = this;
-    this.children.push(c);
-    return c;
-  }
-  setAttribute(k: string, v: string): void {
-    this.attributes[k] = String(v);
-  }
-  getAttribute(k: string): string | null {
-    return this.attributes[k] ?? null;
-  }
-  addEventListener(): void {}
-  removeEventListener(): void {}
-  find(tag: string): StubElement[] {
-    return this.children.flatMap((c) => (c.tagName === tag.toUpperCase() ? [c] : []).concat(c.find(tag)));
-  }
-  getContext(): object {
-    if (!this.context) {
-      const calls = this.calls;
-      const base: Record<string | symbol, unknown> = {
-        canvas: this,
-        font: '10px sans-serif',
-        measureText: (t: string) => ({ width: String(t).length * 6, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 }),
-        createLinearGradient: () => ({ addColorStop() {} }),
-        createRadialGradient: () => ({ addColorStop() {} }),
-        createPattern: () => ({}),
-        getLineDash: () => [],
-        isPointInPath: () => false,
-        getImageData: () => ({ data: new Uint8ClampedArray(4) }),
-      };
-      this.context = new Proxy(base, {
-        get(t, k) {
-          if (k in t) return t[k];
-          return (...args: unknown[]) => {
-            calls.push({ fn: String(k), args });
-          };
-        },
-        set(t, k, v) {
-          t[k] = v;
-          return true;
-        },
-      });
-    }
-    return this.context;
-  }
-}
-
-function runPage(html: string) {
-  const byId = new Map<string, StubElement>();
-  const data = new StubElement('script');
-  data.id = 'chatstorm-data';
-  data.textContent = DATA_RE.exec(html)![1];
-  byId.set(data.id, data);
-  const canvases: StubElement[] = [];
-  for (const m of html.matchAll(/<canvas id="([^"]+)" data-chart="([^"]+)"/g)) {
-    const figure = new StubElement('figure');
-    const box = figure.appendChild(new StubElement('div'));
-    const canvas = box.appendChild(new StubElement('canvas'));
-    canvas.id = m[1];
-    canvas.dataset.chart = m[2];
-    byId.set(canvas.id, canvas);
-    canvases.push(canvas);
-  }
-  const holders = [...html.matchAll(/data-examples="(\d+)"/g)].map((m) => {
-    const d = new StubElement('div');
-    d.dataset.examples = m[1];
-    return d;
-  });
-  const document = {
-    getElementById: (id: string) => byId.get(id) ?? null,
-    createElement: (tag: string) => new StubElement(tag),
-    querySelectorAll: (sel: string) => {
-      if (sel === '[data-examples]') return holders;
-      if (sel === 'canvas[data-chart]') return canvases;
-      throw new Error(`stub DOM: unsupported selector ${sel}`);
-    },
-  };
-  const logged: { level: string; args: unknown[] }[] = [];
-  const log = (level: string) => (...args: unknown[]) => logged.push({ level, args });
-  const context = vm.createContext({
-    document,
-    console: { log: log('log'), info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug') },
-    setTimeout,
-    clearTimeout,
-  });
-  const [chartJs, page] = inlineScripts(html);
-  vm.runInContext(chartJs, context, { filename: 'chart.umd.js' });
-  vm.runInContext(page, context, { filename: 'page.js' });
-  const Chart = (context as { Chart: { getChart(c: StubElement): ChartLike | undefined } }).Chart;
-  return { canvases, holders, logged, chartOf: (id: string) => Chart.getChart(byId.get(id)!) };
-}
-
-interface ChartLike {
-  scales: Record<string, { type: string; ticks: { value: number; label: string | string[] }[] }>;
-  data: { datasets: { label: string; data: unknown[] }[] };
-}
-
+// The page script, run in a VM with the real chart.js against a stub DOM (testing/stub-page.ts).
 describe('the page script', () => {
   it('draws every chart of the fixture, and lists the examples', () => {
     const summary = fixture();
     const { canvases, holders, logged, chartOf } = runPage(renderHtml(summary));
     expect(logged).toEqual([]);
-    expect(canvases.length).toBe(9);
+    expect(canvases.map((c) => c.id)).toEqual(CHART_IDS);
     for (const c of canvases) expect(c.dataset.drawn, c.id).toBe('true');
 
     // Fault bands: the fault id is written on every timeline chart.
-    for (const id of ['chart-sockets', 'chart-attempts', 'chart-messages', 'chart-latency-series', 'chart-generator-eld', 'chart-generator-cpu']) {
+    for (const id of ['chart-sockets', 'chart-attempts', 'chart-closes', 'chart-messages', 'chart-latency-series', 'chart-generator-eld', 'chart-generator-cpu', 'chart-stack-cpu', 'chart-stack-memory']) {
       const canvas = canvases.find((c) => c.id === id)!;
       expect(canvas.calls.some((k) => k.fn === 'fillText' && k.args[0] === 'cut#1'), id).toBe(true);
     }
@@ -366,6 +240,68 @@ describe('the page script', () => {
     const rows = holders[0].find('tbody')[0].find('tr');
     expect(rows.length).toBe(summary.checks[0].examples.length);
     expect(rows[0].textContent).toContain(summary.checks[0].examples[0].message!);
+  });
+
+  it('stacks failures by reason and closes by close code per second, attempts drawn over them', () => {
+    const s = fixture();
+    const p = s.metrics.series;
+    p[15] = { ...p[15], failuresByReason: { 'refused 1006': 60, timeout: 3 }, closesByCode: { '1006': 100 } };
+    p[16] = { ...p[16], failuresByReason: { 'refused 1006': 40 } };
+    p[31] = { ...p[31], closesByCode: { '1000': 100, '4401': 2 } };
+    const { canvases, logged, chartOf } = runPage(renderHtml(s));
+    expect(logged).toEqual([]);
+    for (const c of canvases) expect(c.dataset.drawn, c.id).toBe('true');
+    const attempts = chartOf('chart-attempts')!;
+    expect(attempts.data.datasets.map((d) => d.label)).toEqual(['failed: refused 1006', 'failed: timeout', 'attempts']);
+    const refused = attempts.data.datasets[0].data as { x: number; y: number }[];
+    expect(refused.length).toBe(p.length);
+    expect(refused.find((d) => d.x === 15.5)!.y).toBe(60);
+    expect(refused.reduce((a, d) => a + d.y, 0)).toBe(100);
+    const closes = chartOf('chart-closes')!;
+    expect(closes.data.datasets.map((d) => d.label)).toEqual(['1000 normal closure', '1006 abnormal: no close frame (network)', '4401 bad or expired token']);
+  });
+
+  it('falls back to one failures bar for a summary written before the breakdown existed', () => {
+    const s = fixture();
+    s.metrics.series[15] = { ...s.metrics.series[15], failures: 7 };
+    const { chartOf } = runPage(renderHtml(s));
+    expect(chartOf('chart-attempts')!.data.datasets.map((d) => d.label)).toEqual(['failed', 'attempts']);
+    expect(chartOf('chart-closes')!.data.datasets).toEqual([]);
+  });
+
+  it('bins every reconnect delay into the histogram, one stack per attempt, with the envelopes as lanes', () => {
+    const s = fixture();
+    const rows = s.metrics.reconnectDelays;
+    rows[0].delays.push(5_000); // far outside attempt 1's envelope
+    const { canvases, chartOf } = runPage(renderHtml(s));
+    const hist = chartOf('chart-reconnect-histogram')!;
+    expect(hist.data.datasets.length).toBe(rows.length);
+    hist.data.datasets.forEach((d, i) => {
+      const total = (d.data as { y: number }[]).reduce((a, b) => a + b.y, 0);
+      expect(total, d.label).toBe(rows[i].delays.length);
+      expect(d.label).toContain(`#${rows[i].attempt} (n=${rows[i].delays.length}`);
+    });
+    expect(hist.data.datasets[0].label).toContain('1 outside');
+    const canvas = canvases.find((c) => c.id === 'chart-reconnect-histogram')!;
+    for (const r of rows) expect(canvas.calls.some((k) => k.fn === 'fillText' && k.args[0] === `#${r.attempt}`), `lane #${r.attempt}`).toBe(true);
+  });
+
+  it('draws the gateway and Toxiproxy CPU and memory, one line per process', () => {
+    const s = fixture();
+    s.metrics.stack = [0, 1, 2].flatMap((t) => [
+      { s: t, name: 'gateway', cpu: 0.25, rssMb: 80 + t },
+      { s: t, name: 'toxiproxy', cpu: 0.1, rssMb: 30 },
+    ]);
+    const { canvases, logged, chartOf } = runPage(renderHtml(s));
+    expect(logged).toEqual([]);
+    for (const c of canvases) expect(c.dataset.drawn, c.id).toBe('true');
+    const cpu = chartOf('chart-stack-cpu')!;
+    expect(cpu.data.datasets.map((d) => d.label)).toEqual(['gateway', 'toxiproxy']);
+    expect(cpu.data.datasets[0].data).toEqual([{ x: 0, y: 25 }, { x: 1, y: 25 }, { x: 2, y: 25 }]);
+    expect(chartOf('chart-stack-memory')!.data.datasets[0].data).toEqual([{ x: 0, y: 80 }, { x: 1, y: 81 }, { x: 2, y: 82 }]);
+    // Without samples (older summaries, other stacks) the charts say "no data".
+    const none = runPage(renderHtml(fixture())).canvases.find((c) => c.id === 'chart-stack-cpu')!;
+    expect(none.calls.some((k) => k.fn === 'fillText' && k.args[0] === 'no data')).toBe(true);
   });
 
   it('draws every chart of a summary with no data, without a console message', () => {

@@ -16,7 +16,7 @@ export interface Summary {
   exitCode: number;
   /** Names of the checks whose verdict is not pass. */
   failedChecks: string[];
-  scenario: { name: string; description: string; file: string };
+  scenario: { name: string; description: string; file: string; profile: string | null };
   target: { provider: string; gatewayUrl: string; directUrl: string; versions: Record<string, string> };
   clients: number;
   chats: number;

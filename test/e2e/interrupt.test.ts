@@ -1,0 +1,187 @@
+/**
+ * Ctrl-C in the middle of a run, as a person would press it: the real CLI, a real gateway and
+ * Toxiproxy, SIGINT once the cut is in force. The run must exit 130 with its reports written from
+ * what was recorded (interrupted: true), leave no gateway, Toxiproxy or fleet worker behind, and
+ * `chatstorm report` must rebuild every output of that folder from its history alone. A second
+ * SIGINT ("again to force") exits at once, and must not leave the gateway and Toxiproxy running
+ * either.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Summary } from '../../harness/report/summary.ts';
+import { ROOT, runCli } from './cli.ts';
+
+const OUTPUTS = ['summary.json', 'junit.xml', 'summary.md', 'index.html'];
+
+interface Proc { pid: number; ppid: number; stat: string; args: string }
+
+function processes(): Proc[] {
+  return execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(l)!;
+      return { pid: Number(m[1]), ppid: Number(m[2]), stat: m[3], args: m[4] };
+    });
+}
+
+/** Every live process below pid (children, grandchildren, …). */
+function descendants(pid: number): Proc[] {
+  const all = processes();
+  const out: Proc[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const p = queue.shift()!;
+    for (const c of all.filter((x) => x.ppid === p)) {
+      out.push(c);
+      queue.push(c.pid);
+    }
+  }
+  return out;
+}
+
+/** The given processes that still run (a zombie waiting for its reaper does not run). */
+function stillRunning(procs: Proc[]): Proc[] {
+  const now = new Map(processes().map((p) => [p.pid, p]));
+  return procs.filter((p) => {
+    const q = now.get(p.pid);
+    return q !== undefined && q.args === p.args && !q.stat.startsWith('Z');
+  });
+}
+
+async function settle(procs: Proc[], ms = 5_000): Promise<Proc[]> {
+  const until = Date.now() + ms;
+  let left = stillRunning(procs);
+  while (left.length && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = stillRunning(procs);
+  }
+  return left;
+}
+
+interface Interrupted { code: number | null; stderr: string; runDir: string; children: Proc[] }
+
+/**
+ * Starts network-cut.small through the CLI, waits until the cut is in force (traffic running,
+ * every client dropped), notes the run's child processes, and sends SIGINT. With `force`, it first
+ * freezes Toxiproxy (SIGSTOP), so that the teardown hangs on it as on a proxy that stopped
+ * answering, and sends the second SIGINT half a second later, while the harness waits.
+ */
+function interruptRun(runId: string, mode: 'once' | 'force' | 'kill'): Promise<Interrupted> {
+  const reportRoot = mkdtempSync(join(tmpdir(), 'chatstorm-interrupt-'));
+  const runDir = join(reportRoot, runId);
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'chatstorm.js'), 'run', 'scenarios/network-cut.small.ts', '--report-dir', reportRoot, '--run-id', runId], {
+    cwd: ROOT,
+    env: { ...process.env, CI: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let children: Proc[] = [];
+  let sent = false;
+  return new Promise((resolve, reject) => {
+    const giveUp = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the cut was never applied within 90 s; stderr:\n${stderr}`));
+    }, 90_000);
+    child.stdout.resume();
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (sent || !stderr.includes('cut#1 applied')) return;
+      sent = true;
+      children = descendants(child.pid!);
+      if (mode === 'kill') {
+        child.kill('SIGKILL');
+        return;
+      }
+      if (mode === 'force') {
+        const proxy = children.find((p) => p.args.includes('toxiproxy-server'));
+        if (proxy) process.kill(proxy.pid, 'SIGSTOP');
+        setTimeout(() => child.kill('SIGINT'), 500);
+      }
+      child.kill('SIGINT');
+    });
+    child.on('exit', (code) => {
+      clearTimeout(giveUp);
+      resolve({ code, stderr, runDir, children });
+    });
+  });
+}
+
+describe('an interrupted run', () => {
+  it('exits 130 with its reports, leaves no process behind, and `chatstorm report` rebuilds every output', async () => {
+    const r = await interruptRun('interrupted', 'once');
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('SIGINT: stopping, tearing down and reporting what was recorded');
+
+    // The run's own processes, seen while it ran: the gateway, Toxiproxy and the fleet worker.
+    const kinds = r.children.map((p) => p.args);
+    expect(kinds.some((a) => a.includes('gateway/main.ts')), kinds.join('\n')).toBe(true);
+    expect(kinds.some((a) => a.includes('toxiproxy-server')), kinds.join('\n')).toBe(true);
+    expect(kinds.some((a) => a.includes('fleet/worker.ts')), kinds.join('\n')).toBe(true);
+    expect(await settle(r.children)).toEqual([]);
+
+    for (const f of OUTPUTS) expect(existsSync(join(r.runDir, f)), f).toBe(true);
+    const original = JSON.parse(readFileSync(join(r.runDir, 'summary.json'), 'utf8')) as Summary;
+    expect(original.interrupted).toBe(true);
+    expect(original.exitCode).toBe(130);
+    expect(original.metrics.faults.map((f) => f.id)).toEqual(['cut#1']);
+
+    // From the recorded history alone: the same summary, and every other output again.
+    for (const f of OUTPUTS) rmSync(join(r.runDir, f));
+    const rebuilt = await runCli(['report', r.runDir]);
+    expect(rebuilt.code, rebuilt.stderr).toBe(130);
+    for (const f of OUTPUTS) expect(existsSync(join(r.runDir, f)), f).toBe(true);
+    const again = JSON.parse(readFileSync(join(r.runDir, 'summary.json'), 'utf8')) as Summary;
+    expect(again).toEqual(original);
+    expect(readFileSync(join(r.runDir, 'index.html'), 'utf8')).toContain('<b>Interrupted.</b>');
+    expect(readFileSync(join(r.runDir, 'summary.md'), 'utf8')).toContain('**The run was interrupted**');
+    const junit = readFileSync(join(r.runDir, 'junit.xml'), 'utf8');
+    for (const c of original.checks) expect(junit).toContain(`name="${c.name}"`);
+    expect(rebuilt.stdout).toContain('interrupted: the checks judge what was recorded until then');
+  }, 150_000);
+
+  it('a second SIGINT, while the teardown hangs on a frozen Toxiproxy, exits at once and still stops the gateway and Toxiproxy', async () => {
+    const r = await interruptRun('forced', 'force');
+    try {
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toContain('SIGINT again, exiting without cleanup');
+      expect(r.children.filter((p) => /toxiproxy-server|gateway\/main\.ts/.test(p.args)).length, r.children.map((p) => p.args).join('\n')).toBe(2);
+      expect(await settle(r.children)).toEqual([]);
+    } finally {
+      killAll(r.children);
+    }
+  }, 150_000);
+
+  it('a run killed outright (SIGKILL) is still judged by `chatstorm report`, its fault window included', async () => {
+    const r = await interruptRun('killed', 'kill');
+    // Nothing could stop the children: this test does, as a person would after a crash.
+    killAll(r.children);
+    expect(r.code).toBeNull();
+    expect(existsSync(join(r.runDir, 'summary.json'))).toBe(false);
+    const rebuilt = await runCli(['report', r.runDir]);
+    expect(rebuilt.code, rebuilt.stderr).toBe(130);
+    for (const f of OUTPUTS) expect(existsSync(join(r.runDir, f)), f).toBe(true);
+    const s = JSON.parse(readFileSync(join(r.runDir, 'summary.json'), 'utf8')) as Summary;
+    expect(s.interrupted).toBe(true);
+    // The phases and the applied cut were on disk before the kill: the run's clock and its fault window.
+    expect(s.phases.trafficStart).toBeGreaterThan(0);
+    expect(s.metrics.faults.map((f) => f.id)).toEqual(['cut#1']);
+    expect(s.metrics.faults[0].affected).toBe(100);
+  }, 150_000);
+});
+
+/** Stops the given processes for good (SIGCONT first: a stopped process must be able to die). */
+function killAll(procs: Proc[]): void {
+  for (const p of stillRunning(procs)) {
+    for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
+      try {
+        process.kill(p.pid, sig);
+      } catch {
+        /* gone */
+      }
+    }
+  }
+}

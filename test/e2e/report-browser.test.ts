@@ -1,0 +1,182 @@
+/**
+ * The reports as a person sees them: real runs through the real CLI (reference gateway: pass;
+ * a gateway that drops broadcasts: fail on delivery), then index.html and compare.html opened from
+ * disk in headless Chromium (Debian's, driven by playwright-core; no browser download). Asserts:
+ * no console error or warning, no request other than the file itself (and data: URLs), every chart
+ * canvas drawn (data-drawn="true" and pixels that differ from a blank canvas), the verdict and the
+ * failed checks visible. Keeps full-page screenshots in test-results/report-browser/.
+ *
+ * Without Chromium the test is skipped with a message, except in CI (CI set), where that fails.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli, type CliResult } from './cli.ts';
+
+const CHROMIUM = process.env.CHATSTORM_CHROMIUM ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const IN_CI = Boolean(process.env.CI);
+const SHOTS = join(ROOT, 'test-results', 'report-browser');
+
+if (!HAVE_CHROMIUM && !IN_CI) {
+  console.warn(`\n  SKIPPED test/e2e/report-browser.test.ts: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHATSTORM_CHROMIUM). In CI this is a failure.\n`);
+}
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+interface Opened {
+  page: Page;
+  problems: string[];
+  requests: string[];
+}
+
+/**
+ * Opens a report file and records what a person would never see: console errors and warnings,
+ * uncaught exceptions, and every request; any request but the file itself and data: URLs is
+ * aborted and recorded.
+ */
+async function open(browser: Browser, file: string): Promise<Opened> {
+  const url = pathToFileURL(file).href;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  page.on('request', (r) => requests.push(r.url()));
+  await context.route('**/*', (route) => {
+    const u = route.request().url();
+    return u === url || u.startsWith('data:') ? route.continue() : route.abort('blockedbyclient');
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  // Every canvas gets data-drawn: "true" once chart.js drew it, "error" when it could not. A canvas
+  // never drawn is named by expectClean, so a timeout here is not an error of its own.
+  await page.waitForFunction(() => [...document.querySelectorAll('canvas')].every((c) => c.dataset.drawn), null, { timeout: 15_000 }).catch(() => {});
+  return { page, problems, requests };
+}
+
+/** Every canvas: its data-drawn, and whether its pixels differ from a blank canvas of its size. */
+async function canvases(page: Page): Promise<{ id: string; drawn: string | undefined; painted: boolean }[]> {
+  return page.$$eval('canvas', (list) =>
+    list.map((c) => {
+      const blank = document.createElement('canvas');
+      blank.width = c.width;
+      blank.height = c.height;
+      return { id: c.id, drawn: c.dataset.drawn, painted: c.width > 0 && c.height > 0 && c.toDataURL() !== blank.toDataURL() };
+    }),
+  );
+}
+
+async function expectClean(o: Opened, file: string, expectedCanvases: number): Promise<void> {
+  const url = pathToFileURL(file).href;
+  expect(o.requests.filter((u) => u !== url && !u.startsWith('data:')), 'requests leaving the file').toEqual([]);
+  expect(o.requests).toContain(url);
+  expect(o.problems, 'console errors, warnings and exceptions').toEqual([]);
+  const cs = await canvases(o.page);
+  expect(cs.length).toBe(expectedCanvases);
+  for (const c of cs) expect({ id: c.id, drawn: c.drawn, painted: c.painted }).toEqual({ id: c.id, drawn: 'true', painted: true });
+}
+
+async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  expect(statSync(path).size).toBeGreaterThan(20_000);
+  return path;
+}
+
+describe.runIf(!HAVE_CHROMIUM && IN_CI)('the browser tests in CI', () => {
+  it('find Chromium', () => {
+    throw new Error(`no Chromium at ${CHROMIUM}: .ci/run installs it (apt-get install -y chromium); the report's browser tests cannot run`);
+  });
+});
+
+describe.runIf(HAVE_CHROMIUM)('the reports in headless Chromium', () => {
+  let browser: Browser;
+  let pass: CliResult;
+  let fail: CliResult;
+  let compareFile: string;
+
+  beforeAll(async () => {
+    // One after the other: two runs side by side would measure each other on a 2-core machine.
+    pass = await runCli(['run', 'scenarios/network-cut.small.ts'], { runId: 'browser-pass' });
+    fail = await runCli(['run', 'scenarios/network-cut.small.ts', '--gateway-cmd', 'node test/mutants/gateways/drop-broadcast.ts'], { runId: 'browser-fail' });
+    compareFile = join(fail.reportRoot, 'compare.html');
+    const cmp = await runCli(['compare', pass.runDir, fail.runDir, '--out', compareFile]);
+    expect(cmp.code, cmp.stderr).toBe(0);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, chromiumSandbox: false });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('index.html of a passing run: clean, every chart drawn, PASS visible', async () => {
+    expect({ code: pass.code, verdict: pass.summary?.verdict }, pass.stderr).toEqual({ code: 0, verdict: 'pass' });
+    const file = join(pass.runDir, 'index.html');
+    const o = await open(browser, file);
+    await expectClean(o, file, 13);
+    const badge = o.page.locator('header.hero .badge');
+    expect(await badge.isVisible()).toBe(true);
+    expect(await badge.textContent()).toBe('PASS');
+    expect(await o.page.locator('header.hero .exit b').textContent()).toBe('0');
+    expect(await o.page.getByText('Every check passed.').isVisible()).toBe(true);
+    await screenshot(o.page, 'index-pass');
+    await o.page.context().close();
+  });
+
+  it('index.html of a failing run: FAIL, the failed check and its examples visible', async () => {
+    expect({ code: fail.code, verdict: fail.summary?.verdict }, fail.stderr).toEqual({ code: 1, verdict: 'fail' });
+    const file = join(fail.runDir, 'index.html');
+    const o = await open(browser, file);
+    await expectClean(o, file, 13);
+    const { page } = o;
+    expect(await page.locator('header.hero .badge').isVisible()).toBe(true);
+    expect(await page.locator('header.hero .badge').textContent()).toBe('FAIL');
+    expect(await page.locator('header.hero .exit b').textContent()).toBe('1');
+    const chip = page.locator('header.hero .chip', { hasText: 'delivery' });
+    expect(await chip.isVisible()).toBe(true);
+    expect(fail.summary!.failedChecks).toEqual(['delivery']);
+    // The failed check's row, its verdict, and its first examples (message ids) drawn from the data.
+    const row = page.locator('#check-delivery');
+    expect(await row.isVisible()).toBe(true);
+    expect(await row.locator('.pill').textContent()).toBe('fail');
+    const examples = page.locator('.examples-row table.ex tbody tr');
+    expect(await examples.count()).toBeGreaterThan(0);
+    expect(await examples.first().isVisible()).toBe(true);
+    const lost = fail.summary!.checks.find((c) => c.name === 'delivery')!.examples.find((e) => e.category === 'lost')!;
+    expect(await page.locator('.examples-row').getByText(lost.message!, { exact: true }).first().isVisible()).toBe(true);
+    // The cut is named on the timeline and in the resilience table.
+    expect(await page.locator('#resilience th[scope="row"]', { hasText: 'cut#1' }).isVisible()).toBe(true);
+    await screenshot(page, 'index-fail');
+    await page.context().close();
+  });
+
+  it('compare.html: clean, every chart drawn, both verdicts and the failed check visible, differences filterable', async () => {
+    const o = await open(browser, compareFile);
+    await expectClean(o, compareFile, 5);
+    const { page } = o;
+    const badges = page.locator('.run-card .badge');
+    expect(await badges.allTextContents()).toEqual(['PASS', 'FAIL']);
+    for (const b of await badges.all()) expect(await b.isVisible()).toBe(true);
+    expect(await page.locator('.run-card .chip', { hasText: 'delivery' }).isVisible()).toBe(true);
+    // The gateways differ (reference vs mutant): marked, and left alone by "only differences".
+    const gatewayRow = page.locator('#settings tr.row-diff', { hasText: 'versions.gateway' });
+    const seedRow = page.locator('#settings tr.row-same', { hasText: 'seed' });
+    expect(await gatewayRow.isVisible()).toBe(true);
+    expect(await seedRow.isVisible()).toBe(true);
+    await page.locator('#only-diff').check();
+    expect(await seedRow.isVisible()).toBe(false);
+    expect(await gatewayRow.isVisible()).toBe(true);
+    await page.locator('#only-diff').uncheck();
+    // The delivery verdicts differ: the failing cell is marked.
+    const verdicts = page.locator('#checks tr.row-diff', { has: page.locator('th', { hasText: /^verdict/ }) }).first();
+    expect(await verdicts.locator('td.bad-cell .pill').textContent()).toBe('fail');
+    await screenshot(page, 'compare');
+    await page.context().close();
+  });
+});
