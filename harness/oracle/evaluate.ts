@@ -38,23 +38,36 @@ export function evaluate(recorded: History, plan: OraclePlan, runtimeErrors: { c
   // recovery_time and detect_time thresholds are judged on the reconnect check.
   const recoveries = newHistogram();
   const detects = newHistogram();
+  let neverBack = 0;
   for (const w of windows) {
     for (const i of w.impacts) {
       record(detects, i.drop - w.start);
       if (i.back !== null) record(recoveries, i.back - w.end);
+      else neverBack++;
     }
   }
   const extra = [
     ...evaluateThresholds('recovery_time', plan.thresholds.recovery_time ?? [], recoveries, 'per client, from each fault\'s end'),
     ...evaluateThresholds('detect_time', plan.thresholds.detect_time ?? [], detects, 'per client, from each fault\'s start'),
   ];
+  for (const t of extra) {
+    // A client that never came back has an infinite recovery time: no upper bound holds.
+    if (t.metric === 'recovery_time' && neverBack > 0 && t.statistic !== 'count' && t.statistic !== 'min') {
+      Object.assign(t, { ok: false, observed: null, headroom: null, window: `${t.window}; ${neverBack} client(s) never came back` });
+    }
+  }
+  // Nothing to measure (no client was knocked off, or the run was cut short): not judged, never passed.
+  const unjudged = extra.filter((t) => t.observed === null && !(t.metric === 'recovery_time' && neverBack > 0));
   if (extra.length) {
     reconnect.check.thresholds = extra;
-    if (extra.some((t) => !t.ok)) {
-      const breached = `Breached ${extra.filter((t) => !t.ok).map((t) => `${t.metric} ${t.expression} (observed ${t.observed === null ? 'nothing' : `${Math.round(t.observed)} ms`})`).join(', ')}`;
+    if (extra.some((t) => !t.ok && !unjudged.includes(t))) {
+      const breached = `Breached ${extra.filter((t) => !t.ok && !unjudged.includes(t)).map((t) => `${t.metric} ${t.expression} (observed ${t.observed === null ? 'never' : `${Math.round(t.observed)} ms`})`).join(', ')}`;
       // Lead with the breach: the sentence must not open with "all followed the policy" on a failed check.
       reconnect.check.summary = reconnect.check.verdict === 'fail' ? `${breached}; ${reconnect.check.summary}` : `${breached}. Every attempt followed the policy otherwise: ${reconnect.check.summary}`;
       reconnect.check.verdict = 'fail';
+    } else if (unjudged.length && reconnect.check.verdict === 'pass') {
+      reconnect.check.verdict = 'inconclusive';
+      reconnect.check.summary = `${unjudged.map((t) => `${t.metric} ${t.expression}`).join(', ')} could not be judged: no client was knocked off and came back to measure. ${reconnect.check.summary}`;
     }
   }
 

@@ -16,7 +16,8 @@ export function checkNoFallback(ctx: Context): CheckResult {
       counts.total++;
       counts[ev.what] = (counts[ev.what] ?? 0) + 1;
       first = first === null ? ev.t : Math.min(first, ev.t);
-      if (examples.length < 100) examples.push(ctx.example(ev.what, view.entry.c, ev.detail, { at: ctx.rel(ev.t) }));
+      // A local message names its message (client_msg_id or the store's id), as delivery's phantom does.
+      if (examples.length < 100) examples.push(ctx.example(ev.what, view.entry.c, ev.detail, { ...(ev.id ? { message: ev.id } : {}), at: ctx.rel(ev.t) }));
     }
   }
   return {

@@ -218,6 +218,23 @@ describe('oracle on hand-written histories', () => {
     expect(f.examples[0]).toMatchObject({ category: 'system', client: 2 });
   });
 
+  it('names the message a store showed locally while disconnected (a local echo)', () => {
+    const { ev } = cleanHistory();
+    // Client 1 drops; a send while not open is shown in its store as if sent, never on the wire.
+    ev[1].push(
+      { k: 'close', t: T0 + 8_000, c: 1, code: 1006, by: 'network' },
+      { k: 'send', t: T0 + 8_500, c: 1, id: 'm1-7', open: false },
+      { k: 'fallback', t: T0 + 8_501, c: 1, what: 'local-message', id: 'm1-7', detail: 'message m1-7 "hello" shown in the store, never sent by the gateway' },
+      { k: 'attempt', t: T0 + 9_000, c: 1, n: 1, delay: 1_000, since: 8 },
+      { k: 'open', t: T0 + 9_010, c: 1, n: 1 },
+    );
+    const f = check(history(ev), 'no-fallback');
+    expect(f.verdict).toBe('fail');
+    expect(f.counts['local-message']).toBe(1);
+    expect(f.examples[0]).toMatchObject({ category: 'local-message', client: 1, message: 'm1-7' });
+    expect(check(history(ev), 'delivery').examples.find((e) => e.category === 'phantom')).toMatchObject({ client: 1, message: 'm1-7' });
+  });
+
   it('catches a send while not open that showed no error', () => {
     const { ev } = cleanHistory();
     ev[1].push({ k: 'send', t: T0 + 9_000, c: 1, id: 'm1-7', open: false });
@@ -257,5 +274,37 @@ describe('oracle on hand-written histories', () => {
 
   it('turns a runtime failure into an error verdict', () => {
     expect(evaluate(cleanHistory().h, plan, [{ code: 'gateway-exited', message: 'gateway exited' }]).verdict).toBe('error');
+  });
+});
+
+describe('recovery and detect thresholds', () => {
+  const withRecovery: OraclePlan = { ...plan, thresholds: { ...plan.thresholds, recovery_time: [parseThreshold('max<3000')] } };
+  const cut: FaultRecord = { id: 'cut#1', type: 'cut', plannedStart: T0 + 3_000, plannedEnd: T0 + 5_000, applyStart: T0 + 3_000, applyEnd: T0 + 3_010, removeStart: T0 + 5_000, removeEnd: T0 + 5_010 };
+  const dropAt = (list: ClientEvent[], c: number, backAt: number | null) => {
+    list.push({ k: 'close', t: T0 + 3_020, c, code: 1006, by: 'network' }, { k: 'attempt', t: T0 + 4_020, c, n: 1, delay: 1_000, since: 3 }, { k: 'fail', t: T0 + 4_021, c, n: 1, why: 'refused', code: 1006 });
+    if (backAt !== null) list.push({ k: 'attempt', t: T0 + 6_021, c, n: 2, delay: 2_000, since: 3 }, { k: 'open', t: T0 + backAt, c, n: 2 });
+  };
+
+  it('passes when every knocked-off client is back in time', () => {
+    const { ev } = cleanHistory();
+    dropAt(ev[1], 1, 6_030);
+    const r = evaluate(history(ev, [cut]), withRecovery).checks.find((c) => c.name === 'reconnect')!;
+    expect(r.thresholds![0]).toMatchObject({ metric: 'recovery_time', ok: true });
+    expect(r.verdict).toBe('pass');
+  });
+
+  it('fails when a knocked-off client never comes back, whatever the others did', () => {
+    const { ev } = cleanHistory();
+    dropAt(ev[1], 1, 6_030);
+    dropAt(ev[2], 2, null);
+    const r = evaluate(history(ev, [cut]), withRecovery).checks.find((c) => c.name === 'reconnect')!;
+    expect(r.thresholds![0]).toMatchObject({ metric: 'recovery_time', ok: false, observed: null });
+    expect(r.verdict).toBe('fail');
+    expect(r.summary).toMatch(/recovery_time max<3000 \(observed never\)/);
+  });
+
+  it('is inconclusive, not failed and not passed, when nothing could be measured', () => {
+    const r = evaluate(cleanHistory().h, withRecovery).checks.find((c) => c.name === 'reconnect')!;
+    expect(r.verdict).toBe('inconclusive');
   });
 });
