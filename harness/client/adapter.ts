@@ -48,7 +48,7 @@
  * });
  * ```
  *
- * Run it: `chatstorm run scenarios/network-cut.small.ts --client path/to/adapter.ts`, or put
+ * Run it: `chatstorm run scenarios/network-cut.ts --profile small --client path/to/adapter.ts`, or put
  * `client: 'path/to/adapter.ts'` in the scenario. The scenario's `policy` is what the store is
  * held to: declare the store's own timeout, backoff and attempts there.
  */

@@ -9,7 +9,7 @@ import { dockerClient, listContainers } from '../../harness/stack/testcontainers
 import { runCli } from './cli.ts';
 import { alive, childrenOf, containersOfRun, ensureSeeded, requireEngine, skipDocker, startCli, uniqueRunId } from './docker.ts';
 
-const SCENARIO = 'scenarios/network-cut.small.ts';
+const SCENARIO = ['scenarios/network-cut.ts', '--profile', 'small'];
 /** Midway: the cut is in force (4 s into the 12 s of traffic), so teardown has a fault to take back too. */
 const MIDWAY = /cut#1 applied/;
 
@@ -24,7 +24,7 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: nu
 
 describe.skipIf(process.platform !== 'linux')('local stack: nothing is left behind', () => {
   it('SIGTERM midway: the run tears down its gateway, Toxiproxy and workers, reports and exits 130', async () => {
-    const cli = startCli(['run', SCENARIO], uniqueRunId('local-term'));
+    const cli = startCli(['run', ...SCENARIO], uniqueRunId('local-term'));
     await cli.waitFor(MIDWAY, 60_000);
     const pid = cli.child.pid!;
     const stack = projectStackProcesses().filter((p) => p.ppid === pid);
@@ -40,7 +40,7 @@ describe.skipIf(process.platform !== 'linux')('local stack: nothing is left behi
   }, 120_000);
 
   it('SIGKILL midway leaves orphaned processes; chatstorm cleanup stops exactly those', async () => {
-    const cli = startCli(['run', SCENARIO], uniqueRunId('local-kill'));
+    const cli = startCli(['run', ...SCENARIO], uniqueRunId('local-kill'));
     await cli.waitFor(MIDWAY, 60_000);
     const stack = projectStackProcesses().filter((p) => p.ppid === cli.child.pid);
     expect(stack.length).toBe(2);
@@ -62,7 +62,7 @@ describe.skipIf(skipDocker)('testcontainers stack: no container is left behind',
     requireEngine();
     await ensureSeeded();
     const runId = uniqueRunId('tc-term');
-    const cli = startCli(['run', SCENARIO, '--stack', 'testcontainers'], runId);
+    const cli = startCli(['run', ...SCENARIO, '--stack', 'testcontainers'], runId);
     await cli.waitFor(MIDWAY, 120_000);
     expect((await containersOfRun(runId)).length).toBe(2);
     const children = childrenOf(cli.child.pid!);
@@ -77,7 +77,7 @@ describe.skipIf(skipDocker)('testcontainers stack: no container is left behind',
     requireEngine();
     await ensureSeeded();
     const runId = uniqueRunId('tc-force');
-    const cli = startCli(['run', SCENARIO, '--stack', 'testcontainers'], runId);
+    const cli = startCli(['run', ...SCENARIO, '--stack', 'testcontainers'], runId);
     await cli.waitFor(MIDWAY, 120_000);
     // A frozen proxy: taking the cut back never returns, so the teardown waits for ever.
     const client = await dockerClient();
@@ -97,7 +97,7 @@ describe.skipIf(skipDocker)('testcontainers stack: no container is left behind',
     requireEngine();
     await ensureSeeded();
     const runId = uniqueRunId('tc-kill');
-    const cli = startCli(['run', SCENARIO, '--stack', 'testcontainers'], runId);
+    const cli = startCli(['run', ...SCENARIO, '--stack', 'testcontainers'], runId);
     await cli.waitFor(MIDWAY, 120_000);
     cli.child.kill('SIGKILL');
     await cli.exited;

@@ -18,13 +18,13 @@ describe('CLI input errors', () => {
   });
 
   it('bad flags name the flag and the value', async () => {
-    const clients = await runCli(['run', 'scenarios/network-cut.small.ts', '--clients', 'many']);
+    const clients = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--clients', 'many']);
     expect(clients.code).toBe(64);
     expect(clients.stderr).toContain('--clients must be a non-negative integer (got "many")');
-    const duration = await runCli(['run', 'scenarios/network-cut.small.ts', '--duration', 'soon']);
+    const duration = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--duration', 'soon']);
     expect(duration.code).toBe(64);
     expect(duration.stderr).toContain('--duration: not a duration: "soon"');
-    const target = await runCli(['run', 'scenarios/network-cut.small.ts', '--target', 'http://127.0.0.1:1']);
+    const target = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--target', 'http://127.0.0.1:1']);
     expect(target.code).toBe(64);
     expect(target.stderr).toContain('--target: "http://127.0.0.1:1" must be a ws:// URL');
   });

@@ -15,7 +15,7 @@ const LEGACY = 'examples/clients/legacy-fallback-store/adapter.ts';
 
 describe('client adapters in the network-cut run', () => {
   it('the fixed store passes every check, judged from its own sockets and what it shows', async () => {
-    const r = await runCli(['run', 'scenarios/network-cut.small.ts', '--client', FIXED]);
+    const r = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--client', FIXED]);
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
     expect({ verdict: s.verdict, failed: s.failedChecks, errors: s.runtimeErrors }).toEqual({ verdict: 'pass', failed: [], errors: [] });
@@ -41,7 +41,7 @@ describe('client adapters in the network-cut run', () => {
   }, 120_000);
 
   it('the old store fails no-fallback and reconnect, and the report names clients and messages', async () => {
-    const r = await runCli(['run', 'scenarios/network-cut.small.ts', '--client', LEGACY]);
+    const r = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--client', LEGACY]);
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
     expect(r.code).toBe(1);
@@ -87,11 +87,11 @@ describe('client adapters in the network-cut run', () => {
   }, 120_000);
 
   it('a missing or invalid adapter module stops before anything starts, naming the field and the value', async () => {
-    const missing = await runCli(['run', 'scenarios/network-cut.small.ts', '--client', 'examples/clients/nope/adapter.ts']);
+    const missing = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--client', 'examples/clients/nope/adapter.ts']);
     expect(missing.code).toBe(64);
     expect(missing.stderr).toContain('--client: no such module: "examples/clients/nope/adapter.ts"');
     expect(missing.summary).toBeNull();
-    const notAnAdapter = await runCli(['run', 'scenarios/network-cut.small.ts', '--client', 'examples/clients/fixed-store/store.ts']);
+    const notAnAdapter = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--client', 'examples/clients/fixed-store/store.ts']);
     expect(notAnAdapter.code).toBe(64);
     expect(notAnAdapter.stderr).toContain('--client: the default export must be a factory');
     const fromScenario = await runCli(['run', 'test/fixtures/client-adapter-missing.ts']);

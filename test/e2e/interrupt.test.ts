@@ -65,7 +65,7 @@ async function settle(procs: Proc[], ms = 5_000): Promise<Proc[]> {
 interface Interrupted { code: number | null; stderr: string; runDir: string; children: Proc[] }
 
 /**
- * Starts network-cut.small through the CLI, waits until the cut is in force (traffic running,
+ * Starts network-cut --profile small through the CLI, waits until the cut is in force (traffic running,
  * every client dropped), notes the run's child processes, and sends SIGINT. With `force`, it first
  * freezes Toxiproxy (SIGSTOP), so that the teardown hangs on it as on a proxy that stopped
  * answering, and sends the second SIGINT half a second later, while the harness waits.
@@ -73,7 +73,7 @@ interface Interrupted { code: number | null; stderr: string; runDir: string; chi
 function interruptRun(runId: string, mode: 'once' | 'force' | 'kill'): Promise<Interrupted> {
   const reportRoot = mkdtempSync(join(tmpdir(), 'chatstorm-interrupt-'));
   const runDir = join(reportRoot, runId);
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'chatstorm.js'), 'run', 'scenarios/network-cut.small.ts', '--report-dir', reportRoot, '--run-id', runId], {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'chatstorm.js'), 'run', 'scenarios/network-cut.ts', '--profile', 'small', '--report-dir', reportRoot, '--run-id', runId], {
     cwd: ROOT,
     env: { ...process.env, CI: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,12 +10,12 @@ import { checkOf, runCli } from './cli.ts';
 
 describe('network-cut, small, reference gateway', () => {
   it('passes every check, exits 0 and writes every report', async () => {
-    const r = await runCli(['run', 'scenarios/network-cut.small.ts']);
+    const r = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small']);
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
     expect({ verdict: s.verdict, failed: s.failedChecks, errors: s.runtimeErrors }).toEqual({ verdict: 'pass', failed: [], errors: [] });
     expect(r.code).toBe(0);
-    expect(s.scenario.name).toBe('network-cut-small');
+    expect(s.scenario).toMatchObject({ name: 'network-cut', profile: 'small' });
     expect(s.clients).toBe(100);
     expect(s.checks.map((c) => c.name)).toEqual(['delivery', 'latency', 'reconnect', 'no-fallback', 'errors-surfaced', 'generator-health']);
 
@@ -35,7 +35,7 @@ describe('network-cut, small, reference gateway', () => {
     for (const f of ['summary.json', 'junit.xml', 'summary.md', 'index.html']) expect(existsSync(join(r.runDir, f)), f).toBe(true);
     expect(readlinkSync(join(r.reportRoot, 'latest'))).toBe('e2e');
     const junit = readFileSync(join(r.runDir, 'junit.xml'), 'utf8');
-    expect(junit).toContain('<testcase classname="chatstorm.network-cut-small" name="delivery"');
+    expect(junit).toContain('<testcase classname="chatstorm.network-cut" name="delivery"');
     expect(junit).not.toContain('<failure');
     expect(readFileSync(join(r.runDir, 'summary.json'), 'utf8')).not.toContain('chatstorm-dev-secret');
   }, 120_000);

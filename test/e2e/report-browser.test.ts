@@ -103,8 +103,8 @@ describe.runIf(HAVE_CHROMIUM)('the reports in headless Chromium', () => {
 
   beforeAll(async () => {
     // One after the other: two runs side by side would measure each other on a 2-core machine.
-    pass = await runCli(['run', 'scenarios/network-cut.small.ts'], { runId: 'browser-pass' });
-    fail = await runCli(['run', 'scenarios/network-cut.small.ts', '--gateway-cmd', 'node test/mutants/gateways/drop-broadcast.ts'], { runId: 'browser-fail' });
+    pass = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small'], { runId: 'browser-pass' });
+    fail = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--gateway-cmd', 'node test/mutants/gateways/drop-broadcast.ts'], { runId: 'browser-fail' });
     compareFile = join(fail.reportRoot, 'compare.html');
     const cmp = await runCli(['compare', pass.runDir, fail.runDir, '--out', compareFile]);
     expect(cmp.code, cmp.stderr).toBe(0);

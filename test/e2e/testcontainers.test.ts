@@ -27,14 +27,14 @@ describe('--stack testcontainers: bad input stops before anything starts (no eng
       [['--stack', 'local', '--gateway-image', 'x:1'], '--gateway-image only applies with --stack testcontainers'],
     ];
     for (const [flags, message] of cases) {
-      const r = await runCli(['run', 'scenarios/network-cut.small.ts', ...flags]);
+      const r = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', ...flags]);
       expect(r.code, `${flags.join(' ')}\n${r.stderr}`).toBe(64);
       expect(r.stderr).toContain(message);
     }
   });
 
   it('never repeats a JWT_SECRET given through --gateway-env', async () => {
-    const r = await runCli(['run', 'scenarios/network-cut.small.ts', '--stack', 'testcontainers', '--gateway-env', 'JWT_SECRET=hunter2-do-not-print']);
+    const r = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--stack', 'testcontainers', '--gateway-env', 'JWT_SECRET=hunter2-do-not-print']);
     expect(r.code).toBe(64);
     expect(r.stderr).toContain('JWT_SECRET is always set from --jwt-secret');
     expect(r.stderr).not.toContain('hunter2');
@@ -74,7 +74,7 @@ describe.skipIf(skipDocker)('--stack testcontainers on a real Docker engine', ()
   it('the network-cut scenario passes with the reference gateway image behind containerised Toxiproxy', async () => {
     requireEngine();
     const runId = uniqueRunId('tc-pass');
-    const r = await runCli(['run', 'scenarios/network-cut.small.ts', '--stack', 'testcontainers'], { runId });
+    const r = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--stack', 'testcontainers'], { runId });
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
     expect(r.code, r.stderr).toBe(0);
@@ -102,7 +102,7 @@ describe.skipIf(skipDocker)('--stack testcontainers on a real Docker engine', ()
     await buildReferenceGateway(client);
     await buildImage(client, { dockerfile: 'test/mutants/gateways/Dockerfile.drop-broadcast', tag: MUTANT_IMAGE, buildArgs: { GATEWAY_IMAGE: REFERENCE_GATEWAY_IMAGE } });
     const runId = uniqueRunId('tc-mutant');
-    const r = await runCli(['run', 'scenarios/network-cut.small.ts', '--stack', 'testcontainers', '--gateway-image', MUTANT_IMAGE], { runId });
+    const r = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--stack', 'testcontainers', '--gateway-image', MUTANT_IMAGE], { runId });
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
     // The same assertions as the local-stack test of this mutant (mutant-gateways.test.ts).
@@ -123,7 +123,7 @@ describe.skipIf(skipDocker)('--stack testcontainers on a real Docker engine', ()
     requireEngine();
     // The reference image with a bad setting: gateway/main.ts exits 64 at once (EX_USAGE).
     const runId = uniqueRunId('tc-bad');
-    const r = await runCli(['run', 'scenarios/network-cut.small.ts', '--gateway-image', REFERENCE_GATEWAY_IMAGE, '--gateway-env', 'PING_INTERVAL_MS=soon'], { runId });
+    const r = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--gateway-image', REFERENCE_GATEWAY_IMAGE, '--gateway-env', 'PING_INTERVAL_MS=soon'], { runId });
     expect(r.code, r.stderr).toBe(3);
     expect(r.summary!.verdict).toBe('error');
     expect(r.summary!.runtimeErrors.map((e) => e.message).join('\n')).toMatch(/gateway container exited during startup \(exit code 64\)/);
@@ -133,7 +133,7 @@ describe.skipIf(skipDocker)('--stack testcontainers on a real Docker engine', ()
   it('a gateway container that dies mid-run is a runtime failure with its exit code, as a local gateway process is', async () => {
     requireEngine();
     const runId = uniqueRunId('tc-crash');
-    const cli = startCli(['run', 'scenarios/network-cut.small.ts', '--stack', 'testcontainers'], runId);
+    const cli = startCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--stack', 'testcontainers'], runId);
     await cli.waitFor(/\[traffic/, 120_000);
     const client = await dockerClient();
     const [gateway] = await listContainers(client, [`chatstorm.run-id=${runId}`, 'chatstorm.role=gateway']);

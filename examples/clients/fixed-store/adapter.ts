@@ -1,7 +1,7 @@
 /**
  * Adapter for the fixed store: lets chatstorm run thousands of it in the fleet and judge it.
  *
- *   chatstorm run scenarios/network-cut.small.ts --client examples/clients/fixed-store/adapter.ts
+ *   chatstorm run scenarios/network-cut.ts --profile small --client examples/clients/fixed-store/adapter.ts
  *
  * The store gets the harness's WebSocket, URL builder and timers in place of the browser's; every
  * change of the store is passed on to the harness, which records what a person would see.

@@ -1,7 +1,7 @@
 /**
  * Adapter for the legacy store (the behaviour before the fix). chatstorm must fail it:
  *
- *   chatstorm run scenarios/network-cut.small.ts --client examples/clients/legacy-fallback-store/adapter.ts
+ *   chatstorm run scenarios/network-cut.ts --profile small --client examples/clients/legacy-fallback-store/adapter.ts
  *
  * The mapping is as faithful as the fixed store's: the store's system notices become system items,
  * its `is_fallback` flags are passed on, and its messages keep whatever gateway identity they have
