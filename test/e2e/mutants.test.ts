@@ -2,12 +2,13 @@
  * The mutation suite, end to end: each mutant of test/mutants/registry.ts runs through the real
  * CLI against a real Toxiproxy and must fail on its own check, with evidence in its category
  * naming the message, client or chat. The clean gateway and client passing the same scenarios is
- * shown by test/e2e/network-cut.test.ts and test/e2e/scenario-library.test.ts. The score
+ * shown by test/e2e/network-cut.test.ts and test/e2e/scenario-library.test.ts; for client mutants,
+ * by the controls below (the same store without its defect, on each scenario they use). The score
  * (killed/total) is printed and written to test-results/mutation-score.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MUTANTS } from '../mutants/registry.ts';
+import { CLEAN_CLIENT, clientControls, MUTANTS } from '../mutants/registry.ts';
 import { checkOf, runCli } from './cli.ts';
 
 const killed = new Set<string>();
@@ -26,7 +27,23 @@ describe('mutation suite: every mutant fails on its own check', () => {
       expect(evidence.length, `${m.check} examples: ${JSON.stringify(c.examples.slice(0, 3))}`).toBeGreaterThan(0);
       // Evidence names what to look for: a message, a client or a chat.
       expect(evidence.every((e) => e.message !== undefined || e.client !== undefined || e.chat !== undefined)).toBe(true);
+      if (m.kind === 'client') expect(evidence.every((e) => e.client !== undefined)).toBe(true);
+      if (m.namesMessage) expect(evidence.every((e) => e.message !== undefined), JSON.stringify(evidence[0])).toBe(true);
+      if (m.detail) expect(evidence.map((e) => e.detail)).toContainEqual(expect.stringMatching(m.detail));
       killed.add(m.name);
+    }, 150_000);
+  }
+
+  // Without these, a client mutant could fail because its scenario is too harsh for any store.
+  for (const c of clientControls()) {
+    it(`client control: the clean store passes ${c.scenario} --profile ${c.profile}`, async () => {
+      const r = await runCli(['run', c.scenario, '--profile', c.profile, '--client', CLEAN_CLIENT]);
+      expect(r.summary, r.stderr).not.toBeNull();
+      const s = r.summary!;
+      expect({ verdict: s.verdict, failed: s.failedChecks, errors: s.runtimeErrors }).toEqual({ verdict: 'pass', failed: [], errors: [] });
+      expect(r.code).toBe(0);
+      // The fault hit every client, so the clean store had the same chance to go wrong.
+      expect(s.metrics.faults.every((f) => f.affected === s.clients)).toBe(true);
     }, 150_000);
   }
 

@@ -3,6 +3,8 @@
  * fallback, 10 reconnect attempts with exponential backoff from 1 s to 30 s, a 10 s connection
  * timeout that leads to a reconnect, a send that checks the socket is OPEN and otherwise shows an
  * error and reconnects, the attempt counter reset on every open, and a resume with `since`.
+ * The numbers are the product's defaults; `settings` changes them (test/mutants/clients/ uses that
+ * to match a scenario's policy, and to break the store one setting at a time).
  *
  * Written as a frontend store is: framework-free, a small subscribe/getState store, with its
  * environment (WebSocket, timers, URL) passed in. The browser page loads this very file (the
@@ -57,6 +59,20 @@ export interface ChatStoreDeps {
   newId?(): string;
   /** Console logging, as the product's store does. Default: none. */
   log?(...args: unknown[]): void;
+  /** The connection settings; each defaults to the product's (the constants below). */
+  settings?: ChatStoreSettings;
+}
+
+/** How the store connects and reconnects: the product's values unless given. */
+export interface ChatStoreSettings {
+  /** A socket not open by then is closed and counts as a failed attempt. Default CONNECT_TIMEOUT_MS (10 s). */
+  connectTimeoutMs?: number;
+  /** Delay before the first reconnect, doubled after each failure. Default RECONNECT_BASE_MS (1 s). */
+  reconnectBaseMs?: number;
+  /** Cap on any reconnect delay. Default RECONNECT_MAX_MS (30 s). */
+  reconnectMaxMs?: number;
+  /** Failed attempts in a row before the store gives up and says so. Default MAX_RECONNECT_ATTEMPTS (10). */
+  maxReconnectAttempts?: number;
 }
 
 export interface ChatStore {
@@ -98,6 +114,10 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
   const store = createStore<ChatState>({ chatId: null, status: 'idle', isConnected: false, messages: [], outbox: [], connectionError: null, reconnectAttempts: 0, lastSeq: null });
   const log = deps.log ?? (() => {});
   const newId = deps.newId ?? (() => crypto.randomUUID());
+  const connectTimeoutMs = deps.settings?.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  const reconnectBaseMs = deps.settings?.reconnectBaseMs ?? RECONNECT_BASE_MS;
+  const reconnectMaxMs = deps.settings?.reconnectMaxMs ?? RECONNECT_MAX_MS;
+  const maxReconnectAttempts = deps.settings?.maxReconnectAttempts ?? MAX_RECONNECT_ATTEMPTS;
   const known = new Set<string>();
   let ws: WebSocket | null = null;
   let connectTimer: unknown = null;
@@ -122,7 +142,7 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
       socket.close();
       if (ws === socket) ws = null;
       attemptReconnect();
-    }, CONNECT_TIMEOUT_MS);
+    }, connectTimeoutMs);
 
     socket.onopen = () => {
       deps.clearTimeout(connectTimer);
@@ -150,12 +170,12 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
   function attemptReconnect(): void {
     const s = store.getState();
     if (reconnectTimer !== null || leaving || s.chatId === null) return;
-    if (s.reconnectAttempts >= MAX_RECONNECT_ATTEMPTS) {
+    if (s.reconnectAttempts >= maxReconnectAttempts) {
       store.set({ status: 'failed', isConnected: false, connectionError: 'Unable to connect to the chat. Check your connection and try again.' });
       return;
     }
-    const delay = Math.min(RECONNECT_BASE_MS * 2 ** s.reconnectAttempts, RECONNECT_MAX_MS);
-    log(`[ws] reconnecting in ${delay} ms (attempt ${s.reconnectAttempts + 1}/${MAX_RECONNECT_ATTEMPTS})`);
+    const delay = Math.min(reconnectBaseMs * 2 ** s.reconnectAttempts, reconnectMaxMs);
+    log(`[ws] reconnecting in ${delay} ms (attempt ${s.reconnectAttempts + 1}/${maxReconnectAttempts})`);
     store.set({ status: 'reconnecting', isConnected: false, reconnectAttempts: s.reconnectAttempts + 1, connectionError: 'Connection lost. Reconnecting…' });
     const chatId = s.chatId;
     reconnectTimer = deps.setTimeout(() => {
