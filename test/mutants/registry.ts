@@ -66,6 +66,9 @@ export const MUTANTS: Mutant[] = [
   gateway('ignore-since', 'ignores since on resume', 'delivery', 'lost'),
   gateway('fallback-system-frame', 'announces a local mode with a system frame', 'no-fallback', 'system'),
   gateway('is-fallback-flag', 'marks messages with is_fallback', 'no-fallback', 'is_fallback'),
+  gateway('no-auth', 'verifies no token at all', 'auth', 'accepted', 'scenarios/auth-abuse.ts'),
+  gateway('no-membership', 'lets any valid token into any chat', 'auth', 'accepted', 'scenarios/auth-abuse.ts'),
+  gateway('http-401', 'refuses with HTTP 401/403 before the upgrade (a browser sees a bare 1006)', 'auth', 'rejected-before-upgrade', 'scenarios/auth-abuse.ts'),
   // Also a delivery phantom and a silent send; registered on no-fallback, the promise it breaks first.
   client('echo-local', 'shows a send made while disconnected in the chat as if sent', 'no-fallback', 'local-message', LONG_CUT, {
     namesMessage: true,
