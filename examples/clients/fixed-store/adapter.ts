@@ -6,8 +6,8 @@
  * The store gets the harness's WebSocket, URL builder and timers in place of the browser's; every
  * change of the store is passed on to the harness, which records what a person would see.
  */
-import { defineClientAdapter, type ShownError, type ShownMessage, type ShownState, type StoreView } from '../../../harness/client/adapter.ts';
-import { createChatStore, type ChatMessage, type ConnectionStatus } from './store.ts';
+import { defineClientAdapter, type ClientAdapter, type ClientAdapterEnv, type ShownError, type ShownMessage, type ShownState, type StoreView } from '../../../harness/client/adapter.ts';
+import { createChatStore, type ChatMessage, type ChatStore, type ConnectionStatus } from './store.ts';
 
 const STATE: Record<ConnectionStatus, ShownState> = {
   idle: 'idle',
@@ -18,14 +18,8 @@ const STATE: Record<ConnectionStatus, ShownState> = {
   closed: 'closed',
 };
 
-export default defineClientAdapter((env) => {
-  const store = createChatStore({
-    WebSocket: env.WebSocket,
-    url: env.url,
-    setTimeout: env.setTimeout,
-    clearTimeout: env.clearTimeout,
-    userId: env.userId,
-  });
+/** Shows the harness what a person sees of a fixed store: its status, its messages, its errors. */
+export function adapterFor(store: ChatStore, env: ClientAdapterEnv): ClientAdapter {
   // Messages are immutable once in the store: map each once, not on every change.
   const shown = new WeakMap<ChatMessage, ShownMessage>();
   const toShown = (m: ChatMessage): ShownMessage => {
@@ -50,4 +44,17 @@ export default defineClientAdapter((env) => {
     close: () => store.disconnect(),
     view,
   };
-});
+}
+
+export default defineClientAdapter((env) =>
+  adapterFor(
+    createChatStore({
+      WebSocket: env.WebSocket,
+      url: env.url,
+      setTimeout: env.setTimeout,
+      clearTimeout: env.clearTimeout,
+      userId: env.userId,
+    }),
+    env,
+  ),
+);

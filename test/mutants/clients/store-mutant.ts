@@ -13,9 +13,10 @@
  * 10 s), which a test-sized scenario cannot wait for; here the store follows whatever the
  * scenario declares, so a mutant that drops the backoff cap differs from its control by the cap.
  */
-import { defineClientAdapter, type ClientAdapterEnv, type ClientAdapterFactory, type ShownError, type ShownMessage, type ShownState, type StoreView } from '../../../harness/client/adapter.ts';
+import { defineClientAdapter, type ClientAdapterEnv, type ClientAdapterFactory } from '../../../harness/client/adapter.ts';
+import { adapterFor } from '../../../examples/clients/fixed-store/adapter.ts';
 import type { ClientPolicy } from '../../../harness/client/policy.ts';
-import { createChatStore, type ChatMessage, type ChatStore, type ChatStoreSettings, type ConnectionStatus } from '../../../examples/clients/fixed-store/store.ts';
+import { createChatStore, type ChatStore, type ChatStoreSettings } from '../../../examples/clients/fixed-store/store.ts';
 
 export interface Defect {
   /** Store settings instead of the policy's (given the policy's). Default: the policy's, unchanged. */
@@ -45,15 +46,6 @@ export function settingsFor(policy: ClientPolicy): Required<ChatStoreSettings> {
   return { connectTimeoutMs: policy.connectTimeoutMs, reconnectBaseMs: b.initialMs, reconnectMaxMs: b.maxMs, maxReconnectAttempts: policy.maxAttempts };
 }
 
-const STATE: Record<ConnectionStatus, ShownState> = {
-  idle: 'idle',
-  connecting: 'connecting',
-  connected: 'open',
-  reconnecting: 'reconnecting',
-  failed: 'failed',
-  closed: 'closed',
-};
-
 /** An adapter for the fixed store with `defect` put in; the view is the fixed store adapter's. */
 export function storeMutant(defect: Defect = {}): ClientAdapterFactory {
   return defineClientAdapter((env) => {
@@ -66,26 +58,6 @@ export function storeMutant(defect: Defect = {}): ClientAdapterFactory {
       userId: env.userId,
       settings: defect.settings ? { ...fromPolicy, ...defect.settings(fromPolicy) } : fromPolicy,
     });
-    const store = defect.wrap ? defect.wrap(inner, env) : inner;
-    const shown = new WeakMap<ChatMessage, ShownMessage>();
-    const toShown = (m: ChatMessage): ShownMessage => {
-      let v = shown.get(m);
-      if (!v) shown.set(m, (v = { id: m.id, messageId: m.message_id, seq: m.seq, senderId: m.sender_id, clientMsgId: m.client_msg_id, content: m.content }));
-      return v;
-    };
-    const view = (): StoreView => {
-      const s = store.getState();
-      const errors: ShownError[] = [];
-      if (s.connectionError) errors.push({ text: s.connectionError });
-      for (const o of s.outbox) if (o.status === 'failed') errors.push({ text: o.error ?? 'Not sent', clientMsgId: o.client_msg_id });
-      return { state: STATE[s.status], messages: s.messages.map(toShown), errors };
-    };
-    store.subscribe(() => env.observe());
-    return {
-      connect: () => store.connect(env.chatId),
-      send: (clientMsgId, content) => void store.sendMessage(content, { clientMsgId }),
-      close: () => store.disconnect(),
-      view,
-    };
+    return adapterFor(defect.wrap ? defect.wrap(inner, env) : inner, env);
   });
 }
