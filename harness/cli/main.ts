@@ -43,6 +43,12 @@ function killChildrenNow(): void {
   }
 }
 
+/** Prints the console verdict of a judged run and exits with its code. */
+function finish(result: { summary: Parameters<typeof renderConsole>[0]; reportDir: string }): never {
+  console.log(renderConsole(result.summary, result.reportDir, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
+  process.exit(result.summary.exitCode);
+}
+
 const program = new Command()
   .name('chatstorm')
   .description('Load and resilience tests for WebSocket chat gateways: real sockets, real Toxiproxy faults, checks from the recorded history.')
@@ -91,8 +97,7 @@ program
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     const result = await run(plan, abort.signal);
-    console.log(renderConsole(result.summary, result.reportDir, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
-    process.exit(result.summary.exitCode);
+    finish(result);
   });
 
 program
@@ -102,8 +107,7 @@ program
   .action((dir: string) => {
     if (!existsSync(dir)) throw new ConfigError('report', [`<run-dir>: no such folder: "${dir}"`]);
     const result = reportRun(dir);
-    console.log(renderConsole(result.summary, result.reportDir, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
-    process.exit(result.summary.exitCode);
+    finish(result);
   });
 
 program
