@@ -5,6 +5,7 @@
 import type { History } from '../fleet/history.ts';
 import { spectrum, summarize } from '../metrics/histogram.ts';
 import { perSecondSeries } from '../metrics/series.ts';
+import { reconnectStorms } from '../metrics/reconnect-storm.ts';
 import { buildContext, type Context, type OraclePlan } from './context.ts';
 import { checkAuth, hasProbes, withoutProbes } from './auth.ts';
 import { checkDelivery } from './delivery.ts';
@@ -94,16 +95,18 @@ export function evaluate(recorded: History, plan: OraclePlan, runtimeErrors: { c
     }
   }
   const origin = history.phases.start;
+  const series = perSecondSeries(history, (sender, id) => {
+    const c = ctx.clientOfUser.get(sender);
+    return c === undefined ? undefined : ctx.sendTime.get(`${c}|${id}`);
+  });
   return {
     verdict: combineVerdicts(checks, runtimeErrors),
     checks,
     runtimeErrors,
     metrics: {
       latency: { steady: summarize(latencyData.steady), all: summarize(latencyData.all), spectrum: spectrum(latencyData.steady) },
-      series: perSecondSeries(history, (sender, id) => {
-        const c = ctx.clientOfUser.get(sender);
-        return c === undefined ? undefined : ctx.sendTime.get(`${c}|${id}`);
-      }),
+      series,
+      reconnectStorm: reconnectStorms(series, history.faults, plan.policy, origin),
       failureReasons,
       closeCodes,
       faults: withFaultDelivery(reconnect.data.faults, faultDelivery(ctx, windows)),

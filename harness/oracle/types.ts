@@ -1,4 +1,5 @@
 /** What the oracle decides: a verdict per check, with the counts and first examples behind it. */
+import type { ReconnectStorm } from '../metrics/reconnect-storm.ts';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
 
@@ -127,6 +128,11 @@ export interface Metrics {
   generator: { s: number; worker: number; eldP99: number; eldMax: number; cpu: number }[];
   /** CPU (fraction of one core) and memory (MB) of the gateway and Toxiproxy per second: what the load did to the stack. Local stack only. */
   stack?: { s: number; name: string; cpu: number; rssMb: number }[];
+  /**
+   * Connect attempts per second after each fault's removal (peak, p99), the thundering herd a
+   * restore causes. Optional, added after the first release: absent in older summaries.
+   */
+  reconnectStorm?: ReconnectStorm[];
   /** Steady-state windows used for latency, seconds since start. */
   steadyWindows: [number, number][];
   toleranceMs: number;

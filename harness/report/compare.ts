@@ -298,6 +298,13 @@ function renderResilience(runs: CompareRun[]): string {
       { label: 'clients back', sub: '100 %', lowerIsBetter: true, cells: fs.map((f) => (f ? ms(f.recover?.p100, true) : text(undefined))) },
       { label: 'not back', lowerIsBetter: true, cells: fs.map((f) => count(f?.notRecovered)) },
     ];
+    const storms = runs.map((r) => (r.summary.metrics?.reconnectStorm ?? []).find((x) => x.fault === id));
+    if (storms.some(Boolean)) {
+      rows.push(
+        { label: 'reconnect storm', sub: 'peak attempts/s', lowerIsBetter: true, cells: storms.map((x) => (x ? { key: String(x.peak), html: esc(fmtNum(x.peak)), rank: x.peak } : text(undefined))) },
+        { label: 'reconnect storm', sub: 'p99 attempts/s', lowerIsBetter: true, cells: storms.map((x) => (x ? { key: String(x.p99), html: esc(fmtNum(x.p99)), rank: x.p99 } : text(undefined))) },
+      );
+    }
     if (fs.some((f) => f?.delivery)) {
       rows.push(
         { label: 'messages acked around it', cells: fs.map((f) => text(f?.delivery ? fmtNum(f.delivery.messages) : undefined)) },

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { CheckResult, FaultResilience, LatencySummary, Verdict } from '../oracle/types.ts';
 import type { Summary } from './summary.ts';
+import type { ReconnectStorm } from '../metrics/reconnect-storm.ts';
 
 let chartJsSource: string | undefined;
 
@@ -278,6 +279,17 @@ function smallTable(title: string, head: [string, string], rows: [string, string
     : `<p class="muted">${esc(empty)}</p>`}</div>`;
 }
 
+/** The reconnect storm after each restore: connect attempts per second (metrics/reconnect-storm.ts). */
+function stormTable(storms: ReconnectStorm[] | undefined): string {
+  if (!storms?.length) return '';
+  const rows = storms
+    .map((x) => `<tr><th scope="row">${esc(x.fault)}</th><td class="num">${fmtAt(x.from)}–${fmtAt(x.to)}</td><td class="num"><b>${fmtNum(x.peak)}</b></td><td class="num">${x.peakAt === null ? '—' : fmtAt(x.peakAt)}</td><td class="num">${fmtNum(x.p99)}</td><td class="num">${fmtNum(x.attempts)}</td><td class="num${x.failures ? ' warn' : ''}">${fmtNum(x.failures)}</td><td>${esc(Object.entries(x.failuresByReason).map(([k, v]) => `${k} ${v}`).join(', ') || '—')}</td><td class="num">${x.gatewayAcceptErrors === null ? '<span class="muted">not visible</span>' : fmtNum(x.gatewayAcceptErrors)}</td></tr>`)
+    .join('');
+  return `<h3 id="reconnect-storm">Reconnect storm after each restore</h3>
+  <div class="scroll"><table class="data storm"><thead><tr><th>after</th><th class="num">window</th><th class="num">peak attempts/s</th><th class="num">at</th><th class="num">p99 attempts/s</th><th class="num">attempts</th><th class="num">failed</th><th>failed by reason</th><th class="num">gateway accept errors</th></tr></thead><tbody>${rows}</tbody></table></div>
+  <p class="muted small-note">Connect attempts per second from the second the fault was removed until every client waiting in backoff has had its first attempt (backoff max + connect timeout), or the next fault. Peak: the busiest second; p99: of the seconds in the window.</p>`;
+}
+
 function renderResilience(s: Summary): string {
   const m = s.metrics;
   const faults = m?.faults ?? [];
@@ -291,6 +303,7 @@ function renderResilience(s: Summary): string {
   return `<section class="card" id="resilience">
   <h2>Resilience</h2>
   ${table}
+  ${stormTable(m?.reconnectStorm)}
   <div class="charts">
     ${chart('chart-reconnect-delays', 'reconnect-delays', 'Reconnect delay per attempt against the policy envelope', `(ms; tolerance ±${esc(fmtNum(m?.toleranceMs))} ms)`)}
     ${chart('chart-reconnect-histogram', 'reconnect-histogram', 'Reconnect delays: histogram per attempt', '(lanes on top: each attempt\'s policy envelope, thin line ± tolerance)')}
