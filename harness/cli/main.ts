@@ -1,10 +1,9 @@
 /**
  * The command line: parses arguments and calls commands. The only place that calls process.exit.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeSync } from 'node:fs';
-import { loadClientAdapter } from '../client/adapter.ts';
 import { ConfigError } from '../config/errors.ts';
 import { loadScenario } from '../config/load.ts';
 import { resolvePlan } from '../config/plan.ts';
@@ -13,11 +12,7 @@ import { renderConsole } from '../report/console.ts';
 import { EXIT } from '../report/exit-codes.ts';
 import { reportRun, run } from '../run.ts';
 import { findToxiproxy, installToxiproxy, ToxiproxyMissingError } from '../stack/toxiproxy-binary.ts';
-
-const int = (name: string) => (v: string) => {
-  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer (got "${v}")`);
-  return Number(v);
-};
+import { addRunOptions, preflight, runOverrides, type RunFlags } from './run-options.ts';
 
 /**
  * The forced exit (a second Ctrl-C) skips the teardown, but must not leave the gateway and
@@ -55,34 +50,16 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-program
-  .command('run')
-  .description('run a scenario: start the gateway behind Toxiproxy (or put Toxiproxy in front of --target), drive the clients and faults, judge, report')
-  .argument('<scenario-file>', 'a scenario module (TypeScript) whose default export is defineScenario({...})')
-  .option('--clients <n>', 'number of client sockets (default: the scenario\'s, else 1000)', int('--clients'))
-  .option('--duration <d>', 'length of the traffic phase, e.g. "30s" (default: the scenario\'s, else 30s)')
-  .option('--target <ws-url>', 'test a gateway chatstorm did not start, e.g. ws://127.0.0.1:8083; chatstorm puts its own Toxiproxy in front of it')
-  .option('--gateway-cmd <command>', 'start this command as the gateway instead of the reference one; it gets PORT, HOST and JWT_SECRET in its environment and must answer GET /healthz')
-  .addOption(new Option('--jwt-secret <secret>', 'HS256 secret the tokens are minted with (the gateway must share it)').env('CHATSTORM_JWT_SECRET'))
-  .option('--report-dir <dir>', 'where run folders are written; reports/<run-id>/ by default', 'reports')
-  .option('--seed <n>', 'seed of the traffic plan and jitter: same seed, same plan', int('--seed'), 1)
-  .option('--workers <n>', 'fleet processes (default: one per 4000 clients)', int('--workers'))
-  .option('--run-id <id>', 'name of the run folder (default: timestamp and scenario name)')
-  .option('--profile <name>', 'a named variant of the scenario, e.g. "small" (the size the tests run)')
-  .option('--stack <kind>', 'where the gateway and Toxiproxy run: "local" processes or Docker containers with "testcontainers" (default: the scenario\'s, else local; testcontainers when --gateway-image is given)')
-  .option('--gateway-image <image>', 'with --stack testcontainers: the gateway image to test (default: the reference gateway, built from gateway/Dockerfile)')
-  .option('--gateway-port <n>', 'with --stack testcontainers: port the gateway listens on in its container (default 8083; on the host network a free port, passed as PORT)', int('--gateway-port'))
-  .option('--gateway-env <KEY=VALUE>', 'with --stack testcontainers: environment of the gateway container, repeatable (JWT_SECRET always comes from --jwt-secret)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-  .option('--docker-network <mode>', 'with --stack testcontainers: "host" (default; containers share the host\'s loopback) or "bridge" (a network of their own, ports published)')
-  .option('--client <module>', 'drive your own client (e.g. the product\'s store) through a client adapter module instead of the reference client; see docs/client-adapters.md (default: the scenario\'s client, else the reference client)')
-  .action(async (file: string, o: { client?: string; clients?: number; duration?: string; target?: string; gatewayCmd?: string; jwtSecret?: string; reportDir: string; seed: number; workers?: number; runId?: string; profile?: string; stack?: string; gatewayImage?: string; gatewayPort?: number; gatewayEnv: string[]; dockerNetwork?: string }) => {
+addRunOptions(
+  program
+    .command('run')
+    .description('run a scenario: start the gateway behind Toxiproxy (or put Toxiproxy in front of --target), drive the clients and faults, judge, report')
+    .argument('<scenario-file>', 'a scenario module (TypeScript) whose default export is defineScenario({...})'),
+)
+  .action(async (file: string, o: RunFlags) => {
     const scenario = await loadScenario(file);
-    const plan = resolvePlan(scenario, { scenarioFile: file, clients: o.clients, duration: o.duration, target: o.target, gatewayCommand: o.gatewayCmd ? [o.gatewayCmd] : undefined, jwtSecret: o.jwtSecret, reportRoot: o.reportDir, seed: o.seed, workers: o.workers, runId: o.runId, profile: o.profile, stack: o.stack, gatewayImage: o.gatewayImage, gatewayPort: o.gatewayPort, gatewayEnv: o.gatewayEnv, dockerNetwork: o.dockerNetwork, client: o.client });
-    // A module that does not load, or exports no factory, is a usage error before anything starts.
-    if (plan.client) await loadClientAdapter(plan.client, o.client !== undefined ? '--client' : 'client');
-    // Containers bring their own Toxiproxy; an engine that is not there fails here, before anything starts.
-    if (plan.stack === 'testcontainers') await (await import('../stack/testcontainers.ts')).dockerClient();
-    else if (!findToxiproxy()) installToxiproxy((l) => console.error(`chatstorm: ${l}`));
+    const plan = resolvePlan(scenario, runOverrides(file, o));
+    await preflight(plan, o);
     const abort = new AbortController();
     let signals = 0;
     const onSignal = (sig: string) => {
