@@ -12,7 +12,8 @@ import { renderConsole } from '../report/console.ts';
 import { EXIT } from '../report/exit-codes.ts';
 import { reportRun, run } from '../run.ts';
 import { findToxiproxy, installToxiproxy, ToxiproxyMissingError } from '../stack/toxiproxy-binary.ts';
-import { addRunOptions, preflight, runOverrides, type RunFlags } from './run-options.ts';
+import type { CapacityInput } from '../tuning/capacity.ts';
+import { addRunOptions, int, preflight, runOverrides, type RunFlags } from './run-options.ts';
 
 /**
  * The forced exit (a second Ctrl-C) skips the teardown, but must not leave the gateway and
@@ -75,6 +76,66 @@ addRunOptions(
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     const result = await run(plan, abort.signal);
     finish(result);
+  });
+
+/**
+ * For the commands that run many runs (capacity, sweep): the first Ctrl-C or SIGTERM stops the
+ * current run (torn down and reported) and the command writes what it has; a second exits at once.
+ */
+function abortOnSignals(): AbortSignal {
+  const abort = new AbortController();
+  let signals = 0;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (++signals > 1) {
+        writeSync(2, `chatstorm: ${sig} again, exiting without cleanup\n`);
+        killChildrenNow();
+        process.exit(EXIT.interrupted);
+      }
+      console.error(`\nchatstorm: ${sig}: stopping the current run, tearing down and writing what was measured (again to force)`);
+      abort.abort();
+    });
+  }
+  return abort.signal;
+}
+
+addRunOptions(
+  program
+    .command('capacity')
+    .description('find the knee: run the scenario at growing load (each step a full run with its faults, the same seed) until a step breaks, bisect to the resolution, write capacity.json and capacity.html (docs/capacity.md)')
+    .argument('<scenario-file>', 'a scenario module (TypeScript) whose default export is defineScenario({...})')
+    .option('--vary <what>', '"clients" (sockets) or "rate" (messages sent per second by the fleet)', 'clients')
+    .option('--from <n>', 'load of the first step (default: the scenario\'s)', int('--from'))
+    .option('--to <n>', 'highest load tried (default: 16 times --from)', int('--to'))
+    .option('--factor <x>', 'growth from one step to the next', '1.5')
+    .option('--resolution <n|p%>', 'stop bisecting when the last pass and the first failure are this close: a load, or a share of the last pass', '5%')
+    .option('--headroom <p%>', 'the recommended maximum is the knee less this share', '20%'),
+)
+  .action(async (file: string, o: RunFlags & CapacityInput) => {
+    const { planCapacity, runCapacity } = await import('../tuning/capacity.ts');
+    const scenario = await loadScenario(file);
+    const spec = planCapacity(scenario, runOverrides(file, o), o);
+    await preflight(spec.firstPlan, o);
+    const r = await runCapacity(spec, abortOnSignals(), run, (l) => console.error(l));
+    console.log(`chatstorm capacity: ${r.result.stop.message}${r.result.recommended ? `\n  recommended maximum: ${r.result.recommended.load} ${r.result.unit} (${r.result.recommended.note})` : ''}\n  ${r.json}\n  ${r.html}`);
+    process.exit(r.result.exitCode);
+  });
+
+addRunOptions(
+  program
+    .command('sweep')
+    .description('run the scenario under every combination of settings (the same seed) and write a compare page with a ranking table (docs/tuning.md)')
+    .argument('<scenario-file>', 'a scenario module (TypeScript) whose default export is defineScenario({...})')
+    .requiredOption('--set <key=v1,v2>', 'a scenario setting and its values, e.g. policy.backoff.jitter=none,full or gateway.pingInterval=10s,30s; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[]),
+)
+  .action(async (file: string, o: RunFlags & { set: string[] }) => {
+    const { planSweep, runSweep } = await import('../tuning/sweep.ts');
+    const scenario = await loadScenario(file);
+    const spec = planSweep(scenario, runOverrides(file, o), o.set);
+    await preflight(spec.points[0].plan, o);
+    const r = await runSweep(spec, abortOnSignals(), run, (l) => console.error(l));
+    console.log(`chatstorm sweep: ${r.result.points.length} runs; best: ${r.result.ranking[0]?.label ?? 'none'}\n  ${r.json}\n  ${r.html}`);
+    process.exit(r.result.exitCode);
   });
 
 program

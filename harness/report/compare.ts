@@ -30,7 +30,7 @@ export interface CompareRun {
 /** The runs' colours, in order; the same palette as index.html's charts. */
 export const RUN_COLORS = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2', '#65a30d', '#dc2626', '#4b5563', '#9333ea'];
 
-function label(i: number): string {
+export function label(i: number): string {
   // A … Z, then AA, AB, …: a page with more than 26 runs is unlikely but must not break.
   return i < 26 ? String.fromCharCode(65 + i) : label(Math.floor(i / 26) - 1) + label(i % 26);
 }
@@ -530,15 +530,16 @@ const COMPARE_SCRIPT = String.raw`
 `;
 
 /** compare.html: the runs side by side, self-contained like index.html. */
-export function renderCompare(runs: CompareRun[]): string {
+export function renderCompare(runs: CompareRun[], extra: { title?: string; sections?: string } = {}): string {
   const data = { runs: runs.map((r) => ({ label: r.label, color: r.color, dir: r.dir, summary: r.summary })) };
   return pageShell({
-    title: `Compare ${runs.map((r) => `${r.label} ${VERDICT_LABEL[r.summary.verdict] ?? r.summary.verdict}`).join(' · ')} · chatstorm`,
+    title: extra.title ?? `Compare ${runs.map((r) => `${r.label} ${VERDICT_LABEL[r.summary.verdict] ?? r.summary.verdict}`).join(' · ')} · chatstorm`,
     version: runs[0]?.summary.tool?.version,
     css: BASE_CSS + COMPARE_CSS,
     data,
     script: pageScript(COMPARE_SCRIPT),
     body: `${renderHeader(runs)}
+${extra.sections ?? ''}
 ${renderSettings(runs)}
 ${renderChecks(runs)}
 ${renderThresholds(runs)}
