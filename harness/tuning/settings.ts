@@ -76,7 +76,9 @@ export function withSettings(scenario: ScenarioDefinition, profile: string | und
     const named = assignment.map((a) => `${a.key}=${a.text ?? JSON.stringify(a.value)}`).join(' ');
     // Name the key a problem is about: zod reports an unknown key at its parent's path.
     throw new ConfigError(`invalid --set ${named}`, e.problems.map((p) => {
-      const hit = assignment.find((a) => p.startsWith(`${a.key}:`) || p.includes(`"${a.key.split('.').pop()}"`));
+      const own = assignment.find((a) => p.startsWith(`${a.key}:`) || p.startsWith(`${a.key}.`));
+      if (own) return `--set ${p}`;
+      const hit = assignment.find((a) => p.startsWith(`${a.key.split('.')[0]}`) && a.key.split('.').some((seg) => p.includes(`"${seg}"`)));
       return hit ? `--set ${hit.key}: ${p}` : p;
     }));
   }
