@@ -126,12 +126,13 @@ addRunOptions(
     .command('sweep')
     .description('run the scenario under every combination of settings (the same seed) and write a compare page with a ranking table (docs/tuning.md)')
     .argument('<scenario-file>', 'a scenario module (TypeScript) whose default export is defineScenario({...})')
-    .requiredOption('--set <key=v1,v2>', 'a scenario setting and its values, e.g. policy.backoff.jitter=none,full or gateway.pingInterval=10s,30s; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[]),
+    .option('--set <key=v1,v2>', 'a scenario setting and its values, e.g. policy.backoff.jitter=none,full or gateway.pingInterval=10s,30s; repeatable: every combination runs', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--case <"k=v k=v">', 'instead of --set: one run with these settings; repeatable (a listed set of runs)', (v: string, prev: string[]) => [...prev, v], [] as string[]),
 )
-  .action(async (file: string, o: RunFlags & { set: string[] }) => {
+  .action(async (file: string, o: RunFlags & { set: string[]; case: string[] }) => {
     const { planSweep, runSweep } = await import('../tuning/sweep.ts');
     const scenario = await loadScenario(file);
-    const spec = planSweep(scenario, runOverrides(file, o), o.set);
+    const spec = planSweep(scenario, runOverrides(file, o), o.set, o.case);
     await preflight(spec.points[0].plan, o);
     const r = await runSweep(spec, abortOnSignals(), run, (l) => console.error(l));
     console.log(`chatstorm sweep: ${r.result.points.length} runs; best: ${r.result.ranking[0]?.label ?? 'none'}\n  ${r.json}\n  ${r.html}`);
@@ -189,7 +190,9 @@ Exit codes:
   3   error           the run itself broke (gateway exited, proxy unreachable); reports still written
   64  usage           invalid scenario, flag or environment variable; nothing was started
   69  unavailable     Toxiproxy is missing and could not be installed, or --stack testcontainers found no Docker engine
-  130 interrupted     Ctrl-C or SIGTERM; torn down, reports written from what was recorded`,
+  130 interrupted     Ctrl-C or SIGTERM; torn down, reports written from what was recorded
+capacity: 0 knee found (or none up to --to), 1 the first step broke, 2 the harness ran out first, 3 a run broke (docs/capacity.md)
+sweep:    0 every run judged (breakers are marked, not fatal), 3 a run broke (docs/tuning.md)`,
 );
 
 try {

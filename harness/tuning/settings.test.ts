@@ -61,3 +61,17 @@ describe('sweep settings', () => {
     expect(problems(() => withSettings(scenario, undefined, [{ key: 'clients', value: 0, text: '0' }], 'f.ts'))[0]).toMatch(/^--set clients: /);
   });
 });
+
+describe('listed cases', () => {
+  it('one assignment per --case, each key once with one value', async () => {
+    const { parseCaseFlags } = await import('./settings.ts');
+    expect(parseCaseFlags(['policy.backoff.jitter=full gateway.pingInterval=10s', 'policy.backoff.jitter=none']).map((c) => c.map((x) => `${x.key}=${x.text}`))).toEqual([
+      ['policy.backoff.jitter=full', 'gateway.pingInterval=10s'],
+      ['policy.backoff.jitter=none'],
+    ]);
+    expect(problems(() => parseCaseFlags(['a=1,2', 'b=1 b=2']))).toEqual([
+      '--case 1: expected "key=value key=value …", one value per key (got "a=1,2" in "a=1,2")',
+      '--case 2: b given twice in "b=1 b=2"',
+    ]);
+  });
+});

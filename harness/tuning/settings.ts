@@ -41,6 +41,27 @@ export function parseSetFlags(flags: string[]): Setting[] {
   return out;
 }
 
+/**
+ * "--case 'k1=v1 k2=v2'" flags → one assignment each: a listed set of runs instead of every
+ * combination. Each case names each key once, with one value.
+ */
+export function parseCaseFlags(flags: string[]): { key: string; value: unknown; text: string }[][] {
+  const problems: string[] = [];
+  const cases = flags.map((flag, i) => {
+    const out: { key: string; value: unknown; text: string }[] = [];
+    for (const part of flag.trim().split(/\s+/).filter(Boolean)) {
+      const m = /^([^=]+)=(.+)$/s.exec(part);
+      if (!m || !KEY.test(m[1]) || m[2].includes(',')) problems.push(`--case ${i + 1}: expected "key=value key=value …", one value per key (got "${part}" in "${flag}")`);
+      else if (out.some((x) => x.key === m[1])) problems.push(`--case ${i + 1}: ${m[1]} given twice in "${flag}"`);
+      else out.push({ key: m[1], value: parseValue(m[2]), text: m[2] });
+    }
+    if (!out.length && !problems.length) problems.push(`--case ${i + 1}: empty`);
+    return out;
+  });
+  if (problems.length) throw new ConfigError('invalid --case', problems);
+  return cases;
+}
+
 /** Every combination of the settings' values, the first setting varying slowest. */
 export function combinations(settings: Setting[]): { key: string; value: unknown; text: string }[][] {
   let out: { key: string; value: unknown; text: string }[][] = [[]];

@@ -13,7 +13,8 @@ import { EXIT } from '../report/exit-codes.ts';
 import type { RunResult } from '../run.ts';
 import { runFigures, type RunFigures } from './figures.ts';
 import { rankPoints, renderRanking, type RankedPoint } from './ranking.ts';
-import { combinations, parseSetFlags, withSettings, type Setting } from './settings.ts';
+import { ConfigError } from '../config/errors.ts';
+import { combinations, parseCaseFlags, parseSetFlags, withSettings, type Setting } from './settings.ts';
 
 export interface SweepPoint {
   /** "policy.backoff.jitter=full gateway.pingInterval=10s" */
@@ -35,12 +36,15 @@ export interface SweepResult {
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._=-]+/g, '_');
 
 /** Parses and validates every --set and plans every combination; nothing runs. */
-export function planSweep(scenario: ScenarioDefinition, base: RunOptions, flags: string[]): SweepSpec {
-  const settings = parseSetFlags(flags);
+export function planSweep(scenario: ScenarioDefinition, base: RunOptions, flags: string[], caseFlags: string[] = []): SweepSpec {
+  if (!flags.length && !caseFlags.length) throw new ConfigError('invalid sweep', ['--set or --case: give at least one setting to sweep']);
+  if (flags.length && caseFlags.length) throw new ConfigError('invalid sweep', ['--set and --case exclude each other: --set runs every combination, --case a listed set']);
+  const cases = caseFlags.length ? parseCaseFlags(caseFlags) : null;
+  const settings: Setting[] = cases ? casesAsSettings(cases) : parseSetFlags(flags);
   const root = base.reportRoot ?? 'reports';
   const name = base.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-sweep-${scenario.name}${base.profile ? `-${base.profile}` : ''}`;
   const dir = join(root, name);
-  const points = combinations(settings).map((combo, i): SweepPoint => {
+  const points = (cases ?? combinations(settings)).map((combo, i): SweepPoint => {
     const s = withSettings(scenario, base.profile, combo, base.scenarioFile);
     const label = combo.map((c) => `${c.key}=${c.text}`).join(' ');
     const runId = `${String(i + 1).padStart(2, '0')}-${safe(combo.map((c) => `${c.key.split('.').pop()}=${c.text}`).join('_'))}`;
@@ -83,3 +87,19 @@ export async function runSweep(spec: SweepSpec, signal: AbortSignal, run: (plan:
   return { result, json, html };
 }
 
+
+/** The keys of listed cases and the values each takes, in order of appearance (for sweep.json and the page). */
+function casesAsSettings(cases: { key: string; value: unknown; text: string }[][]): Setting[] {
+  const out: Setting[] = [];
+  for (const c of cases) {
+    for (const x of c) {
+      let s = out.find((o) => o.key === x.key);
+      if (!s) out.push((s = { key: x.key, values: [], texts: [] }));
+      if (!s.texts.includes(x.text)) {
+        s.values.push(x.value);
+        s.texts.push(x.text);
+      }
+    }
+  }
+  return out;
+}
