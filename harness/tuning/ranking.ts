@@ -80,5 +80,5 @@ export function renderRanking(ranked: RankedPoint[], keys: string[]): string {
   <div class="scroll"><table class="data ranking"><thead><tr><th class="num">rank</th><th>setting</th><th>verdict</th><th class="num">recovery p99<br><span class="muted">worst fault</span></th><th class="num">time to detect<br><span class="muted">max, worst fault</span></th><th class="num">reconnect storm<br><span class="muted">peak attempts/s</span></th><th class="num">messages lost</th><th class="num">gateway load<br><span class="muted">mean CPU, max RSS</span></th></tr></thead>
   <tbody>${rows}</tbody></table></div>
 </section>
-<style>table.ranking tr.breaker th,table.ranking tr.breaker td:first-child{box-shadow:inset 3px 0 0 var(--fail)}table.ranking td.best{font-weight:700;color:var(--pass)}</style>`;
+<style>table.ranking tr.breaker td:first-child{box-shadow:inset 3px 0 0 var(--fail)}table.ranking td.best{font-weight:700;color:var(--pass)}table.ranking .cell-note{min-width:220px}</style>`;
 }
