@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Summary } from '../report/summary.ts';
+import { stepOutcome } from './capacity.ts';
 import { searchKnee, type StepOutcome } from './knee-search.ts';
 
 /** A system that passes up to `knee` and breaks above it; the harness runs out above `instrument`. */
@@ -40,5 +42,23 @@ describe('the knee search', () => {
     const s = system(5_000);
     expect(await searchKnee({ from: 100, to: 1_000, factor: 3, resolution: { absolute: 10 } }, s.run)).toEqual({ lastPass: 1_000, firstFail: null, stop: 'no-failure-up-to-max', stoppedAt: null });
     expect(s.steps).toEqual([100, 300, 900, 1_000]);
+  });
+});
+
+describe('a judged step, for the search', () => {
+  const summary = (verdict: string, checks: [string, string][], interrupted = false) =>
+    ({ verdict, interrupted, checks: checks.map(([name, v]) => ({ name, verdict: v })) }) as unknown as Summary;
+  it('is the instrument\'s limit when the generator could not vouch for the load, even when a gateway check failed', () => {
+    expect(stepOutcome(summary('fail', [['latency', 'fail'], ['generator-health', 'inconclusive']]))).toBe('instrument');
+    expect(stepOutcome(summary('inconclusive', [['latency', 'pass'], ['generator-health', 'inconclusive']]))).toBe('instrument');
+  });
+  it('is the gateway\'s limit when a check failed or could not be judged with a healthy generator', () => {
+    expect(stepOutcome(summary('fail', [['latency', 'fail'], ['generator-health', 'pass']]))).toBe('fail');
+    expect(stepOutcome(summary('inconclusive', [['reconnect', 'inconclusive'], ['generator-health', 'pass']]))).toBe('fail');
+  });
+  it('passes, breaks or is interrupted with the run', () => {
+    expect(stepOutcome(summary('pass', [['latency', 'pass'], ['generator-health', 'pass']]))).toBe('pass');
+    expect(stepOutcome(summary('error', [['generator-health', 'pass']]))).toBe('error');
+    expect(stepOutcome(summary('fail', [['latency', 'fail']], true))).toBe('interrupted');
   });
 });

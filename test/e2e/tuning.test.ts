@@ -68,6 +68,16 @@ describe('chatstorm capacity', () => {
     }
   }, 240_000);
 
+  it('capacity and sweep take every option of run', async () => {
+    const flags = (help: string) => [...help.matchAll(/^\s+(--[a-z-]+)/gm)].map((m) => m[1]);
+    const run = flags((await runCli(['run', '--help'])).stdout);
+    expect(run.length).toBeGreaterThan(10);
+    for (const cmd of ['capacity', 'sweep']) {
+      const own = flags((await runCli([cmd, '--help'])).stdout);
+      expect(run.filter((f) => !own.includes(f)), `run options missing from ${cmd}`).toEqual([]);
+    }
+  });
+
   it('refuses bad capacity options before anything runs (exit 64, naming the flag)', async () => {
     const root = mkdtempSync(join(tmpdir(), 'chatstorm-capacity-'));
     const r = await runCli(['capacity', 'test/mutants/scenarios/capacity-step.ts', '--vary', 'sockets', '--factor', '1', '--report-dir', root]);
