@@ -197,6 +197,18 @@ describe('renderHtml', () => {
     expect(out).toMatch(/<td class="num">335<\/td><td class="num ko">113<\/td><td class="num ko">2<\/td><td class="num warn">1,076<\/td>/);
   });
 
+  it('shows the reconnect storm after each restore in the resilience section, and nothing for a summary without one', () => {
+    const s = fixture();
+    expect(renderHtml(s)).not.toContain('id="reconnect-storm"');
+    s.metrics.reconnectStorm = [{ fault: 'cut#1', from: 20, to: 52, peak: 987, peakAt: 27, p99: 987, attempts: 1_000, failures: 13, failuresByReason: { 'refused 1006': 13 }, gatewayAcceptErrors: null }];
+    const out = renderHtml(s);
+    const section = out.slice(out.indexOf('<section class="card" id="resilience">'), out.indexOf('<section class="card" id="latency">'));
+    expect(section).toContain('<h3 id="reconnect-storm">Reconnect storm after each restore</h3>');
+    expect(section).toMatch(/<td class="fault-id">cut#1<\/td><td class="num">20 s–52 s<\/td><td class="num"><b>987<\/b><\/td>/);
+    expect(section).toContain('refused 1006 13');
+    expect(section).toContain('not visible');
+  });
+
   it('renders a summary with no data at all', () => {
     const out = renderHtml(emptySummary());
     expect(out).toContain('No checks were run.');
