@@ -308,3 +308,18 @@ describe('recovery and detect thresholds', () => {
     expect(r.verdict).toBe('inconclusive');
   });
 });
+
+describe('the reconnect storm in the evaluation', () => {
+  it('counts the connect attempts per second after each restore, from the whole history', () => {
+    const { ev } = cleanHistory();
+    const cut: FaultRecord = { id: 'cut#1', type: 'cut', plannedStart: T0 + 3_000, plannedEnd: T0 + 5_000, applyStart: T0 + 3_000, applyEnd: T0 + 3_010, removeStart: T0 + 5_000, removeEnd: T0 + 5_010 };
+    // All three drop; two come back in second 6, one in second 7; a refused attempt during the cut does not count.
+    for (const [c, back] of [[0, 6_100], [1, 6_200], [2, 7_300]] as const) {
+      ev[c].push({ k: 'close', t: T0 + 3_020, c, code: 1006, by: 'network' }, { k: 'attempt', t: T0 + 4_020, c, n: 1, delay: 1_000, since: 3 }, { k: 'fail', t: T0 + 4_021, c, n: 1, why: 'refused', code: 1006 });
+      ev[c].push({ k: 'attempt', t: T0 + back - 5, c, n: 2, delay: 2_000, since: 3 }, { k: 'open', t: T0 + back, c, n: 2 });
+    }
+    const storm = evaluate(history(ev, [cut]), plan).metrics.reconnectStorm!;
+    expect(storm).toHaveLength(1);
+    expect(storm[0]).toMatchObject({ fault: 'cut#1', from: 5, peak: 2, peakAt: 6, attempts: 3, failures: 0 });
+  });
+});
