@@ -15,7 +15,6 @@
  * recorded history of any gateway chatstorm knows today: `gatewayAcceptErrors` stays null until a
  * stack provider records them; the clients' failed attempts in the window are shown instead.
  */
-import type { SeriesPoint } from '../oracle/types.ts';
 
 export interface ReconnectStorm {
   /** The fault whose removal started the storm. */
@@ -37,6 +36,9 @@ export interface ReconnectStorm {
   gatewayAcceptErrors: number | null;
 }
 
+/** What the storm reads of each second of the run's series (SeriesPoint has these fields). */
+export interface SecondCounts { s: number; attempts: number; failures: number; failuresByReason?: Record<string, number> }
+
 /** What the storm needs of a fault: its id and when its removal finished (epoch ms). */
 export interface RestoredFault { id: string; applyStart: number; removeEnd: number | null }
 
@@ -53,7 +55,7 @@ function nearestRank(values: number[], p: number): number {
  * One storm per fault that was removed. series: the run's merged per-second series (second 0 =
  * origin); origin: epoch ms of second 0.
  */
-export function reconnectStorms(series: SeriesPoint[], faults: RestoredFault[], policy: StormPolicy, origin: number): ReconnectStorm[] {
+export function reconnectStorms(series: SecondCounts[], faults: RestoredFault[], policy: StormPolicy, origin: number): ReconnectStorm[] {
   const horizonS = Math.ceil((policy.backoff.maxMs + policy.connectTimeoutMs) / 1_000) + 1;
   const bySecond = new Map(series.map((p) => [p.s, p]));
   const out: ReconnectStorm[] = [];

@@ -6,7 +6,7 @@
  * gateway's CPU and memory per socket (local stack), and every step with a link to its report.
  */
 import { BASE_CSS, chart, esc, fmtMs, fmtNum, pageScript, pageShell, pill } from '../report/html.ts';
-import type { CapacityResult } from './capacity.ts';
+import type { CapacityResult } from './capacity-result.ts';
 
 const CSS = `
 .cap-hero{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 18px;margin:0 0 16px}

@@ -15,12 +15,11 @@ import type { ScenarioDefinition } from '../config/scenario.ts';
 import { EXIT } from '../report/exit-codes.ts';
 import type { Summary } from '../report/summary.ts';
 import type { RunResult } from '../run.ts';
-import { runFigures, type RunFigures } from './figures.ts';
-import { resolutionAt, searchKnee, type SearchOptions, type StepOutcome, type StopReason } from './knee-search.ts';
+import type { CapacityResult, CapacityStep, Vary } from './capacity-result.ts';
+import { runFigures } from './figures.ts';
+import { resolutionAt, searchKnee, type SearchOptions, type StepOutcome } from './knee-search.ts';
 import { renderCapacityPage } from './capacity-page.ts';
 import { withSettings } from './settings.ts';
-
-export type Vary = 'clients' | 'rate';
 
 /** The capacity flags as given (strings where a unit or a percent is allowed). */
 export interface CapacityInput { vary?: string; from?: number; to?: number; factor?: string; resolution?: string; headroom?: string }
@@ -36,30 +35,6 @@ export interface CapacitySpec {
   dir: string;
   /** The first step's plan, for the preflight. */
   firstPlan: RunPlan;
-}
-
-export interface CapacityStep {
-  n: number;
-  phase: 'grow' | 'bisect';
-  load: number;
-  outcome: StepOutcome;
-  runDir: string;
-  figures: RunFigures | null;
-}
-
-export interface CapacityResult {
-  scenario: { name: string; file: string; profile: string | null };
-  vary: Vary;
-  unit: string;
-  seed: number;
-  search: { from: number; to: number; factor: number; resolution: string };
-  steps: CapacityStep[];
-  /** The highest load that passed, with the check that broke above it; null when none passed. */
-  knee: ({ clients: number } | { rate: number }) & { load: number; brokeAbove: { load: number; check: string | null; why: string | null; breaches: string[] } | null } | null;
-  /** The knee less the headroom; null without a knee. */
-  recommended: ({ clients: number } | { rate: number }) & { load: number; headroom: number; note: string } | null;
-  stop: { reason: StopReason; at: number | null; message: string };
-  exitCode: number;
 }
 
 const UNIT: Record<Vary, string> = { clients: 'clients', rate: 'msg/s' };

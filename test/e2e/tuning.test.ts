@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CapacityResult } from '../../harness/tuning/capacity.ts';
+import type { CapacityResult } from '../../harness/tuning/capacity-result.ts';
 import type { SweepResult } from '../../harness/tuning/sweep.ts';
 import { CHROMIUM, CHROMIUM_ARGS, expectClean, HAVE_CHROMIUM, open, screenshot } from './browser.ts';
 import { runCli } from './cli.ts';
