@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import type { ClientOptions } from 'ws';
+import { CHAT_V1_CLOSE, chatV1 } from '../harness/protocol/chat-v1.ts';
 import { startGateway } from './server.ts';
 import type { Gateway, GatewayOptions } from './server.ts';
 
@@ -644,5 +645,49 @@ describe('restart with a state file', () => {
     const second = await gateway();
     const bob = await join(second, 'bob');
     expect((await bob.sendAndAck('b1')).seq).toBe(1);
+  });
+});
+
+// The harness speaks chat-v1 only through its codec (harness/protocol/chat-v1.ts); the gateway has
+// an implementation of its own. These tests pin the two together: what the codec builds, the
+// gateway accepts; what the gateway sends, the codec decodes into the events the checks read.
+describe('pinned to the harness codec', () => {
+  const base = (g: Gateway) => g.url.replace(/^http/, 'ws');
+  const decodedFrames = (p: Peer) => p.drain().then((frames) => frames.flatMap((f) => chatV1.decode(JSON.stringify(f))));
+
+  it('the codec URL opens, its sends are acked and delivered, and every frame decodes', async () => {
+    const g = await gateway();
+    const alice = await Peer.open(chatV1.url(base(g), 'general', await token({ sub: 'alice' }), null));
+    const bob = await Peer.open(chatV1.url(base(g), 'general', await token({ sub: 'bob' }), null));
+    alice.send(chatV1.encodeSend('m1', 'hi'));
+    expect(chatV1.sentId(chatV1.encodeSend('m1', 'hi'))).toBe('m1');
+    const own = await decodedFrames(alice);
+    expect(own).toEqual(expect.arrayContaining([
+      { k: 'ack', id: 'm1', seq: 1, mid: expect.any(String) },
+      { k: 'recv', seq: 1, id: 'm1', sender: 'alice', mid: expect.any(String), sts: expect.any(Number) },
+    ]));
+    expect(await decodedFrames(bob)).toEqual([{ k: 'recv', seq: 1, id: 'm1', sender: 'alice', mid: own[0].k === 'ack' ? own[0].mid : '', sts: expect.any(Number) }]);
+    bob.send(chatV1.encodePing('p1'));
+    expect(chatV1.decode(JSON.stringify(await bob.next()))).toEqual([{ k: 'pong' }]);
+    bob.send('not json');
+    expect(chatV1.decode(JSON.stringify(await bob.next()))).toEqual([{ k: 'error-frame', code: expect.any(String) }]);
+  });
+
+  it('resumes from the codec\'s since, and its gap decodes as a gap', async () => {
+    const g = await gateway({ historyLimit: 1 });
+    const alice = await join(g, 'alice');
+    for (const id of ['a', 'b', 'c']) await alice.sendAndAck(id);
+    const url = chatV1.url(base(g), 'general', await token({ sub: 'bob' }), 0);
+    expect(chatV1.sinceOf(url)).toBe(0);
+    const bob = await Peer.open(url);
+    expect((await decodedFrames(bob)).map((e) => e.k === 'recv' ? `recv ${e.seq}` : e.k === 'gap' ? `gap ${e.from}-${e.to}` : e.k)).toEqual(['gap 1-2', 'recv 3']);
+  });
+
+  it('refuses with the codec\'s close codes', async () => {
+    const g = await gateway();
+    expect((await rejection(chatV1.url(base(g), 'general', await token({}, 'wrong'), null))).code).toBe(chatV1.refusals.unauthorized);
+    expect((await rejection(chatV1.url(base(g), 'general', '', null))).code).toBe(CHAT_V1_CLOSE.unauthorized);
+    expect((await rejection(chatV1.url(base(g), 'vault', await token({ chats: ['general'] }), null))).code).toBe(chatV1.refusals.forbidden);
+    expect((await rejection(chatV1.url(base(g), 'general', await token(), null).replace('?', '?since=x&'))).code).toBe(CHAT_V1_CLOSE.malformed);
   });
 });

@@ -15,6 +15,7 @@ export const int = (name: string) => (v: string) => {
 /** The parsed flags of `run` (commander's camelCase names). */
 export interface RunFlags {
   client?: string;
+  protocol?: string;
   clients?: number;
   duration?: string;
   target?: string;
@@ -50,18 +51,24 @@ export function addRunOptions(cmd: Command): Command {
     .option('--gateway-port <n>', 'with --stack testcontainers: port the gateway listens on in its container (default 8083; on the host network a free port, passed as PORT)', int('--gateway-port'))
     .option('--gateway-env <KEY=VALUE>', 'with --stack testcontainers: environment of the gateway container, repeatable (JWT_SECRET always comes from --jwt-secret)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--docker-network <mode>', 'with --stack testcontainers: "host" (default; containers share the host\'s loopback) or "bridge" (a network of their own, ports published)')
+    .option('--protocol <name>', 'the gateway\'s wire protocol: "chat-v1" or "socket.io" (docs/protocols.md; default: the scenario\'s, else chat-v1)')
     .option('--client <module>', 'drive your own client (e.g. the product\'s store) through a client adapter module instead of the reference client; see docs/client-adapters.md (default: the scenario\'s client, else the reference client)');
 }
 
 /** The flags as resolvePlan's overrides. */
 export function runOverrides(file: string, o: RunFlags): RunOptions {
-  return { scenarioFile: file, clients: o.clients, duration: o.duration, target: o.target, gatewayCommand: o.gatewayCmd ? [o.gatewayCmd] : undefined, jwtSecret: o.jwtSecret, reportRoot: o.reportDir, seed: o.seed, workers: o.workers, runId: o.runId, profile: o.profile, stack: o.stack, gatewayImage: o.gatewayImage, gatewayPort: o.gatewayPort, gatewayEnv: o.gatewayEnv, dockerNetwork: o.dockerNetwork, client: o.client };
+  return { scenarioFile: file, clients: o.clients, duration: o.duration, target: o.target, gatewayCommand: o.gatewayCmd ? [o.gatewayCmd] : undefined, jwtSecret: o.jwtSecret, reportRoot: o.reportDir, seed: o.seed, workers: o.workers, runId: o.runId, profile: o.profile, stack: o.stack, gatewayImage: o.gatewayImage, gatewayPort: o.gatewayPort, gatewayEnv: o.gatewayEnv, dockerNetwork: o.dockerNetwork, client: o.client, protocol: o.protocol };
 }
 
 /** What must hold before anything starts: the client adapter loads, the engine or Toxiproxy is there. */
 export async function preflight(plan: RunPlan, o: RunFlags): Promise<void> {
   // A module that does not load, or exports no factory, is a usage error before anything starts.
-  if (plan.client) await loadClientAdapter(plan.client, o.client !== undefined ? '--client' : 'client');
+  if (plan.client) {
+    const field = o.client !== undefined ? '--client' : 'client';
+    // socket.io-client is loaded only by runs that use it.
+    if (plan.protocol === 'socket.io') await (await import('../client/socketio-client.ts')).loadSocketIoClient(plan.client, field);
+    else await loadClientAdapter(plan.client, field);
+  }
   // Containers bring their own Toxiproxy; an engine that is not there fails here, before anything starts.
   if (plan.stack === 'testcontainers') await (await import('../stack/testcontainers.ts')).dockerClient();
   else if (!findToxiproxy()) installToxiproxy((l) => console.error(`chatstorm: ${l}`));

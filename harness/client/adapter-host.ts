@@ -13,6 +13,8 @@
 import { WebSocket as WsWebSocket } from 'ws';
 import type { RawData } from 'ws';
 import type { ClientEvent } from '../fleet/history.ts';
+import { chatV1 } from '../protocol/chat-v1.ts';
+import type { FrameCodec } from '../protocol/types.ts';
 import type { ClientAdapter, ClientAdapterFactory, ShownMessage, ShownState, StoreView, WebSocketConstructor } from './adapter.ts';
 import type { ClientEnv, ClientState } from './client.ts';
 import type { ClientPolicy } from './policy.ts';
@@ -46,8 +48,6 @@ const OPEN = 1;
 const CONNECTING = 0;
 /** Store notices that announce a fallback path. */
 const LOCAL_MODE = /local mode|offline|fallback/i;
-const CLOSE_UNAUTHORIZED = 4401;
-const CLOSE_FORBIDDEN = 4403;
 
 interface Wire {
   ws: WsWebSocket;
@@ -96,8 +96,11 @@ export class AdapterClient implements FleetClient {
   private observing = false;
   private dirty = false;
 
-  constructor(factory: ClientAdapterFactory, identity: AdapterIdentity, policy: ClientPolicy, env: AdapterHostEnv, base: typeof WsWebSocket = WsWebSocket) {
+  private readonly codec: FrameCodec;
+
+  constructor(factory: ClientAdapterFactory, identity: AdapterIdentity, policy: ClientPolicy, env: AdapterHostEnv, base: typeof WsWebSocket = WsWebSocket, codec: FrameCodec = chatV1) {
     this.id = identity;
+    this.codec = codec;
     this.env = env;
     this.WebSocket = this.recordingWebSocket(base);
     const host = this;
@@ -108,7 +111,7 @@ export class AdapterClient implements FleetClient {
       token: identity.token,
       policy,
       WebSocket: this.WebSocket,
-      url: (chatId, since) => `${identity.origin}/api/v1/chats/${encodeURIComponent(chatId)}/ws?token=${encodeURIComponent(identity.token)}${since === null || since === undefined ? '' : `&since=${since}`}`,
+      url: (chatId, since) => codec.url(identity.origin, chatId, identity.token, since ?? null),
       setTimeout: (fn, ms) => host.setTimer(fn, ms),
       clearTimeout: (h) => host.clearTimer(h),
       now: () => env.now(),
@@ -119,7 +122,7 @@ export class AdapterClient implements FleetClient {
 
   get state(): ClientState {
     if (this.finished) return 'closed';
-    if (this.shownState === 'failed') return this.lastCode === CLOSE_UNAUTHORIZED || this.lastCode === CLOSE_FORBIDDEN ? 'stopped' : 'failed';
+    if (this.shownState === 'failed') return this.lastCode === this.codec.refusals.unauthorized || this.lastCode === this.codec.refusals.forbidden ? 'stopped' : 'failed';
     const w = this.current;
     if (!w || w.ended) return this.started ? 'backoff' : 'idle';
     if (w.ws.readyState === OPEN) return 'open';
@@ -226,7 +229,7 @@ export class AdapterClient implements FleetClient {
       this.shownState = view.state;
       if (view.state === 'failed') {
         const message = general ?? errors.find((e) => e?.text)?.text ?? '';
-        const state = this.lastCode === CLOSE_UNAUTHORIZED ? 'unauthorized' : this.lastCode === CLOSE_FORBIDDEN ? 'forbidden' : 'failed';
+        const state = this.lastCode === this.codec.refusals.unauthorized ? 'unauthorized' : this.lastCode === this.codec.refusals.forbidden ? 'forbidden' : 'failed';
         this.record({ k: 'stopped', t, c: this.id.c, state, message });
       }
     }
@@ -282,8 +285,7 @@ export class AdapterClient implements FleetClient {
     if (this.finished) throw new Error('chatstorm: this client was stopped at the end of the run');
     const t = this.env.now();
     const n = ++this.series;
-    const s = /[?&]since=([^&]*)/.exec(url)?.[1];
-    const since = s === undefined || !/^\d+$/.test(s) ? null : Number(s);
+    const since = this.codec.sinceOf(url);
     this.record({ k: 'attempt', t, c: this.id.c, n, delay: this.lastEnd === null ? 0 : Math.round(t - this.lastEnd), since });
     return n;
   }
@@ -340,13 +342,9 @@ export class AdapterClient implements FleetClient {
     const send = ws.send;
     define(ws, 'send', (data: unknown, ...rest: unknown[]) => {
       (send as (...a: unknown[]) => void).call(ws, data, ...rest);
-      if (typeof data === 'string' && ws.readyState === OPEN && data.includes('"send"')) {
-        try {
-          const f = JSON.parse(data) as { type?: unknown; client_msg_id?: unknown };
-          if (f.type === 'send' && typeof f.client_msg_id === 'string') w.pending.add(f.client_msg_id);
-        } catch {
-          /* not JSON: the gateway will say so in an error frame */
-        }
+      if (typeof data === 'string' && ws.readyState === OPEN) {
+        const id = this.codec.sentId(data);
+        if (id !== null) w.pending.add(id);
       }
     });
   }
@@ -390,51 +388,29 @@ export class AdapterClient implements FleetClient {
     if (w.ended || this.finished) return;
     const t = this.env.now();
     const { c } = this.id;
-    const text = isBinary ? '' : String(data);
-    let f: Record<string, unknown>;
-    try {
-      f = JSON.parse(text);
-    } catch {
-      return;
-    }
-    if (f === null || typeof f !== 'object') return;
-    if ('is_fallback' in f) this.record({ k: 'fallback', t, c, what: 'is_fallback', detail: text.slice(0, 200) });
-    switch (f.type) {
-      case 'message': {
-        const seq = Number(f.seq);
-        const id = String(f.client_msg_id);
-        const sender = String(f.sender_id);
-        const mid = String(f.message_id);
-        this.record({ k: 'recv', t, c, seq, id, sender, mid, sts: Number(f.server_ts) });
-        this.wireMids.add(mid);
-        this.wireKeys.add(`${sender}\n${id}`);
-        if (Number.isFinite(seq)) {
-          this.wireSeqs.add(seq);
-          if (this.lastSeq === null || seq > this.lastSeq) this.lastSeq = seq;
-        }
-        return;
+    for (const d of this.codec.decode(isBinary ? '' : String(data))) {
+      switch (d.k) {
+        case 'pong':
+          continue;
+        case 'recv':
+          this.wireMids.add(d.mid);
+          this.wireKeys.add(`${d.sender}\n${d.id}`);
+          if (Number.isFinite(d.seq)) {
+            this.wireSeqs.add(d.seq);
+            if (this.lastSeq === null || d.seq > this.lastSeq) this.lastSeq = d.seq;
+          }
+          break;
+        case 'ack':
+          w.pending.delete(d.id);
+          break;
+        case 'error-frame':
+          if (d.id) w.pending.delete(d.id);
+          break;
+        case 'gap':
+          if (Number.isFinite(d.to) && (this.lastSeq === null || d.to > this.lastSeq)) this.lastSeq = d.to;
+          break;
       }
-      case 'ack': {
-        const id = String(f.client_msg_id);
-        w.pending.delete(id);
-        this.record({ k: 'ack', t, c, id, seq: Number(f.seq), mid: String(f.message_id) });
-        return;
-      }
-      case 'error': {
-        const id = typeof f.client_msg_id === 'string' ? f.client_msg_id : undefined;
-        if (id) w.pending.delete(id);
-        this.record({ k: 'error-frame', t, c, code: String(f.code), ...(id ? { id } : {}) });
-        return;
-      }
-      case 'system':
-        if (f.event === 'gap') {
-          const to = Number(f.to_seq);
-          this.record({ k: 'gap', t, c, from: Number(f.from_seq), to });
-          if (Number.isFinite(to) && (this.lastSeq === null || to > this.lastSeq)) this.lastSeq = to;
-        } else {
-          this.record({ k: 'fallback', t, c, what: 'system', detail: text.slice(0, 200) });
-        }
-        return;
+      this.record(Object.assign({ k: d.k, t, c }, d) as ClientEvent);
     }
   }
 

@@ -11,6 +11,8 @@
  * send while not open fails visibly. Everything it does and sees goes to `env.record`.
  */
 import type { ClientEvent, AttemptFailure } from '../fleet/history.ts';
+import { chatV1 } from '../protocol/chat-v1.ts';
+import type { FrameCodec } from '../protocol/types.ts';
 import { nextDelay, type ClientPolicy } from './policy.ts';
 import { OPEN, type SocketLike } from './socket.ts';
 
@@ -35,9 +37,6 @@ export interface ClientIdentity {
 
 interface Pending { content: string; timer: unknown }
 
-const CLOSE_UNAUTHORIZED = 4401;
-const CLOSE_FORBIDDEN = 4403;
-
 export class ChatClient {
   state: ClientState = 'idle';
   /** Highest seq seen in the chat (messages, or the end of an announced gap). */
@@ -57,11 +56,14 @@ export class ChatClient {
   private deadline: unknown = null;
   private pingSeq = 0;
   private readonly pending = new Map<string, Pending>();
+  private readonly codec: FrameCodec;
 
-  constructor(identity: ClientIdentity, policy: ClientPolicy, env: ClientEnv) {
+  /** `codec`: the wire protocol (default chat-v1); the state machine is the same for every frame codec. */
+  constructor(identity: ClientIdentity, policy: ClientPolicy, env: ClientEnv, codec: FrameCodec = chatV1) {
     this.id = identity;
     this.policy = policy;
     this.env = env;
+    this.codec = codec;
   }
 
   /** Connects; also the user's "retry" after the client gave up (state failed). */
@@ -84,7 +86,7 @@ export class ChatClient {
       if (this.state === 'idle' || this.state === 'closed') this.start();
       return false;
     }
-    this.socket!.send(JSON.stringify({ type: 'send', client_msg_id: clientMsgId, content }));
+    this.socket!.send(this.codec.encodeSend(clientMsgId, content));
     this.env.clearTimeout(this.pending.get(clientMsgId)?.timer);
     const pending: Pending = { content, timer: null };
     if (this.policy.ackTimeoutMs !== null) pending.timer = this.env.setTimeout(() => this.onAckTimeout(), this.policy.ackTimeoutMs);
@@ -157,14 +159,14 @@ export class ChatClient {
     // Sends that were never acked go out again with the same client_msg_id; the gateway
     // de-duplicates them (chat-v1 idempotency).
     for (const [id, p] of this.pending) {
-      this.socket!.send(JSON.stringify({ type: 'send', client_msg_id: id, content: p.content }));
+      this.socket!.send(this.codec.encodeSend(id, p.content));
       if (this.policy.ackTimeoutMs !== null) p.timer = this.env.setTimeout(() => this.onAckTimeout(), this.policy.ackTimeoutMs);
     }
   }
 
   private attemptFailed(n: number, why: AttemptFailure, code?: number): void {
     this.env.record({ k: 'fail', t: this.env.now(), c: this.id.c, n, why, ...(code !== undefined ? { code } : {}) });
-    if (code === CLOSE_UNAUTHORIZED || code === CLOSE_FORBIDDEN) return this.stopFor(code);
+    if (this.refused(code)) return this.stopFor(code!);
     this.scheduleReconnect();
   }
 
@@ -179,7 +181,7 @@ export class ChatClient {
     } else {
       for (const p of this.pending.values()) this.env.clearTimeout(p.timer);
     }
-    if (code === CLOSE_UNAUTHORIZED || code === CLOSE_FORBIDDEN) return this.stopFor(code);
+    if (this.refused(code)) return this.stopFor(code!);
     this.scheduleReconnect();
   }
 
@@ -201,7 +203,7 @@ export class ChatClient {
   private stopFor(code: number): void {
     this.clearTimers();
     this.state = 'stopped';
-    const unauthorized = code === CLOSE_UNAUTHORIZED;
+    const unauthorized = code === this.codec.refusals.unauthorized;
     this.error = unauthorized ? 'Your session is no longer valid. Please sign in again.' : 'You are not a member of this chat.';
     this.env.record({ k: 'stopped', t: this.env.now(), c: this.id.c, state: unauthorized ? 'unauthorized' : 'forbidden', message: this.error });
     this.failPending(unauthorized ? 'unauthorized' : 'forbidden');
@@ -215,59 +217,44 @@ export class ChatClient {
     this.pending.clear();
   }
 
+  private refused(code: number | undefined): boolean {
+    return code === this.codec.refusals.unauthorized || code === this.codec.refusals.forbidden;
+  }
+
   private onFrame(data: unknown): void {
     const t = this.env.now();
     const { c } = this.id;
-    let f: Record<string, unknown>;
-    try {
-      f = JSON.parse(String(data));
-    } catch {
-      return;
-    }
-    if (f === null || typeof f !== 'object') return;
-    if ('is_fallback' in f) this.env.record({ k: 'fallback', t, c, what: 'is_fallback', detail: String(data).slice(0, 200) });
-    switch (f.type) {
-      case 'message': {
-        const seq = Number(f.seq);
-        this.env.record({ k: 'recv', t, c, seq, id: String(f.client_msg_id), sender: String(f.sender_id), mid: String(f.message_id), sts: Number(f.server_ts) });
-        // A frame without a numeric seq must not poison resume for the rest of the session.
-        if (Number.isFinite(seq) && (this.lastSeq === null || seq > this.lastSeq)) this.lastSeq = seq;
-        return;
+    for (const d of this.codec.decode(String(data))) {
+      switch (d.k) {
+        case 'pong':
+          this.env.clearTimeout(this.deadline);
+          this.deadline = null;
+          continue;
+        case 'recv':
+          // A frame without a numeric seq must not poison resume for the rest of the session.
+          if (Number.isFinite(d.seq) && (this.lastSeq === null || d.seq > this.lastSeq)) this.lastSeq = d.seq;
+          break;
+        case 'ack': {
+          const p = this.pending.get(d.id);
+          if (p) {
+            this.env.clearTimeout(p.timer);
+            this.pending.delete(d.id);
+          }
+          break;
+        }
+        case 'gap':
+          if (Number.isFinite(d.to) && (this.lastSeq === null || d.to > this.lastSeq)) this.lastSeq = d.to;
+          break;
       }
-      case 'ack': {
-        const id = String(f.client_msg_id);
-        const p = this.pending.get(id);
+      this.env.record(Object.assign({ k: d.k, t, c }, d) as ClientEvent);
+      if (d.k === 'error-frame' && d.id) {
+        const p = this.pending.get(d.id);
         if (p) {
           this.env.clearTimeout(p.timer);
-          this.pending.delete(id);
+          this.pending.delete(d.id);
+          this.env.record({ k: 'send-error', t, c, id: d.id, why: `refused by gateway: ${d.code}` });
         }
-        this.env.record({ k: 'ack', t, c, id, seq: Number(f.seq), mid: String(f.message_id) });
-        return;
       }
-      case 'pong':
-        this.env.clearTimeout(this.deadline);
-        this.deadline = null;
-        return;
-      case 'error': {
-        const id = typeof f.client_msg_id === 'string' ? f.client_msg_id : undefined;
-        this.env.record({ k: 'error-frame', t, c, code: String(f.code), ...(id ? { id } : {}) });
-        const p = id ? this.pending.get(id) : undefined;
-        if (id && p) {
-          this.env.clearTimeout(p.timer);
-          this.pending.delete(id);
-          this.env.record({ k: 'send-error', t, c, id, why: `refused by gateway: ${String(f.code)}` });
-        }
-        return;
-      }
-      case 'system':
-        if (f.event === 'gap') {
-          const to = Number(f.to_seq);
-          this.env.record({ k: 'gap', t, c, from: Number(f.from_seq), to });
-          if (Number.isFinite(to) && (this.lastSeq === null || to > this.lastSeq)) this.lastSeq = to;
-        } else {
-          this.env.record({ k: 'fallback', t, c, what: 'system', detail: String(data).slice(0, 200) });
-        }
-        return;
     }
   }
 
@@ -275,7 +262,7 @@ export class ChatClient {
     const hb = this.policy.heartbeat!;
     this.heartbeatTimer = this.env.setTimeout(() => {
       if (this.state !== 'open' || !this.socket) return;
-      this.socket.send(JSON.stringify({ type: 'ping', id: String(++this.pingSeq) }));
+      this.socket.send(this.codec.encodePing(String(++this.pingSeq)));
       // The deadline runs from the oldest unanswered ping; any pong clears it.
       if (this.deadline === null) this.deadline = this.env.setTimeout(() => this.abandonSocket(), hb.deadAfterMs);
       this.scheduleHeartbeat();

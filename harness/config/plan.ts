@@ -12,6 +12,8 @@ import type { ProbeSpec } from '../fleet/history.ts';
 import type { AuthProbeInput, FaultInput, ScenarioDefinition } from './scenario.ts';
 import { scenarioSchema, describeIssues } from './schema.ts';
 import { parseThreshold, type Threshold } from './threshold.ts';
+import { DEFAULT_PROTOCOL, PROTOCOLS, type ProtocolName } from '../protocol/index.ts';
+import type { Refusals } from '../protocol/types.ts';
 
 export type FaultType = FaultInput['type'];
 
@@ -67,6 +69,8 @@ export interface RunPlan {
   /** Auth probes, one per (kind, when); appended to the roster after the normal clients. Empty: no `auth` check. */
   authProbes: ProbeSpec[];
   policy: ClientPolicy;
+  /** The gateway's wire protocol (harness/protocol, docs/protocols.md). Default "chat-v1". */
+  protocol: ProtocolName;
   gateway: { pingIntervalMs: number; historyLimit: number };
   faults: FaultPlan[];
   /** Proxies the clients are spread over, round-robin (client c uses proxy c mod proxies). */
@@ -101,6 +105,8 @@ export interface RunOptions {
   client?: string;
   /** A named profile of the scenario (e.g. "small"). */
   profile?: string;
+  /** --protocol: the gateway's wire protocol. Default: the scenario's, else chat-v1. */
+  protocol?: string;
   /** --stack: "local" or "testcontainers". Default: the scenario's, else "testcontainers" when gatewayImage is given, else "local". */
   stack?: string;
   gatewayImage?: string;
@@ -191,6 +197,10 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   if (policy.backoff.initialMs > policy.backoff.maxMs) {
     problems.push(`policy.backoff.initial: ${policy.backoff.initialMs}ms is above policy.backoff.max ${policy.backoff.maxMs}ms`);
   }
+  const protocolName = o.protocol ?? s.protocol ?? DEFAULT_PROTOCOL;
+  const protocol = PROTOCOLS[protocolName];
+  if (!protocol) problems.push(`${o.protocol !== undefined ? '--protocol' : 'protocol'}: unknown protocol "${protocolName}" (known: ${Object.keys(PROTOCOLS).join(', ')})`);
+  else problems.push(...protocol.policyProblems(policy).map((p) => `${p} (protocol ${protocolName})`));
   const counters = new Map<string, number>();
   const faults: FaultPlan[] = (s.faults ?? []).map((f, i) => {
     const n = (counters.get(f.type) ?? 0) + 1;
@@ -255,7 +265,7 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   const clientModule = o.client ?? s.client;
   const client = clientModule === undefined ? null : resolvePath(clientModule);
   if (client !== null && !existsSync(client)) problems.push(`${o.client !== undefined ? '--client' : 'client'}: no such module: "${clientModule}" (paths are resolved against the current directory, ${process.cwd()})`);
-  const authProbes = resolveAuthProbes(s.authProbes, faults, problems);
+  const authProbes = resolveAuthProbes(s.authProbes, faults, problems, protocol?.refusals ?? PROTOCOLS[DEFAULT_PROTOCOL].refusals);
   // An adapter builds its own URLs from one token: it cannot switch to a bad one on reconnect.
   if (client !== null && authProbes.some((p) => p.when === 'reconnect' && p.kind !== 'expires-before-reconnect')) {
     problems.push(`authProbes: reconnect probes switch tokens inside the reference client and cannot run with a client adapter (${o.client !== undefined ? '--client' : 'client'} ${clientModule}); use when: "first-connect" (and expires-before-reconnect)`);
@@ -281,6 +291,7 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     reconnectToleranceMs: ms(s.reconnectTolerance, 250),
     authProbes,
     policy,
+    protocol: protocolName as ProtocolName,
     gateway: { pingIntervalMs: ms(s.gateway?.pingInterval, 30_000), historyLimit: s.gateway?.historyLimit ?? 10_000 },
     faults,
     proxies,
@@ -300,7 +311,7 @@ const PROBE_KINDS = ['missing', 'malformed', 'bad-signature', 'alg-none', 'expir
 const DROPPING_FAULTS = new Set<FaultType>(['cut', 'flapping', 'gateway-restart']);
 
 /** One probe per (kind, when), in the order given; "all" is every kind, both ways where that means something. */
-function resolveAuthProbes(input: ScenarioDefinition['authProbes'], faults: FaultPlan[], problems: string[]): ProbeSpec[] {
+function resolveAuthProbes(input: ScenarioDefinition['authProbes'], faults: FaultPlan[], problems: string[], refusals: Refusals): ProbeSpec[] {
   if (input === undefined) return [];
   const list: AuthProbeInput[] = input === 'all' ? PROBE_KINDS.map((kind) => ({ kind })) : input;
   const out: ProbeSpec[] = [];
@@ -311,7 +322,7 @@ function resolveAuthProbes(input: ScenarioDefinition['authProbes'], faults: Faul
     }
     if (!expiring && p.ttl !== undefined) problems.push(`authProbes[${i}].ttl: only expires-before-reconnect takes a ttl (got ${JSON.stringify(p.ttl)} for "${p.kind}")`);
     const when = expiring ? ['reconnect' as const] : p.when === 'both' || p.when === undefined ? (['first-connect', 'reconnect'] as const) : [p.when];
-    const expect = p.kind === 'wrong-chat' ? 4403 : 4401;
+    const expect = p.kind === 'wrong-chat' ? refusals.forbidden : refusals.unauthorized;
     for (const w of when) out.push({ kind: p.kind, when: w, expect, ...(expiring ? { ttlMs: ms(p.ttl, 5_000) } : {}) });
   });
   const dropping = faults.filter((f) => DROPPING_FAULTS.has(f.type) && f.fraction === 1);

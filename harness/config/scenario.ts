@@ -116,6 +116,11 @@ export interface ScenarioDefinition {
   /** After traffic stops, the longest wait for every client to be back and caught up. Default "60s". */
   drainTimeout?: Duration;
   policy?: PolicyInput;
+  /**
+   * The gateway's wire protocol: "chat-v1" (the bundled gateway's) or "socket.io" (Socket.IO 4.x,
+   * driven by socket.io-client; docs/protocols.md). --protocol overrides it. Default "chat-v1".
+   */
+  protocol?: 'chat-v1' | 'socket.io';
   gateway?: {
     /** Server ping interval. Default "30s". */ pingInterval?: Duration;
     /** Messages per chat kept for resume. Default 10000. */ historyLimit?: number;

@@ -79,6 +79,8 @@ const scenarioFields = z.strictObject({
   messageBytes: positiveInt.max(4096).optional(),
   drainTimeout: duration.optional(),
   policy: policy.optional(),
+  // Checked against the codecs in plan.ts, so an unknown name lists the known ones.
+  protocol: z.string().min(1).optional(),
   gateway: z.strictObject({ pingInterval: duration.optional(), historyLimit: positiveInt.optional() }).optional(),
   faults: z.array(z.discriminatedUnion('type', faultSchemas)).optional(),
   proxies: positiveInt.max(64).optional(),

@@ -102,6 +102,7 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
       messageBytes: plan.messageBytes,
       eventsFile: join(historyDir, `events-${w}.ndjson`),
       client: plan.client,
+      protocol: plan.protocol,
     };
     child.send(msg);
   }

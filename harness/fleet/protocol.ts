@@ -28,6 +28,8 @@ export interface InitMessage {
   eventsFile: string;
   /** Absolute path of a client adapter module (--client); null runs the reference client. */
   client: string | null;
+  /** The gateway's wire protocol (harness/protocol); absent: chat-v1. */
+  protocol?: string;
 }
 
 export type ToWorker =

@@ -9,6 +9,8 @@ import { ChatClient, type ClientEnv } from '../client/client.ts';
 import { loadClientAdapter } from '../client/adapter.ts';
 import { AdapterClient, type FleetClient } from '../client/adapter-host.ts';
 import type { SocketLike } from '../client/socket.ts';
+import { loadSocketIoClient, SocketIoClient } from '../client/socketio-client.ts';
+import { chatV1 } from '../protocol/chat-v1.ts';
 import { EventLog } from './event-log.ts';
 import type { ClientEvent } from './history.ts';
 import type { FromWorker, InitMessage, ToWorker } from './protocol.ts';
@@ -59,7 +61,9 @@ function observe(ev: ClientEvent): void {
 
 async function start(msg: InitMessage): Promise<void> {
   // A user's client (--client): one adapter instance per client, in this process like ChatClient.
-  const adapter = msg.client ? await loadClientAdapter(msg.client) : null;
+  const sio = msg.protocol === 'socket.io';
+  const adapter = msg.client && !sio ? await loadClientAdapter(msg.client) : null;
+  const sioClient = msg.client && sio ? await loadSocketIoClient(msg.client) : undefined;
   init = msg;
   log = new EventLog(msg.eventsFile);
   const env = (c: number): ClientEnv => {
@@ -84,16 +88,14 @@ async function start(msg: InitMessage): Promise<void> {
   };
   const gapMs = 1_000 / msg.connectRate;
   msg.clients.forEach((wc, i) => {
-    const endpoint = `${msg.baseUrls[wc.c % msg.baseUrls.length]}/api/v1/chats/${encodeURIComponent(wc.chat)}/ws`;
-    const withToken = (token: string) => `${endpoint}?${token === '' ? '' : `token=${encodeURIComponent(token)}`}`;
-    const base = withToken(wc.token);
+    const origin = msg.baseUrls[wc.c % msg.baseUrls.length];
     // An auth probe switches to its bad token for every attempt after its first open.
-    const urlFor = (since: number | null) => {
-      const u = wc.laterToken !== undefined && everOpened.has(wc.c) ? withToken(wc.laterToken) : base;
-      return since === null ? u : `${u}${u.endsWith('?') ? '' : '&'}since=${since}`;
-    };
-    const client = adapter
-      ? new AdapterClient(adapter, { c: wc.c, user: wc.user, chat: wc.chat, token: wc.token, origin: new URL(base).origin }, msg.policy, env(wc.c))
+    const tokenNow = () => (wc.laterToken !== undefined && everOpened.has(wc.c) ? wc.laterToken : wc.token);
+    const urlFor = (since: number | null) => chatV1.url(origin, wc.chat, tokenNow(), since);
+    const client = sio
+      ? new SocketIoClient({ c: wc.c, chat: wc.chat, origin, token: tokenNow }, msg.policy, env(wc.c), sioClient)
+      : adapter
+      ? new AdapterClient(adapter, { c: wc.c, user: wc.user, chat: wc.chat, token: wc.token, origin }, msg.policy, env(wc.c))
       : new ChatClient({ c: wc.c, url: urlFor }, msg.policy, env(wc.c));
     clients.push(client);
     chatOf.push(wc.chat);

@@ -8,8 +8,9 @@
  * open that starts once the token has surely expired (ttl after the traffic started; it was minted
  * before the fleet started). Each bad attempt ends one of these ways:
  *
- *   refused        the socket opened and the gateway closed it with a close frame (chat-v1: 4401
- *                  or 4403, a code a browser can read), or closed it with a code before it opened
+ *   refused        the socket opened and the gateway closed it with a close frame (the protocol's
+ *                  refusal codes, chat-v1: 4401 or 4403, a code a browser can read), or closed it
+ *                  with a code before it opened
  *   rejected-before-upgrade   the gateway answered the upgrade with an HTTP status (401, 403…):
  *                  a browser sees a bare 1006, the same as a network failure, and retries
  *   accepted       the socket opened and was not closed by the gateway (it stayed open, or only
@@ -25,10 +26,10 @@
  * probe received during a bad attempt is a message an unauthorised socket received.
  */
 import type { ClientEvent, History, ProbeSpec, RosterEntry } from '../fleet/history.ts';
+import { chatV1 } from '../protocol/chat-v1.ts';
+import type { Refusals } from '../protocol/types.ts';
 import type { CheckResult, Example } from './types.ts';
 
-/** Close codes that refuse a credential under chat-v1 (DESIGN §3). */
-const STOP_CODES = new Set([4401, 4403]);
 /** Evidence lines kept: one per probe failure (and per passing probe), up to this many. */
 const MAX_EXAMPLES = 100;
 
@@ -85,7 +86,9 @@ function describeWhen(p: ProbeSpec): string {
   return p.when === 'first-connect' ? 'on first connect' : 'on reconnect';
 }
 
-export function checkAuth(history: History): CheckResult {
+/** `refusals`: the codes the run's protocol refuses a credential with (harness/protocol). */
+export function checkAuth(history: History, refusals: Refusals = chatV1.refusals): CheckResult {
+  const stopCodes = new Set([refusals.unauthorized, refusals.forbidden]);
   const origin = history.phases.start;
   const rel = (t: number) => Math.round((t - origin) / 10) / 100;
   const counts = { probes: 0, refusedRightCode: 0, wrongCode: 0, accepted: 0, rejectedBeforeUpgrade: 0, notExercised: 0, retriedAfterRefusal: 0, receivedMessages: 0 };
@@ -155,9 +158,9 @@ export function checkAuth(history: History): CheckResult {
       example('received-message', r, `${label}: an unauthorised socket received ${received} messages`, { message: firstRecv.id, seq: firstRecv.seq, at: rel(firstRecv.t) });
     }
 
-    // Any attempt after a 4401/4403, in any phase: the client must stop for good (DESIGN §4).
+    // Any attempt after a refusal (chat-v1: 4401/4403), in any phase: the client must stop for good (DESIGN §4).
     const all = segments.map(outcomeOf);
-    const stopAt = all.findIndex((o) => o.kind === 'refused' && STOP_CODES.has(o.code));
+    const stopAt = all.findIndex((o) => o.kind === 'refused' && stopCodes.has(o.code));
     if (stopAt >= 0 && stopAt < segments.length - 1) {
       counts.retriedAfterRefusal++;
       const refusal = all[stopAt] as { code: number; t: number };

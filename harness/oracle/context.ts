@@ -6,7 +6,8 @@ import type { RunPlan } from '../config/plan.ts';
 import type { ClientEvent, History, RosterEntry } from '../fleet/history.ts';
 import type { Example } from './types.ts';
 
-export type OraclePlan = Pick<RunPlan, 'policy' | 'thresholds' | 'settleMs' | 'reconnectToleranceMs' | 'faults'> & { connectAllowanceMs?: number };
+/** `protocol`: absent in plans written before protocols existed (then chat-v1). */
+export type OraclePlan = Pick<RunPlan, 'policy' | 'thresholds' | 'settleMs' | 'reconnectToleranceMs' | 'faults'> & { connectAllowanceMs?: number; protocol?: string };
 
 export interface ClientView {
   entry: RosterEntry;

@@ -8,6 +8,7 @@ import { perSecondSeries } from '../metrics/series.ts';
 import { reconnectStorms } from '../metrics/reconnect-storm.ts';
 import { buildContext, type Context, type OraclePlan } from './context.ts';
 import { checkAuth, hasProbes, withoutProbes } from './auth.ts';
+import { protocolOf } from '../protocol/index.ts';
 import { checkDelivery } from './delivery.ts';
 import { checkErrorsSurfaced } from './errors-surfaced.ts';
 import { checkGeneratorHealth } from './generator-health.ts';
@@ -28,7 +29,7 @@ export function combineVerdicts(checks: CheckResult[], runtimeErrors: unknown[])
 
 export function evaluate(recorded: History, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = []): Evaluation {
   // Auth probes are judged by the auth check alone; every other check and metric sees the rest.
-  const auth = hasProbes(recorded) ? checkAuth(recorded) : null;
+  const auth = hasProbes(recorded) ? checkAuth(recorded, protocolOf(plan.protocol).refusals) : null;
   const history = withoutProbes(recorded);
   const ctx = buildContext(history, plan);
   const windows = faultWindows(ctx);

@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import type { CheckResult, FaultResilience, LatencySummary, Verdict } from '../oracle/types.ts';
 import type { Summary } from './summary.ts';
 import type { ReconnectStorm } from '../metrics/reconnect-storm.ts';
+import { PROTOCOLS } from '../protocol/index.ts';
 
 let chartJsSource: string | undefined;
 
@@ -95,7 +96,10 @@ export function pill(v: string): string {
   return `<span class="pill ${verdictClass(v)}">${esc(v)}</span>`;
 }
 
-/** The close codes a chat-v1 gateway and a browser can produce, for the reader who does not know them by heart. */
+/**
+ * The close codes a browser can produce, and those of every protocol codec (harness/protocol),
+ * for the reader who does not know them by heart.
+ */
 export const CLOSE_CODES: Record<string, string> = {
   '1000': 'normal closure',
   '1001': 'going away',
@@ -107,9 +111,7 @@ export const CLOSE_CODES: Record<string, string> = {
   '1011': 'server error',
   '1012': 'service restart',
   '1013': 'try again later',
-  '4400': 'malformed request',
-  '4401': 'bad or expired token',
-  '4403': 'not a member of the chat',
+  ...Object.assign({}, ...Object.values(PROTOCOLS).map((p) => p.closeLabels)),
 };
 
 function entries(rec: Record<string, number> | null | undefined): [string, number][] {
