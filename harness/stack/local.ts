@@ -1,6 +1,7 @@
 /**
  * The default provider: the gateway and Toxiproxy as local processes on loopback. The gateway is
- * the reference gateway (`node gateway/main.ts`) unless a command is given (--gateway-cmd), which
+ * the reference gateway (`node gateway/main.ts`; for protocol socket.io the example Socket.IO
+ * gateway, examples/gateways/socketio/main.ts) unless a command is given (--gateway-cmd), which
  * then receives PORT, HOST, JWT_SECRET, PING_INTERVAL_MS, HISTORY_LIMIT and STATE_FILE in its
  * environment and must answer GET /healthz.
  */
@@ -24,10 +25,11 @@ export async function startLocalStack(plan: RunPlan, logDir: string, log?: (l: s
   try {
     const port = await freePort();
     const command = plan.target.gatewayCommand;
+    const bundled = plan.protocol === 'socket.io' ? join('examples', 'gateways', 'socketio', 'main.ts') : join('gateway', 'main.ts');
     const spawnOptions: SpawnOptions = {
       name: 'gateway',
       command: command ? '/bin/sh' : process.execPath,
-      args: command ? ['-c', command.join(' ')] : [join(PROJECT_ROOT, 'gateway', 'main.ts')],
+      args: command ? ['-c', command.join(' ')] : [join(PROJECT_ROOT, bundled)],
       env: {
         PORT: String(port),
         HOST: '127.0.0.1',
@@ -63,7 +65,7 @@ export async function startLocalStack(plan: RunPlan, logDir: string, log?: (l: s
       toxiproxy: toxi.client,
       proxies,
       gateway,
-      versions: { toxiproxy: toxi.version, gateway: command ? command.join(' ') : 'reference (gateway/main.ts)' },
+      versions: { toxiproxy: toxi.version, gateway: command ? command.join(' ') : plan.protocol === 'socket.io' ? `example (${bundled})` : 'reference (gateway/main.ts)' },
       logs: [spawnOptions.logFile, toxi.process.logFile],
       processes: () => [{ name: 'gateway', pid: current().pid }, { name: 'toxiproxy', pid: toxi.process.pid }],
       failures: () => [...incarnations.map((g) => g.unexpectedExit), toxi.process.unexpectedExit].filter((f): f is RuntimeFailure => f !== null),
