@@ -92,17 +92,18 @@ export class SocketIoClient implements FleetClient {
   start(): void {
     if (this.socket) return;
     const { url, options } = this.codec.connect(this.id.origin, this.id.chat, () => this.id.token(), this.policy);
-    const requested = options.transports as readonly string[] | undefined;
     this.attempt(1);
     const socket = this.factory({ url, options: { ...options, autoConnect: false }, io });
     this.socket = socket;
     const manager = socket.io;
+    // What the client asked for at first (its own options, not ours): a later change is a revert.
+    const requested = transportNames(manager.opts.transports);
 
     manager.on('reconnect_attempt', (n) => this.attempt(n));
     manager.on('open', () => {
       const name = (manager as unknown as { engine?: { transport?: { name?: string } } }).engine?.transport?.name ?? 'unknown';
-      const now = manager.opts.transports as readonly string[] | undefined;
-      const reverted = !(requested ?? []).includes('polling') && (now ?? []).includes('polling');
+      const now = transportNames(manager.opts.transports);
+      const reverted = !requested.includes('polling') && now.includes('polling');
       const marker = this.codec.transport(name, now, reverted);
       if (marker) this.record(marker);
     });
@@ -205,4 +206,10 @@ export class SocketIoClient implements FleetClient {
     if (d.k === 'pong') return;
     this.env.record(Object.assign({ k: d.k, t, c: this.id.c }, d) as ClientEvent);
   }
+}
+
+/** Transport names of an options list: strings, or transport classes (engine.io-client ≥ 6.6). */
+function transportNames(list: unknown): string[] {
+  if (!Array.isArray(list)) return ['polling', 'websocket']; // engine.io-client's default
+  return list.map((t) => (typeof t === 'string' ? t : String((t as { name?: unknown })?.name ?? t)));
 }

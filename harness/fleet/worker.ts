@@ -10,7 +10,7 @@ import { loadClientAdapter } from '../client/adapter.ts';
 import { AdapterClient, type FleetClient } from '../client/adapter-host.ts';
 import type { SocketLike } from '../client/socket.ts';
 import { loadSocketIoClient, SocketIoClient } from '../client/socketio-client.ts';
-import { chatV1 } from '../protocol/chat-v1.ts';
+import { protocolOf } from '../protocol/index.ts';
 import { EventLog } from './event-log.ts';
 import type { ClientEvent } from './history.ts';
 import type { FromWorker, InitMessage, ToWorker } from './protocol.ts';
@@ -61,7 +61,8 @@ function observe(ev: ClientEvent): void {
 
 async function start(msg: InitMessage): Promise<void> {
   // A user's client (--client): one adapter instance per client, in this process like ChatClient.
-  const sio = msg.protocol === 'socket.io';
+  const codec = protocolOf(msg.protocol);
+  const sio = codec.kind === 'socket.io';
   const adapter = msg.client && !sio ? await loadClientAdapter(msg.client) : null;
   const sioClient = msg.client && sio ? await loadSocketIoClient(msg.client) : undefined;
   init = msg;
@@ -91,12 +92,11 @@ async function start(msg: InitMessage): Promise<void> {
     const origin = msg.baseUrls[wc.c % msg.baseUrls.length];
     // An auth probe switches to its bad token for every attempt after its first open.
     const tokenNow = () => (wc.laterToken !== undefined && everOpened.has(wc.c) ? wc.laterToken : wc.token);
-    const urlFor = (since: number | null) => chatV1.url(origin, wc.chat, tokenNow(), since);
-    const client = sio
-      ? new SocketIoClient({ c: wc.c, chat: wc.chat, origin, token: tokenNow }, msg.policy, env(wc.c), sioClient)
+    const client = codec.kind === 'socket.io'
+      ? new SocketIoClient({ c: wc.c, chat: wc.chat, origin, token: tokenNow }, msg.policy, env(wc.c), sioClient, codec)
       : adapter
-      ? new AdapterClient(adapter, { c: wc.c, user: wc.user, chat: wc.chat, token: wc.token, origin }, msg.policy, env(wc.c))
-      : new ChatClient({ c: wc.c, url: urlFor }, msg.policy, env(wc.c));
+      ? new AdapterClient(adapter, { c: wc.c, user: wc.user, chat: wc.chat, token: wc.token, origin }, msg.policy, env(wc.c), undefined, codec)
+      : new ChatClient({ c: wc.c, url: (since) => codec.url(origin, wc.chat, tokenNow(), since) }, msg.policy, env(wc.c), codec);
     clients.push(client);
     chatOf.push(wc.chat);
     // Probes go first: an expires-before-reconnect token must still be valid when it connects.

@@ -21,6 +21,7 @@ export function chatPath(chat: string): string {
 
 export const chatV1: FrameCodec = {
   name: 'chat-v1',
+  kind: 'frame',
   refusals: { unauthorized: CHAT_V1_CLOSE.unauthorized, forbidden: CHAT_V1_CLOSE.forbidden },
   closeLabels: {
     [CHAT_V1_CLOSE.malformed]: 'malformed request',

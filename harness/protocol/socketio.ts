@@ -39,6 +39,7 @@ export const SOCKETIO_CLOSE = {
 } as const;
 
 export interface SocketIoCodec extends ProtocolInfo {
+  kind: 'socket.io';
   /** Event names of the app. */
   events: { send: string; message: string };
   /** The io() URL and options of one client, before a user's client adds its own. */
@@ -60,6 +61,7 @@ const asRecord = (v: unknown): Record<string, unknown> | null => (v !== null && 
 
 export const socketIo: SocketIoCodec = {
   name: 'socket.io',
+  kind: 'socket.io',
   refusals: { unauthorized: 4401, forbidden: 4403 },
   closeLabels: {
     [SOCKETIO_CLOSE.server]: 'Socket.IO: io server disconnect',

@@ -32,6 +32,8 @@ export interface Refusals {
 export interface ProtocolInfo {
   /** As a scenario's `protocol` and --protocol spell it. */
   name: string;
+  /** Which client drives it: the reference state machine over one WebSocket ('frame'), or socket.io-client ('socket.io'). */
+  kind: 'frame' | 'socket.io';
   refusals: Refusals;
   /** Labels of the close codes this protocol produces, for the report. */
   closeLabels: Record<string, string>;
@@ -41,6 +43,7 @@ export interface ProtocolInfo {
 
 /** A frame codec: one WebSocket per chat, frames in and out. */
 export interface FrameCodec extends ProtocolInfo {
+  kind: 'frame';
   /** The endpoint URL, credential included; `since` null on a first connect or with resume off. */
   url(base: string, chat: string, token: string, since: number | null): string;
   /** The `since` a URL carries, or null: lets a host that sees only URLs record resumes. */
