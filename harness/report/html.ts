@@ -181,7 +181,7 @@ function renderHeader(s: Summary): string {
 ${interrupted}${runtime}
 <section class="card meta">
   <dl class="meta-grid">
-    ${metaRow('Target', `<span class="item"><b>${esc(s.target?.provider)}</b> via proxy <code>${esc(s.target?.gatewayUrl)}</code></span><span class="item">direct <code>${esc(s.target?.directUrl)}</code></span>`)}
+    ${metaRow('Target', `<span class="item"><b>${esc(s.target?.provider)}</b> via proxy <code>${esc(s.target?.gatewayUrl)}</code></span><span class="item">direct <code>${esc(s.target?.directUrl)}</code></span><span class="item">protocol <b>${esc(s.protocol ?? 'chat-v1')}</b></span>`)}
     ${metaRow('Versions', versions || '—')}
     ${metaRow('Client policy', policyText(s))}
     ${metaRow('Load', `${fmtNum(s.clients)} clients in ${fmtNum(s.chats)} chats of ${fmtNum(s.chatSize)} · seed ${esc(s.seed)}`)}

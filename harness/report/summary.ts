@@ -18,6 +18,8 @@ export interface Summary {
   failedChecks: string[];
   scenario: { name: string; description: string; file: string; profile: string | null };
   target: { provider: string; gatewayUrl: string; directUrl: string; versions: Record<string, string> };
+  /** The gateway's wire protocol (harness/protocol). Absent in summaries written before protocols existed: chat-v1. */
+  protocol?: string;
   clients: number;
   chats: number;
   chatSize: number;
@@ -68,6 +70,7 @@ export function buildSummary(i: SummaryInput): Summary {
     failedChecks: e.checks.filter((c) => c.verdict !== 'pass').map((c) => c.name),
     scenario: plan.scenario,
     target: i.target,
+    protocol: plan.protocol ?? 'chat-v1',
     clients: plan.clients,
     chats: plan.chats,
     chatSize: plan.chatSize,
