@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, type ClientPolicy } from '../client/policy.ts';
 import { chatV1 } from './chat-v1.ts';
-import { protocolOf } from './index.ts';
+import { PROTOCOLS, protocolOf } from './index.ts';
 import { socketIo } from './socketio.ts';
 
 const policy = (p: Partial<ClientPolicy> = {}, backoff: Partial<ClientPolicy['backoff']> = {}): ClientPolicy => ({ ...DEFAULT_POLICY, ...p, backoff: { ...DEFAULT_POLICY.backoff, ...backoff } });
@@ -71,7 +71,7 @@ describe('socket.io', () => {
     expect(socketIo.decodeMessage([{ seq: 1, is_fallback: true }]).map((e) => e.k)).toEqual(['fallback', 'recv']);
     expect(socketIo.disconnect('transport close')).toEqual({ code: 1006, by: 'network' });
     expect(socketIo.disconnect('ping timeout')).toEqual({ code: 1006, by: 'network' });
-    expect(socketIo.disconnect('io server disconnect')).toEqual({ code: 4000, by: 'server' });
+    expect(socketIo.disconnect('io server disconnect')).toEqual({ code: 4001, by: 'server' });
     expect(socketIo.connectError(Object.assign(new Error('bad token'), { data: { code: 4401 } }))).toEqual({ why: 'closed', code: 4401 });
     expect(socketIo.connectError(new Error('timeout'))).toEqual({ why: 'timeout' });
     expect(socketIo.connectError(new Error('websocket error'))).toEqual({ why: 'refused' });
@@ -85,6 +85,17 @@ describe('socket.io', () => {
 });
 
 describe('registry', () => {
+  it('no two protocols label the same close code (the report merges their labels)', () => {
+    const seen = new Map<string, string>();
+    for (const [name, p] of Object.entries(PROTOCOLS)) {
+      for (const code of Object.keys(p.closeLabels)) {
+        expect(seen.get(code), `close code ${code} labelled by ${seen.get(code)} and ${name}`).toBeUndefined();
+        seen.set(code, name);
+      }
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(4);
+  });
+
   it('names chat-v1 for plans written before protocols, and refuses unknown names', () => {
     expect(protocolOf(undefined)).toBe(chatV1);
     expect(protocolOf('socket.io')).toBe(socketIo);

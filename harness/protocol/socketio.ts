@@ -33,7 +33,7 @@ export const SOCKETIO_CLOSE = {
   /** The transport closed or failed, or the Engine.IO ping timed out: the network. */
   transport: 1006,
   /** The server disconnected the socket (socket.disconnect() server side). A middleware refusal is recorded with the code in its `data.code` (the example gateway: 4401, 4403, as chat-v1). */
-  server: 4000,
+  server: 4001,
   /** The client closed it (end of run). */
   client: 1000,
 } as const;
