@@ -9,7 +9,6 @@ import { ChatClient, type ClientEnv } from '../client/client.ts';
 import { loadClientAdapter } from '../client/adapter.ts';
 import { AdapterClient, type FleetClient } from '../client/adapter-host.ts';
 import type { SocketLike } from '../client/socket.ts';
-import { loadSocketIoClient, SocketIoClient } from '../client/socketio-client.ts';
 import { protocolOf } from '../protocol/index.ts';
 import { EventLog } from './event-log.ts';
 import type { ClientEvent } from './history.ts';
@@ -62,9 +61,10 @@ function observe(ev: ClientEvent): void {
 async function start(msg: InitMessage): Promise<void> {
   // A user's client (--client): one adapter instance per client, in this process like ChatClient.
   const codec = protocolOf(msg.protocol);
-  const sio = codec.kind === 'socket.io';
+  // socket.io-client is loaded only by runs that use it: it costs every fleet process startup time.
+  const sio = codec.kind === 'socket.io' ? await import('../client/socketio-client.ts') : null;
   const adapter = msg.client && !sio ? await loadClientAdapter(msg.client) : null;
-  const sioClient = msg.client && sio ? await loadSocketIoClient(msg.client) : undefined;
+  const sioClient = msg.client && sio ? await sio.loadSocketIoClient(msg.client) : undefined;
   init = msg;
   log = new EventLog(msg.eventsFile);
   const env = (c: number): ClientEnv => {
@@ -93,7 +93,7 @@ async function start(msg: InitMessage): Promise<void> {
     // An auth probe switches to its bad token for every attempt after its first open.
     const tokenNow = () => (wc.laterToken !== undefined && everOpened.has(wc.c) ? wc.laterToken : wc.token);
     const client = codec.kind === 'socket.io'
-      ? new SocketIoClient({ c: wc.c, chat: wc.chat, origin, token: tokenNow }, msg.policy, env(wc.c), sioClient, codec)
+      ? new sio!.SocketIoClient({ c: wc.c, chat: wc.chat, origin, token: tokenNow }, msg.policy, env(wc.c), sioClient, codec)
       : adapter
       ? new AdapterClient(adapter, { c: wc.c, user: wc.user, chat: wc.chat, token: wc.token, origin }, msg.policy, env(wc.c), undefined, codec)
       : new ChatClient({ c: wc.c, url: (since) => codec.url(origin, wc.chat, tokenNow(), since) }, msg.policy, env(wc.c), codec);
