@@ -160,8 +160,10 @@ function renderHeader(s: Summary): string {
     ? `connected ${fmtAt(ph.connected)} · traffic ${fmtAt(ph.trafficStart)}–${fmtAt(ph.trafficEnd)} · drained ${fmtAt(ph.drained)}${s.drainComplete ? '' : ' <b class="warn">(drain incomplete)</b>'} · end ${fmtAt(ph.end)}`
     : '—';
   const interrupted = s.interrupted
-    ? `<div class="alert alert-strong" role="alert"><b>Interrupted.</b> The run was stopped early (Ctrl-C or SIGTERM); the checks judge only what was recorded until then.</div>`
+    ? `<div class="alert alert-strong" role="alert"><b>Interrupted.</b> The run was stopped early (${esc(s.interruptedBy ?? 'Ctrl-C or SIGTERM')}); the checks judge only what was recorded until then, and none can pass.</div>`
     : '';
+  const remote = s.remoteTarget ? `<div class="alert" role="note"><b>Remote target.</b> ${esc(s.remoteTarget)} is not on this machine; allowed with --allow-remote.</div>` : '';
+  const refused = s.httpRefusals ? `<div class="alert alert-error" role="alert"><b>Upgrades refused with an HTTP status:</b> ${Object.entries(s.httpRefusals).map(([st, n]) => `HTTP ${esc(st)} ×${esc(n)}`).join(', ')}</div>` : '';
   const runtime = (s.runtimeErrors ?? []).length
     ? `<div class="alert alert-error" role="alert"><b>Runtime errors</b> — the run itself broke:<ul>${s.runtimeErrors
         .map((e) => `<li><code>${esc(e.code)}</code> ${esc(e.message)}</li>`)
@@ -178,7 +180,7 @@ function renderHeader(s: Summary): string {
   </div>
   <div class="exit"><span>exit code</span><b>${esc(s.exitCode)}</b></div>
 </header>
-${interrupted}${runtime}
+${interrupted}${remote}${runtime}${refused}
 <section class="card meta">
   <dl class="meta-grid">
     ${metaRow('Target', `<span class="item"><b>${esc(s.target?.provider)}</b> via proxy <code>${esc(s.target?.gatewayUrl)}</code></span><span class="item">direct <code>${esc(s.target?.directUrl)}</code></span><span class="item">protocol <b>${esc(s.protocol ?? 'chat-v1')}</b></span>`)}

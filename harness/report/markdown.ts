@@ -12,7 +12,9 @@ export function renderMarkdown(s: Summary): string {
   out.push(`## ${ICON[s.verdict]} chatstorm: ${s.verdict.toUpperCase()} — ${s.scenario.name}`);
   out.push('');
   if (s.failedChecks.length) out.push(`**Not passed:** ${s.failedChecks.map((n) => `\`${n}\``).join(', ')}`, '');
-  if (s.interrupted) out.push('**The run was interrupted**: the checks judge what was recorded until then.', '');
+  if (s.interrupted) out.push(`**The run was interrupted**${s.interruptedBy ? ` (${s.interruptedBy})` : ''}: the checks judge what was recorded until then, and none can pass.`, '');
+  if (s.remoteTarget) out.push(`**Remote target** ${s.remoteTarget} (allowed with --allow-remote).`, '');
+  if (s.httpRefusals) out.push(`**Upgrades refused with an HTTP status**: ${Object.entries(s.httpRefusals).map(([st, n]) => `HTTP ${st} ×${n}`).join(', ')}.`, '');
   for (const e of s.runtimeErrors) out.push(`> **${e.code}**: ${cell(e.message)}`, '');
   out.push(`${s.clients} clients in ${s.chats} chats · seed ${s.seed} · ${s.durationSeconds.toFixed(1)} s · exit code ${s.exitCode} · run \`${s.runId}\``, '');
   out.push('| check | verdict | summary |', '|---|---|---|');

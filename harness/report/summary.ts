@@ -34,6 +34,15 @@ export interface Summary {
   drainComplete: boolean;
   /** The run was stopped early (Ctrl-C, SIGTERM): the checks judge what was recorded until then. */
   interrupted: boolean;
+  /**
+   * How it was stopped: "SIGINT", "SIGTERM", "parent-exited" (its launcher went away), or null
+   * (not interrupted, or killed outright so that nobody recorded how). Added after the first release.
+   */
+  interruptedBy?: Interruption | null;
+  /** Set when the run was allowed to target a gateway outside loopback (--allow-remote). Added after the first release. */
+  remoteTarget?: string;
+  /** WebSocket upgrades refused with an HTTP status (e.g. a 404 from something that is not the gateway), by status. Optional: absent when none. */
+  httpRefusals?: Record<string, number>;
   checks: CheckResult[];
   runtimeErrors: { code: string; message: string }[];
   metrics: Metrics;
@@ -42,7 +51,7 @@ export interface Summary {
 import type { Evaluation } from '../oracle/types.ts';
 import type { Phases } from '../fleet/history.ts';
 import type { RunPlan } from '../config/plan.ts';
-import { exitCodeFor, EXIT } from './exit-codes.ts';
+import { exitCodeFor, exitCodeForInterruption, type Interruption } from './exit-codes.ts';
 import { readFileSync } from 'node:fs';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
@@ -53,7 +62,10 @@ export interface SummaryInput {
   phases: Phases;
   drainComplete: boolean;
   interrupted: boolean;
+  interruptedBy?: Interruption | null;
   target: Summary['target'];
+  remoteTarget?: string;
+  httpRefusals?: Record<string, number>;
 }
 
 export function buildSummary(i: SummaryInput): Summary {
@@ -66,7 +78,7 @@ export function buildSummary(i: SummaryInput): Summary {
     tool: { name: 'chatstorm', version: VERSION, node: process.version },
     runId: plan.runId,
     verdict: e.verdict,
-    exitCode: i.interrupted ? EXIT.interrupted : exitCodeFor(e.verdict),
+    exitCode: i.interrupted ? exitCodeForInterruption(i.interruptedBy) : exitCodeFor(e.verdict),
     failedChecks: e.checks.filter((c) => c.verdict !== 'pass').map((c) => c.name),
     scenario: plan.scenario,
     target: i.target,
@@ -83,6 +95,9 @@ export function buildSummary(i: SummaryInput): Summary {
     phases: { connected: rel(phases.connected), trafficStart: rel(phases.trafficStart), trafficEnd: rel(phases.trafficEnd), drained: rel(phases.drained), end: rel(phases.end) },
     drainComplete: i.drainComplete,
     interrupted: i.interrupted,
+    interruptedBy: i.interrupted ? (i.interruptedBy ?? null) : null,
+    ...(i.remoteTarget ? { remoteTarget: i.remoteTarget } : {}),
+    ...(i.httpRefusals && Object.keys(i.httpRefusals).length ? { httpRefusals: i.httpRefusals } : {}),
     checks: e.checks,
     runtimeErrors: e.runtimeErrors,
     metrics: e.metrics,
