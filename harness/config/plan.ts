@@ -10,7 +10,7 @@ import { parseDuration } from './duration.ts';
 import { ConfigError } from './errors.ts';
 import type { ProbeSpec } from '../fleet/history.ts';
 import type { AuthProbeInput, FaultInput, ScenarioDefinition } from './scenario.ts';
-import { scenarioSchema, describeIssues } from './schema.ts';
+import { clientsField, scenarioSchema, describeIssues } from './schema.ts';
 import { parseThreshold, type Threshold } from './threshold.ts';
 import { DEFAULT_PROTOCOL, PROTOCOLS, type ProtocolName } from '../protocol/index.ts';
 import type { Refusals } from '../protocol/types.ts';
@@ -50,7 +50,8 @@ export interface DockerPlan {
 
 export type TargetPlan =
   | { kind: 'local'; gatewayCommand: string[] | null }
-  | { kind: 'external'; url: string };
+  /** healthCheck: the run starts only once GET /healthz answers 2xx (--skip-healthz turns it off). */
+  | { kind: 'external'; url: string; healthCheck: boolean };
 
 export interface RunPlan {
   runId: string;
@@ -86,6 +87,10 @@ export interface RunPlan {
   /** Fleet processes; each holds whole chats. */
   workers: number;
   reportDir: string;
+  /** The --target host when it is not on this machine (allowed with --allow-remote); stated in the report. */
+  remoteTarget?: string;
+  /** Things the plan changed from what was asked, said on the console (e.g. chatSize cut to clients). */
+  notes?: string[];
   /** HS256 secret tokens are minted with. Never written to a report. */
   jwtSecret: string;
 }
@@ -115,6 +120,16 @@ export interface RunOptions {
   gatewayEnv?: string[];
   /** --docker-network: "host" or "bridge". Default "host". */
   dockerNetwork?: string;
+  /** --allow-remote: a --target outside loopback is allowed. Default false. */
+  allowRemote?: boolean;
+  /** --skip-healthz: do not wait for a 2xx GET /healthz of the --target. Default false. */
+  skipHealthz?: boolean;
+}
+
+/** Hosts on this machine: all of 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 export const DEFAULT_JWT_SECRET = 'chatstorm-dev-secret-change-me';
@@ -171,6 +186,8 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   const problems: string[] = [];
   const clients = o.clients ?? s.clients ?? 1_000;
   const chatSize = Math.min(s.chatSize ?? 10, clients);
+  const notes: string[] = [];
+  if ((s.chatSize ?? 10) > clients) notes.push(`chatSize ${s.chatSize ?? 10} is more than the ${clients} clients: one chat of ${clients}`);
   let trafficMs = ms(s.duration, 30_000);
   if (o.duration !== undefined) {
     try {
@@ -223,6 +240,7 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     thresholds[metric] = (exprs ?? []).map(parseThreshold);
   }
   let target: TargetPlan = { kind: 'local', gatewayCommand: o.gatewayCommand ?? null };
+  let remoteTarget: string | undefined;
   if (o.target !== undefined) {
     let url: URL | undefined;
     try {
@@ -232,7 +250,16 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     }
     if (url && url.protocol !== 'ws:') problems.push(`--target: "${o.target}" must be a ws:// URL (Toxiproxy forwards TCP; wss would need the proxy to terminate TLS)`);
     if (url && o.gatewayCommand) problems.push(`--target and --gateway-cmd exclude each other (got --target ${o.target})`);
-    if (url) target = { kind: 'external', url: `ws://${url.host}` };
+    if (url && url.protocol === 'ws:' && !isLoopbackHost(url.hostname)) {
+      // Thousands of sockets and cut networks, aimed at another machine by a typo: only on purpose.
+      if (o.allowRemote) remoteTarget = url.host;
+      else problems.push(`--target: "${o.target}" is not on this machine (${url.hostname} is not loopback); chatstorm would open ${clients} sockets to it: pass --allow-remote to test a remote gateway`);
+    }
+    if (url) target = { kind: 'external', url: `ws://${url.host}`, healthCheck: !o.skipHealthz };
+  }
+  if (o.target === undefined) {
+    if (o.allowRemote) problems.push('--allow-remote only applies with --target');
+    if (o.skipHealthz) problems.push('--skip-healthz only applies with --target (a gateway chatstorm starts must answer /healthz)');
   }
   const stack = (o.stack ?? s.stack ?? (o.gatewayImage !== undefined ? 'testcontainers' : 'local')) as StackKind;
   let docker: DockerPlan | null = null;
@@ -259,7 +286,13 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   }
   const seed = o.seed ?? 1;
   if (!Number.isInteger(seed) || seed < 0) problems.push(`--seed: expected a non-negative integer (got ${o.seed})`);
-  if (o.clients !== undefined && (!Number.isInteger(o.clients) || o.clients <= 0)) problems.push(`--clients: expected a positive integer (got ${o.clients})`);
+  if (o.clients !== undefined) {
+    const r = clientsField.safeParse(o.clients);
+    if (!r.success) problems.push(`--clients: ${r.error.issues[0].message} (got ${o.clients})`);
+  }
+  if (o.runId !== undefined && (!/^[A-Za-z0-9._-]+$/.test(o.runId) || o.runId === '.' || o.runId === '..' || o.runId === 'latest')) {
+    problems.push(`--run-id: expected a folder name of letters, digits, ".", "_" or "-", not "latest" (got "${o.runId}")`);
+  }
   const workers = o.workers ?? Math.max(1, Math.ceil(clients / 4_000));
   if (!Number.isInteger(workers) || workers < 1) problems.push(`--workers: expected a positive integer (got ${o.workers})`);
   const clientModule = o.client ?? s.client;
@@ -302,6 +335,8 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     docker,
     workers: Math.min(workers, chats),
     reportDir: `${root}/${runId}`,
+    ...(remoteTarget ? { remoteTarget } : {}),
+    ...(notes.length ? { notes } : {}),
     jwtSecret: o.jwtSecret ?? DEFAULT_JWT_SECRET,
   };
 }

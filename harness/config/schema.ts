@@ -15,6 +15,22 @@ const duration = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
 
 const positiveInt = z.number().int().positive();
 
+/** Most sockets one run may open (scenario `clients` and --clients alike). */
+export const MAX_CLIENTS = 200_000;
+/** Shortest `sendInterval`: below it a typo ("0s") turns a chat test into a flood. */
+export const MIN_SEND_INTERVAL_MS = 100;
+
+export const clientsField = positiveInt.max(MAX_CLIENTS, `at most ${MAX_CLIENTS.toLocaleString('en')} clients per run (split a bigger load over shards)`);
+const sendInterval = duration.superRefine((v, ctx) => {
+  let ms: number;
+  try {
+    ms = parseDuration(v);
+  } catch {
+    return; // reported by duration
+  }
+  if (ms < MIN_SEND_INTERVAL_MS) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is ${ms} ms, below the floor of ${MIN_SEND_INTERVAL_MS} ms per client (each client sends one message per interval)` });
+});
+
 export const THRESHOLD_METRICS = ['delivery_latency', 'recovery_time', 'detect_time'] as const;
 
 const policy = z.strictObject({
@@ -71,11 +87,11 @@ const authProbes = z.unknown().superRefine((v, ctx) => {
 const scenarioFields = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
   description: z.string().optional(),
-  clients: positiveInt.max(200_000).optional(),
+  clients: clientsField.optional(),
   chatSize: positiveInt.max(10_000).optional(),
   duration: duration.optional(),
   connectRate: z.number().positive().optional(),
-  sendInterval: duration.optional(),
+  sendInterval: sendInterval.optional(),
   messageBytes: positiveInt.max(4096).optional(),
   drainTimeout: duration.optional(),
   policy: policy.optional(),
