@@ -11,11 +11,19 @@ export async function startExternalStack(plan: RunPlan, logDir: string, log?: (l
   const target = new URL(plan.target.url);
   const port = target.port || '80';
   const health = `http://${target.hostname}:${port}/healthz`;
-  // A gateway that is not there fails here, with its address, not later as 1,000 refused sockets.
-  try {
-    await fetch(health, { signal: AbortSignal.timeout(5_000) });
-  } catch (e) {
-    throw new Error(`--target ${plan.target.url}: nothing answers at ${health} (${(e as Error).cause ?? (e as Error).message})`);
+  // A gateway that is not there fails here, with its address, not later as 1,000 refused sockets;
+  // and only a 2xx counts: a 404 from some other server on that port is not a gateway.
+  if (plan.target.healthCheck) {
+    let res: Response;
+    try {
+      res = await fetch(health, { signal: AbortSignal.timeout(5_000) });
+    } catch (e) {
+      throw Object.assign(new Error(`--target ${plan.target.url}: nothing answers at ${health} (${(e as Error).cause ?? (e as Error).message})`), { code: 'target-unreachable' });
+    }
+    await res.body?.cancel();
+    if (!res.ok) {
+      throw Object.assign(new Error(`--target ${plan.target.url}: ${health} answered HTTP ${res.status}, not 2xx: not a ready chat-v1 gateway (--skip-healthz for a gateway without /healthz)`), { code: 'target-not-ready' });
+    }
   }
   const toxi = await startToxiproxy(logDir, log);
   try {

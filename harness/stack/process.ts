@@ -3,7 +3,7 @@
  * and an exit nobody asked for is kept as a runtime failure instead of crashing the harness.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface RuntimeFailure { code: string; message: string; t: number }
@@ -53,7 +53,12 @@ export async function spawnManaged(o: SpawnOptions): Promise<ManagedProcess> {
     });
     child.on('exit', (code, signal) => {
       if (!stopping) {
-        unexpectedExit = { code: `${o.name}-exited`, message: `${o.name} exited unexpectedly (code ${code}, signal ${signal}); see ${o.logFile}`, t: performance.timeOrigin + performance.now() };
+        const failure = { code: `${o.name}-exited`, t: performance.timeOrigin + performance.now() };
+        // Its last words, read when the failure is reported: the log stream may still be flushing now.
+        unexpectedExit = Object.defineProperty(failure, 'message', {
+          enumerable: true,
+          get: () => `${o.name} exited unexpectedly (code ${code}, signal ${signal}); see ${o.logFile}${lastLines(o.logFile)}`,
+        }) as RuntimeFailure;
       }
       resolve();
     });
@@ -112,5 +117,24 @@ export async function spawnManaged(o: SpawnOptions): Promise<ManagedProcess> {
       throw new Error(`${o.name} did not become ready at ${o.readyUrl} within ${o.readyTimeoutMs ?? 15_000} ms; see ${o.logFile}`);
     }
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The last few lines of a log, as " — last lines: a | b | c", or "" when it is empty or unreadable. */
+export function lastLines(file: string, n = 5): string {
+  try {
+    const size = statSync(file).size;
+    const len = Math.min(size, 4_096);
+    const buf = Buffer.alloc(len);
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, buf, 0, len, size - len);
+    } finally {
+      closeSync(fd);
+    }
+    const lines = buf.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean).slice(-n);
+    return lines.length ? ` — last log lines: ${lines.join(' | ')}` : ' — its log is empty';
+  } catch {
+    return '';
   }
 }
