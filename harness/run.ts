@@ -12,10 +12,13 @@ import { buildRoster, mintTokens } from './auth/roster.ts';
 import { publicPlan, type RunPlan } from './config/plan.ts';
 import { runTimeline, type TimelineRun } from './faults/timeline.ts';
 import { startFleet, type Fleet } from './fleet/fleet.ts';
-import type { Phases } from './fleet/history.ts';
+import type { History, Phases } from './fleet/history.ts';
 import { readHistory } from './fleet/read.ts';
 import { sampleProcesses } from './metrics/proc.ts';
+import { ConfigError } from './config/errors.ts';
 import { evaluate } from './oracle/evaluate.ts';
+import { judgeUnfinished } from './oracle/unfinished.ts';
+import type { Interruption } from './report/exit-codes.ts';
 import { Progress } from './report/progress.ts';
 import { buildSummary, type Summary } from './report/summary.ts';
 import { writeReports } from './report/write.ts';
@@ -41,7 +44,12 @@ function sleepUntil(t: number, signal: AbortSignal, tick?: () => void): Promise<
 
 export interface RunResult { summary: Summary; reportDir: string; files: string[] }
 
-export async function run(plan: RunPlan, signal: AbortSignal, progress = new Progress(process.stderr)): Promise<RunResult> {
+/**
+ * `interrupt` aborts the run from outside (its reason, an Interruption, is recorded). A stack
+ * process (gateway, Toxiproxy) that exits on its own stops the run too, within a quarter second:
+ * nothing after that would be a test of the gateway.
+ */
+export async function run(plan: RunPlan, interrupt: AbortSignal, progress = new Progress(process.stderr)): Promise<RunResult> {
   const historyDir = join(plan.reportDir, 'history');
   const logDir = join(plan.reportDir, 'logs');
   mkdirSync(historyDir, { recursive: true });
@@ -58,6 +66,12 @@ export async function run(plan: RunPlan, signal: AbortSignal, progress = new Pro
   let fleet: Fleet | null = null;
   let timeline: TimelineRun | null = null;
   const teardown = new AsyncDisposableStack();
+  // Everything below waits on `signal`: aborted by an interruption or by a dead stack process.
+  const stopRun = new AbortController();
+  const signal = stopRun.signal;
+  const onInterrupt = () => stopRun.abort(interrupt.reason);
+  if (interrupt.aborted) onInterrupt();
+  else interrupt.addEventListener('abort', onInterrupt, { once: true });
   // Saved as the run goes (unset phases left out), so that `chatstorm report` can judge even a run
   // that was killed outright on the run's own clock.
   const savePhases = () => writeFileSync(join(historyDir, 'phases.json'), JSON.stringify({ ...Object.fromEntries(Object.entries(phases).filter(([, t]) => t > 0)), drainComplete }));
@@ -70,6 +84,14 @@ export async function run(plan: RunPlan, signal: AbortSignal, progress = new Pro
       : plan.target.kind === 'local' ? await startLocalStack(plan, logDir, (l) => progress.message(l)) : await startExternalStack(plan, logDir, (l) => progress.message(l));
     const s = stack;
     teardown.defer(() => s.stop());
+    const watch = setInterval(() => {
+      const dead = s.failures()[0];
+      if (!dead || signal.aborted) return;
+      progress.done();
+      progress.message(`chatstorm: ${dead.code}: stopping the run`);
+      stopRun.abort(dead.code);
+    }, 250);
+    teardown.defer(() => clearInterval(watch));
     if (s.processes) {
       const stopSampling = sampleProcesses(s.processes, (sample) => appendFileSync(join(historyDir, 'stack-samples.ndjson'), `${JSON.stringify(sample)}\n`));
       teardown.defer(stopSampling);
@@ -145,24 +167,42 @@ export async function run(plan: RunPlan, signal: AbortSignal, progress = new Pro
   const target = stack
     ? { provider: stack.provider, gatewayUrl: stack.gatewayUrl, directUrl: stack.directUrl, versions: stack.versions }
     : { provider: plan.target.kind, gatewayUrl: '', directUrl: plan.target.kind === 'external' ? plan.target.url : '', versions: {} };
-  writeFileSync(join(plan.reportDir, 'run.json'), JSON.stringify({ target, runtimeErrors, interrupted: signal.aborted }, null, 2));
-  return reportRun(plan.reportDir, signal.aborted);
+  interrupt.removeEventListener('abort', onInterrupt);
+  const interruptedBy = interrupt.aborted ? ((interrupt.reason as Interruption | undefined) ?? 'SIGINT') : null;
+  writeFileSync(join(plan.reportDir, 'run.json'), JSON.stringify({ target, runtimeErrors, interrupted: interruptedBy !== null, interruptedBy, ...(plan.remoteTarget ? { remoteTarget: plan.remoteTarget } : {}) }, null, 2));
+  return reportRun(plan.reportDir);
 }
 
 /** Judges a run folder's recorded history and writes every report. Also `chatstorm report`. */
-export function reportRun(reportDir: string, interrupted?: boolean): RunResult {
+export function reportRun(reportDir: string): RunResult {
+  if (!existsSync(join(reportDir, 'plan.json')) || !existsSync(join(reportDir, 'history'))) {
+    throw new ConfigError('report', [`<run-dir>: "${reportDir}" is not a run folder (a run folder holds plan.json and history/, e.g. reports/latest)`]);
+  }
   const pub = JSON.parse(readFileSync(join(reportDir, 'plan.json'), 'utf8')) as RunPlan;
+  // No run.json: the run was killed outright, so it was interrupted, by what nobody recorded.
   const meta = existsSync(join(reportDir, 'run.json'))
-    ? (JSON.parse(readFileSync(join(reportDir, 'run.json'), 'utf8')) as { target: Summary['target']; runtimeErrors: { code: string; message: string }[]; interrupted: boolean })
-    : { target: { provider: pub.target.kind, gatewayUrl: '', directUrl: '', versions: {} }, runtimeErrors: [], interrupted: true };
+    ? (JSON.parse(readFileSync(join(reportDir, 'run.json'), 'utf8')) as { target: Summary['target']; runtimeErrors: { code: string; message: string }[]; interrupted: boolean; interruptedBy?: Interruption | null; remoteTarget?: string })
+    : { target: { provider: pub.target.kind, gatewayUrl: '', directUrl: '', versions: {} }, runtimeErrors: [], interrupted: true, interruptedBy: null };
   const history = readHistory(join(reportDir, 'history'));
-  const evaluation = evaluate(history, pub, meta.runtimeErrors);
-  const summary = buildSummary({ plan: pub, evaluation, phases: history.phases, drainComplete: history.drainComplete, interrupted: interrupted ?? meta.interrupted, target: meta.target });
+  const refusals = httpRefusals(history);
+  const runtimeErrors = meta.runtimeErrors.map((r) =>
+    r.code === 'no-client-connected' && Object.keys(refusals).length ? { ...r, message: `${r.message}; the gateway refused the WebSocket upgrade with ${Object.entries(refusals).map(([st, n]) => `HTTP ${st} (${n}×)`).join(', ')}` } : r,
+  );
+  const interruptedBy = meta.interrupted ? (meta.interruptedBy ?? null) : null;
+  const evaluation = judgeUnfinished(evaluate(history, pub, runtimeErrors), { interruptedBy: meta.interrupted ? (interruptedBy ?? 'killed') : null });
+  const summary = buildSummary({ plan: pub, evaluation, phases: history.phases, drainComplete: history.drainComplete, interrupted: meta.interrupted, interruptedBy, target: meta.target, remoteTarget: meta.remoteTarget, httpRefusals: refusals });
   const files = writeReports(summary, reportDir);
   return { summary, reportDir, files };
 }
 
 class Interrupted extends Error {}
+
+/** Upgrades the gateway (or whatever answered) refused with an HTTP status, counted by status. */
+function httpRefusals(history: History): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const events of history.byClient) for (const ev of events) if (ev.k === 'http-status') out[ev.status] = (out[ev.status] ?? 0) + 1;
+  return out;
+}
 
 function flattenSuppressed(e: SuppressedError): unknown[] {
   const out: unknown[] = [];

@@ -3,13 +3,14 @@
  */
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeSync } from 'node:fs';
+import { existsSync, rmSync, writeSync } from 'node:fs';
 import { ConfigError } from '../config/errors.ts';
 import { loadScenario } from '../config/load.ts';
 import { resolvePlan } from '../config/plan.ts';
 import { writeCompare } from '../report/compare.ts';
 import { renderConsole } from '../report/console.ts';
-import { EXIT } from '../report/exit-codes.ts';
+import { EXIT, exitCodeForInterruption, type Interruption } from '../report/exit-codes.ts';
+import { claimRunFolder, ReportDirError } from '../report/run-folder.ts';
 import { reportRun, run } from '../run.ts';
 import { findToxiproxy, installToxiproxy, ToxiproxyMissingError } from '../stack/toxiproxy-binary.ts';
 import type { CapacityInput } from '../tuning/capacity.ts';
@@ -45,6 +46,9 @@ function finish(result: { summary: Parameters<typeof renderConsole>[0]; reportDi
   process.exit(result.summary.exitCode);
 }
 
+// The launcher may be gone and its pipe with it: a report on disk matters more than a console line.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const program = new Command()
   .name('chatstorm')
   .description('Load and resilience tests for WebSocket chat gateways: real sockets, real Toxiproxy faults, checks from the recorded history.')
@@ -57,45 +61,79 @@ addRunOptions(
     .description('run a scenario: start the gateway behind Toxiproxy (or put Toxiproxy in front of --target), drive the clients and faults, judge, report')
     .argument('<scenario-file>', 'a scenario module (TypeScript) whose default export is defineScenario({...})'),
 )
-  .action(async (file: string, o: RunFlags) => {
+  .action(async (file: string, o: RunFlags, cmd: Command) => {
     const scenario = await loadScenario(file);
-    const plan = resolvePlan(scenario, runOverrides(file, o));
-    await preflight(plan, o);
+    const resolved = resolvePlan(scenario, runOverrides(file, o, cmd));
+    // The run folder is claimed first of all: a taken --run-id or an unusable --report-dir stops here.
+    const folder = claimRunFolder(o.reportDir, resolved.runId, o.runId !== undefined);
+    const plan = { ...resolved, runId: folder.runId, reportDir: folder.dir };
+    for (const note of [...(plan.notes ?? []), ...(folder.note ? [folder.note] : [])]) console.error(`chatstorm: note: ${note}`);
+    if (plan.remoteTarget) console.error(`chatstorm: --allow-remote: testing ${plan.remoteTarget}, a gateway on another machine`);
+    try {
+      await preflight(plan, o);
+    } catch (e) {
+      rmSync(folder.dir, { recursive: true, force: true }); // still empty: nothing ran
+      throw e;
+    }
     const abort = new AbortController();
     let signals = 0;
-    const onSignal = (sig: string) => {
+    const onSignal = (sig: Interruption) => {
       if (++signals > 1) {
         writeSync(2, `chatstorm: ${sig} again, exiting without cleanup\n`);
         killChildrenNow();
-        process.exit(EXIT.interrupted);
+        process.exit(exitCodeForInterruption(sig));
       }
-      console.error(`\nchatstorm: ${sig}: stopping, tearing down and reporting what was recorded (again to force)`);
-      abort.abort();
+      const why = sig === 'parent-exited' ? `the process that started this run (pid ${launcher}) is gone` : sig;
+      console.error(`\nchatstorm: ${why}: stopping, tearing down and reporting what was recorded (again to force)`);
+      abort.abort(sig);
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
+    const launcher = watchLauncher(() => {
+      // A group-wide signal that already stopped the run is not a second one.
+      if (!abort.signal.aborted) onSignal('parent-exited');
+    });
     const result = await run(plan, abort.signal);
     finish(result);
   });
 
 /**
- * For the commands that run many runs (capacity, sweep): the first Ctrl-C or SIGTERM stops the
- * current run (torn down and reported) and the command writes what it has; a second exits at once.
+ * npx and npm run start chatstorm under `sh -c`; SIGTERM ends npm and the shell but never reaches
+ * this process, which is then re-parented (to PID 1 or a subreaper). Nobody is left to report to:
+ * onGone is called once, and the caller stops as if terminated. Returns the launcher's pid.
+ */
+function watchLauncher(onGone: () => void): number {
+  const launcher = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === launcher) return;
+    clearInterval(timer);
+    onGone();
+  }, 250);
+  timer.unref();
+  return launcher;
+}
+
+/**
+ * For the commands that run many runs (capacity, sweep): the first Ctrl-C or SIGTERM (or the
+ * launcher gone) stops the current run (torn down and reported) and the command writes what it
+ * has; a second signal exits at once.
  */
 function abortOnSignals(): AbortSignal {
   const abort = new AbortController();
   let signals = 0;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(sig, () => {
-      if (++signals > 1) {
-        writeSync(2, `chatstorm: ${sig} again, exiting without cleanup\n`);
-        killChildrenNow();
-        process.exit(EXIT.interrupted);
-      }
-      console.error(`\nchatstorm: ${sig}: stopping the current run, tearing down and writing what was measured (again to force)`);
-      abort.abort();
-    });
-  }
+  const onSignal = (sig: Interruption) => {
+    if (++signals > 1) {
+      writeSync(2, `chatstorm: ${sig} again, exiting without cleanup\n`);
+      killChildrenNow();
+      process.exit(exitCodeForInterruption(sig));
+    }
+    console.error(`\nchatstorm: ${sig}: stopping the current run, tearing down and writing what was measured (again to force)`);
+    abort.abort(sig);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => onSignal(sig));
+  watchLauncher(() => {
+    if (!abort.signal.aborted) onSignal('parent-exited');
+  });
   return abort.signal;
 }
 
@@ -111,10 +149,10 @@ addRunOptions(
     .option('--resolution <n|p%>', 'stop bisecting when the last pass and the first failure are this close: a load, or a share of the last pass', '5%')
     .option('--headroom <p%>', 'the recommended maximum is the knee less this share', '20%'),
 )
-  .action(async (file: string, o: RunFlags & CapacityInput) => {
+  .action(async (file: string, o: RunFlags & CapacityInput, cmd: Command) => {
     const { planCapacity, runCapacity } = await import('../tuning/capacity.ts');
     const scenario = await loadScenario(file);
-    const spec = planCapacity(scenario, runOverrides(file, o), o);
+    const spec = planCapacity(scenario, runOverrides(file, o, cmd), o);
     await preflight(spec.firstPlan, o);
     const r = await runCapacity(spec, abortOnSignals(), run, (l) => console.error(l));
     console.log(`chatstorm capacity: ${r.result.stop.message}${r.result.recommended ? `\n  recommended maximum: ${r.result.recommended.load} ${r.result.unit} (${r.result.recommended.note})` : ''}\n  ${r.json}\n  ${r.html}`);
@@ -129,10 +167,10 @@ addRunOptions(
     .option('--set <key=v1,v2>', 'a scenario setting and its values, e.g. policy.backoff.jitter=none,full or gateway.pingInterval=10s,30s; repeatable: every combination runs', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--case <"k=v k=v">', 'instead of --set: one run with these settings; repeatable (a listed set of runs)', (v: string, prev: string[]) => [...prev, v], [] as string[]),
 )
-  .action(async (file: string, o: RunFlags & { set: string[]; case: string[] }) => {
+  .action(async (file: string, o: RunFlags & { set: string[]; case: string[] }, cmd: Command) => {
     const { planSweep, runSweep } = await import('../tuning/sweep.ts');
     const scenario = await loadScenario(file);
-    const spec = planSweep(scenario, runOverrides(file, o), o.set, o.case);
+    const spec = planSweep(scenario, runOverrides(file, o, cmd), o.set, o.case);
     await preflight(spec.points[0].plan, o);
     const r = await runSweep(spec, abortOnSignals(), run, (l) => console.error(l));
     console.log(`chatstorm sweep: ${r.result.points.length} runs; best: ${r.result.ranking[0]?.label ?? 'none'}\n  ${r.json}\n  ${r.html}`);
@@ -145,6 +183,7 @@ program
   .argument('<run-dir>', 'a run folder, e.g. reports/latest')
   .action((dir: string) => {
     if (!existsSync(dir)) throw new ConfigError('report', [`<run-dir>: no such folder: "${dir}"`]);
+    // reportRun refuses a folder that is not a run (no plan.json or history/) with exit 64.
     const result = reportRun(dir);
     finish(result);
   });
@@ -188,9 +227,11 @@ Exit codes:
   1   fail            a check failed (see the report)
   2   inconclusive    no check failed, but one could not be judged (e.g. the load generator fell behind)
   3   error           the run itself broke (gateway exited, proxy unreachable); reports still written
-  64  usage           invalid scenario, flag or environment variable; nothing was started
+  64  usage           invalid scenario, flag or environment variable, or a --run-id whose folder exists; nothing was started
   69  unavailable     Toxiproxy is missing and could not be installed, or --stack testcontainers found no Docker engine
-  130 interrupted     Ctrl-C or SIGTERM; torn down, reports written from what was recorded
+  73  cannot create   the report folder cannot be created or written (--report-dir); nothing was started
+  130 interrupted     Ctrl-C (SIGINT); torn down, reports written from what was recorded, verdict never pass
+  143 terminated      SIGTERM, or the launcher (npx, npm run) went away; as 130
 capacity: 0 knee found (or none up to --to), 1 the first step broke, 2 the harness ran out first, 3 a run broke (docs/capacity.md)
 sweep:    0 every run judged (breakers are marked, not fatal), 3 a run broke (docs/tuning.md)`,
 );
@@ -204,6 +245,10 @@ try {
   if (e instanceof ConfigError) {
     console.error(`chatstorm: ${e.message}`);
     process.exit(EXIT.config);
+  }
+  if (e instanceof ReportDirError) {
+    console.error(`chatstorm: ${e.message}`);
+    process.exit(EXIT.cantCreate);
   }
   // DockerUnavailableError by name: its module loads testcontainers, which local runs never import.
   if (e instanceof ToxiproxyMissingError || err.name === 'DockerUnavailableError') {

@@ -3,7 +3,9 @@
  * capacity step or a sweep point is a full run), so a flag added here reaches every command.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { loadClientAdapter } from '../client/adapter.ts';
+import { ConfigError } from '../config/errors.ts';
 import type { RunOptions, RunPlan } from '../config/plan.ts';
 import { findToxiproxy, installToxiproxy } from '../stack/toxiproxy-binary.ts';
 
@@ -21,6 +23,9 @@ export interface RunFlags {
   target?: string;
   gatewayCmd?: string;
   jwtSecret?: string;
+  jwtSecretFile?: string;
+  allowRemote?: boolean;
+  skipHealthz?: boolean;
   reportDir: string;
   seed: number;
   workers?: number;
@@ -40,7 +45,10 @@ export function addRunOptions(cmd: Command): Command {
     .option('--duration <d>', 'length of the traffic phase, e.g. "30s" (default: the scenario\'s, else 30s)')
     .option('--target <ws-url>', 'test a gateway chatstorm did not start, e.g. ws://127.0.0.1:8083; chatstorm puts its own Toxiproxy in front of it')
     .option('--gateway-cmd <command>', 'start this command as the gateway instead of the reference one; it gets PORT, HOST and JWT_SECRET in its environment and must answer GET /healthz')
-    .addOption(new Option('--jwt-secret <secret>', 'HS256 secret the tokens are minted with (the gateway must share it)').env('CHATSTORM_JWT_SECRET'))
+    .addOption(new Option('--jwt-secret <secret>', 'HS256 secret the tokens are minted with (the gateway must share it); prefer CHATSTORM_JWT_SECRET or --jwt-secret-file: a flag shows in ps').env('CHATSTORM_JWT_SECRET'))
+    .option('--jwt-secret-file <file>', 'read the HS256 secret from this file (one line; a trailing newline is dropped)')
+    .option('--allow-remote', 'allow a --target that is not on this machine (not loopback); the report says so')
+    .option('--skip-healthz', 'with --target: start without waiting for a 2xx GET /healthz (for gateways that have none)')
     .option('--report-dir <dir>', 'where run folders are written; reports/<run-id>/ by default', 'reports')
     .option('--seed <n>', 'seed of the traffic plan and jitter: same seed, same plan', int('--seed'), 1)
     .option('--workers <n>', 'fleet processes (default: one per 4000 clients)', int('--workers'))
@@ -55,9 +63,24 @@ export function addRunOptions(cmd: Command): Command {
     .option('--client <module>', 'drive your own client (e.g. the product\'s store) through a client adapter module instead of the reference client; see docs/client-adapters.md (default: the scenario\'s client, else the reference client)');
 }
 
-/** The flags as resolvePlan's overrides. */
-export function runOverrides(file: string, o: RunFlags): RunOptions {
-  return { scenarioFile: file, clients: o.clients, duration: o.duration, target: o.target, gatewayCommand: o.gatewayCmd ? [o.gatewayCmd] : undefined, jwtSecret: o.jwtSecret, reportRoot: o.reportDir, seed: o.seed, workers: o.workers, runId: o.runId, profile: o.profile, stack: o.stack, gatewayImage: o.gatewayImage, gatewayPort: o.gatewayPort, gatewayEnv: o.gatewayEnv, dockerNetwork: o.dockerNetwork, client: o.client, protocol: o.protocol };
+/** The flags as resolvePlan's overrides; cmd tells a --jwt-secret flag from $CHATSTORM_JWT_SECRET. */
+export function runOverrides(file: string, o: RunFlags, cmd?: Command): RunOptions {
+  const jwtSecret = o.jwtSecretFile === undefined ? o.jwtSecret : readSecretFile(o.jwtSecretFile, cmd?.getOptionValueSource('jwtSecret') === 'cli');
+  return { scenarioFile: file, clients: o.clients, duration: o.duration, target: o.target, gatewayCommand: o.gatewayCmd ? [o.gatewayCmd] : undefined, jwtSecret, reportRoot: o.reportDir, seed: o.seed, workers: o.workers, runId: o.runId, profile: o.profile, stack: o.stack, gatewayImage: o.gatewayImage, gatewayPort: o.gatewayPort, gatewayEnv: o.gatewayEnv, dockerNetwork: o.dockerNetwork, client: o.client, protocol: o.protocol, allowRemote: o.allowRemote, skipHealthz: o.skipHealthz };
+}
+
+/** --jwt-secret-file: the secret without its trailing newline; a missing or empty file is a usage error. */
+function readSecretFile(file: string, alsoFlag: boolean): string {
+  if (alsoFlag) throw new ConfigError('invalid run configuration', ['--jwt-secret and --jwt-secret-file exclude each other (give one)']);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError('invalid run configuration', [`--jwt-secret-file: cannot read "${file}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`]);
+  }
+  const secret = text.replace(/\r?\n$/, '');
+  if (!secret) throw new ConfigError('invalid run configuration', [`--jwt-secret-file: "${file}" is empty`]);
+  return secret;
 }
 
 /** What must hold before anything starts: the client adapter loads, the engine or Toxiproxy is there. */
