@@ -23,7 +23,7 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: nu
 }
 
 describe.skipIf(process.platform !== 'linux')('local stack: nothing is left behind', () => {
-  it('SIGTERM midway: the run tears down its gateway, Toxiproxy and workers, reports and exits 130', async () => {
+  it('SIGTERM midway: the run tears down its gateway, Toxiproxy and workers, reports and exits 143', async () => {
     const cli = startCli(['run', ...SCENARIO], uniqueRunId('local-term'));
     await cli.waitFor(MIDWAY, 60_000);
     const pid = cli.child.pid!;
@@ -34,7 +34,7 @@ describe.skipIf(process.platform !== 'linux')('local stack: nothing is left behi
     expect(children.length).toBeGreaterThanOrEqual(3); // gateway, Toxiproxy, at least one fleet worker
     cli.child.kill('SIGTERM');
     const { code } = await cli.exited;
-    expect(code, cli.stderr()).toBe(130);
+    expect(code, cli.stderr()).toBe(143);
     expect(cli.stderr()).toContain('SIGTERM: stopping, tearing down');
     for (const child of children) expect(await eventually(() => !alive(child), 5_000), `process ${child} still alive`).toBe(true);
   }, 120_000);
@@ -58,7 +58,7 @@ describe.skipIf(process.platform !== 'linux')('local stack: nothing is left behi
 });
 
 describe.skipIf(skipDocker)('testcontainers stack: no container is left behind', () => {
-  it('SIGTERM midway: every container of the run is removed and the CLI exits 130', async () => {
+  it('SIGTERM midway: every container of the run is removed and the CLI exits 143', async () => {
     requireEngine();
     await ensureSeeded();
     const runId = uniqueRunId('tc-term');
@@ -68,7 +68,7 @@ describe.skipIf(skipDocker)('testcontainers stack: no container is left behind',
     const children = childrenOf(cli.child.pid!);
     cli.child.kill('SIGTERM');
     const { code } = await cli.exited;
-    expect(code, cli.stderr()).toBe(130);
+    expect(code, cli.stderr()).toBe(143);
     expect(await containersOfRun(runId)).toEqual([]);
     for (const child of children) expect(await eventually(() => !alive(child), 5_000), `process ${child} still alive`).toBe(true);
   }, 180_000);

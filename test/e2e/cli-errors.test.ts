@@ -1,6 +1,16 @@
 /** Bad input stops before anything starts, names the field and the value, and exits 64. */
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './cli.ts';
+import { ROOT, runCli } from './cli.ts';
+import { spawnSync } from 'node:child_process';
+
+/** The CLI with exactly these arguments (runCli adds its own --report-dir and --run-id to a run). */
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'chatstorm.js'), ...args], { cwd: ROOT, env: { ...process.env, CI: '1' }, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 describe('CLI input errors', () => {
   it('an invalid scenario names each field and value and exits 64', async () => {
@@ -29,11 +39,67 @@ describe('CLI input errors', () => {
     expect(target.stderr).toContain('--target: "http://127.0.0.1:1" must be a ws:// URL');
   });
 
+  it('a flood and an oversized fleet are refused with the numbers', async () => {
+    const flood = await runCli(['run', 'test/fixtures/flood-scenario.ts']);
+    expect(flood.code).toBe(64);
+    expect(flood.stderr).toContain('sendInterval: "0s" is 0 ms, below the floor of 100 ms per client');
+    const huge = await runCli(['run', 'scenarios/smoke.ts', '--clients', '1000000']);
+    expect(huge.code).toBe(64);
+    expect(huge.stderr).toContain('--clients: at most 200,000 clients per run (split a bigger load over shards) (got 1000000)');
+  });
+
+  it('a gateway on another machine needs --allow-remote', async () => {
+    const r = await runCli(['run', 'scenarios/smoke.ts', '--target', 'ws://10.20.30.40:8083']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('--target: "ws://10.20.30.40:8083" is not on this machine (10.20.30.40 is not loopback); chatstorm would open 50 sockets to it: pass --allow-remote');
+    const alone = await runCli(['run', 'scenarios/smoke.ts', '--allow-remote']);
+    expect(alone.code).toBe(64);
+    expect(alone.stderr).toContain('--allow-remote only applies with --target');
+  });
+
+  it('a report folder that cannot be created stops before anything starts (exit 73, the reason named)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'chatstorm-cli-'));
+    writeFileSync(join(root, 'a-file'), 'x');
+    const onFile = cli(['run', 'scenarios/smoke.ts', '--report-dir', join(root, 'a-file')]);
+    expect(onFile.code, onFile.stderr).toBe(73);
+    expect(onFile.stderr).toContain(`${join(root, 'a-file')} is not a folder`);
+    expect(onFile.stderr).not.toContain('    at ');
+    // Node's own recursive mkdir never returns on this one (and ignores SIGTERM while it spins).
+    const proc = cli(['run', 'scenarios/smoke.ts', '--report-dir', '/proc/chatstorm-x/y']);
+    expect(proc.code, proc.stderr).toBe(73);
+    expect(proc.stderr).toContain('cannot create /proc/chatstorm-x');
+  });
+
+  it('`chatstorm report` on a folder that is not a run says so (exit 64, no stack trace)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chatstorm-cli-'));
+    mkdirSync(join(dir, 'something'));
+    const r = cli(['report', dir]);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain(`<run-dir>: "${dir}" is not a run folder (a run folder holds plan.json and history/`);
+    expect(r.stderr).not.toContain('    at ');
+    expect(readdirSync(dir)).toEqual(['something']);
+  });
+
+  it('--jwt-secret-file: unreadable, empty, or given with --jwt-secret is a usage error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chatstorm-cli-'));
+    writeFileSync(join(dir, 'empty'), '\n');
+    const missing = cli(['run', 'scenarios/smoke.ts', '--jwt-secret-file', join(dir, 'nope'), '--report-dir', dir]);
+    expect(missing.code).toBe(64);
+    expect(missing.stderr).toContain(`--jwt-secret-file: cannot read "${join(dir, 'nope')}" (ENOENT)`);
+    const empty = cli(['run', 'scenarios/smoke.ts', '--jwt-secret-file', join(dir, 'empty'), '--report-dir', dir]);
+    expect(empty.code).toBe(64);
+    expect(empty.stderr).toContain('is empty');
+    const both = cli(['run', 'scenarios/smoke.ts', '--jwt-secret-file', join(dir, 'empty'), '--jwt-secret', 's', '--report-dir', dir]);
+    expect(both.code).toBe(64);
+    expect(both.stderr).toContain('--jwt-secret and --jwt-secret-file exclude each other');
+    expect(readdirSync(dir)).toEqual(['empty']);
+  });
+
   it('--help documents every option and the exit codes', async () => {
     const r = await runCli(['run', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--clients', '--duration', '--target', '--gateway-cmd', '--jwt-secret', '--report-dir', '--seed', '--workers']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--clients', '--duration', '--target', '--gateway-cmd', '--jwt-secret', '--jwt-secret-file', '--allow-remote', '--skip-healthz', '--report-dir', '--seed', '--workers']) expect(r.stdout).toContain(flag);
     const top = await runCli(['--help']);
-    expect(top.stdout).toContain('130 interrupted');
+    for (const code of ['73  cannot create', '130 interrupted', '143 terminated']) expect(top.stdout).toContain(code);
   });
 });

@@ -6,61 +6,16 @@
  * SIGINT ("again to force") exits at once, and must not leave the gateway and Toxiproxy running
  * either.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../harness/report/summary.ts';
 import { ROOT, runCli } from './cli.ts';
+import { descendants, killAll, settle, type Proc } from './processes.ts';
 
 const OUTPUTS = ['summary.json', 'junit.xml', 'summary.md', 'index.html'];
-
-interface Proc { pid: number; ppid: number; stat: string; args: string }
-
-function processes(): Proc[] {
-  return execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(l)!;
-      return { pid: Number(m[1]), ppid: Number(m[2]), stat: m[3], args: m[4] };
-    });
-}
-
-/** Every live process below pid (children, grandchildren, …). */
-function descendants(pid: number): Proc[] {
-  const all = processes();
-  const out: Proc[] = [];
-  const queue = [pid];
-  while (queue.length) {
-    const p = queue.shift()!;
-    for (const c of all.filter((x) => x.ppid === p)) {
-      out.push(c);
-      queue.push(c.pid);
-    }
-  }
-  return out;
-}
-
-/** The given processes that still run (a zombie waiting for its reaper does not run). */
-function stillRunning(procs: Proc[]): Proc[] {
-  const now = new Map(processes().map((p) => [p.pid, p]));
-  return procs.filter((p) => {
-    const q = now.get(p.pid);
-    return q !== undefined && q.args === p.args && !q.stat.startsWith('Z');
-  });
-}
-
-async function settle(procs: Proc[], ms = 5_000): Promise<Proc[]> {
-  const until = Date.now() + ms;
-  let left = stillRunning(procs);
-  while (left.length && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 100));
-    left = stillRunning(procs);
-  }
-  return left;
-}
 
 interface Interrupted { code: number | null; stderr: string; runDir: string; children: Proc[] }
 
@@ -126,7 +81,12 @@ describe('an interrupted run', () => {
     for (const f of OUTPUTS) expect(existsSync(join(r.runDir, f)), f).toBe(true);
     const original = JSON.parse(readFileSync(join(r.runDir, 'summary.json'), 'utf8')) as Summary;
     expect(original.interrupted).toBe(true);
+    expect(original.interruptedBy).toBe('SIGINT');
     expect(original.exitCode).toBe(130);
+    // An interrupted run never passes: what held until the signal is inconclusive, with the reason.
+    expect(original.verdict).not.toBe('pass');
+    expect(original.checks.filter((c) => c.verdict === 'pass').map((c) => c.name)).toEqual([]);
+    expect(original.checks.find((c) => c.name === 'no-fallback')!.summary).toContain('Not judged: the run was interrupted (SIGINT)');
     expect(original.metrics.faults.map((f) => f.id)).toEqual(['cut#1']);
 
     // From the recorded history alone: the same summary, and every other output again.
@@ -140,7 +100,7 @@ describe('an interrupted run', () => {
     expect(readFileSync(join(r.runDir, 'summary.md'), 'utf8')).toContain('**The run was interrupted**');
     const junit = readFileSync(join(r.runDir, 'junit.xml'), 'utf8');
     for (const c of original.checks) expect(junit).toContain(`name="${c.name}"`);
-    expect(rebuilt.stdout).toContain('interrupted: the checks judge what was recorded until then');
+    expect(rebuilt.stdout).toContain('interrupted (SIGINT): the checks judge what was recorded until then, and none can pass');
   }, 150_000);
 
   it('a second SIGINT, while the teardown hangs on a frozen Toxiproxy, exits at once and still stops the gateway and Toxiproxy', async () => {
@@ -172,16 +132,3 @@ describe('an interrupted run', () => {
     expect(s.metrics.faults[0].affected).toBe(100);
   }, 150_000);
 });
-
-/** Stops the given processes for good (SIGCONT first: a stopped process must be able to die). */
-function killAll(procs: Proc[]): void {
-  for (const p of stillRunning(procs)) {
-    for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
-      try {
-        process.kill(p.pid, sig);
-      } catch {
-        /* gone */
-      }
-    }
-  }
-}
