@@ -2,6 +2,9 @@
  * --target: a gateway chatstorm did not start, with chatstorm's own Toxiproxy put in front of it.
  * The gateway here is the reference one started by the test itself, on a real port.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from '../../gateway/server.ts';
 import { checkOf, runCli } from './cli.ts';
@@ -20,21 +23,58 @@ describe('--target', () => {
     const r = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--target', `ws://127.0.0.1:${gateway.port}`], { env: { CHATSTORM_JWT_SECRET: SECRET } });
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
-    expect({ verdict: s.verdict, errors: s.runtimeErrors }).toEqual({ verdict: 'pass', errors: [] });
-    expect(r.code).toBe(0);
+    expect(s.runtimeErrors).toEqual([]);
+    // The gateway here shares the test runner's process: on a saturated machine its latency (and
+    // the fleet's event loop) can fall behind. Then the generator-health check says so and only
+    // latency may fail; every other check must pass whatever the load.
+    const notPassed = s.checks.filter((c) => c.verdict !== 'pass').map((c) => c.name);
+    if (notPassed.length) expect({ notPassed, generator: checkOf(s, 'generator-health').verdict }).toMatchObject({ generator: 'inconclusive' });
+    expect(notPassed.filter((n) => n !== 'latency' && n !== 'generator-health')).toEqual([]);
+    expect(r.code).toBe(s.exitCode);
     expect(s.target).toMatchObject({ provider: 'external', directUrl: `ws://127.0.0.1:${gateway.port}` });
     expect(s.target.gatewayUrl).not.toBe(s.target.directUrl);
     // The cut went through our proxy: every client dropped and came back.
     expect(s.metrics.faults[0].affected).toBe(100);
-    // And the messages really went through the gateway we started.
-    expect(gateway.stats().messages - before).toBe(checkOf(s, 'delivery').counts.acked);
+    // And the messages really went through the gateway we started: every acked one was counted
+    // there. Not "exactly the acked ones": a send the gateway accepted whose ack was lost with its
+    // connection (the cut) is counted by the gateway and legitimately never acked.
+    const counted = gateway.stats().messages - before;
+    const delivery = checkOf(s, 'delivery').counts;
+    expect(delivery.acked).toBeGreaterThan(0);
+    expect(counted).toBeGreaterThanOrEqual(delivery.acked);
+    expect(counted).toBeLessThanOrEqual(delivery.attempted);
   }, 120_000);
 
   it('with the wrong secret every client is refused with 4401, and the run says so', async () => {
     const r = await runCli(['run', 'scenarios/smoke.ts', '--profile', 'small', '--target', `ws://127.0.0.1:${gateway.port}`, '--jwt-secret', 'not-the-secret']);
-    expect(r.code).toBe(3);
-    expect(r.summary!.runtimeErrors[0]).toMatchObject({ code: 'no-client-connected' });
+    // Guaranteed: every socket refused with 4401, nothing sent, no pass. Not guaranteed: the exit
+    // code. The gateway completes the upgrade before it closes with 4401, and on a busy machine the
+    // fleet can see a socket open in that instant: then the run goes on with nobody connected and
+    // ends inconclusive (2, "no message was acked") instead of error (3, no-client-connected).
     expect(r.summary!.metrics.closeCodes).toEqual({ '4401': 20 });
+    expect(checkOf(r.summary!, 'delivery').counts.acked).toBe(0);
+    expect(['error', 'inconclusive']).toContain(r.summary!.verdict);
+    expect([2, 3]).toContain(r.code);
+    if (r.code === 3) expect(r.summary!.runtimeErrors[0]).toMatchObject({ code: 'no-client-connected' });
+  }, 60_000);
+
+  it('the secret from --jwt-secret-file (its trailing newline dropped)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'chatstorm-secret-')), 'secret');
+    writeFileSync(file, `${SECRET}\n`);
+    // A gateway of its own: the shared one already accepted these users' client_msg_ids in these
+    // chats (the first test), and answers a resend of one with the original ack, never a broadcast.
+    const own = await startGateway({ port: 0, jwtSecret: SECRET });
+    try {
+      const r = await runCli(['run', 'scenarios/smoke.ts', '--profile', 'small', '--target', `ws://127.0.0.1:${own.port}`, '--jwt-secret-file', file]);
+      expect(r.summary, r.stderr).not.toBeNull();
+      expect({ code: r.code, errors: r.summary!.runtimeErrors }).toEqual({ code: r.summary!.exitCode, errors: [] });
+      // Accepted with the file's secret (the default one would be refused with 4401).
+      expect(r.summary!.metrics.closeCodes['4401']).toBeUndefined();
+      expect(checkOf(r.summary!, 'delivery').counts.acked).toBeGreaterThan(0);
+      expect(JSON.stringify(r.summary)).not.toContain(SECRET);
+    } finally {
+      await own.close();
+    }
   }, 60_000);
 
   it('a target where nothing listens stops with its address', async () => {
