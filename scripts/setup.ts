@@ -2,8 +2,30 @@
  * Installs what npm cannot: the Toxiproxy server (with go install, into tools/bin). Run by
  * `npm install`/`npm ci` as postinstall and by `npm run setup`. A missing Go is not fatal here:
  * chatstorm then explains at run time how to get Toxiproxy.
+ *
+ * It also links node_modules/.bin/chatstorm to bin/chatstorm.js: npm links the bins of
+ * dependencies, never the project's own, and `npx chatstorm` run where npm does not see this
+ * package.json as the project (a folder with a package.json of its own below this one) then looks
+ * for `chatstorm` on the public registry (404). With the link, npx finds it locally, offline.
  */
+import { lstatSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { findToxiproxy, installToxiproxy, ToxiproxyMissingError } from '../harness/stack/toxiproxy-binary.ts';
+
+const link = join(import.meta.dirname, '..', 'node_modules', '.bin', 'chatstorm');
+const target = join('..', '..', 'bin', 'chatstorm.js');
+let current: string | null = null;
+try {
+  if (lstatSync(link).isSymbolicLink()) current = readlinkSync(link);
+  else current = '(not a link)';
+} catch {
+  /* absent */
+}
+if (current !== target) {
+  if (current !== null) unlinkSync(link);
+  symlinkSync(target, link);
+  console.log(`chatstorm setup: linked ${link} -> ${target}`);
+}
 
 const found = findToxiproxy();
 if (found) {

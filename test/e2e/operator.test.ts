@@ -4,7 +4,7 @@
  * mid-run, a target that is not a gateway. Each run is small (smoke: 20 clients, seconds).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +22,8 @@ interface Started {
   exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-function start(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Started {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, CI: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Started {
+  const child = spawn(command, args, { cwd, env: { ...process.env, CI: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters: { text: string; resolve: () => void }[] = [];
@@ -176,5 +176,28 @@ describe('a --target that is not a chat gateway', () => {
     expect(r.summary!.runtimeErrors[0].code).toBe('no-client-connected');
     expect(r.summary!.runtimeErrors[0].message).toContain('the gateway refused the WebSocket upgrade with HTTP 404 (5×)');
     expect(r.stdout).toContain('upgrades refused: HTTP 404 ×5');
+  }, 60_000);
+});
+
+describe('npx chatstorm never asks the registry', () => {
+  it('offline (a registry that does not answer, an empty npm cache): at the project root, twice at once, and below a folder with a package.json of its own', async () => {
+    const env = { npm_config_cache: mkdtempSync(join(tmpdir(), 'chatstorm-npm-cache-')), npm_config_registry: 'http://127.0.0.1:9/', npm_config_update_notifier: 'false', npm_config_fetch_retries: '0' };
+    // npm takes the nearest package.json as the project: here not chatstorm's, so it looks for a
+    // `chatstorm` bin in node_modules/.bin up the tree, and failing that on the registry (404).
+    const sub = mkdtempSync(join(ROOT, 'reports', 'npx-elsewhere-'));
+    writeFileSync(join(sub, 'package.json'), JSON.stringify({ name: 'elsewhere', version: '1.0.0' }));
+    try {
+      const runs = await Promise.all([
+        start('npx', ['chatstorm', '--help'], env).exited,
+        start('npx', ['chatstorm', '--help'], env).exited,
+        start('npx', ['chatstorm', '--help'], env, sub).exited,
+      ]);
+      for (const r of runs) {
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toContain('Usage: chatstorm');
+      }
+    } finally {
+      rmSync(sub, { recursive: true, force: true });
+    }
   }, 60_000);
 });
