@@ -121,29 +121,33 @@ describe('a terminated launcher ends the run', () => {
 });
 
 describe('a stack process that dies mid-run', () => {
-  it('the gateway killed (SIGKILL): the run stops as error naming it with its last log lines, and no check passes', async () => {
+  it.each([
+    { name: 'gateway', match: 'gateway/main.ts', lastWords: 'last log lines: chatstorm-gateway listening on' },
+    // Toxiproxy runs with LOG_LEVEL=warn: its log is usually empty, and the message says that too.
+    { name: 'toxiproxy', match: 'toxiproxy-server', lastWords: '' },
+  ])('$name killed (SIGKILL): the run stops as error naming it with its last log lines, and no check passes', async ({ name, match, lastWords }) => {
     const root = mkdtempSync(join(tmpdir(), 'chatstorm-dead-'));
     const run = start(process.execPath, [BIN, 'run', 'scenarios/smoke.ts', '--duration', '30s', '--clients', '20', '--report-dir', root, '--run-id', 'dead']);
     await run.stderrHas('behind Toxiproxy');
     await new Promise((r) => setTimeout(r, 2_000));
     const children = descendants(run.child.pid!);
-    const gateway = children.find((p) => p.args.includes('gateway/main.ts'));
+    const victim = children.find((p) => p.args.includes(match));
     try {
-      expect(gateway, children.map((p) => p.args).join('\n')).toBeDefined();
-      process.kill(gateway!.pid, 'SIGKILL');
+      expect(victim, children.map((p) => p.args).join('\n')).toBeDefined();
+      process.kill(victim!.pid, 'SIGKILL');
       const { code, stderr } = await run.exited;
       expect(code, stderr).toBe(3);
-      expect(stderr).toContain('gateway-exited: stopping the run');
+      expect(stderr).toContain(`${name}-exited: stopping the run`);
       const s = summaryOf(join(root, 'dead'));
       expect(s.verdict).toBe('error');
-      expect(s.runtimeErrors[0].code).toBe('gateway-exited');
-      expect(s.runtimeErrors[0].message).toContain('signal SIGKILL');
-      expect(s.runtimeErrors[0].message).toContain('last log lines: chatstorm-gateway listening on');
+      expect(s.runtimeErrors[0].code).toBe(`${name}-exited`);
+      expect(s.runtimeErrors[0].message).toContain(`${name} exited unexpectedly (code null, signal SIGKILL)`);
+      expect(s.runtimeErrors[0].message).toContain(lastWords);
       // Stopped at the death, not at the end of the traffic phase and the drain timeout.
       expect(s.phases.trafficEnd - s.phases.trafficStart).toBeLessThan(30);
       expect(s.checks.filter((c) => c.verdict === 'pass').map((c) => c.name)).toEqual([]);
       expect(checkOf(s, 'delivery').verdict).toBe('inconclusive');
-      expect(checkOf(s, 'delivery').summary).toContain('Not judged: the run broke (gateway-exited)');
+      expect(checkOf(s, 'delivery').summary).toContain(`Not judged: the run broke (${name}-exited)`);
       expect(await settle(children, 10_000)).toEqual([]);
     } finally {
       killAll(children);
