@@ -1,0 +1,49 @@
+/** The plan's guards against an operator's slip: remote targets, load limits, run ids, chatSize. */
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './errors.ts';
+import { isLoopbackHost, resolvePlan, validateScenario, type RunOptions } from './plan.ts';
+import type { ScenarioDefinition } from './scenario.ts';
+
+const base: ScenarioDefinition = { name: 'a', clients: 4, duration: '5s' };
+const problems = (o: Partial<RunOptions>, s: Partial<ScenarioDefinition> = {}): string[] => {
+  try {
+    resolvePlan({ ...base, ...s }, { scenarioFile: 'a.ts', ...o });
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+};
+
+describe('plan guards', () => {
+  it('loopback is all of 127.0.0.0/8, ::1 and localhost; nothing else', () => {
+    for (const h of ['127.0.0.1', '127.3.2.1', 'localhost', '[::1]', '::1']) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['10.0.0.1', '0.0.0.0', 'gateway.example', '128.0.0.1', '127.0.0.1.example']) expect(isLoopbackHost(h), h).toBe(false);
+  });
+
+  it('a remote --target needs --allow-remote, and the plan then names it', () => {
+    expect(problems({ target: 'ws://gw.example:8083' })[0]).toContain('--target: "ws://gw.example:8083" is not on this machine (gw.example is not loopback); chatstorm would open 4 sockets to it');
+    const p = resolvePlan(base, { scenarioFile: 'a.ts', target: 'ws://gw.example:8083', allowRemote: true });
+    expect(p.remoteTarget).toBe('gw.example:8083');
+    expect(p.target).toEqual({ kind: 'external', url: 'ws://gw.example:8083', healthCheck: true });
+    expect(resolvePlan(base, { scenarioFile: 'a.ts', target: 'ws://127.0.0.2:9', skipHealthz: true }).target).toEqual({ kind: 'external', url: 'ws://127.0.0.2:9', healthCheck: false });
+    expect(problems({ skipHealthz: true })).toEqual(['--skip-healthz only applies with --target (a gateway chatstorm starts must answer /healthz)']);
+  });
+
+  it('--clients goes through the schema\'s cap; sendInterval has a floor', () => {
+    expect(problems({ clients: 200_001 })).toEqual(['--clients: at most 200,000 clients per run (split a bigger load over shards) (got 200001)']);
+    expect(problems({ clients: 200_000 })).toEqual([]);
+    expect(() => validateScenario({ name: 'a', sendInterval: '99ms' }, 'a.ts')).toThrow('sendInterval: "99ms" is 99 ms, below the floor of 100 ms');
+    expect(() => validateScenario({ name: 'a', sendInterval: '100ms' }, 'a.ts')).not.toThrow();
+  });
+
+  it('--run-id is a plain folder name', () => {
+    for (const id of ['../x', 'a/b', '..', 'latest', '']) expect(problems({ runId: id })[0], id).toContain('--run-id: expected a folder name');
+    expect(problems({ runId: 'nightly-1.2_x' })).toEqual([]);
+  });
+
+  it('a chatSize above clients is said, not silently cut', () => {
+    expect(resolvePlan({ ...base, chatSize: 10 }, { scenarioFile: 'a.ts' }).notes).toEqual(['chatSize 10 is more than the 4 clients: one chat of 4']);
+    expect(resolvePlan({ ...base, chatSize: 2 }, { scenarioFile: 'a.ts' }).notes).toBeUndefined();
+  });
+});
