@@ -168,7 +168,9 @@ export async function run(plan: RunPlan, interrupt: AbortSignal, progress = new 
     ? { provider: stack.provider, gatewayUrl: stack.gatewayUrl, directUrl: stack.directUrl, versions: stack.versions }
     : { provider: plan.target.kind, gatewayUrl: '', directUrl: plan.target.kind === 'external' ? plan.target.url : '', versions: {} };
   interrupt.removeEventListener('abort', onInterrupt);
-  const interruptedBy = interrupt.aborted ? ((interrupt.reason as Interruption | undefined) ?? 'SIGINT') : null;
+  // The caller's reason when it is one of ours (the CLI's signal names); any other abort counts as Ctrl-C.
+  const reason = interrupt.reason as unknown;
+  const interruptedBy: Interruption | null = !interrupt.aborted ? null : reason === 'SIGTERM' || reason === 'parent-exited' ? reason : 'SIGINT';
   writeFileSync(join(plan.reportDir, 'run.json'), JSON.stringify({ target, runtimeErrors, interrupted: interruptedBy !== null, interruptedBy, ...(plan.remoteTarget ? { remoteTarget: plan.remoteTarget } : {}) }, null, 2));
   return reportRun(plan.reportDir);
 }
