@@ -8,8 +8,8 @@
  * package.json as the project (a folder with a package.json of its own below this one) then looks
  * for `chatstorm` on the public registry (404). With the link, npx finds it locally, offline.
  */
-import { lstatSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { findToxiproxy, installToxiproxy, ToxiproxyMissingError } from '../harness/stack/toxiproxy-binary.ts';
 
 const link = join(import.meta.dirname, '..', 'node_modules', '.bin', 'chatstorm');
@@ -22,9 +22,15 @@ try {
   /* absent */
 }
 if (current !== target) {
-  if (current !== null) unlinkSync(link);
-  symlinkSync(target, link);
-  console.log(`chatstorm setup: linked ${link} -> ${target}`);
+  try {
+    if (current !== null) unlinkSync(link);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(target, link);
+    console.log(`chatstorm setup: linked ${link} -> ${target}`);
+  } catch (e) {
+    // Not fatal: `npm run chatstorm -- …` works without it.
+    console.warn(`chatstorm setup: warning: could not link ${link} (${(e as Error).message}); use npm run chatstorm -- …`);
+  }
 }
 
 const found = findToxiproxy();
