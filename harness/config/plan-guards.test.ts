@@ -37,9 +37,9 @@ describe('plan guards', () => {
     expect(() => validateScenario({ name: 'a', sendInterval: '100ms' }, 'a.ts')).not.toThrow();
   });
 
-  it('--run-id is a plain folder name', () => {
-    for (const id of ['../x', 'a/b', '..', 'latest', '']) expect(problems({ runId: id })[0], id).toContain('--run-id: expected a folder name');
-    expect(problems({ runId: 'nightly-1.2_x' })).toEqual([]);
+  it('--run-id is a folder name, never a path', () => {
+    for (const id of ['../x', 'a/b', 'a\\b', '..', '.', 'latest', '']) expect(problems({ runId: id })[0], id).toContain('--run-id: expected a folder name');
+    for (const id of ['nightly-1.2_x', '01-jitter=none_pingInterval=5s']) expect(problems({ runId: id }), id).toEqual([]);
   });
 
   it('a chatSize above clients is said, not silently cut', () => {

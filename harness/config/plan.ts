@@ -290,8 +290,9 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     const r = clientsField.safeParse(o.clients);
     if (!r.success) problems.push(`--clients: ${r.error.issues[0].message} (got ${o.clients})`);
   }
-  if (o.runId !== undefined && (!/^[A-Za-z0-9._-]+$/.test(o.runId) || o.runId === '.' || o.runId === '..' || o.runId === 'latest')) {
-    problems.push(`--run-id: expected a folder name of letters, digits, ".", "_" or "-", not "latest" (got "${o.runId}")`);
+  // A folder name, never a path: a run must not write outside --report-dir, nor over `latest`.
+  if (o.runId !== undefined && (!/^[^/\\\0]+$/.test(o.runId) || o.runId === '.' || o.runId === '..' || o.runId === 'latest')) {
+    problems.push(`--run-id: expected a folder name (no "/" or "\\", not ".", ".." or "latest") (got "${o.runId}")`);
   }
   const workers = o.workers ?? Math.max(1, Math.ceil(clients / 4_000));
   if (!Number.isInteger(workers) || workers < 1) problems.push(`--workers: expected a positive integer (got ${o.workers})`);
