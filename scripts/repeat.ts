@@ -19,8 +19,10 @@ if (!Number.isInteger(runs) || runs < 1) {
   process.exit(64);
 }
 const verdicts: string[] = [];
+const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');
 for (let i = 1; i <= runs; i++) {
-  const runId = `run-${i}`;
+  // A run never reuses a folder (exit 64): each invocation's runs get names of their own.
+  const runId = `${stamp}-run-${i}`;
   const started = Date.now();
   const r = spawnSync(process.execPath, ['bin/chatstorm.js', 'run', values.scenario!, '--report-dir', values['report-dir']!, '--run-id', runId, ...positionals], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CI: '1' } });
   let verdict = `exit ${r.status}`;
