@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_POLICY } from '../harness/client/policy.ts';
 import { parseThreshold } from '../harness/config/threshold.ts';
-import type { ClientEvent, History } from '../harness/fleet/history.ts';
+import type { ClientEvent, History } from '../harness/record/history.ts';
 import { evaluate } from '../harness/oracle/evaluate.ts';
 
 const { values } = parseArgs({ options: { clients: { type: 'string', default: '1000,5000,10000' }, 'messages-per-client': { type: 'string', default: '6' }, repeat: { type: 'string', default: '3' } } });

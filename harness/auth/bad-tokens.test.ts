@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { WebSocket } from 'ws';
 import { startGateway, type Gateway } from '../../gateway/server.ts';
-import type { ProbeKind } from '../fleet/history.ts';
+import type { ProbeKind } from '../record/history.ts';
 import { mintBadToken } from './bad-tokens.ts';
 import { mintToken, secretKey } from './tokens.ts';
 

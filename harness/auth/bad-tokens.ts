@@ -4,7 +4,7 @@
  * the same user would carry, so a gateway that refuses it refuses it for the right reason.
  */
 import { SignJWT, UnsecuredJWT } from 'jose';
-import type { ProbeKind, RosterEntry } from '../fleet/history.ts';
+import type { ProbeKind, RosterEntry } from '../record/history.ts';
 import { mintToken, secretKey } from './tokens.ts';
 
 /** Not three base64url parts: no JWT library can even decode it. */

@@ -3,7 +3,7 @@
  * go to one fleet process, so that "caught up" can be decided where the senders are.
  */
 import type { RunPlan } from '../config/plan.ts';
-import type { ProbeSpec, RosterEntry } from '../fleet/history.ts';
+import type { ProbeSpec, RosterEntry } from '../record/history.ts';
 import { mintProbeTokens } from './bad-tokens.ts';
 import { mintToken, secretKey } from './tokens.ts';
 

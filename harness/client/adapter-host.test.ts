@@ -9,7 +9,7 @@ import { startGateway, type Gateway } from '../../gateway/server.ts';
 import fixedStore from '../../examples/clients/fixed-store/adapter.ts';
 import legacyStore from '../../examples/clients/legacy-fallback-store/adapter.ts';
 import { mintToken } from '../auth/tokens.ts';
-import type { ClientEvent } from '../fleet/history.ts';
+import type { ClientEvent } from '../record/history.ts';
 import { defineClientAdapter, type ClientAdapterEnv, type ClientAdapterFactory, type StoreView } from './adapter.ts';
 import { AdapterClient } from './adapter-host.ts';
 import { DEFAULT_POLICY } from './policy.ts';

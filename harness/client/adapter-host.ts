@@ -12,7 +12,7 @@
  */
 import { WebSocket as WsWebSocket } from 'ws';
 import type { RawData } from 'ws';
-import type { ClientEvent } from '../fleet/history.ts';
+import type { ClientEvent } from '../record/history.ts';
 import { chatV1 } from '../protocol/chat-v1.ts';
 import type { FrameCodec } from '../protocol/types.ts';
 import type { ClientAdapter, ClientAdapterFactory, ShownMessage, ShownState, StoreView, WebSocketConstructor } from './adapter.ts';

@@ -9,7 +9,7 @@ import type { ClientEnv } from './client.ts';
 import { DEFAULT_POLICY, delayEnvelope, minimalBackoffBudget, nominalDelay } from './policy.ts';
 import type { BackoffPolicy, ClientPolicy } from './policy.ts';
 import type { SocketLike } from './socket.ts';
-import type { ClientEvent } from '../fleet/history.ts';
+import type { ClientEvent } from '../record/history.ts';
 
 // ─── the fake environment ────────────────────────────────────────────────────────────────────────
 

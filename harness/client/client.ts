@@ -10,7 +10,7 @@
  * It never creates a message locally: what a user would see is only what the gateway sent, and a
  * send while not open fails visibly. Everything it does and sees goes to `env.record`.
  */
-import type { ClientEvent, AttemptFailure } from '../fleet/history.ts';
+import type { ClientEvent, AttemptFailure } from '../record/history.ts';
 import { chatV1 } from '../protocol/chat-v1.ts';
 import type { FrameCodec } from '../protocol/types.ts';
 import { nextDelay, type ClientPolicy } from './policy.ts';

@@ -5,7 +5,7 @@
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startSocketIoGateway, type SocketIoGateway } from '../../examples/gateways/socketio/server.ts';
-import type { ClientEvent } from '../fleet/history.ts';
+import type { ClientEvent } from '../record/history.ts';
 import { DEFAULT_POLICY } from './policy.ts';
 import { SocketIoClient, type SocketIoClientFactory } from './socketio-client.ts';
 

@@ -21,7 +21,7 @@
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { loadFactory } from './adapter.ts';
-import type { ClientEvent } from '../fleet/history.ts';
+import type { ClientEvent } from '../record/history.ts';
 import { socketIo, type SocketIoCodec } from '../protocol/socketio.ts';
 import type { Decoded } from '../protocol/types.ts';
 import type { FleetClient } from './adapter-host.ts';

@@ -8,7 +8,7 @@ import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_POLICY, type ClientPolicy } from '../client/policy.ts';
 import { parseDuration } from './duration.ts';
 import { ConfigError } from './errors.ts';
-import type { ProbeSpec } from '../fleet/history.ts';
+import type { ProbeSpec } from '../record/history.ts';
 import type { AuthProbeInput, FaultInput, ScenarioDefinition } from './scenario.ts';
 import { clientsField, scenarioSchema, describeIssues } from './schema.ts';
 import { parseThreshold, type Threshold } from './threshold.ts';

@@ -4,7 +4,7 @@
  * recorded, not thrown: the run goes on and the report says the fault did not happen as planned.
  */
 import type { FaultPlan } from '../config/plan.ts';
-import type { FaultRecord } from '../fleet/history.ts';
+import type { FaultRecord } from '../record/history.ts';
 import { FAULTS } from './index.ts';
 import type { Proxy } from 'toxiproxy-node-client';
 import type { RestartableGateway } from './types.ts';

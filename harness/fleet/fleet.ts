@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunTokens } from '../auth/roster.ts';
 import type { RunPlan } from '../config/plan.ts';
 import type { RuntimeFailure } from '../stack/process.ts';
-import type { GeneratorSample, RosterEntry } from './history.ts';
+import type { GeneratorSample, RosterEntry } from '../record/history.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));

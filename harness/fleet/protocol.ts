@@ -1,6 +1,6 @@
 /** Messages between the fleet coordinator and its worker processes: control and aggregates only. */
 import type { ClientPolicy } from '../client/policy.ts';
-import type { GeneratorSample } from './history.ts';
+import type { GeneratorSample } from '../record/history.ts';
 
 export interface WorkerClient {
   c: number;

@@ -3,7 +3,7 @@
  * (sampled at the end of each second), attempts, failures (also by reason), closes by close code,
  * sends and receipts per second, and delivery latency percentiles of the messages received in each second.
  */
-import type { ClientEvent, History } from '../fleet/history.ts';
+import type { ClientEvent, History } from '../record/history.ts';
 import type { SeriesPoint } from '../oracle/types.ts';
 import { newHistogram, record, type Histogram } from './histogram.ts';
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../client/policy.ts';
 import { parseThreshold } from '../config/threshold.ts';
-import type { ClientEvent, History, ProbeSpec, RosterEntry } from '../fleet/history.ts';
+import type { ClientEvent, History, ProbeSpec, RosterEntry } from '../record/history.ts';
 import { checkAuth, withoutProbes } from './auth.ts';
 import type { OraclePlan } from './context.ts';
 import { evaluate } from './evaluate.ts';

@@ -25,7 +25,7 @@
  * after a 4401 or 4403 retried after a refusal (the client policy forbids it), and every message a
  * probe received during a bad attempt is a message an unauthorised socket received.
  */
-import type { ClientEvent, History, ProbeSpec, RosterEntry } from '../fleet/history.ts';
+import type { ClientEvent, History, ProbeSpec, RosterEntry } from '../record/history.ts';
 import { chatV1 } from '../protocol/chat-v1.ts';
 import type { Refusals } from '../protocol/types.ts';
 import type { CheckResult, Example } from './types.ts';

@@ -3,7 +3,7 @@
  * connections, and every message the gateway accepted. Pure: built from the history alone.
  */
 import type { RunPlan } from '../config/plan.ts';
-import type { ClientEvent, History, RosterEntry } from '../fleet/history.ts';
+import type { ClientEvent, History, RosterEntry } from '../record/history.ts';
 import type { Example } from './types.ts';
 
 /** `protocol`: absent in plans written before protocols existed (then chat-v1). */

@@ -2,7 +2,7 @@
  * The oracle: a pure function of the recorded history and the plan. It never talks to a socket;
  * give it a hand-written history and it decides the same way.
  */
-import type { History } from '../fleet/history.ts';
+import type { History } from '../record/history.ts';
 import { spectrum, summarize } from '../metrics/histogram.ts';
 import { perSecondSeries } from '../metrics/series.ts';
 import { reconnectStorms } from '../metrics/reconnect-storm.ts';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../client/policy.ts';
 import { parseThreshold } from '../config/threshold.ts';
-import type { ClientEvent, FaultRecord, GeneratorSample, History } from '../fleet/history.ts';
+import type { ClientEvent, FaultRecord, GeneratorSample, History } from '../record/history.ts';
 import type { OraclePlan } from './context.ts';
 import { evaluate } from './evaluate.ts';
 

@@ -24,7 +24,7 @@
  * jitter of the policy describes: other multipliers and jitters are refused before the run.
  */
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
-import type { AttemptFailure } from '../fleet/history.ts';
+import type { AttemptFailure } from '../record/history.ts';
 import type { ClientPolicy } from '../client/policy.ts';
 import type { Decoded, ProtocolInfo } from './types.ts';
 

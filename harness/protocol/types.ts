@@ -1,6 +1,6 @@
 /**
  * A protocol codec: everything chatstorm knows about one gateway wire protocol, and nothing the
- * checks need. The checks read only the history (harness/fleet/history.ts), whose events are
+ * checks need. The checks read only the history (harness/record/history.ts), whose events are
  * protocol-neutral: an attempt, an open, a close with a numeric code, a send, an ack with the
  * gateway's sequence number, a delivery, a fallback marker. A codec maps its protocol onto them.
  *
@@ -12,7 +12,7 @@
  *   library's events onto history events (harness/client/socketio-client.ts drives it).
  * docs/protocols.md walks through writing one.
  */
-import type { ClientEvent } from '../fleet/history.ts';
+import type { ClientEvent } from '../record/history.ts';
 import type { ClientPolicy } from '../client/policy.ts';
 
 /** A history event before the client stamps it with its time and index. */

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../client/policy.ts';
 import { parseThreshold } from '../config/threshold.ts';
-import type { ClientEvent, History } from '../fleet/history.ts';
+import type { ClientEvent, History } from '../record/history.ts';
 import type { OraclePlan } from '../oracle/context.ts';
 import { evaluate } from '../oracle/evaluate.ts';
 

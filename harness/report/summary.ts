@@ -49,7 +49,7 @@ export interface Summary {
 }
 
 import type { Evaluation } from '../oracle/types.ts';
-import type { Phases } from '../fleet/history.ts';
+import type { Phases } from '../record/history.ts';
 import type { RunPlan } from '../config/plan.ts';
 import { exitCodeFor, exitCodeForInterruption, type Interruption } from './exit-codes.ts';
 import { readFileSync } from 'node:fs';
