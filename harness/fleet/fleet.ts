@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunTokens } from '../auth/roster.ts';
 import type { RunPlan } from '../config/plan.ts';
 import type { RuntimeFailure } from '../stack/process.ts';
+import { eventsFile } from '../record/files.ts';
 import type { GeneratorSample, RosterEntry } from '../record/history.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
@@ -100,7 +101,7 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
       connectRate: plan.connectRate / plan.workers,
       sendIntervalMs: plan.sendIntervalMs,
       messageBytes: plan.messageBytes,
-      eventsFile: join(historyDir, `events-${w}.ndjson`),
+      eventsFile: eventsFile(historyDir, w),
       client: plan.client,
       protocol: plan.protocol,
     };

@@ -1,51 +1,149 @@
 /**
- * Reads a run's recorded history back from its folder. Used after every run and by
- * `chatstorm report`, also for a run that was interrupted: a torn last line is skipped.
- *
- *   history/roster.json       RosterEntry[]
- *   history/events-<w>.ndjson ClientEvent per line, one file per fleet process
- *   history/faults.json       FaultRecord[]
- *   history/samples.ndjson    GeneratorSample per line
- *   history/phases.json       Phases + drainComplete
+ * Reads a run's recorded history back from its folder (files.ts), for the judge after every run
+ * and for `chatstorm report`, also of a run that was interrupted or killed: a torn last record is
+ * skipped, never fatal. Events are streamed in chunks, never read as one string per file, and a
+ * caller may keep only the clients it wants (`scanEvents`); `readHistory` keeps them all, for
+ * small histories and tests.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { Decoder, FORMAT_VERSION, HEADER_BYTES, readHeader } from './codec.ts';
+import { eventFiles, FAULTS_FILE, PHASES_FILE, ROSTER_FILE, SAMPLES_FILE, STACK_SAMPLES_FILE, type EventFile } from './files.ts';
 import type { ClientEvent, FaultRecord, GeneratorSample, History, Phases, RosterEntry, StackSample } from './history.ts';
 
-function ndjson<T>(file: string): T[] {
-  if (!existsSync(file)) return [];
-  const out: T[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line) continue;
+/** A history this version cannot read (a newer format, or not a history at all). The CLI exits 64. */
+export class HistoryFormatError extends Error {
+  readonly file: string;
+  constructor(file: string, reason: string) {
+    super(`${file}: ${reason}`);
+    this.file = file;
+    this.name = 'HistoryFormatError';
+  }
+}
+
+const CHUNK = 4 << 20;
+
+/**
+ * Calls `fn` with consecutive chunks of a file; `fn` returns how many bytes it used, the rest is
+ * offered again with the next chunk, and once more at the end of the file with `atEnd` set.
+ */
+function chunks(path: string, fn: (b: Buffer, atEnd: boolean) => number): void {
+  const fd = openSync(path, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(CHUNK);
+    let have = 0;
+    for (;;) {
+      if (have === buf.length) {
+        // One record larger than the buffer: grow it.
+        const next = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(next, 0, 0, have);
+        buf = next;
+      }
+      const n = readSync(fd, buf, have, buf.length - have, null);
+      if (n === 0) {
+        if (have > 0) fn(buf.subarray(0, have), true);
+        return;
+      }
+      have += n;
+      const used = fn(buf.subarray(0, have), false);
+      buf.copy(buf, 0, used, have);
+      have -= used;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Lines of a text file, streamed; a torn last line (no newline) is offered too, and may fail to parse. */
+function lines(path: string, fn: (line: string) => void): void {
+  chunks(path, (b, atEnd) => {
+    const cut = atEnd ? b.length : b.lastIndexOf(10);
+    if (cut < 0) return 0;
+    for (const l of b.toString('utf8', 0, cut).split('\n')) if (l) fn(l);
+    return Math.min(b.length, cut + 1);
+  });
+}
+
+function ndjson<T>(file: string, fn: (v: T) => void): void {
+  if (!existsSync(file)) return;
+  lines(file, (l) => {
     try {
-      out.push(JSON.parse(line) as T);
+      fn(JSON.parse(l) as T);
     } catch {
       /* a line torn by a crash */
     }
+  });
+}
+
+/**
+ * Streams one events file. `want(c)` decides, before a record is decoded, whether client c's
+ * events are wanted. Returns how many event records the file holds (wanted or not).
+ */
+export function scanEvents(file: EventFile, want: (c: number) => boolean, onEvent: (ev: ClientEvent) => void): number {
+  if (file.format === 'ndjson') {
+    let n = 0;
+    ndjson<ClientEvent>(file.path, (ev) => {
+      n++;
+      if (Number.isSafeInteger(ev?.c) && ev.c >= 0 && want(ev.c)) onEvent(ev);
+    });
+    return n;
   }
-  return out;
+  let decoder = null as Decoder | null;
+  let bad = null as string | null;
+  chunks(file.path, (b) => {
+    if (bad) return b.length;
+    let at = 0;
+    if (!decoder) {
+      if (b.length < HEADER_BYTES) return 0;
+      const h = readHeader(b);
+      if ('error' in h) bad = h.error;
+      else if (h.version !== FORMAT_VERSION) bad = `event format version ${h.version}; this chatstorm reads version ${FORMAT_VERSION} (and NDJSON, format 0)`;
+      else decoder = new Decoder(h.base);
+      if (!decoder) return b.length;
+      at = HEADER_BYTES;
+    }
+    // Bytes still left at the end of the file are a record torn by a crash: skipped.
+    return at + decoder.push(b.subarray(at), want, onEvent);
+  });
+  if (bad) throw new HistoryFormatError(file.path, bad);
+  return decoder?.records ?? 0;
+}
+
+/** Everything of a history but its client events: small, read whole. */
+export interface RunRecord {
+  roster: RosterEntry[];
+  faults: FaultRecord[];
+  samples: GeneratorSample[];
+  stackSamples: StackSample[];
+  /** phases.json as saved (a killed run may lack some). */
+  savedPhases: Partial<Phases> & { drainComplete?: boolean };
+  files: EventFile[];
 }
 
 function json<T>(file: string, fallback: T): T {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : fallback;
 }
 
-export function readHistory(historyDir: string): History {
-  if (!existsSync(join(historyDir, 'roster.json'))) throw new Error(`no recorded history in ${historyDir} (roster.json missing)`);
-  const roster = json<RosterEntry[]>(join(historyDir, 'roster.json'), []);
-  const byClient: ClientEvent[][] = roster.map(() => []);
-  for (const f of readdirSync(historyDir).filter((f) => /^events-\d+\.ndjson$/.test(f)).sort()) {
-    for (const ev of ndjson<ClientEvent>(join(historyDir, f))) byClient[ev.c]?.push(ev);
-  }
-  // Each client's events come from one process in order; a stable sort keeps same-time order.
-  for (const list of byClient) list.sort((a, b) => a.t - b.t);
-  const samples = ndjson<GeneratorSample>(join(historyDir, 'samples.ndjson'));
-  const stackSamples = ndjson<StackSample>(join(historyDir, 'stack-samples.ndjson'));
-  const faults = json<FaultRecord[]>(join(historyDir, 'faults.json'), []);
-  const p = json<Partial<Phases> & { drainComplete?: boolean }>(join(historyDir, 'phases.json'), {});
-  const first = Math.min(...byClient.flatMap((l) => (l.length ? [l[0].t] : [])), Infinity);
-  const last = Math.max(...byClient.flatMap((l) => (l.length ? [l[l.length - 1].t] : [])), -Infinity);
-  const phases: Phases = {
+export function readRunRecord(historyDir: string): RunRecord {
+  if (!existsSync(join(historyDir, ROSTER_FILE))) throw new Error(`no recorded history in ${historyDir} (${ROSTER_FILE} missing)`);
+  const roster = json<RosterEntry[]>(join(historyDir, ROSTER_FILE), []);
+  const samples: GeneratorSample[] = [];
+  ndjson<GeneratorSample>(join(historyDir, SAMPLES_FILE), (s) => samples.push(s));
+  const stackSamples: StackSample[] = [];
+  ndjson<StackSample>(join(historyDir, STACK_SAMPLES_FILE), (s) => stackSamples.push(s));
+  return {
+    roster,
+    faults: json<FaultRecord[]>(join(historyDir, FAULTS_FILE), []),
+    samples,
+    stackSamples,
+    savedPhases: json(join(historyDir, PHASES_FILE), {}),
+    files: eventFiles(historyDir),
+  };
+}
+
+/** Phases as saved, completed from the first and last event times for a run killed before it saved them. */
+export function resolvePhases(p: Partial<Phases>, first: number, last: number): Phases {
+  return {
     start: p.start ?? (Number.isFinite(first) ? first : 0),
     connected: p.connected ?? p.start ?? first,
     trafficStart: p.trafficStart ?? p.connected ?? first,
@@ -53,5 +151,17 @@ export function readHistory(historyDir: string): History {
     drained: p.drained ?? last,
     end: p.end ?? last,
   };
-  return { roster, byClient, faults, samples, stackSamples, phases, drainComplete: p.drainComplete ?? false };
+}
+
+/** The whole history in memory: for small runs and tests. The judge streams instead (harness/judge.ts). */
+export function readHistory(historyDir: string): History {
+  const rec = readRunRecord(historyDir);
+  const byClient: ClientEvent[][] = rec.roster.map(() => []);
+  for (const f of rec.files) scanEvents(f, (c) => c < byClient.length, (ev) => byClient[ev.c].push(ev));
+  // Each client's events come from one process in order; a stable sort keeps same-time order.
+  for (const list of byClient) list.sort((a, b) => a.t - b.t);
+  const first = Math.min(...byClient.flatMap((l) => (l.length ? [l[0].t] : [])), Infinity);
+  const last = Math.max(...byClient.flatMap((l) => (l.length ? [l[l.length - 1].t] : [])), -Infinity);
+  const phases = resolvePhases(rec.savedPhases, first, last);
+  return { roster: rec.roster, byClient, faults: rec.faults, samples: rec.samples, stackSamples: rec.stackSamples, phases, drainComplete: rec.savedPhases.drainComplete ?? false };
 }
