@@ -2,31 +2,62 @@
  * Per-second series over the whole run, from the client histories: sockets open and connecting
  * (sampled at the end of each second), attempts, failures (also by reason), closes by close code,
  * sends and receipts per second, and delivery latency percentiles of the messages received in each second.
+ *
+ * Built part by part (any split of the clients) and merged exactly: counts are summed on the same
+ * wall-clock seconds and each second's latency histograms are added; percentiles are read only
+ * from the merged histograms, never averaged.
  */
 import type { ClientEvent, History } from '../record/history.ts';
 import type { SeriesPoint } from '../oracle/types.ts';
 import { newHistogram, record, type Histogram } from './histogram.ts';
 
-export function perSecondSeries(history: History, sendTimeOf: (sender: string, id: string) => number | undefined): SeriesPoint[] {
-  const origin = history.phases.start;
-  const last = Math.max(history.phases.end, ...history.byClient.map((l) => (l.length ? l[l.length - 1].t : origin)));
-  const seconds = Math.max(1, Math.ceil((last - origin) / 1_000) + 1);
-  const openDelta = new Int32Array(seconds + 1);
-  const connectingDelta = new Int32Array(seconds + 1);
-  const attempts = new Int32Array(seconds);
-  const failures = new Int32Array(seconds);
-  const sent = new Int32Array(seconds);
-  const received = new Int32Array(seconds);
-  // Sparse: most seconds have no failure and no close, and an empty breakdown is left out.
-  const failuresByReason: (Record<string, number> | undefined)[] = new Array(seconds);
-  const closesByCode: (Record<string, number> | undefined)[] = new Array(seconds);
+export interface SeriesPart {
+  origin: number;
+  seconds: number;
+  openDelta: Int32Array;
+  connectingDelta: Int32Array;
+  attempts: Int32Array;
+  failures: Int32Array;
+  sent: Int32Array;
+  received: Int32Array;
+  failuresByReason: (Record<string, number> | undefined)[];
+  closesByCode: (Record<string, number> | undefined)[];
+  latency: (Histogram | null)[];
+}
+
+/** How many seconds the series has: from the run's start to its end or its last event, whichever is later. */
+export function seriesSeconds(origin: number, end: number, lastEvent: number): number {
+  const last = Math.max(end, lastEvent);
+  return Math.max(1, Math.ceil((last - origin) / 1_000) + 1);
+}
+
+export function emptySeries(origin: number, seconds: number): SeriesPart {
+  return {
+    origin,
+    seconds,
+    openDelta: new Int32Array(seconds + 1),
+    connectingDelta: new Int32Array(seconds + 1),
+    attempts: new Int32Array(seconds),
+    failures: new Int32Array(seconds),
+    sent: new Int32Array(seconds),
+    received: new Int32Array(seconds),
+    // Sparse: most seconds have no failure and no close, and an empty breakdown is left out.
+    failuresByReason: new Array(seconds),
+    closesByCode: new Array(seconds),
+    latency: new Array(seconds).fill(null),
+  };
+}
+
+/** The series of some clients' events (each list one client's, in time order). */
+export function collectSeries(lists: Iterable<ClientEvent[]>, origin: number, seconds: number, sendTimeOf: (sender: string, id: string) => number | undefined): SeriesPart {
+  const p = emptySeries(origin, seconds);
+  const { openDelta, connectingDelta, attempts, failures, sent, received, failuresByReason, closesByCode, latency } = p;
   const bump = (rows: (Record<string, number> | undefined)[], s: number, key: string) => {
     const row = (rows[s] ??= {});
     row[key] = (row[key] ?? 0) + 1;
   };
-  const latency: (Histogram | null)[] = new Array(seconds).fill(null);
   const sec = (t: number) => Math.min(seconds - 1, Math.max(0, Math.floor((t - origin) / 1_000)));
-  for (const events of history.byClient) {
+  for (const events of lists) {
     let open = false;
     let connecting = false;
     const toggle = (ev: ClientEvent, o: boolean, cn: boolean) => {
@@ -58,28 +89,64 @@ export function perSecondSeries(history: History, sendTimeOf: (sender: string, i
       }
     }
   }
+  return p;
+}
+
+/** Adds `b` into `a` (same origin and seconds); b's keys come after a's, as in client order. Changes `a` only. */
+export function mergeSeries(a: SeriesPart, b: SeriesPart): SeriesPart {
+  if (a.origin !== b.origin || a.seconds !== b.seconds) throw new Error(`series of different runs cannot merge (origin ${a.origin}/${b.origin}, seconds ${a.seconds}/${b.seconds})`);
+  for (const k of ['openDelta', 'connectingDelta', 'attempts', 'failures', 'sent', 'received'] as const) {
+    const x = a[k];
+    const y = b[k];
+    for (let i = 0; i < x.length; i++) x[i] += y[i];
+  }
+  for (const k of ['failuresByReason', 'closesByCode'] as const) {
+    for (let s = 0; s < a.seconds; s++) {
+      const from = b[k][s];
+      if (!from) continue;
+      const row = (a[k][s] ??= {});
+      for (const [key, v] of Object.entries(from)) row[key] = (row[key] ?? 0) + v;
+    }
+  }
+  for (let s = 0; s < a.seconds; s++) {
+    const h = b.latency[s];
+    if (!h) continue;
+    (a.latency[s] ??= newHistogram()).add(h);
+  }
+  return a;
+}
+
+export function finishSeries(p: SeriesPart): SeriesPoint[] {
   const out: SeriesPoint[] = [];
   let open = 0;
   let connecting = 0;
-  for (let s = 0; s < seconds; s++) {
-    open += openDelta[s + 1];
-    connecting += connectingDelta[s + 1];
-    const h = latency[s];
+  for (let s = 0; s < p.seconds; s++) {
+    open += p.openDelta[s + 1];
+    connecting += p.connectingDelta[s + 1];
+    const h = p.latency[s];
     out.push({
       s,
       open,
       connecting,
-      attempts: attempts[s],
-      failures: failures[s],
-      sent: sent[s],
-      received: received[s],
+      attempts: p.attempts[s],
+      failures: p.failures[s],
+      sent: p.sent[s],
+      received: p.received[s],
       p50: h ? h.getValueAtPercentile(50) : null,
       p95: h ? h.getValueAtPercentile(95) : null,
       p99: h ? h.getValueAtPercentile(99) : null,
       max: h ? h.maxValue : null,
-      ...(failuresByReason[s] ? { failuresByReason: failuresByReason[s] } : {}),
-      ...(closesByCode[s] ? { closesByCode: closesByCode[s] } : {}),
+      ...(p.failuresByReason[s] ? { failuresByReason: p.failuresByReason[s] } : {}),
+      ...(p.closesByCode[s] ? { closesByCode: p.closesByCode[s] } : {}),
     });
   }
   return out;
+}
+
+/** The series of a whole history in memory. */
+export function perSecondSeries(history: History, sendTimeOf: (sender: string, id: string) => number | undefined): SeriesPoint[] {
+  const origin = history.phases.start;
+  const lastEvent = Math.max(origin, ...history.byClient.map((l) => (l.length ? l[l.length - 1].t : origin)));
+  const seconds = seriesSeconds(origin, history.phases.end, lastEvent);
+  return finishSeries(collectSeries(history.byClient, origin, seconds, sendTimeOf));
 }

@@ -37,9 +37,12 @@ export interface Accepted {
 export interface Context {
   history: History;
   plan: OraclePlan;
+  /** The clients judged here, in roster order: every client, or one part of them (judge.ts). */
   clients: ClientView[];
+  /** The view of client c, when it is judged here. */
+  view(c: number): ClientView | undefined;
   clientOfUser: Map<string, number>;
-  /** chat → members' client indices. */
+  /** chat → members' client indices (of the clients judged here). */
   members: Map<string, number[]>;
   /** chat → seq → accepted message (from acks). */
   acked: Map<string, Map<number, Accepted>>;
@@ -49,18 +52,24 @@ export interface Context {
   example(category: string, c: number | null, detail: string, extra?: Partial<Example>): Example;
 }
 
-export function buildContext(history: History, plan: OraclePlan): Context {
+/**
+ * `only`: the clients to judge (roster indices, ascending; default all). A part must hold whole
+ * chats: a chat's delivery is judged from all of its members' events.
+ */
+export function buildContext(history: History, plan: OraclePlan, only?: readonly number[]): Context {
   const origin = history.phases.start;
   const rel = (t: number) => Math.round((t - origin) / 10) / 100;
   const clientOfUser = new Map(history.roster.map((r) => [r.user, r.c]));
+  const judged = only ? only.map((c) => history.roster[c]) : history.roster;
   const members = new Map<string, number[]>();
-  for (const r of history.roster) {
+  for (const r of judged) {
     if (!members.has(r.chat)) members.set(r.chat, []);
     members.get(r.chat)!.push(r.c);
   }
   const sendTime = new Map<string, number>();
   const acked = new Map<string, Map<number, Accepted>>();
-  const clients: ClientView[] = history.roster.map((entry, c) => {
+  const clients: ClientView[] = judged.map((entry) => {
+    const c = entry.c;
     const events = history.byClient[c] ?? [];
     const opens: number[] = [];
     const intervals: [number, number][] = [];
@@ -96,7 +105,8 @@ export function buildContext(history: History, plan: OraclePlan): Context {
     const r = c === null ? undefined : history.roster[c];
     return { category, ...(r ? { client: r.c, user: r.user, chat: r.chat } : {}), ...extra, detail };
   };
-  return { history, plan, clients, clientOfUser, members, acked, sendTime, rel, example };
+  const byC = new Map(clients.map((v) => [v.entry.c, v]));
+  return { history, plan, clients, view: (c) => byC.get(c), clientOfUser, members, acked, sendTime, rel, example };
 }
 
 /** Adds an example unless the category already has `limit`. */

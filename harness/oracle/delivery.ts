@@ -10,14 +10,21 @@
  * message could reach it is excused; a `gap` announced by the gateway excuses nothing: those
  * messages count as lost.
  */
-import { pushExample, type Context } from './context.ts';
-import type { CheckResult, Example } from './types.ts';
+import type { Context } from './context.ts';
+import { addExample, breachAt, examplesOf, newPart, type CheckPart } from './partial.ts';
+import type { CheckResult } from './types.ts';
 
-export function checkDelivery(ctx: Context): CheckResult {
-  const examples: Example[] = [];
-  const counts = { attempted: 0, acked: 0, required: 0, deliveredLive: 0, deliveredOnResume: 0, lost: 0, lostInGap: 0, duplicated: 0, outOfOrder: 0, phantom: 0, unacknowledged: 0, seqGaps: 0 };
-  let firstBreach: number | null = null;
-  const breach = (t: number) => (firstBreach = firstBreach === null ? t : Math.min(firstBreach, t));
+const COUNTS = { attempted: 0, acked: 0, required: 0, deliveredLive: 0, deliveredOnResume: 0, lost: 0, lostInGap: 0, duplicated: 0, outOfOrder: 0, phantom: 0, unacknowledged: 0, seqGaps: 0 };
+export type DeliveryCounts = typeof COUNTS;
+
+/** Example phases: sends, receipts, required deliveries, seq holes. */
+const SENDS = 0, RECEIPTS = 1, REQUIRED = 2, HOLES = 3;
+
+/** Counts and examples over the clients of ctx (whole chats). */
+export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
+  const part = newPart({ ...COUNTS }, 4);
+  const counts = part.counts;
+  const breach = (t: number) => breachAt(part, t);
 
   // Sends: each must end in an ack or a visible error.
   for (const view of ctx.clients) {
@@ -35,7 +42,7 @@ export function checkDelivery(ctx: Context): CheckResult {
       else if (!outcome.has(s.id)) {
         counts.unacknowledged++;
         breach(s.t);
-        pushExample(examples, ctx.example('unacknowledged', view.entry.c, 'sent on an open socket, never acked and no error shown', { message: s.id, at: ctx.rel(s.t) }));
+        addExample(part, SENDS, ctx.example('unacknowledged', view.entry.c, 'sent on an open socket, never acked and no error shown', { message: s.id, at: ctx.rel(s.t) }));
       }
     }
   }
@@ -55,7 +62,7 @@ export function checkDelivery(ctx: Context): CheckResult {
         // A message a user's store shows that the gateway never sent (client adapters): a local echo.
         counts.phantom++;
         breach(ev.t);
-        pushExample(examples, ctx.example('phantom', c, ev.detail, { ...(ev.id ? { message: ev.id } : {}), at: ctx.rel(ev.t) }));
+        addExample(part, RECEIPTS, ctx.example('phantom', c, ev.detail, { ...(ev.id ? { message: ev.id } : {}), at: ctx.rel(ev.t) }));
         continue;
       }
       if (ev.k !== 'recv') continue;
@@ -65,19 +72,19 @@ export function checkDelivery(ctx: Context): CheckResult {
       if (!sentByThatUser || (known && (known.id !== ev.id || known.sender !== ev.sender))) {
         counts.phantom++;
         breach(ev.t);
-        pushExample(examples, ctx.example('phantom', c, known ? `seq ${ev.seq} was acked as ${known.sender}/${known.id}, received as ${ev.sender}/${ev.id}` : `nobody in ${chat} sent ${ev.sender}/${ev.id}`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
+        addExample(part, RECEIPTS, ctx.example('phantom', c, known ? `seq ${ev.seq} was acked as ${known.sender}/${known.id}, received as ${ev.sender}/${ev.id}` : `nobody in ${chat} sent ${ev.sender}/${ev.id}`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
         continue;
       }
       if (got.has(ev.seq)) {
         counts.duplicated++;
         breach(ev.t);
-        pushExample(examples, ctx.example('duplicated', c, `seq ${ev.seq} received again (first at ${ctx.rel(got.get(ev.seq)!)} s)`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
+        addExample(part, RECEIPTS, ctx.example('duplicated', c, `seq ${ev.seq} received again (first at ${ctx.rel(got.get(ev.seq)!)} s)`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
         continue;
       }
       if (ev.seq < maxSeq) {
         counts.outOfOrder++;
         breach(ev.t);
-        pushExample(examples, ctx.example('out-of-order', c, `seq ${ev.seq} arrived after seq ${maxSeq}`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
+        addExample(part, RECEIPTS, ctx.example('out-of-order', c, `seq ${ev.seq} arrived after seq ${maxSeq}`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
       }
       maxSeq = Math.max(maxSeq, ev.seq);
       got.set(ev.seq, ev.t);
@@ -95,7 +102,7 @@ export function checkDelivery(ctx: Context): CheckResult {
     for (const m of msgs.values()) {
       if (m.ackT === null || m.sendT === null) continue;
       for (const c of members) {
-        const view = ctx.clients[c];
+        const view = ctx.view(c)!;
         if (view.firstOpen === null || view.firstOpen >= m.sendT) continue;
         const reopenedAfter = view.opens.some((t) => t > m.ackT!);
         if (!reopenedAfter && !view.openAtEnd) continue;
@@ -105,7 +112,7 @@ export function checkDelivery(ctx: Context): CheckResult {
         if (gap) counts.lostInGap++;
         counts.lost++;
         breach(m.ackT);
-        pushExample(examples, ctx.example('lost', c, gap ? `acked at ${ctx.rel(m.ackT)} s, announced as gap ${gap.k === 'gap' ? `${gap.from}-${gap.to}` : ''}` : `acked at ${ctx.rel(m.ackT)} s by ${m.sender}, never received`, { message: m.id, seq: m.seq, at: ctx.rel(m.ackT) }));
+        addExample(part, REQUIRED, ctx.example('lost', c, gap ? `acked at ${ctx.rel(m.ackT)} s, announced as gap ${gap.k === 'gap' ? `${gap.from}-${gap.to}` : ''}` : `acked at ${ctx.rel(m.ackT)} s by ${m.sender}, never received`, { message: m.id, seq: m.seq, at: ctx.rel(m.ackT) }));
       }
     }
   }
@@ -116,7 +123,7 @@ export function checkDelivery(ctx: Context): CheckResult {
     const observed = new Set<number>(ctx.acked.get(chat)?.keys() ?? []);
     const announced: [number, number][] = [];
     for (const c of members) {
-      for (const ev of ctx.clients[c].events) {
+      for (const ev of ctx.view(c)!.events) {
         if (ev.k === 'recv') observed.add(ev.seq);
         else if (ev.k === 'gap') announced.push([ev.from, ev.to]);
       }
@@ -125,10 +132,17 @@ export function checkDelivery(ctx: Context): CheckResult {
     for (let seq = 1; seq < max; seq++) {
       if (observed.has(seq) || announced.some(([a, b]) => a <= seq && seq <= b)) continue;
       counts.seqGaps++;
-      pushExample(examples, ctx.example('seq-gap', null, `no message of ${chat} ever carried seq ${seq} (highest seen ${max}) and no gap announced it`, { chat, seq }));
+      addExample(part, HOLES, ctx.example('seq-gap', null, `no message of ${chat} ever carried seq ${seq} (highest seen ${max}) and no gap announced it`, { chat, seq }));
     }
   }
 
+  return part;
+}
+
+export function finishDelivery(part: CheckPart<DeliveryCounts>, rel: (t: number) => number): CheckResult {
+  const counts = part.counts;
+  const examples = examplesOf(part);
+  const firstBreach = part.firstBreach;
   const bad = counts.lost + counts.duplicated + counts.outOfOrder + counts.phantom + counts.unacknowledged + counts.seqGaps;
   const problems = (['lost', 'duplicated', 'outOfOrder', 'phantom', 'unacknowledged', 'seqGaps'] as const).filter((k) => counts[k] > 0).map((k) => `${counts[k]} ${k}`);
   return {
@@ -142,6 +156,6 @@ export function checkDelivery(ctx: Context): CheckResult {
         : `${problems.join(', ')} (of ${counts.required} required deliveries, ${counts.acked} acked messages).`,
     counts,
     examples,
-    firstBreachAt: firstBreach === null ? null : ctx.rel(firstBreach),
+    firstBreachAt: firstBreach === null ? null : rel(firstBreach),
   };
 }

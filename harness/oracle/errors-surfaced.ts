@@ -2,15 +2,18 @@
  * errors-surfaced: every send attempted while the socket was not open produced a visible error
  * (at once: within a second), and every client that stopped for good showed why.
  */
-import { pushExample, type Context } from './context.ts';
-import type { CheckResult, Example } from './types.ts';
+import type { Context } from './context.ts';
+import { addExample, breachAt, examplesOf, newPart, type CheckPart } from './partial.ts';
+import type { CheckResult } from './types.ts';
 
 const AT_ONCE_MS = 1_000;
 
-export function checkErrorsSurfaced(ctx: Context): CheckResult {
-  const counts = { sendsWhileNotOpen: 0, surfaced: 0, silent: 0, stopped: 0, stoppedSilently: 0 };
-  const examples: Example[] = [];
-  let first: number | null = null;
+const COUNTS = { sendsWhileNotOpen: 0, surfaced: 0, silent: 0, stopped: 0, stoppedSilently: 0 };
+export type ErrorsSurfacedCounts = typeof COUNTS;
+
+export function collectErrorsSurfaced(ctx: Context): CheckPart<ErrorsSurfacedCounts> {
+  const part = newPart({ ...COUNTS }, 1);
+  const counts = part.counts;
   for (const view of ctx.clients) {
     const errors = new Map<string, number[]>();
     for (const ev of view.events) {
@@ -24,8 +27,8 @@ export function checkErrorsSurfaced(ctx: Context): CheckResult {
         counts.stopped++;
         if (!ev.message.trim()) {
           counts.stoppedSilently++;
-          first = first === null ? ev.t : Math.min(first, ev.t);
-          pushExample(examples, ctx.example('stopped-silently', view.entry.c, `stopped (${ev.state}) without a message for the user`, { at: ctx.rel(ev.t) }));
+          breachAt(part, ev.t);
+          addExample(part, 0, ctx.example('stopped-silently', view.entry.c, `stopped (${ev.state}) without a message for the user`, { at: ctx.rel(ev.t) }));
         }
       }
       if (ev.k !== 'send' || ev.open) continue;
@@ -33,11 +36,17 @@ export function checkErrorsSurfaced(ctx: Context): CheckResult {
       if ((errors.get(ev.id) ?? []).some((t) => t >= ev.t && t - ev.t <= AT_ONCE_MS)) counts.surfaced++;
       else {
         counts.silent++;
-        first = first === null ? ev.t : Math.min(first, ev.t);
-        pushExample(examples, ctx.example('silent', view.entry.c, 'send attempted while not connected, no error shown', { message: ev.id, at: ctx.rel(ev.t) }));
+        breachAt(part, ev.t);
+        addExample(part, 0, ctx.example('silent', view.entry.c, 'send attempted while not connected, no error shown', { message: ev.id, at: ctx.rel(ev.t) }));
       }
     }
   }
+  return part;
+}
+
+export function finishErrorsSurfaced(part: CheckPart<ErrorsSurfacedCounts>, rel: (t: number) => number): CheckResult {
+  const { counts, firstBreach: first } = part;
+  const examples = examplesOf(part);
   const bad = counts.silent + counts.stoppedSilently;
   return {
     name: 'errors-surfaced',
@@ -47,6 +56,6 @@ export function checkErrorsSurfaced(ctx: Context): CheckResult {
       : `${counts.sendsWhileNotOpen} sends while not connected each showed an error at once${counts.stopped ? `; ${counts.stopped} clients that stopped for good said why` : ''}.`,
     counts,
     examples,
-    firstBreachAt: first === null ? null : ctx.rel(first),
+    firstBreachAt: first === null ? null : rel(first),
   };
 }

@@ -9,17 +9,24 @@
  * client that misreports its own schedule is still judged.
  */
 import { delayEnvelope, minimalBackoffBudget, nominalDelay } from '../client/policy.ts';
-import { pushExample, type Context } from './context.ts';
-import type { CheckResult, Example, FaultResilience } from './types.ts';
+import type { Context } from './context.ts';
+import { addExample, breachAt, examplesOf, newPart, type CheckPart } from './partial.ts';
+import type { CheckResult, FaultResilience } from './types.ts';
 import type { FaultWindow } from './windows.ts';
 
 /** Timers never fire early by more than this (ms rounding). */
 const EARLY_SLACK_MS = 5;
 
-export interface ReconnectData {
+const COUNTS = { clients: 0, attempts: 0, reconnects: 0, delayOutsidePolicy: 0, attemptPastConnectTimeout: 0, tooManyAttempts: 0, gaveUpEarly: 0, gaveUpWithinBudget: 0, stalled: 0, lateAfterRestore: 0, gaveUp: 0 };
+export type ReconnectCounts = typeof COUNTS;
+
+/** The reconnect check over part of the clients. Example phases: every client, then one per fault window. */
+export interface ReconnectPart {
+  check: CheckPart<ReconnectCounts>;
+  /** Attempt number → measured delays (ms), in no particular order. */
   delays: Map<number, number[]>;
+  /** Attempts made → clients that made that many. */
   attemptsPerClient: Record<string, number>;
-  faults: FaultResilience[];
 }
 
 function percentile(sorted: number[], p: number): number | null {
@@ -27,15 +34,14 @@ function percentile(sorted: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-export function checkReconnect(ctx: Context, windows: FaultWindow[]): { check: CheckResult; data: ReconnectData } {
+export function collectReconnect(ctx: Context, windows: FaultWindow[]): ReconnectPart {
   const { policy, reconnectToleranceMs: tol } = ctx.plan;
   const connectAllowance = ctx.plan.connectAllowanceMs ?? 2_000;
-  const examples: Example[] = [];
-  const counts = { clients: ctx.clients.length, attempts: 0, reconnects: 0, delayOutsidePolicy: 0, attemptPastConnectTimeout: 0, tooManyAttempts: 0, gaveUpEarly: 0, gaveUpWithinBudget: 0, stalled: 0, lateAfterRestore: 0, gaveUp: 0 };
+  const part = newPart({ ...COUNTS, clients: ctx.clients.length }, 1 + windows.length);
+  const counts = part.counts;
   const delays = new Map<number, number[]>();
   const attemptsPerClient: Record<string, number> = {};
-  let firstBreach: number | null = null;
-  const breach = (t: number) => (firstBreach = firstBreach === null ? t : Math.min(firstBreach, t));
+  const breach = (t: number) => breachAt(part, t);
   const budget = minimalBackoffBudget(policy);
   const stopAt = ctx.history.phases.drained;
 
@@ -61,14 +67,14 @@ export function checkReconnect(ctx: Context, windows: FaultWindow[]): { check: C
           if (measured < env.min - EARLY_SLACK_MS || measured > env.max + tol) {
             counts.delayOutsidePolicy++;
             breach(ev.t);
-            pushExample(examples, ctx.example('delay-outside-policy', c, `attempt ${n} came ${Math.round(measured)} ms after the previous failure; the policy allows ${Math.round(env.min)}–${Math.round(env.max)} ms (+${tol} ms tolerance)`, { at: ctx.rel(ev.t) }));
+            addExample(part, 0, ctx.example('delay-outside-policy', c, `attempt ${n} came ${Math.round(measured)} ms after the previous failure; the policy allows ${Math.round(env.min)}–${Math.round(env.max)} ms (+${tol} ms tolerance)`, { at: ctx.rel(ev.t) }));
           }
           prevDelay = measured;
         }
         if (n > policy.maxAttempts) {
           counts.tooManyAttempts++;
           breach(ev.t);
-          pushExample(examples, ctx.example('too-many-attempts', c, `attempt ${n} of a series; maxAttempts is ${policy.maxAttempts}`, { at: ctx.rel(ev.t) }));
+          addExample(part, 0, ctx.example('too-many-attempts', c, `attempt ${n} of a series; maxAttempts is ${policy.maxAttempts}`, { at: ctx.rel(ev.t) }));
         }
         attemptStart = ev.t;
         lastEnd = null;
@@ -76,7 +82,7 @@ export function checkReconnect(ctx: Context, windows: FaultWindow[]): { check: C
         if (attemptStart !== null && ev.t - attemptStart > policy.connectTimeoutMs + tol) {
           counts.attemptPastConnectTimeout++;
           breach(ev.t);
-          pushExample(examples, ctx.example('attempt-past-connect-timeout', c, `attempt ${n} took ${Math.round(ev.t - attemptStart)} ms to ${ev.k === 'open' ? 'open' : 'fail'}; connectTimeout is ${policy.connectTimeoutMs} ms`, { at: ctx.rel(ev.t) }));
+          addExample(part, 0, ctx.example('attempt-past-connect-timeout', c, `attempt ${n} took ${Math.round(ev.t - attemptStart)} ms to ${ev.k === 'open' ? 'open' : 'fail'}; connectTimeout is ${policy.connectTimeoutMs} ms`, { at: ctx.rel(ev.t) }));
         }
         attemptStart = null;
         if (ev.k === 'open') {
@@ -93,13 +99,13 @@ export function checkReconnect(ctx: Context, windows: FaultWindow[]): { check: C
         if (n < policy.maxAttempts) {
           counts.gaveUpEarly++;
           breach(ev.t);
-          pushExample(examples, ctx.example('gave-up-early', c, `gave up after ${n} attempts; maxAttempts is ${policy.maxAttempts}`, { at: ctx.rel(ev.t) }));
+          addExample(part, 0, ctx.example('gave-up-early', c, `gave up after ${n} attempts; maxAttempts is ${policy.maxAttempts}`, { at: ctx.rel(ev.t) }));
         }
         const during = windows.find((w) => w.start <= ev.t && ev.t <= (w.recoveredAt ?? Number.POSITIVE_INFINITY) + 60_000);
         if (during && during.end - during.start < budget) {
           counts.gaveUpWithinBudget++;
           breach(ev.t);
-          pushExample(examples, ctx.example('gave-up-within-budget', c, `gave up during ${during.id}, an outage of ${Math.round(during.end - during.start)} ms, shorter than the backoff budget of ${budget} ms`, { at: ctx.rel(ev.t) }));
+          addExample(part, 0, ctx.example('gave-up-within-budget', c, `gave up during ${during.id}, an outage of ${Math.round(during.end - during.start)} ms, shorter than the backoff budget of ${budget} ms`, { at: ctx.rel(ev.t) }));
         }
       }
     }
@@ -110,17 +116,16 @@ export function checkReconnect(ctx: Context, windows: FaultWindow[]): { check: C
       if (stopAt - lastEnd > next + tol + 1_000) {
         counts.stalled++;
         breach(lastEnd);
-        pushExample(examples, ctx.example('stalled', c, `no attempt in the ${Math.round(stopAt - lastEnd)} ms after its last failure (the policy's next delay is at most ${Math.round(next)} ms) and no error shown`, { at: ctx.rel(lastEnd) }));
+        addExample(part, 0, ctx.example('stalled', c, `no attempt in the ${Math.round(stopAt - lastEnd)} ms after its last failure (the policy's next delay is at most ${Math.round(next)} ms) and no error shown`, { at: ctx.rel(lastEnd) }));
       }
     }
   }
 
   // After every restore: the first attempt that starts once the network is back must succeed, and quickly.
-  const faults: FaultResilience[] = [];
-  for (const w of windows) {
-    const rec = ctx.history.faults.find((f) => f.id === w.id)!;
+  windows.forEach((w, wi) => {
     for (const imp of w.impacts) {
-      const events = ctx.clients[imp.c].events;
+      const events = ctx.view(imp.c)?.events;
+      if (!events) continue;
       const first = events.find((ev) => ev.k === 'attempt' && ev.t >= w.end);
       if (!first) continue;
       const outcome = events.find((ev) => (ev.k === 'open' || ev.k === 'fail') && ev.t >= first.t);
@@ -129,9 +134,18 @@ export function checkReconnect(ctx: Context, windows: FaultWindow[]): { check: C
       if (outcome.k === 'fail' || outcome.t - first.t > connectAllowance) {
         counts.lateAfterRestore++;
         breach(outcome.t);
-        pushExample(examples, ctx.example('late-after-restore', imp.c, outcome.k === 'fail' ? `its first attempt after the end of ${w.id} (at ${ctx.rel(first.t)} s) failed (${outcome.why}${outcome.code ? ` ${outcome.code}` : ''})` : `its first attempt after ${w.id} took ${Math.round(outcome.t - first.t)} ms to open (allowance ${connectAllowance} ms)`, { at: ctx.rel(outcome.t) }));
+        addExample(part, 1 + wi, ctx.example('late-after-restore', imp.c, outcome.k === 'fail' ? `its first attempt after the end of ${w.id} (at ${ctx.rel(first.t)} s) failed (${outcome.why}${outcome.code ? ` ${outcome.code}` : ''})` : `its first attempt after ${w.id} took ${Math.round(outcome.t - first.t)} ms to open (allowance ${connectAllowance} ms)`, { at: ctx.rel(outcome.t) }));
       }
     }
+  });
+  return { check: part, delays, attemptsPerClient };
+}
+
+/** Per fault: detection and recovery, from the fault windows (computed over every client). */
+export function faultResilience(ctx: Context, windows: FaultWindow[]): FaultResilience[] {
+  const faults: FaultResilience[] = [];
+  for (const w of windows) {
+    const rec = ctx.history.faults.find((f) => f.id === w.id)!;
     const detect = w.impacts.map((i) => i.drop - w.start).sort((a, b) => a - b);
     const back = w.impacts.map((i) => (i.back === null ? Number.POSITIVE_INFINITY : Math.max(0, i.back - w.end))).sort((a, b) => a - b);
     const finite = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.round(v));
@@ -147,21 +161,25 @@ export function checkReconnect(ctx: Context, windows: FaultWindow[]): { check: C
       notRecovered: back.filter((b) => !Number.isFinite(b)).length,
     });
   }
+  return faults;
+}
 
+export function finishReconnect(part: CheckPart<ReconnectCounts>, ctx: Context): CheckResult {
+  const { policy, reconnectToleranceMs: tol } = ctx.plan;
+  const connectAllowance = ctx.plan.connectAllowanceMs ?? 2_000;
+  const { counts, firstBreach } = part;
+  const examples = examplesOf(part);
   const violations = counts.delayOutsidePolicy + counts.attemptPastConnectTimeout + counts.tooManyAttempts + counts.gaveUpEarly + counts.gaveUpWithinBudget + counts.stalled + counts.lateAfterRestore;
   const named = Object.entries(counts).filter(([k, v]) => v > 0 && !['clients', 'attempts', 'reconnects', 'gaveUp'].includes(k)).map(([k, v]) => `${v} ${k}`);
   return {
-    check: {
-      name: 'reconnect',
-      verdict: violations ? 'fail' : 'pass',
-      summary: violations
-        ? `${named.join(', ')} (policy: ${policy.backoff.initialMs}–${policy.backoff.maxMs} ms ×${policy.backoff.multiplier}, jitter ${policy.backoff.jitter}, ${policy.maxAttempts} attempts; tolerance +${tol} ms).`
-        : `${counts.reconnects} reconnect attempts by ${ctx.clients.length} clients all followed the policy (tolerance +${tol} ms, connect allowance ${connectAllowance} ms)${counts.gaveUp ? `; ${counts.gaveUp} gave up visibly after ${policy.maxAttempts} attempts` : ''}.`,
-      counts,
-      examples,
-      firstBreachAt: firstBreach === null ? null : ctx.rel(firstBreach),
-    },
-    data: { delays, attemptsPerClient, faults },
+    name: 'reconnect',
+    verdict: violations ? 'fail' : 'pass',
+    summary: violations
+      ? `${named.join(', ')} (policy: ${policy.backoff.initialMs}–${policy.backoff.maxMs} ms ×${policy.backoff.multiplier}, jitter ${policy.backoff.jitter}, ${policy.maxAttempts} attempts; tolerance +${tol} ms).`
+      : `${counts.reconnects} reconnect attempts by ${counts.clients} clients all followed the policy (tolerance +${tol} ms, connect allowance ${connectAllowance} ms)${counts.gaveUp ? `; ${counts.gaveUp} gave up visibly after ${policy.maxAttempts} attempts` : ''}.`,
+    counts,
+    examples,
+    firstBreachAt: firstBreach === null ? null : ctx.rel(firstBreach),
   };
 }
 

@@ -2,31 +2,47 @@
  * Fault windows and steady-state windows. A fault's disturbed window runs from its apply until
  * every client it knocked off is back (or the fault's end, if none was), plus the settle time.
  * Steady state is the traffic phase outside every disturbed window.
+ *
+ * Windows depend on every client (the last one back ends a window), so a judge that works part
+ * by part computes them first, from each client's connections alone (judge.ts, first pass).
  */
-import type { Context } from './context.ts';
+import type { ClientEvent, FaultRecord, Phases } from '../record/history.ts';
 
 export interface Impact { c: number; drop: number; back: number | null }
 export interface FaultWindow { id: string; start: number; end: number; recoveredAt: number | null; impacts: Impact[] }
+
+/** What windows need of one client: its opens and closes, in time order. */
+export interface Connections { c: number; opens: number[]; closes: { t: number; by: string; code: number }[] }
+
+export function connectionsOf(c: number, events: Iterable<ClientEvent>): Connections {
+  const out: Connections = { c, opens: [], closes: [] };
+  for (const ev of events) {
+    if (ev.k === 'open') out.opens.push(ev.t);
+    else if (ev.k === 'close') out.closes.push({ t: ev.t, by: ev.by, code: ev.code });
+  }
+  return out;
+}
 
 /**
  * The clients a fault knocked off: those whose socket closed while it was in force (or within a
  * second of its end, the time a close takes to be noticed), with when they were back.
  */
-export function faultImpact(ctx: Context, start: number, end: number): Impact[] {
+export function faultImpact(clients: Iterable<Connections>, start: number, end: number): Impact[] {
   const out: Impact[] = [];
-  for (const view of ctx.clients) {
-    const close = view.events.find((ev) => ev.k === 'close' && ev.t >= start && ev.t <= end + 1_000 && !(ev.by === 'client' && ev.code === 1000));
+  for (const cl of clients) {
+    const close = cl.closes.find((ev) => ev.t >= start && ev.t <= end + 1_000 && !(ev.by === 'client' && ev.code === 1000));
     if (!close) continue;
-    out.push({ c: view.entry.c, drop: close.t, back: view.opens.find((t) => t > close.t) ?? null });
+    out.push({ c: cl.c, drop: close.t, back: cl.opens.find((t) => t > close.t) ?? null });
   }
   return out;
 }
 
-export function faultWindows(ctx: Context): FaultWindow[] {
-  return ctx.history.faults.map((f) => {
+/** `clients` in roster order. */
+export function faultWindows(faults: FaultRecord[], phases: Phases, clients: Connections[]): FaultWindow[] {
+  return faults.map((f) => {
     const start = f.applyStart;
-    const end = f.removeEnd ?? ctx.history.phases.end;
-    const impacts = faultImpact(ctx, start, end);
+    const end = f.removeEnd ?? phases.end;
+    const impacts = faultImpact(clients, start, end);
     let recoveredAt: number | null = end;
     for (const i of impacts) recoveredAt = i.back === null || recoveredAt === null ? null : Math.max(recoveredAt, i.back);
     return { id: f.id, start, end, recoveredAt, impacts };
@@ -34,10 +50,10 @@ export function faultWindows(ctx: Context): FaultWindow[] {
 }
 
 /** Steady-state windows: [start, end] epoch ms pairs within the traffic phase. */
-export function steadyWindows(ctx: Context, windows: FaultWindow[]): [number, number][] {
-  const { trafficStart, trafficEnd } = ctx.history.phases;
+export function steadyWindows(phases: Phases, settleMs: number, windows: FaultWindow[]): [number, number][] {
+  const { trafficStart, trafficEnd } = phases;
   const disturbed = windows
-    .map((w): [number, number] => [w.start, (w.recoveredAt ?? trafficEnd) + ctx.plan.settleMs])
+    .map((w): [number, number] => [w.start, (w.recoveredAt ?? trafficEnd) + settleMs])
     .sort((a, b) => a[0] - b[0]);
   const out: [number, number][] = [];
   let cursor = trafficStart;
