@@ -12,11 +12,10 @@ import { buildRoster, mintTokens } from './auth/roster.ts';
 import { publicPlan, type RunPlan } from './config/plan.ts';
 import { runTimeline, type TimelineRun } from './faults/timeline.ts';
 import { startFleet, type Fleet } from './fleet/fleet.ts';
-import type { History, Phases } from './record/history.ts';
-import { readHistory } from './record/reader.ts';
+import type { Phases } from './record/history.ts';
 import { sampleProcesses } from './metrics/proc.ts';
 import { ConfigError } from './config/errors.ts';
-import { evaluate } from './oracle/evaluate.ts';
+import { judgeRun } from './judge.ts';
 import { judgeUnfinished } from './oracle/unfinished.ts';
 import type { Interruption } from './report/exit-codes.ts';
 import { Progress } from './report/progress.ts';
@@ -185,26 +184,21 @@ export function reportRun(reportDir: string): RunResult {
   const meta = existsSync(join(reportDir, 'run.json'))
     ? (JSON.parse(readFileSync(join(reportDir, 'run.json'), 'utf8')) as { target: Summary['target']; runtimeErrors: { code: string; message: string }[]; interrupted: boolean; interruptedBy?: Interruption | null; remoteTarget?: string })
     : { target: { provider: pub.target.kind, gatewayUrl: '', directUrl: '', versions: {} }, runtimeErrors: [], interrupted: true, interruptedBy: null };
-  const history = readHistory(join(reportDir, 'history'));
-  const refusals = httpRefusals(history);
+  // Streamed and judged in parts (judge.ts); the refusals are counted in its first pass.
+  const judged = judgeRun(join(reportDir, 'history'), pub, meta.runtimeErrors);
+  const refusals = judged.httpRefusals;
   const runtimeErrors = meta.runtimeErrors.map((r) =>
     r.code === 'no-client-connected' && Object.keys(refusals).length ? { ...r, message: `${r.message}; the gateway refused the WebSocket upgrade with ${Object.entries(refusals).map(([st, n]) => `HTTP ${st} (${n}×)`).join(', ')}` } : r,
   );
   const interruptedBy = meta.interrupted ? (meta.interruptedBy ?? null) : null;
-  const evaluation = judgeUnfinished(evaluate(history, pub, runtimeErrors), { interruptedBy: meta.interrupted ? (interruptedBy ?? 'killed') : null });
-  const summary = buildSummary({ plan: pub, evaluation, phases: history.phases, drainComplete: history.drainComplete, interrupted: meta.interrupted, interruptedBy, target: meta.target, remoteTarget: meta.remoteTarget, httpRefusals: refusals });
+  // The same errors, a message made more precise: the verdict they give is unchanged.
+  const evaluation = judgeUnfinished({ ...judged.evaluation, runtimeErrors }, { interruptedBy: meta.interrupted ? (interruptedBy ?? 'killed') : null });
+  const summary = buildSummary({ plan: pub, evaluation, phases: judged.phases, drainComplete: judged.drainComplete, interrupted: meta.interrupted, interruptedBy, target: meta.target, remoteTarget: meta.remoteTarget, httpRefusals: refusals });
   const files = writeReports(summary, reportDir);
   return { summary, reportDir, files };
 }
 
 class Interrupted extends Error {}
-
-/** Upgrades the gateway (or whatever answered) refused with an HTTP status, counted by status. */
-function httpRefusals(history: History): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const events of history.byClient) for (const ev of events) if (ev.k === 'http-status') out[ev.status] = (out[ev.status] ?? 0) + 1;
-  return out;
-}
 
 function flattenSuppressed(e: SuppressedError): unknown[] {
   const out: unknown[] = [];

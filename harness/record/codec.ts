@@ -229,6 +229,9 @@ export class Encoder {
   }
 }
 
+/** Asked before a record is decoded: is client c's event of this kind at time t wanted? */
+export type Want = (c: number, kind: ClientEvent['k'] | 'json', t: number) => boolean;
+
 /**
  * Decodes one file's records from consecutive chunks. `push` returns the bytes it could not use
  * yet (a record cut by the chunk's end); the caller prepends them to the next chunk.
@@ -245,11 +248,11 @@ export class Decoder {
   }
 
   /**
-   * Decodes every complete record in `chunk`. `want(c)` is asked before a record is decoded:
-   * `false` skips it at the cost of reading its length and two fields. Returns the offset of the
-   * first byte not consumed.
+   * Decodes every complete record in `chunk`. `want(c, kind, t)` is asked before a record is
+   * decoded (kind 'json' and t NaN for an event kept as JSON, which is parsed first): `false` skips
+   * it at the cost of reading three fields. Returns the offset of the first byte not consumed.
    */
-  push(chunk: Buffer, want: (c: number) => boolean, onEvent: (ev: ClientEvent) => void): number {
+  push(chunk: Buffer, want: Want, onEvent: (ev: ClientEvent) => void): number {
     this.b = chunk;
     this.p = 0;
     let start = 0;
@@ -266,24 +269,26 @@ export class Decoder {
       if (kind === KIND_STRING) {
         const n = this.uint();
         this.strings.push(chunk.toString('utf8', this.p, this.p + n));
+      } else if (kind === KIND_JSON) {
+        this.records++;
+        if (want(c, 'json', Number.NaN)) {
+          const n = this.uint();
+          onEvent(JSON.parse(chunk.toString('utf8', this.p, this.p + n)) as ClientEvent);
+        }
       } else {
         this.records++;
-        if (want(c)) {
-          if (kind === KIND_JSON) {
-            const n = this.uint();
-            onEvent(JSON.parse(chunk.toString('utf8', this.p, this.p + n)) as ClientEvent);
-          } else onEvent(this.decode(kind, c));
-        }
+        const spec = BY_CODE[kind];
+        if (!spec) throw new Error(`unknown record kind ${kind} at byte ${body}`);
+        const t = this.base + this.sint() / 1000;
+        if (want(c, spec[0], t)) onEvent(this.decode(spec, c, t));
       }
       start = end;
     }
     return start;
   }
 
-  private decode(kind: number, c: number): ClientEvent {
-    const spec = BY_CODE[kind];
-    if (!spec) throw new Error(`unknown record kind ${kind}`);
-    const ev: Record<string, unknown> = { k: spec[0], t: this.base + this.sint() / 1000, c };
+  private decode(spec: [ClientEvent['k'], [string, FieldType][]], c: number, t: number): ClientEvent {
+    const ev: Record<string, unknown> = { k: spec[0], t, c };
     for (const [name, type] of spec[1]) {
       switch (type) {
         case 'u': ev[name] = this.uint(); break;

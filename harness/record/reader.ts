@@ -7,7 +7,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { Decoder, FORMAT_VERSION, HEADER_BYTES, readHeader } from './codec.ts';
+import { Decoder, FORMAT_VERSION, HEADER_BYTES, readHeader, type Want } from './codec.ts';
 import { eventFiles, FAULTS_FILE, PHASES_FILE, ROSTER_FILE, SAMPLES_FILE, STACK_SAMPLES_FILE, type EventFile } from './files.ts';
 import type { ClientEvent, FaultRecord, GeneratorSample, History, Phases, RosterEntry, StackSample } from './history.ts';
 
@@ -76,15 +76,15 @@ function ndjson<T>(file: string, fn: (v: T) => void): void {
 }
 
 /**
- * Streams one events file. `want(c)` decides, before a record is decoded, whether client c's
- * events are wanted. Returns how many event records the file holds (wanted or not).
+ * Streams one events file. `want(c, kind, t)` decides, before a record is decoded, whether it is
+ * wanted (see codec.ts). Returns how many event records the file holds (wanted or not).
  */
-export function scanEvents(file: EventFile, want: (c: number) => boolean, onEvent: (ev: ClientEvent) => void): number {
+export function scanEvents(file: EventFile, want: Want, onEvent: (ev: ClientEvent) => void): number {
   if (file.format === 'ndjson') {
     let n = 0;
     ndjson<ClientEvent>(file.path, (ev) => {
       n++;
-      if (Number.isSafeInteger(ev?.c) && ev.c >= 0 && want(ev.c)) onEvent(ev);
+      if (Number.isSafeInteger(ev?.c) && ev.c >= 0 && want(ev.c, ev.k, ev.t)) onEvent(ev);
     });
     return n;
   }

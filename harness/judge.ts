@@ -1,0 +1,149 @@
+/**
+ * Judges a run folder's recorded history in bounded memory: the history is streamed, never held
+ * whole. Memory grows with the chats judged at once and the number of clients, not with the
+ * length of the run.
+ *
+ *   pass 1  every events file, decoding only opens and closes (and the auth probes' events):
+ *           records per client, each client's connections → the frame (fault windows, steady
+ *           state: they need every client), the auth check
+ *   pass 2  per part — whole chats of one fleet process, at most `partRecords` records — that
+ *           part's events only (other records are skipped after two bytes), judged, merged into
+ *           the result so far (oracle/merge.ts), then dropped
+ *
+ * The merge is exact: the result is the one `evaluate` gives on the whole history in memory.
+ */
+import type { OraclePlan } from './oracle/context.ts';
+import { buildContext } from './oracle/context.ts';
+import { checkAuth, withoutProbes } from './oracle/auth.ts';
+import { protocolOf } from './protocol/index.ts';
+import { buildFrame, finishEvaluation, judgePart, type PartEvaluation } from './oracle/evaluate.ts';
+import { emptyLike, mergeInto } from './oracle/merge.ts';
+import type { Evaluation } from './oracle/types.ts';
+import type { Connections } from './oracle/windows.ts';
+import type { ClientEvent, History, Phases } from './record/history.ts';
+import { readRunRecord, resolvePhases, scanEvents } from './record/reader.ts';
+
+/** Records judged at once by default: about 300 MB of events in memory at chat-v1's event mix. */
+export const PART_RECORDS = 1_500_000;
+
+export interface JudgedRun {
+  evaluation: Evaluation;
+  phases: Phases;
+  drainComplete: boolean;
+  /** Event records in the history. */
+  records: number;
+  /** Parts judged one after the other. */
+  parts: number;
+  /** Upgrades the gateway (or whatever answered) refused with an HTTP status, counted by status (every client, probes included). */
+  httpRefusals: Record<string, number>;
+}
+
+export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = [], opts: { partRecords?: number } = {}): JudgedRun {
+  const partRecords = opts.partRecords ?? PART_RECORDS;
+  const rec = readRunRecord(historyDir);
+  const { roster } = rec;
+  const n = roster.length;
+  const probeFrom = roster.some((r) => r.probe) ? roster.findIndex((r) => r.probe) : n;
+
+  // Pass 1.
+  const perClient = new Float64Array(n);
+  const conns: Connections[] = roster.slice(0, probeFrom).map((r) => ({ c: r.c, opens: [], closes: [] }));
+  const probeEvents: ClientEvent[][] = [];
+  for (let c = probeFrom; c < n; c++) probeEvents[c] = [];
+  let first = Infinity;
+  let last = -Infinity;
+  let lastJudged = -Infinity;
+  let records = 0;
+  const httpRefusals: Record<string, number> = {};
+  const seen = (c: number, t: number) => {
+    if (t < first) first = t;
+    if (t > last) last = t;
+    if (c < probeFrom && t > lastJudged) lastJudged = t;
+  };
+  for (const f of rec.files) {
+    scanEvents(
+      f,
+      (c, kind, t) => {
+        if (c >= n) return false;
+        records++;
+        perClient[c]++;
+        if (kind === 'json') return true;
+        seen(c, t);
+        return c >= probeFrom || kind === 'open' || kind === 'close' || kind === 'http-status';
+      },
+      (ev) => {
+        if (ev.k === 'http-status') httpRefusals[ev.status] = (httpRefusals[ev.status] ?? 0) + 1;
+        if (ev.c >= probeFrom) {
+          probeEvents[ev.c].push(ev);
+        } else if (ev.k === 'open') conns[ev.c].opens.push(ev.t);
+        else if (ev.k === 'close') conns[ev.c].closes.push({ t: ev.t, by: ev.by, code: ev.code });
+        // An event kept as JSON was not seen before it was parsed.
+        if (!Number.isNaN(ev.t) && typeof ev.t === 'number') seen(ev.c, ev.t);
+      },
+    );
+  }
+  for (const cn of conns) {
+    cn.opens.sort((a, b) => a - b);
+    cn.closes.sort((a, b) => a.t - b.t);
+  }
+  const phases = resolvePhases(rec.savedPhases, first, last);
+  const whole: History = { roster, byClient: [], faults: rec.faults, samples: rec.samples, stackSamples: rec.stackSamples, phases, drainComplete: rec.savedPhases.drainComplete ?? false };
+  let auth = null;
+  if (probeFrom < n) {
+    for (const list of probeEvents) list?.sort((a, b) => a.t - b.t);
+    auth = checkAuth({ ...whole, byClient: probeEvents }, protocolOf(plan.protocol).refusals);
+  }
+  const history = withoutProbes(whole);
+  const frame = buildFrame(history, plan, conns, Number.isFinite(lastJudged) ? lastJudged : phases.start);
+
+  // Pass 2.
+  let merged: PartEvaluation | null = null;
+  let parts = 0;
+  for (const clients of partition(history, perClient, partRecords)) {
+    const want = new Uint8Array(n);
+    for (const c of clients) want[c] = 1;
+    const workers = new Set(clients.map((c) => roster[c].worker));
+    const files = rec.files.filter((f) => workers.has(f.worker));
+    const byClient: ClientEvent[][] = [];
+    for (const c of clients) byClient[c] = [];
+    for (const f of files.length ? files : rec.files) scanEvents(f, (c) => want[c] === 1, (ev) => byClient[ev.c].push(ev));
+    // Each client's events come from one process in order; a stable sort keeps same-time order.
+    for (const c of clients) byClient[c].sort((a, b) => a.t - b.t);
+    const part = judgePart(buildContext({ ...history, byClient }, plan, clients), frame);
+    merged = mergeInto(merged ?? emptyLike(part), part);
+    parts++;
+  }
+  if (!merged) merged = judgePart(buildContext(history, plan, []), frame);
+  return { evaluation: finishEvaluation(merged, frame, plan, auth, runtimeErrors), phases, drainComplete: whole.drainComplete, records, parts, httpRefusals };
+}
+
+/**
+ * Whole chats, in roster order, grouped while they stay within one fleet process and under
+ * `budget` records (a chat larger than the budget is a part of its own).
+ */
+export function partition(history: History, perClient: ArrayLike<number>, budget: number): number[][] {
+  const members = new Map<string, number[]>();
+  for (const r of history.roster) {
+    const list = members.get(r.chat);
+    if (list) list.push(r.c);
+    else members.set(r.chat, [r.c]);
+  }
+  const out: number[][] = [];
+  let cur: number[] = [];
+  let size = 0;
+  let worker: number | null = null;
+  for (const cs of members.values()) {
+    const w = history.roster[cs[0]].worker;
+    const records = cs.reduce((s, c) => s + perClient[c], 0);
+    if (cur.length && (size + records > budget || w !== worker)) {
+      out.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(...cs);
+    size += records;
+    worker = w;
+  }
+  if (cur.length) out.push(cur);
+  return out.map((cs) => cs.sort((a, b) => a - b));
+}
