@@ -7,6 +7,8 @@ import { existsSync, rmSync, writeSync } from 'node:fs';
 import { ConfigError } from '../config/errors.ts';
 import { loadScenario } from '../config/load.ts';
 import { resolvePlan } from '../config/plan.ts';
+import { dumpHistory } from '../record/dump.ts';
+import { HistoryFormatError } from '../record/reader.ts';
 import { writeCompare } from '../report/compare.ts';
 import { renderConsole } from '../report/console.ts';
 import { EXIT, exitCodeForInterruption, type Interruption } from '../report/exit-codes.ts';
@@ -36,6 +38,20 @@ function killChildrenNow(): void {
       } catch {
         /* not a group leader, or already gone */
       }
+    }
+  }
+}
+
+/** Writes to stdout synchronously (a large dump), waiting out a full pipe; a closed pipe (| head) ends quietly. */
+function writeStdout(text: string): void {
+  const b = Buffer.from(text);
+  for (let off = 0; off < b.length;) {
+    try {
+      off += writeSync(1, b, off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') process.exit(EXIT.pass);
+      if (code !== 'EAGAIN') throw e;
     }
   }
 }
@@ -189,6 +205,16 @@ program
   });
 
 program
+  .command('history')
+  .description('print a run\'s recorded client events as NDJSON, one event per line (docs/history.md)')
+  .argument('<run-dir>', 'a run folder, e.g. reports/latest')
+  .action((dir: string) => {
+    if (!existsSync(dir)) throw new ConfigError('history', [`<run-dir>: no such folder: "${dir}"`]);
+    dumpHistory(dir, writeStdout);
+    process.exit(EXIT.pass);
+  });
+
+program
   .command('compare')
   .description('put runs side by side in one self-contained HTML page (the tuning view): settings, checks, thresholds, resilience and charts per run, differences marked')
   .argument('<run-dir...>', 'two or more run folders, each with a summary.json (e.g. reports/<run-id>)')
@@ -227,7 +253,8 @@ Exit codes:
   1   fail            a check failed (see the report)
   2   inconclusive    no check failed, but one could not be judged (e.g. the load generator fell behind)
   3   error           the run itself broke (gateway exited, proxy unreachable); reports still written
-  64  usage           invalid scenario, flag or environment variable, or a --run-id whose folder exists; nothing was started
+  64  usage           invalid scenario, flag or environment variable, or a --run-id whose folder exists; nothing was started;
+                      or a run folder whose history this version cannot read (report, history)
   69  unavailable     Toxiproxy is missing and could not be installed, or --stack testcontainers found no Docker engine
   73  cannot create   the report folder cannot be created or written (--report-dir); nothing was started
   130 interrupted     Ctrl-C (SIGINT); torn down, reports written from what was recorded, verdict never pass
@@ -249,6 +276,11 @@ try {
   if (e instanceof ReportDirError) {
     console.error(`chatstorm: ${e.message}`);
     process.exit(EXIT.cantCreate);
+  }
+  // A history this version cannot read (a newer format): nothing was judged.
+  if (e instanceof HistoryFormatError) {
+    console.error(`chatstorm: cannot read the recorded history: ${e.message}`);
+    process.exit(EXIT.config);
   }
   // DockerUnavailableError by name: its module loads testcontainers, which local runs never import.
   if (e instanceof ToxiproxyMissingError || err.name === 'DockerUnavailableError') {
