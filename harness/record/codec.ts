@@ -304,14 +304,26 @@ export class Decoder {
     return ev as unknown as ClientEvent;
   }
 
+  // One string per distinct id, shared by every event that carries it: fewer strings to collect,
+  // and a string's hash is computed once for every map that looks it up.
+  private readonly users: string[] = [];
+  private readonly ids = new Map<number, string>();
+
   private ref(): string | undefined {
     const v = this.uint();
     const tag = v % 4;
     const payload = (v - tag) / 4;
     switch (tag) {
       case 0: return payload === 0 ? undefined : this.strings[payload - 1];
-      case 1: return `m${payload}-${this.uint()}`;
-      case 2: return `u${payload}`;
+      case 1: {
+        const k = this.uint();
+        if (payload >= 2 ** 30 || k >= 2 ** 20) return `m${payload}-${k}`;
+        const key = payload * 2 ** 20 + k;
+        let s = this.ids.get(key);
+        if (s === undefined) this.ids.set(key, (s = `m${payload}-${k}`));
+        return s;
+      }
+      case 2: return payload < 2 ** 24 ? (this.users[payload] ??= `u${payload}`) : `u${payload}`;
       default: {
         const seq = this.uint();
         return `${this.strings[payload]}:${seq}`;
