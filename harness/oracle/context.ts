@@ -47,7 +47,8 @@ export interface Context {
   /** chat → seq → accepted message (from acks). */
   acked: Map<string, Map<number, Accepted>>;
   /** `${c}|${id}` → first send time. */
-  sendTime: Map<string, number>;
+  /** The first send time of client c's message `id`. */
+  sentAt(c: number, id: string): number | undefined;
   rel(t: number): number;
   example(category: string, c: number | null, detail: string, extra?: Partial<Example>): Example;
 }
@@ -66,7 +67,9 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
     if (!members.has(r.chat)) members.set(r.chat, []);
     members.get(r.chat)!.push(r.c);
   }
-  const sendTime = new Map<string, number>();
+  // client → client_msg_id → first send time (nested: no key string built per lookup).
+  const sendTime = new Map<number, Map<string, number>>();
+  const sentAt = (c: number, id: string) => sendTime.get(c)?.get(id);
   const acked = new Map<string, Map<number, Accepted>>();
   const clients: ClientView[] = judged.map((entry) => {
     const c = entry.c;
@@ -88,12 +91,14 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
           openAt = null;
           break;
         case 'send':
-          if (!sendTime.has(`${c}|${ev.id}`)) sendTime.set(`${c}|${ev.id}`, ev.t);
+          let mine = sendTime.get(c);
+          if (!mine) sendTime.set(c, (mine = new Map()));
+          if (!mine.has(ev.id)) mine.set(ev.id, ev.t);
           break;
         case 'ack': {
           if (!acked.has(entry.chat)) acked.set(entry.chat, new Map());
           const chat = acked.get(entry.chat)!;
-          if (!chat.has(ev.seq)) chat.set(ev.seq, { chat: entry.chat, seq: ev.seq, sender: entry.user, id: ev.id, senderClient: c, sendT: sendTime.get(`${c}|${ev.id}`) ?? null, ackT: ev.t, sts: null });
+          if (!chat.has(ev.seq)) chat.set(ev.seq, { chat: entry.chat, seq: ev.seq, sender: entry.user, id: ev.id, senderClient: c, sendT: sentAt(c, ev.id) ?? null, ackT: ev.t, sts: null });
           break;
         }
       }
@@ -106,7 +111,7 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
     return { category, ...(r ? { client: r.c, user: r.user, chat: r.chat } : {}), ...extra, detail };
   };
   const byC = new Map(clients.map((v) => [v.entry.c, v]));
-  return { history, plan, clients, view: (c) => byC.get(c), clientOfUser, members, acked, sendTime, rel, example };
+  return { history, plan, clients, view: (c) => byC.get(c), clientOfUser, members, acked, sentAt, rel, example };
 }
 
 /** Adds an example unless the category already has `limit`. */

@@ -68,7 +68,7 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
       if (ev.k !== 'recv') continue;
       const known = chatAcked?.get(ev.seq);
       const senderClient = ctx.clientOfUser.get(ev.sender);
-      const sentByThatUser = senderClient !== undefined && ctx.history.roster[senderClient].chat === chat && ctx.sendTime.has(`${senderClient}|${ev.id}`);
+      const sentByThatUser = senderClient !== undefined && ctx.history.roster[senderClient].chat === chat && ctx.sentAt(senderClient, ev.id) !== undefined;
       if (!sentByThatUser || (known && (known.id !== ev.id || known.sender !== ev.sender))) {
         counts.phantom++;
         breach(ev.t);

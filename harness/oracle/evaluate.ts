@@ -105,7 +105,7 @@ export function judgePart(ctx: Context, frame: Frame): PartEvaluation {
       frame.seconds,
       (sender, id) => {
         const c = ctx.clientOfUser.get(sender);
-        return c === undefined ? undefined : ctx.sendTime.get(`${c}|${id}`);
+        return c === undefined ? undefined : ctx.sentAt(c, id);
       },
     ),
   };

@@ -12,8 +12,8 @@ import { inWindows } from './windows.ts';
 export interface LatencyData { steady: Histogram; all: Histogram; breaches: { t: number; ms: number; c: number; id: string; seq: number }[] }
 
 export function measureLatency(ctx: Context, steady: [number, number][]): LatencyData {
-  const steadyH = newHistogram();
-  const allH = newHistogram();
+  const steadyH = newHistogram(false);
+  const allH = newHistogram(false);
   const breaches: LatencyData['breaches'] = [];
   const limits = (ctx.plan.thresholds.delivery_latency ?? []).filter((t) => t.op === '<' || t.op === '<=').map((t) => t.limit);
   const slowest = limits.length ? Math.min(...limits) : Number.POSITIVE_INFINITY;
@@ -23,7 +23,7 @@ export function measureLatency(ctx: Context, steady: [number, number][]): Latenc
       if (ev.k === 'open') openT = ev.t;
       if (ev.k !== 'recv' || ev.sts < openT) continue;
       const sender = ctx.clientOfUser.get(ev.sender);
-      const sent = sender === undefined ? undefined : ctx.sendTime.get(`${sender}|${ev.id}`);
+      const sent = sender === undefined ? undefined : ctx.sentAt(sender, ev.id);
       if (sent === undefined) continue;
       const ms = ev.t - sent;
       record(allH, ms);

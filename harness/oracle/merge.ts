@@ -38,7 +38,7 @@ export function emptyLike(like: PartEvaluation): PartEvaluation {
     reconnect: { check: none(like.reconnect.check), delays: new Map(), attemptsPerClient: {} },
     noFallback: none(like.noFallback),
     errorsSurfaced: none(like.errorsSurfaced),
-    latency: { steady: newHistogram(), all: newHistogram(), breaches: [] },
+    latency: { steady: newHistogram(false), all: newHistogram(false), breaches: [] },
     failureReasons: {},
     closeCodes: {},
     faultDelivery: like.faultDelivery.map((f) => ({ messages: 0, required: 0, lost: 0, duplicated: 0, late: f.late === null ? null : 0 })),
