@@ -23,8 +23,8 @@ import type { Connections } from './oracle/windows.ts';
 import type { ClientEvent, History, Phases } from './record/history.ts';
 import { readRunRecord, resolvePhases, scanEvents } from './record/reader.ts';
 
-/** Records judged at once by default: about 300 MB of events in memory at chat-v1's event mix. */
-export const PART_RECORDS = 1_500_000;
+/** Records judged at once by default: about 130 MB of events and derived views live, at chat-v1's event mix. */
+export const PART_RECORDS = 500_000;
 
 export interface JudgedRun {
   evaluation: Evaluation;
