@@ -23,7 +23,7 @@ import type { Connections } from './oracle/windows.ts';
 import type { ClientEvent, History, Phases } from './record/history.ts';
 import { readRunRecord, resolvePhases, scanEvents } from './record/reader.ts';
 
-/** Records judged at once by default: about 130 MB of events and derived views live, at chat-v1's event mix. */
+/** Records judged at once by default: a part's memory grows with it (docs/history.md has the bench's peak RSS). */
 export const PART_RECORDS = 500_000;
 
 export interface JudgedRun {
