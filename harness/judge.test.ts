@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { buildFrame, evaluate, finishEvaluation, judgePart, lastEventOf } from '
 import { mergeEvaluations } from './oracle/merge.ts';
 import { connectionsOf } from './oracle/windows.ts';
 import { readHistory } from './record/reader.ts';
+import { EventLog } from './record/writer.ts';
 
 const plan = {
   policy: DEFAULT_POLICY,
@@ -97,4 +98,28 @@ describe('judge: bounded memory', () => {
     expect(out).toMatchObject({ verdict: 'pass', required: 300_000, delivered: 300_000 });
     expect(out.parts).toBeGreaterThan(8);
   }, 180_000);
+});
+
+describe('judge: auth probes', () => {
+  it('judges the probes apart, from pass 1, as evaluate does', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'chatstorm-judge-probes-')), 'history');
+    writeSyntheticHistory(dir, { clients: 10, chatSize: 5, workers: 1, messagesPerClient: 2 });
+    const roster = JSON.parse(readFileSync(join(dir, 'roster.json'), 'utf8'));
+    roster.push({ c: 10, user: 'u10', chat: 'chat-0', worker: 1, probe: { kind: 'missing', when: 'first-connect', expect: 4401 } });
+    roster.push({ c: 11, user: 'u11', chat: 'chat-1', worker: 1, probe: { kind: 'wrong-chat', when: 'first-connect', expect: 4403 } });
+    writeFileSync(join(dir, 'roster.json'), JSON.stringify(roster));
+    const log = new EventLog(join(dir, 'events-1.rec'), 1_700_000_000_000);
+    const t = 1_700_000_000_200;
+    log.record({ k: 'attempt', t, c: 10, n: 1, delay: 0, since: null });
+    log.record({ k: 'open', t: t + 1, c: 10, n: 1 });
+    log.record({ k: 'close', t: t + 2, c: 10, code: 4401, by: 'server' });
+    log.record({ k: 'attempt', t, c: 11, n: 1, delay: 0, since: null });
+    log.record({ k: 'open', t: t + 1, c: 11, n: 1 });
+    log.record({ k: 'recv', t: t + 1500, c: 11, seq: 1, id: 'm5-0', sender: 'u5', mid: 'chat-1:1', sts: t + 1400 });
+    await log.close();
+    const whole = evaluate(readHistory(dir), plan);
+    const auth = whole.checks.find((c) => c.name === 'auth')!;
+    expect(auth.counts).toMatchObject({ probes: 2, refusedRightCode: 1, accepted: 1, receivedMessages: 1 });
+    expect(judgeRun(dir, plan, [], { partRecords: 50 }).evaluation).toEqual(whole);
+  });
 });

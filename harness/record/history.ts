@@ -3,8 +3,9 @@
  * and how the load generator fared. Times are wall-clock-based epoch milliseconds with
  * sub-millisecond precision (performance.timeOrigin + performance.now()), one clock per host.
  *
- * Client events are written one JSON object per line, append-only, by each fleet process.
- * Short field names keep the log compact; `c` is the client index, `k` the kind.
+ * Client events are appended by each fleet process to its own file, in the binary format of
+ * codec.ts (docs/history.md; `chatstorm history` prints them as JSON, one per line). `c` is the
+ * client index, `k` the kind.
  */
 
 /** Why a connect attempt failed before the socket opened. */
