@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import { buildContext } from './oracle/context.ts';
 import { buildFrame, evaluate, finishEvaluation, judgePart, lastEventOf } from './oracle/evaluate.ts';
 import { mergeEvaluations } from './oracle/merge.ts';
 import { connectionsOf } from './oracle/windows.ts';
-import { readHistory } from './record/reader.ts';
+import { eventFiles } from './record/files.ts';
+import { readHistory, scanEvents } from './record/reader.ts';
 import { EventLog } from './record/writer.ts';
 
 const plan = {
@@ -63,6 +64,19 @@ describe('judge: part by part, merged exactly', () => {
     const judged = judgeRun(dir, plan, [], { partRecords: 400 });
     expect(judged.parts).toBeGreaterThan(6);
     expect(judged.evaluation).toEqual(whole);
+  });
+
+  it('a run folder of the previous format (NDJSON) is judged the same', () => {
+    const old = join(mkdtempSync(join(tmpdir(), 'chatstorm-judge-ndjson-')), 'history');
+    cpSync(dir, old, { recursive: true });
+    for (const f of eventFiles(old)) {
+      const lines: string[] = [];
+      scanEvents(f, () => true, (ev) => lines.push(JSON.stringify(ev)));
+      writeFileSync(f.path.replace(/\.rec$/, '.ndjson'), `${lines.join('\n')}\n`);
+      rmSync(f.path);
+    }
+    expect(eventFiles(old).map((f) => f.format)).toEqual(['ndjson', 'ndjson', 'ndjson']);
+    expect(judgeRun(old, plan, [], { partRecords: 400 }).evaluation).toEqual(whole);
   });
 
   it('partition: whole chats, one worker each, in roster order', () => {

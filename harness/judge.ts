@@ -94,7 +94,7 @@ export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { 
     auth = checkAuth({ ...whole, byClient: probeEvents }, protocolOf(plan.protocol).refusals);
   }
   const history = withoutProbes(whole);
-  const frame = buildFrame(history, plan, conns, Number.isFinite(lastJudged) ? lastJudged : phases.start);
+  const frame = buildFrame(history, plan, conns, Math.max(phases.start, lastJudged));
 
   // Pass 2.
   let merged: PartEvaluation | null = null;
