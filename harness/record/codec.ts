@@ -193,15 +193,17 @@ export class Encoder {
    */
   private ref(s: string, e: Record<string, unknown>) {
     const r = this.rec;
-    let m = MSG_ID.exec(s);
+    // The first character rules a pattern out before any regular expression runs.
+    const first = s.charCodeAt(0);
+    const m = first === 109 /* m */ ? MSG_ID.exec(s) : null;
     if (m && isUint(Number(m[1])) && isUint(Number(m[2]))) {
       r.uint(Number(m[1]) * 4 + 1);
       r.uint(Number(m[2]));
       return;
     }
-    m = USER.exec(s);
-    if (m && isUint(Number(m[1]))) {
-      r.uint(Number(m[1]) * 4 + 2);
+    const u = first === 117 /* u */ ? USER.exec(s) : null;
+    if (u && isUint(Number(u[1]))) {
+      r.uint(Number(u[1]) * 4 + 2);
       return;
     }
     const colon = s.lastIndexOf(':');
