@@ -8,13 +8,15 @@
  *
  * It reads each run folder's summary.json (and plan.json for the load and gateway settings, when
  * present) and writes one self-contained page, built from the same parts as index.html: chart.js
- * inlined, the data embedded as JSON, the shared chart kit, nothing fetched.
+ * inlined, the data embedded as JSON, the shared chart kit (page/chart-kit.js; its own script is
+ * page/compare.js, its CSS page/compare.css), nothing fetched.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import type { CheckResult, FaultResilience, LatencySummary } from '../oracle/types.ts';
-import { BASE_CSS, chart, esc, fmtAt, fmtDuration, fmtMs, fmtNum, isNum, pageScript, pageShell, pill, verdictClass, VERDICT_LABEL } from './html.ts';
+import { chart, esc, fmtAt, fmtDuration, fmtMs, fmtNum, isNum, pageShell, pill, verdictClass, VERDICT_LABEL } from './html.ts';
+import { pageCss, pageScript } from './inline.ts';
 import type { Summary } from './summary.ts';
 
 /** One run on the page. label: "A", "B", …; color: its colour on every chart. */
@@ -397,147 +399,15 @@ function renderCharts(): string {
 </section>`;
 }
 
-const COMPARE_CSS = `
-.cmp-hero{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 18px;margin:0 0 16px}
-.run-cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px;margin-top:10px}
-.run-card{border:1px solid var(--line);border-top:6px solid var(--run);border-radius:8px;padding:10px 12px;background:#fff;display:flex;flex-direction:column;gap:3px;font-size:13px}
-.run-label{font-weight:800;font-size:18px;display:flex;align-items:center;gap:6px}
-.swatch{display:inline-block;width:12px;height:12px;border-radius:3px;background:var(--run);margin-right:5px;vertical-align:-1px}
-.only-diff-toggle{margin-left:14px;white-space:nowrap;color:var(--fg)}
-#settings.only-diff tr.row-same{display:none}
-.badge.small{font-size:13px;padding:2px 10px;min-width:0;border-radius:5px}
-.run-verdict b{color:var(--c)}
-.run-id code{font-size:11px}
-.dir{font-size:11px;overflow-wrap:anywhere}
-table.cmp{width:auto;min-width:100%}
-table.cmp th,table.cmp td{white-space:nowrap}
-table.cmp td.run-cell{min-width:150px}
-table.cmp thead th.run-head{border-bottom:3px solid var(--run);color:var(--fg);text-transform:none;font-size:12px;letter-spacing:0}
-tr.group>th{background:#f8fafc;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#334155;padding-top:10px}
-td.diff,.diff-demo{background:#fff7ed;box-shadow:inset 0 0 0 1px #fed7aa}
-td.best{font-weight:700;color:var(--pass)}
-td.bad-cell{box-shadow:inset 3px 0 0 var(--fail)}
-td.diff.bad-cell{box-shadow:inset 3px 0 0 var(--fail),inset 0 0 0 1px #fed7aa}
-.diff-mark{color:#c2410c;font-weight:800;margin-left:4px}
-.chip-diff{background:#fff7ed;color:#9a3412;border-color:#fed7aa}
-.cell-note{font-size:11px;color:var(--muted);white-space:normal;max-width:320px;margin-top:2px}
-`;
-
-/**
- * compare.html's own script, after the kit: overlays per run on the shared timeline and on the
- * percentile axis. Each run brings its own fault bands (its colour, its letter).
- */
-const COMPARE_SCRIPT = String.raw`
-  var RUNS = arr(DATA.runs).filter(function (r) { return r && r.summary; });
-  var onlyDiff = document.getElementById('only-diff');
-  if (onlyDiff) {
-    onlyDiff.addEventListener('change', function () {
-      var section = document.getElementById('settings');
-      if (section) section.classList.toggle('only-diff', onlyDiff.checked);
-    });
-  }
-  if (!chartsReady()) return;
-
-  var xMax = 1;
-  RUNS.forEach(function (r) {
-    var s = r.summary, m = s.metrics || {};
-    [num(s.durationSeconds)].concat(arr(m.series).map(function (p) { return p && isNum(p.s) ? p.s + 1 : null; }))
-      .forEach(function (v) { if (isNum(v) && v > xMax) xMax = v; });
-  });
-  xMax = Math.ceil(xMax);
-  var bands = [];
-  RUNS.forEach(function (r, i) {
-    arr((r.summary.metrics || {}).faults).forEach(function (f) {
-      if (f && isNum(f.start) && isNum(f.end)) bands.push({ id: f.id, start: f.start, end: f.end, color: r.color, label: r.label + ': ' + f.id, lane: i });
-    });
-  });
-  var BANDS = faultBands(bands, []);
-  function series(r) {
-    return arr((r.summary.metrics || {}).series).filter(function (p) { return p && isNum(p.s); }).slice().sort(function (a, b) { return a.s - b.s; });
-  }
-  function perRun(key, dx) {
-    return RUNS.map(function (r) {
-      return line(r.label + ' \u00b7 ' + r.summary.runId, r.color, series(r).map(function (p) { return { x: p.s + dx, y: num(p[key]) }; }));
-    });
-  }
-  timeChart('chart-cmp-open', perRun('open', 1), 'open sockets', xMax, { integer: true, digits: 0, bands: BANDS });
-  timeChart('chart-cmp-received', perRun('received', 0.5), 'messages per second', xMax, { integer: true, digits: 0, bands: BANDS });
-  timeChart('chart-cmp-p99', perRun('p99', 0.5), 'ms', xMax, { log: true, unit: 'ms', bands: BANDS });
-
-  // --- spectra ---------------------------------------------------------------------------------
-  (function () {
-    var specs = RUNS.map(function (r) { return spectrumPoints(((r.summary.metrics || {}).latency || {}).spectrum); });
-    var axis = percentileAxis(specs, false);
-    var datasets = RUNS.map(function (r, i) {
-      return line(r.label + ' \u00b7 ' + r.summary.runId, r.color, specs[i].map(function (p) { return { x: axis.px(p.percentile), y: p.value, p: p.percentile }; }),
-        { pointRadius: 2, borderWidth: 2 });
-    });
-    var exprs = [];
-    RUNS.forEach(function (r) {
-      var t = r.summary.thresholds && r.summary.thresholds.delivery_latency;
-      arr(t).forEach(function (e) { if (exprs.indexOf(e) < 0) exprs.push(e); });
-    });
-    spectrumChart('chart-cmp-spectrum', datasets.concat(thresholdLines(exprs, axis.xEnd)), axis);
-  })();
-
-  // --- reconnect delays per attempt: for each run its envelope (wide, light) and min-max (narrow)
-  (function () {
-    var attempts = [];
-    RUNS.forEach(function (r) {
-      arr((r.summary.metrics || {}).reconnectDelays).forEach(function (d) { if (d && isNum(d.attempt) && attempts.indexOf(d.attempt) < 0) attempts.push(d.attempt); });
-    });
-    attempts.sort(function (a, b) { return a - b; });
-    var datasets = [];
-    var stats = {};
-    RUNS.forEach(function (r, i) {
-      var rows = arr((r.summary.metrics || {}).reconnectDelays);
-      var tol = num((r.summary.metrics || {}).toleranceMs) || 0;
-      function rowOf(n) { for (var k = 0; k < rows.length; k++) if (rows[k] && rows[k].attempt === n) return rows[k]; return null; }
-      stats[i] = attempts.map(function (n) { var row = rowOf(n); return row ? spread(row.delays) : null; });
-      datasets.push({ type: 'bar', label: r.label + ' envelope', stack: 'run' + i, order: 2,
-        data: attempts.map(function (n) { var row = rowOf(n); return row && isNum(row.envelopeMin) && isNum(row.envelopeMax) ? [Math.max(0, row.envelopeMin - tol), row.envelopeMax + tol] : null; }),
-        backgroundColor: alpha(r.color, 0.14), borderColor: alpha(r.color, 0.5), borderWidth: 1, barPercentage: 0.92, categoryPercentage: 0.85, minBarLength: 2 });
-      datasets.push({ type: 'bar', label: r.label + ' observed', stack: 'run' + i, order: 1, run: i,
-        data: stats[i].map(function (s) { return s ? [s.min, s.max] : null; }),
-        backgroundColor: alpha(r.color, 0.85), borderWidth: 0, barPercentage: 0.4, categoryPercentage: 0.85, minBarLength: 2 });
-    });
-    draw('chart-cmp-delays', {
-      type: 'bar',
-      data: { labels: attempts.map(function (n) { return '#' + n; }), datasets: datasets },
-      options: {
-        interaction: { mode: 'index', intersect: false },
-        scales: {
-          x: { title: { display: true, text: 'attempt in the reconnect series' } },
-          y: { stacked: false, beginAtZero: true, title: { display: true, text: 'delay before the attempt (ms)' } }
-        },
-        plugins: {
-          legend: { position: 'top', align: 'end' },
-          tooltip: {
-            callbacks: {
-              label: function (item) {
-                var r = item.raw;
-                if (!Array.isArray(r)) return '';
-                var d = item.dataset;
-                var s = d.run !== undefined && stats[d.run] ? stats[d.run][item.dataIndex] : null;
-                return d.label + ': ' + fmt(r[0]) + '\u2013' + fmt(r[1]) + ' ms' + (s ? ' (n=' + s.n + ', median ' + fmt(s.med) + ' ms)' : '');
-              }
-            }
-          }
-        }
-      }
-    });
-  })();
-`;
-
 /** compare.html: the runs side by side, self-contained like index.html. */
 export function renderCompare(runs: CompareRun[], extra: { title?: string; sections?: string } = {}): string {
   const data = { runs: runs.map((r) => ({ label: r.label, color: r.color, dir: r.dir, summary: r.summary })) };
   return pageShell({
     title: extra.title ?? `Compare ${runs.map((r) => `${r.label} ${VERDICT_LABEL[r.summary.verdict] ?? r.summary.verdict}`).join(' · ')} · chatstorm`,
     version: runs[0]?.summary.tool?.version,
-    css: BASE_CSS + COMPARE_CSS,
+    css: pageCss('base.css', 'compare.css'),
     data,
-    script: pageScript(COMPARE_SCRIPT),
+    script: pageScript('compare.js'),
     body: `${renderHeader(runs)}
 ${extra.sections ?? ''}
 ${renderSettings(runs)}

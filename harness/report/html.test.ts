@@ -164,8 +164,9 @@ describe('renderHtml', () => {
     expect(out).not.toContain('<img src=x');
     expect(out).not.toContain('</style><script>');
     expect(out).not.toContain('<!--<script>');
-    expect(out.match(/<script\b/gi)?.length).toBe(3);
-    expect(out.match(/<\/script/gi)?.length).toBe(3);
+    // the summary and the close-code labels (JSON, not executed), chart.js, the page script
+    expect(out.match(/<script\b/gi)?.length).toBe(4);
+    expect(out.match(/<\/script/gi)?.length).toBe(4);
     expect(embedded(out)).toEqual(hostile);
   });
 

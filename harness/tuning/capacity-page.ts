@@ -1,61 +1,14 @@
 /**
  * capacity.html: the capacity search on one self-contained page (chart.js inlined, the result
- * embedded as JSON, nothing fetched; the same shell and chart kit as index.html): the knee, the
+ * embedded as JSON, nothing fetched; the same shell and chart kit as index.html; its browser code
+ * and CSS are harness/report/page/capacity.js and capacity.css): the knee, the
  * recommended maximum and its headroom, which check broke first above the knee, then against load
  * latency p50/p99/max, connect failures, recovery and detection after the faults, and the
  * gateway's CPU and memory per socket (local stack), and every step with a link to its report.
  */
-import { BASE_CSS, chart, esc, fmtMs, fmtNum, pageScript, pageShell, pill } from '../report/html.ts';
+import { chart, esc, fmtMs, fmtNum, pageShell, pill } from '../report/html.ts';
+import { pageCss, pageScript } from '../report/inline.ts';
 import type { CapacityResult } from './capacity-result.ts';
-
-const CSS = `
-.cap-hero{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 18px;margin:0 0 16px}
-.cap-figures{display:flex;flex-wrap:wrap;gap:12px;margin-top:10px}
-.cap-figure{border:1px solid var(--line);border-radius:8px;padding:10px 14px;min-width:200px}
-.cap-figure b{font-size:24px;display:block}
-.stop-instrument-limit,.stop-run-error,.stop-failed-at-start{color:var(--fail);font-weight:700}
-td.outcome-fail,td.outcome-instrument,td.outcome-error{color:var(--fail);font-weight:700}
-`;
-
-const SCRIPT = String.raw`
-  if (!chartsReady()) return;
-  var R = DATA || {};
-  var steps = arr(R.steps).filter(function (s) { return s && isNum(s.load); }).slice().sort(function (a, b) { return a.load - b.load; });
-  var unit = R.unit || 'load';
-  var COLOR = { pass: '#15803d', fail: '#c81e1e', instrument: '#b45309', error: '#7e22ce', interrupted: '#64748b' };
-  function pts(get) {
-    return steps.map(function (s) { var f = s.figures || {}; var v = get(f); return { x: s.load, y: isNum(v) ? v : null }; });
-  }
-  function pointColors() { return steps.map(function (s) { return COLOR[s.outcome] || '#64748b'; }); }
-  function loadChart(id, datasets, yTitle, opts) {
-    opts = opts || {};
-    var y = { type: opts.log && positiveOnly(datasets) ? 'logarithmic' : 'linear', title: { display: true, text: yTitle } };
-    if (y.type === 'linear') y.beginAtZero = true; else y.ticks = logTicks();
-    var scales = { x: { type: 'linear', title: { display: true, text: unit + ' (point colour: the step\'s outcome)' } }, y: y };
-    if (opts.y2) scales.y2 = { type: 'linear', position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: opts.y2 } };
-    draw(id, { type: 'line', data: { datasets: datasets }, options: { interaction: { mode: 'nearest', axis: 'x', intersect: false }, scales: scales,
-      plugins: { legend: { position: 'top', align: 'end' }, tooltip: { callbacks: { title: function (items) { return items.length ? items[0].parsed.x + ' ' + unit : ''; } } } } } });
-  }
-  function series(label, color, get, extra) {
-    var d = line(label, color, pts(get), { pointRadius: 4, pointBackgroundColor: pointColors(), pointBorderColor: color, borderWidth: 2, spanGaps: true });
-    if (extra) for (var k in extra) d[k] = extra[k];
-    return d;
-  }
-  loadChart('chart-cap-latency', [
-    series('p50', PALETTE[0], function (f) { return (f.latency || {}).p50; }),
-    series('p99', PALETTE[2], function (f) { return (f.latency || {}).p99; }),
-    series('max', PALETTE[7], function (f) { return (f.latency || {}).max; })
-  ], 'delivery latency, steady state (ms)', { log: true });
-  loadChart('chart-cap-failures', [series('failed connect attempts', PALETTE[7], function (f) { return f.connectFailures; })], 'failed connect attempts');
-  loadChart('chart-cap-recovery', [
-    series('recovery p99 (worst fault)', PALETTE[3], function (f) { return f.recoveryP99; }),
-    series('detect max (worst fault)', PALETTE[5], function (f) { return f.detectMax; })
-  ], 'ms after the fault');
-  loadChart('chart-cap-gateway', [
-    series('gateway CPU per 1,000 sockets (% of a core)', PALETTE[0], function (f) { return f.gateway ? f.gateway.cpuPer1kSockets * 100 : null; }),
-    series('gateway memory per socket (KB)', PALETTE[4], function (f) { return f.gateway ? f.gateway.rssKbPerSocket : null; }, { yAxisID: 'y2' })
-  ], '% of a core per 1,000 sockets', { y2: 'KB resident per socket' });
-`;
 
 function stepRow(s: CapacityResult['steps'][number], unit: string): string {
   const f = s.figures;
@@ -91,5 +44,5 @@ export function renderCapacityPage(r: CapacityResult): string {
   <tbody>${r.steps.map((s) => stepRow(s, r.unit)).join('')}</tbody></table></div>
 </section>
 <footer>chatstorm capacity · self-contained: the whole result (capacity.json) is embedded in this file (script #chatstorm-data)</footer>`;
-  return pageShell({ title: `Capacity ${r.scenario.name}: ${k ? `${k.load} ${r.unit}` : 'no knee'} · chatstorm`, version: undefined, css: BASE_CSS + CSS, data: r, script: pageScript(SCRIPT), body });
+  return pageShell({ title: `Capacity ${r.scenario.name}: ${k ? `${k.load} ${r.unit}` : 'no knee'} · chatstorm`, version: undefined, css: pageCss('base.css', 'capacity.css'), data: r, script: pageScript('capacity.js'), body });
 }

@@ -98,10 +98,14 @@ export class StubElement {
 
 export function runPage(html: string) {
   const byId = new Map<string, StubElement>();
-  const data = new StubElement('script');
-  data.id = 'chatstorm-data';
-  data.textContent = DATA_RE.exec(html)![1];
-  byId.set(data.id, data);
+  // Every JSON data element: the summary (#chatstorm-data) and the close-code labels (#chatstorm-close-codes).
+  for (const m of html.matchAll(/<script type="application\/json" id="([^"]+)">([\s\S]*?)<\/script>/g)) {
+    const data = new StubElement('script');
+    data.id = m[1];
+    data.textContent = m[2];
+    byId.set(data.id, data);
+  }
+  if (!byId.has('chatstorm-data')) throw new Error('no #chatstorm-data script element');
   const canvases: StubElement[] = [];
   for (const m of html.matchAll(/<canvas id="([^"]+)" data-chart="([^"]+)"/g)) {
     const figure = new StubElement('figure');
