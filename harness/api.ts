@@ -1,0 +1,81 @@
+/**
+ * The programmatic API: `import { run, defineScenario } from 'chatstorm'` (package.json "exports").
+ * It does what `chatstorm run` does — validate, resolve the plan, check that the run can start,
+ * run, judge, write the reports — and hands back the verdict instead of exiting, so a test suite
+ * (vitest, node:test, …) can gate a gateway inside its own tests. docs/api.md shows it in use.
+ *
+ * Errors keep the CLI's two channels: a bad scenario or option throws ConfigError (the CLI's exit
+ * 64) before anything starts, a missing Toxiproxy or Docker engine throws (exit 69); everything
+ * that goes wrong during the run is in the result (verdict "error", summary.runtimeErrors).
+ */
+import { loadClientAdapter } from './client/adapter.ts';
+import { loadScenario } from './config/load.ts';
+import { resolvePlan, validateScenario, type RunOptions as PlanOptions } from './config/plan.ts';
+import type { ScenarioDefinition } from './config/scenario.ts';
+import { Progress } from './report/progress.ts';
+import type { Summary } from './report/summary.ts';
+import { run as runPlan } from './run.ts';
+import { findToxiproxy, installToxiproxy } from './stack/toxiproxy-binary.ts';
+
+export { ConfigError } from './config/errors.ts';
+export { defineScenario } from './config/scenario.ts';
+export type { FaultInput, PolicyInput, ScenarioDefinition } from './config/scenario.ts';
+export type { CheckResult, Verdict } from './oracle/types.ts';
+export type { Summary } from './report/summary.ts';
+
+/** What `chatstorm run` takes as flags, as options; every one is optional. */
+export interface RunOptions extends Omit<PlanOptions, 'scenarioFile' | 'reportRoot' | 'gatewayCommand'> {
+  /** Where run folders go: `<reportDir>/<run-id>/`. Default "reports" (relative to the current directory). */
+  reportDir?: string;
+  /** Start this command as the gateway (gets PORT, HOST, JWT_SECRET; must answer GET /healthz). Default: the reference gateway. */
+  gatewayCommand?: string;
+  /** Aborting it stops the run as Ctrl-C does: torn down, judged and reported from what was recorded. */
+  signal?: AbortSignal;
+  /** Where the progress lines go; false for none. Default process.stderr. */
+  progress?: NodeJS.WriteStream | false;
+}
+
+export interface RunOutcome {
+  /** pass, fail, inconclusive or error. */
+  verdict: Summary['verdict'];
+  /** The CLI's exit code for this verdict (0 pass, 1 fail, 2 inconclusive, 3 error, 130 interrupted). */
+  exitCode: number;
+  /** True when the verdict is pass. */
+  passed: boolean;
+  /** The checks whose verdict is not pass. */
+  failedChecks: string[];
+  /** Everything summary.json holds (docs/summary-json.md). */
+  summary: Summary;
+  /** The run folder: index.html, summary.json, junit.xml, summary.md, history/, logs/. */
+  reportDir: string;
+  files: string[];
+}
+
+const silent = { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
+
+/**
+ * Runs a scenario — a definition (`defineScenario({...})`) or the path of a scenario file — and
+ * resolves with its verdict once the reports are written. Throws ConfigError for bad input.
+ */
+export async function run(scenario: ScenarioDefinition | string, options: RunOptions = {}): Promise<RunOutcome> {
+  const { signal, progress, reportDir, gatewayCommand, ...rest } = options;
+  const file = typeof scenario === 'string' ? scenario : `<defineScenario ${scenario?.name ?? '?'}>`;
+  const definition = typeof scenario === 'string' ? await loadScenario(scenario) : validateScenario(scenario, file);
+  const plan = resolvePlan(definition, { ...rest, scenarioFile: file, reportRoot: reportDir, gatewayCommand: gatewayCommand ? [gatewayCommand] : undefined });
+  const out = progress === false ? silent : (progress ?? process.stderr);
+  // What the CLI checks before anything starts: the client adapter loads, the engine or Toxiproxy is there.
+  if (plan.client) await loadClientAdapter(plan.client, 'client');
+  if (plan.stack === 'testcontainers') await (await import('./stack/testcontainers.ts')).dockerClient();
+  else if (!findToxiproxy()) installToxiproxy((l) => out.write(`chatstorm: ${l}\n`));
+  const result = await runPlan(plan, signal ?? new AbortController().signal, new Progress(out));
+  const s = result.summary;
+  return {
+    verdict: s.verdict,
+    exitCode: s.exitCode,
+    passed: s.verdict === 'pass',
+    failedChecks: s.failedChecks ?? [],
+    summary: s,
+    reportDir: result.reportDir,
+    files: result.files,
+  };
+}
