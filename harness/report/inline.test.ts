@@ -1,6 +1,6 @@
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { pageCss, pageScript } from './inline.ts';
+import { pageCss, pageScript, unmodule } from './inline.ts';
 
 describe('pageScript', () => {
   const pages: [string, string[]][] = [
@@ -27,5 +27,31 @@ describe('pageCss', () => {
     expect(css.indexOf('--fg:')).toBeLessThan(css.indexOf('.cmp-hero'));
     expect(css).toContain('canvas{max-width:100% !important;height:auto !important}');
     expect(css).not.toMatch(/<\/style/i);
+  });
+});
+
+describe('unmodule', () => {
+  it('drops page imports, doc comments and `export`, and nothing else', () => {
+    const src = [
+      "import { a, b } from './kit.js';",
+      '/**',
+      ' * A doc comment: types for the checker.',
+      ' */',
+      'export function f() {',
+      '  /** @type {any} */ (a).x = b;',
+      '  return 1;',
+      '}',
+      '/** @typedef {number} N */',
+      'export const c = 2;',
+      '',
+    ].join('\n');
+    const { body, imports } = unmodule('x.js', src);
+    expect(imports).toEqual(['kit.js']);
+    expect(body).toBe(['function f() {', '  /** @type {any} */ (a).x = b;', '  return 1;', '}', 'const c = 2;', ''].join('\n'));
+  });
+
+  it('refuses module syntax it does not copy faithfully, naming the file', () => {
+    expect(() => unmodule('x.js', 'export default function f() {}\n')).toThrow(/page\/x\.js.*export default/);
+    expect(() => unmodule('x.js', "import Chart from 'chart.js';\n")).toThrow(/page\/x\.js/);
   });
 });

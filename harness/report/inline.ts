@@ -29,13 +29,13 @@ function safeInline(text: string): string {
 }
 
 /** Whole-line doc comments: types for the checker and notes for the reader, not for the browser. */
-const DOC_COMMENT = /^[ \t]*\/\*\*[\s\S]*?\*\/[ \t]*\n/gm;
+// The body may not run past its own "*/": a comment followed by code on its line is left alone.
+const DOC_COMMENT = /^[ \t]*\/\*\*(?:(?!\*\/)[\s\S])*\*\/[ \t]*\n/gm;
 const IMPORT = /^import\s*\{[^}]*\}\s*from\s*'\.\/([\w-]+\.js)';[ \t]*\n/gm;
 const EXPORT_DECL = /^export (?=(?:async )?function |var |let |const )/gm;
 
-/** One module as script text, and the page modules it imports. */
-function unmodule(name: string): { body: string; imports: string[] } {
-  const src = read(name);
+/** One module's source as script text, and the page modules it imports; `name` is for messages. */
+export function unmodule(name: string, src: string): { body: string; imports: string[] } {
   const imports = [...src.matchAll(IMPORT)].map((m) => m[1]);
   const body = src.replace(DOC_COMMENT, '').replace(IMPORT, '').replace(EXPORT_DECL, '');
   const left = /^(?:import|export)\b.*$/m.exec(body);
@@ -50,7 +50,7 @@ export function pageScript(entry: string): string {
   const visit = (name: string, path: string[]) => {
     if (parts.has(name)) return;
     if (path.includes(name)) throw new Error(`harness/report/page: import cycle ${[...path, name].join(' → ')}`);
-    const { body, imports } = unmodule(name);
+    const { body, imports } = unmodule(name, read(name));
     for (const i of imports) visit(i, [...path, name]);
     parts.set(name, body);
     order.push(name);
