@@ -4,7 +4,8 @@
  *
  *   npx node scripts/screenshot-report.ts <run-dir> <out.png> [height-px]
  *
- * README's docs/img/report.png is made this way from a real `npm run demo` run.
+ * README's docs/img/report.png was made this way from a real run of
+ *   npx chatstorm run scenarios/network-cut.ts --profile small
  * Chromium: $CHATSTORM_CHROMIUM, else /usr/bin/chromium.
  */
 import { existsSync } from 'node:fs';

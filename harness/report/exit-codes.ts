@@ -1,4 +1,4 @@
-/** chatstorm's exit codes (documented in the README; CI scripts depend on them). */
+/** chatstorm's exit codes (documented in docs/cli.md; CI scripts depend on them). */
 import type { Verdict } from '../oracle/types.ts';
 
 export const EXIT = {

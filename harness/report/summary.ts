@@ -1,6 +1,6 @@
 /**
  * summary.json: the stable, documented record of a run that every other output is rendered from.
- * Field names are part of chatstorm's interface (README, "summary.json"); add, never rename.
+ * Field names are part of chatstorm's interface (docs/summary-json.md); add, never rename.
  */
 import type { ClientPolicy } from '../client/policy.ts';
 import type { FaultPlan } from '../config/plan.ts';
