@@ -4,20 +4,24 @@
  * run, judge, write the reports — and hands back the verdict instead of exiting, so a test suite
  * (vitest, node:test, …) can gate a gateway inside its own tests. docs/api.md shows it in use.
  *
- * Errors keep the CLI's two channels: a bad scenario or option throws ConfigError (the CLI's exit
- * 64) before anything starts, a missing Toxiproxy or Docker engine throws (exit 69); everything
+ * Errors keep the CLI's two channels: a bad scenario or option, or a runId whose folder exists,
+ * throws ConfigError (the CLI's exit 64) before anything starts; a report folder that cannot be
+ * created throws ReportDirError (exit 73); a missing Toxiproxy or Docker engine throws (exit 69); everything
  * that goes wrong during the run is in the result (verdict "error", summary.runtimeErrors).
  */
+import { rmSync } from 'node:fs';
 import { loadClientAdapter } from './client/adapter.ts';
 import { loadScenario } from './config/load.ts';
 import { resolvePlan, validateScenario, type RunOptions as PlanOptions } from './config/plan.ts';
 import type { ScenarioDefinition } from './config/scenario.ts';
 import { Progress } from './report/progress.ts';
+import { claimRunFolder } from './report/run-folder.ts';
 import type { Summary } from './report/summary.ts';
 import { run as runPlan } from './run.ts';
 import { findToxiproxy, installToxiproxy } from './stack/toxiproxy-binary.ts';
 
 export { ConfigError } from './config/errors.ts';
+export { ReportDirError } from './report/run-folder.ts';
 export { defineScenario } from './config/scenario.ts';
 export type { FaultInput, PolicyInput, ScenarioDefinition } from './config/scenario.ts';
 export type { CheckResult, Verdict } from './oracle/types.ts';
@@ -38,7 +42,7 @@ export interface RunOptions extends Omit<PlanOptions, 'scenarioFile' | 'reportRo
 export interface RunOutcome {
   /** pass, fail, inconclusive or error. */
   verdict: Summary['verdict'];
-  /** The CLI's exit code for this verdict (0 pass, 1 fail, 2 inconclusive, 3 error, 130 interrupted). */
+  /** The CLI's exit code for this verdict (0 pass, 1 fail, 2 inconclusive, 3 error, 130 interrupted; 143 when aborted with the reason "SIGTERM"). */
   exitCode: number;
   /** True when the verdict is pass. */
   passed: boolean;
@@ -61,12 +65,22 @@ export async function run(scenario: ScenarioDefinition | string, options: RunOpt
   const { signal, progress, reportDir, gatewayCommand, ...rest } = options;
   const file = typeof scenario === 'string' ? scenario : `<defineScenario ${scenario?.name ?? '?'}>`;
   const definition = typeof scenario === 'string' ? await loadScenario(scenario) : validateScenario(scenario, file);
-  const plan = resolvePlan(definition, { ...rest, scenarioFile: file, reportRoot: reportDir, gatewayCommand: gatewayCommand ? [gatewayCommand] : undefined });
+  const resolved = resolvePlan(definition, { ...rest, scenarioFile: file, reportRoot: reportDir, gatewayCommand: gatewayCommand ? [gatewayCommand] : undefined });
   const out = progress === false ? silent : (progress ?? process.stderr);
-  // What the CLI checks before anything starts: the client adapter loads, the engine or Toxiproxy is there.
-  if (plan.client) await loadClientAdapter(plan.client, 'client');
-  if (plan.stack === 'testcontainers') await (await import('./stack/testcontainers.ts')).dockerClient();
-  else if (!findToxiproxy()) installToxiproxy((l) => out.write(`chatstorm: ${l}\n`));
+  // As the CLI: the run folder is claimed first (a run never writes into an old one; a taken runId
+  // throws ConfigError, an unusable reportDir ReportDirError), then the client adapter must load and
+  // the engine or Toxiproxy be there; a preflight failure leaves no empty folder behind.
+  const folder = claimRunFolder(reportDir ?? 'reports', resolved.runId, rest.runId !== undefined);
+  const plan = { ...resolved, runId: folder.runId, reportDir: folder.dir };
+  for (const note of [...(plan.notes ?? []), ...(folder.note ? [folder.note] : [])]) out.write(`chatstorm: note: ${note}\n`);
+  try {
+    if (plan.client) await loadClientAdapter(plan.client, 'client');
+    if (plan.stack === 'testcontainers') await (await import('./stack/testcontainers.ts')).dockerClient();
+    else if (!findToxiproxy()) installToxiproxy((l) => out.write(`chatstorm: ${l}\n`));
+  } catch (e) {
+    rmSync(folder.dir, { recursive: true, force: true }); // still empty: nothing ran
+    throw e;
+  }
   const result = await runPlan(plan, signal ?? new AbortController().signal, new Progress(out));
   const s = result.summary;
   return {

@@ -3,12 +3,12 @@
  * `import { run, defineScenario } from 'chatstorm'` resolves through package.json "exports", and a
  * tiny scenario gates the reference gateway — real gateway process, real Toxiproxy, real sockets.
  * The same gate closes on a gateway that drops deliveries, and bad input throws before anything
- * starts. Small on purpose (20 clients, 3 s of traffic): seconds, not minutes.
+ * starts, as does a run folder that is taken. Small on purpose (20 clients, 3 s of traffic): seconds, not minutes.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, defineScenario, run } from 'chatstorm';
+import { ConfigError, defineScenario, ReportDirError, run } from 'chatstorm';
 import { describe, expect, it } from 'vitest';
 
 const gate = defineScenario({
@@ -49,5 +49,17 @@ describe('chatstorm as a library', () => {
     const error = await run(bad, { reportDir, progress: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect(String((error as Error).message)).toMatch(/clients/);
+  });
+
+  it('never writes into an old run folder, and refuses a report folder that cannot hold runs', async () => {
+    mkdirSync(join(reportDir, 'taken'));
+    writeFileSync(join(reportDir, 'taken', 'events.ndjson'), 'an older run\n');
+    const taken = await run(gate, { reportDir, runId: 'taken', progress: false }).catch((e: unknown) => e);
+    expect(taken).toBeInstanceOf(ConfigError);
+    expect((taken as Error).message).toMatch(/already exists/);
+    expect(readdirSync(join(reportDir, 'taken'))).toEqual(['events.ndjson']);
+    const file = join(reportDir, 'a-file');
+    writeFileSync(file, '');
+    await expect(run(gate, { reportDir: file, progress: false })).rejects.toBeInstanceOf(ReportDirError);
   });
 });
