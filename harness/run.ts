@@ -23,6 +23,8 @@ import { buildSummary, type Summary } from './report/summary.ts';
 import { writeReports } from './report/write.ts';
 import { startExternalStack } from './stack/external.ts';
 import { startLocalStack } from './stack/local.ts';
+import { openFileLimit, openFiles } from './stack/limits.ts';
+import { acceptErrorCounter } from './stack/log-scan.ts';
 import type { StartedStack } from './stack/types.ts';
 
 const now = () => performance.timeOrigin + performance.now();
@@ -92,14 +94,22 @@ export async function run(plan: RunPlan, interrupt: AbortSignal, progress = new 
     }, 250);
     teardown.defer(() => clearInterval(watch));
     if (s.processes) {
-      const stopSampling = sampleProcesses(s.processes, (sample) => appendFileSync(join(historyDir, 'stack-samples.ndjson'), `${JSON.stringify(sample)}\n`));
+      // Toxiproxy's own health (descriptors, a stopped process, accept errors) is part of the sample.
+      const acceptErrors = new Map<string, () => number>();
+      const stopSampling = sampleProcesses(s.processes, (sample) => appendFileSync(join(historyDir, 'stack-samples.ndjson'), `${JSON.stringify(sample)}\n`), (name, pid, r) => {
+        const fds = openFiles(pid);
+        const fdLimit = openFileLimit(pid);
+        const proxy = name.startsWith('toxiproxy');
+        if (proxy && !acceptErrors.has(name)) acceptErrors.set(name, acceptErrorCounter(join(logDir, `${name}.log`)));
+        return { ...(fds !== null ? { fds } : {}), ...(fdLimit !== null ? { fdLimit } : {}), ...(r.state === 'T' ? { stopped: true } : {}), ...(proxy ? { acceptErrors: acceptErrors.get(name)!() } : {}) };
+      });
       teardown.defer(stopSampling);
     }
     progress.message(`chatstorm: gateway ${s.directUrl} behind Toxiproxy at ${s.gatewayUrl}`);
 
     const ttl = Math.ceil((plan.trafficMs + plan.drainTimeoutMs + plan.clients / plan.connectRate * 1_000) / 1_000) + 600;
     const tokens = await mintTokens(roster, plan.jwtSecret, ttl);
-    fleet = startFleet(plan, roster, tokens, s.proxyUrls, historyDir);
+    fleet = startFleet(plan, roster, tokens, s.proxyUrls, historyDir, s.routes);
     const f = fleet;
     teardown.defer(() => f.stop());
     f.onSample((sample) => appendFileSync(join(historyDir, 'samples.ndjson'), `${JSON.stringify(sample)}\n`));

@@ -85,8 +85,10 @@ addRunOptions(
     const plan = { ...resolved, runId: folder.runId, reportDir: folder.dir };
     for (const note of [...(plan.notes ?? []), ...(folder.note ? [folder.note] : [])]) console.error(`chatstorm: note: ${note}`);
     if (plan.remoteTarget) console.error(`chatstorm: --allow-remote: testing ${plan.remoteTarget}, a gateway on another machine`);
+    // Sized to the host and refused (exit 64) before anything starts when it cannot fit.
+    let fitted = plan;
     try {
-      await preflight(plan, o);
+      fitted = await preflight(plan, o);
     } catch (e) {
       rmSync(folder.dir, { recursive: true, force: true }); // still empty: nothing ran
       throw e;
@@ -109,7 +111,7 @@ addRunOptions(
       // A group-wide signal that already stopped the run is not a second one.
       if (!abort.signal.aborted) onSignal('parent-exited');
     });
-    const result = await run(plan, abort.signal);
+    const result = await run(fitted, abort.signal);
     finish(result);
   });
 

@@ -8,6 +8,7 @@ import { loadClientAdapter } from '../client/adapter.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { RunOptions, RunPlan } from '../config/plan.ts';
 import { findToxiproxy, installToxiproxy } from '../stack/toxiproxy-binary.ts';
+import { preflight as fitToHost } from '../preflight/preflight.ts';
 
 export const int = (name: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer (got "${v}")`);
@@ -36,6 +37,7 @@ export interface RunFlags {
   gatewayPort?: number;
   gatewayEnv: string[];
   dockerNetwork?: string;
+  sourceIps?: string;
 }
 
 /** Adds every option of `run` to a command. */
@@ -51,7 +53,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--skip-healthz', 'with --target: start without waiting for a 2xx GET /healthz (for gateways that have none)')
     .option('--report-dir <dir>', 'where run folders are written; reports/<run-id>/ by default', 'reports')
     .option('--seed <n>', 'seed of the traffic plan and jitter: same seed, same plan', int('--seed'), 1)
-    .option('--workers <n>', 'fleet processes (default: one per 4000 clients)', int('--workers'))
+    .option('--workers <n>', 'fleet processes (default: one per 10000 clients; the preflight refuses more than one process can hold)', int('--workers'))
     .option('--run-id <id>', 'name of the run folder (default: timestamp and scenario name)')
     .option('--profile <name>', 'a named variant of the scenario, e.g. "small" (the size the tests run)')
     .option('--stack <kind>', 'where the gateway and Toxiproxy run: "local" processes or Docker containers with "testcontainers" (default: the scenario\'s, else local; testcontainers when --gateway-image is given)')
@@ -59,6 +61,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--gateway-port <n>', 'with --stack testcontainers: port the gateway listens on in its container (default 8083; on the host network a free port, passed as PORT)', int('--gateway-port'))
     .option('--gateway-env <KEY=VALUE>', 'with --stack testcontainers: environment of the gateway container, repeatable (JWT_SECRET always comes from --jwt-secret)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--docker-network <mode>', 'with --stack testcontainers: "host" (default; containers share the host\'s loopback) or "bridge" (a network of their own, ports published)')
+    .option('--source-ips <range>', 'spread the clients over these loopback source addresses, e.g. 127.0.0.2-127.0.0.9 (each address has its own ephemeral ports per destination; see docs/scale.md)')
     .option('--protocol <name>', 'the gateway\'s wire protocol: "chat-v1" or "socket.io" (docs/protocols.md; default: the scenario\'s, else chat-v1)')
     .option('--client <module>', 'drive your own client (e.g. the product\'s store) through a client adapter module instead of the reference client; see docs/client-adapters.md (default: the scenario\'s client, else the reference client)');
 }
@@ -66,7 +69,7 @@ export function addRunOptions(cmd: Command): Command {
 /** The flags as resolvePlan's overrides; cmd tells a --jwt-secret flag from $CHATSTORM_JWT_SECRET. */
 export function runOverrides(file: string, o: RunFlags, cmd?: Command): RunOptions {
   const jwtSecret = o.jwtSecretFile === undefined ? o.jwtSecret : readSecretFile(o.jwtSecretFile, cmd?.getOptionValueSource('jwtSecret') === 'cli');
-  return { scenarioFile: file, clients: o.clients, duration: o.duration, target: o.target, gatewayCommand: o.gatewayCmd ? [o.gatewayCmd] : undefined, jwtSecret, reportRoot: o.reportDir, seed: o.seed, workers: o.workers, runId: o.runId, profile: o.profile, stack: o.stack, gatewayImage: o.gatewayImage, gatewayPort: o.gatewayPort, gatewayEnv: o.gatewayEnv, dockerNetwork: o.dockerNetwork, client: o.client, protocol: o.protocol, allowRemote: o.allowRemote, skipHealthz: o.skipHealthz };
+  return { scenarioFile: file, clients: o.clients, duration: o.duration, target: o.target, gatewayCommand: o.gatewayCmd ? [o.gatewayCmd] : undefined, jwtSecret, reportRoot: o.reportDir, seed: o.seed, workers: o.workers, runId: o.runId, profile: o.profile, stack: o.stack, gatewayImage: o.gatewayImage, gatewayPort: o.gatewayPort, gatewayEnv: o.gatewayEnv, dockerNetwork: o.dockerNetwork, client: o.client, protocol: o.protocol, allowRemote: o.allowRemote, skipHealthz: o.skipHealthz , sourceIps: o.sourceIps };
 }
 
 /** --jwt-secret-file: the secret without its trailing newline; a missing or empty file is a usage error. */
@@ -83,8 +86,13 @@ function readSecretFile(file: string, alsoFlag: boolean): string {
   return secret;
 }
 
-/** What must hold before anything starts: the client adapter loads, the engine or Toxiproxy is there. */
-export async function preflight(plan: RunPlan, o: RunFlags): Promise<void> {
+/**
+ * What must hold before anything starts: the plan fits this host (harness/preflight/, exit 64 with
+ * the numbers), the client adapter loads, the engine or Toxiproxy is there. Returns the plan sized
+ * to the host (its layout: Toxiproxy servers, gateway processes, proxies).
+ */
+export async function preflight(plan: RunPlan, o: RunFlags): Promise<RunPlan> {
+  const fitted = fitToHost(plan);
   // A module that does not load, or exports no factory, is a usage error before anything starts.
   if (plan.client) {
     const field = o.client !== undefined ? '--client' : 'client';
@@ -95,4 +103,5 @@ export async function preflight(plan: RunPlan, o: RunFlags): Promise<void> {
   // Containers bring their own Toxiproxy; an engine that is not there fails here, before anything starts.
   if (plan.stack === 'testcontainers') await (await import('../stack/testcontainers.ts')).dockerClient();
   else if (!findToxiproxy()) installToxiproxy((l) => console.error(`chatstorm: ${l}`));
+  return fitted;
 }

@@ -209,7 +209,9 @@ function expectAttemptAfter(h: Harness, wait: number, n: number, since: number |
     h.advance(1);
   }
   expect(h.sockets.length, `attempt ${n} did not start after ${wait} ms`).toBe(before + 1);
-  expect(h.last('attempt')).toEqual({ k: 'attempt', t: h.timers.now, c: C, n, delay, since });
+  const a = h.last('attempt') as Extract<ClientEvent, { k: 'attempt' }>;
+  // A backoff attempt says when its timer was due: with on-time timers, the moment it fired.
+  expect(a).toEqual({ k: 'attempt', t: h.timers.now, c: C, n, delay, since, ...(wait > 0 ? { due: h.timers.now } : a.due !== undefined ? { due: h.timers.now } : {}) });
   return h.socket;
 }
 

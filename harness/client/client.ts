@@ -113,12 +113,13 @@ export class ChatClient {
     return this.pending.size;
   }
 
-  private connect(delay: number): void {
+  /** due: when the backoff timer that calls it was due (a late timer is the caller's host, not the policy). */
+  private connect(delay: number, due?: number): void {
     this.attempt += 1;
     const n = this.attempt;
     const since = this.policy.resume && this.everOpened ? (this.lastSeq ?? 0) : null;
     this.state = 'connecting';
-    this.env.record({ k: 'attempt', t: this.env.now(), c: this.id.c, n, delay, since });
+    this.env.record({ k: 'attempt', t: this.env.now(), c: this.id.c, n, delay, since, ...(due !== undefined ? { due } : {}) });
     let socket: SocketLike;
     try {
       socket = this.env.connect(this.id.url(since));
@@ -197,7 +198,8 @@ export class ChatClient {
     const delay = nextDelay(this.policy.backoff, n, this.prevDelay, () => this.env.random());
     this.prevDelay = delay;
     this.state = 'backoff';
-    this.timer = this.env.setTimeout(() => this.connect(delay), delay);
+    const due = this.env.now() + delay;
+    this.timer = this.env.setTimeout(() => this.connect(delay, due), delay);
   }
 
   private stopFor(code: number): void {

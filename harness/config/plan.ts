@@ -14,6 +14,7 @@ import { clientsField, scenarioSchema, describeIssues } from './schema.ts';
 import { parseThreshold, type Threshold } from './threshold.ts';
 import { DEFAULT_PROTOCOL, PROTOCOLS, type ProtocolName } from '../protocol/index.ts';
 import type { Refusals } from '../protocol/types.ts';
+import { parseSourceIps } from './source-ips.ts';
 
 export type FaultType = FaultInput['type'];
 
@@ -86,6 +87,12 @@ export interface RunPlan {
   docker: DockerPlan | null;
   /** Fleet processes; each holds whole chats. */
   workers: number;
+  /** Loopback source addresses the clients are spread over (--source-ips); empty: the kernel's choice. */
+  sourceIps?: string[];
+  /** Set by the preflight: how many Toxiproxy and gateway processes and proxies the run uses. */
+  layout?: { toxiproxies: number; gatewayShards: number; proxies: number };
+  /** Test only (CHATSTORM_TEST_BLOCK_MS): each fleet worker blocks its event loop this long once a second. */
+  testBlockMs?: number;
   reportDir: string;
   /** The --target host when it is not on this machine (allowed with --allow-remote); stated in the report. */
   remoteTarget?: string;
@@ -120,6 +127,8 @@ export interface RunOptions {
   gatewayEnv?: string[];
   /** --docker-network: "host" or "bridge". Default "host". */
   dockerNetwork?: string;
+  /** --source-ips: "127.0.0.2-127.0.0.9" or a comma list; clients are spread over them. */
+  sourceIps?: string;
   /** --allow-remote: a --target outside loopback is allowed. Default false. */
   allowRemote?: boolean;
   /** --skip-healthz: do not wait for a 2xx GET /healthz of the --target. Default false. */
@@ -294,7 +303,17 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   if (o.runId !== undefined && (!/^[^/\\\0]+$/.test(o.runId) || o.runId === '.' || o.runId === '..' || o.runId === 'latest')) {
     problems.push(`--run-id: expected a folder name (no "/" or "\\", not ".", ".." or "latest") (got "${o.runId}")`);
   }
-  const workers = o.workers ?? Math.max(1, Math.ceil(clients / 4_000));
+  // 10,000 sockets a process: few processes keep the fleet's base memory small per socket.
+  const workers = o.workers ?? Math.max(1, Math.ceil(clients / 10_000));
+  let sourceIps: string[] = [];
+  if (o.sourceIps !== undefined) {
+    try {
+      sourceIps = parseSourceIps(o.sourceIps);
+    } catch (e) {
+      problems.push(`--source-ips: ${(e as Error).message}`);
+    }
+  }
+  const testBlockMs = Number(process.env.CHATSTORM_TEST_BLOCK_MS ?? 0) || 0;
   if (!Number.isInteger(workers) || workers < 1) problems.push(`--workers: expected a positive integer (got ${o.workers})`);
   const clientModule = o.client ?? s.client;
   const client = clientModule === undefined ? null : resolvePath(clientModule);
@@ -335,6 +354,8 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     stack,
     docker,
     workers: Math.min(workers, chats),
+    sourceIps,
+    ...(testBlockMs > 0 ? { testBlockMs } : {}),
     reportDir: `${root}/${runId}`,
     ...(remoteTarget ? { remoteTarget } : {}),
     ...(notes.length ? { notes } : {}),

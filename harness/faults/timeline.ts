@@ -49,6 +49,7 @@ export function runTimeline(plans: FaultPlan[], stack: { proxies: Proxy[]; gatew
       applyEnd: 0,
       removeStart: null,
       removeEnd: null,
+      ...(plan.type === 'gateway-restart' ? {} : { proxies: ctx.proxies.map((p) => p.name) }),
     };
     await sleepUntil(rec.plannedStart, signal);
     if (signal.aborted) return;

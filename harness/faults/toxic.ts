@@ -4,6 +4,7 @@
  */
 import type { Toxic, ToxicType } from 'toxiproxy-node-client';
 import type { FaultPlan, FaultType } from '../config/plan.ts';
+import { onEveryProxy } from './each-proxy.ts';
 import type { Fault } from './types.ts';
 
 type Direction = 'upstream' | 'downstream';
@@ -22,15 +23,11 @@ export function toxicFault(type: FaultType, toxic: ToxicType, attributes: (plan:
   return {
     type,
     async apply({ proxies }, plan) {
-      await Promise.all(
-        proxies.flatMap((p) =>
-          streams(plan).map((stream) => p.addToxic({ name: toxicName(plan, stream), type: toxic, stream, toxicity: 1, attributes: attributes(plan) } as never)),
-        ),
-      );
+      await onEveryProxy(proxies, (p) => Promise.all(streams(plan).map((stream) => p.addToxic({ name: toxicName(plan, stream), type: toxic, stream, toxicity: 1, attributes: attributes(plan) } as never))));
     },
     async remove({ proxies }, plan) {
-      await Promise.all(
-        proxies.flatMap((p) =>
+      await onEveryProxy(proxies, (p) =>
+        Promise.all(
           streams(plan).map(async (stream) => {
             const t = (await p.getToxic(toxicName(plan, stream))) as Toxic<unknown>;
             await t.remove();

@@ -29,8 +29,23 @@ export interface Fleet extends AsyncDisposable {
   onSample(fn: (s: GeneratorSample) => void): void;
 }
 
-/** Client c connects through proxy c mod proxyUrls.length. */
-export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunTokens, proxyUrls: string[], historyDir: string): Fleet {
+/**
+ * The proxy each client connects through. One gateway: client c uses proxy c mod n (a chat's
+ * members spread over the proxies). A gateway of several processes (routes[g], stack/local.ts):
+ * chat k belongs to process k mod G, and its clients spread over that process's proxies.
+ */
+export function proxyFor(roster: RosterEntry[], proxyCount: number, routes?: number[][]): number[] {
+  if (!routes || routes.length <= 1) return roster.map((r) => r.c % proxyCount);
+  const chatIndex = new Map<string, number>();
+  return roster.map((r) => {
+    if (!chatIndex.has(r.chat)) chatIndex.set(r.chat, chatIndex.size);
+    const mine = routes[chatIndex.get(r.chat)! % routes.length];
+    return mine[r.c % mine.length];
+  });
+}
+
+export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunTokens, proxyUrls: string[], historyDir: string, routes?: number[][]): Fleet {
+  const route = proxyFor(roster, proxyUrls.length, routes);
   const workers: ChildProcess[] = [];
   const failures: RuntimeFailure[] = [];
   const latest = new Map<number, { sample: GeneratorSample; p99: number | null }>();
@@ -92,10 +107,13 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
         user: r.user,
         chat: r.chat,
         token: tokens.first[r.c],
+        proxy: route[r.c],
         ...(r.probe ? { probe: true } : {}),
         ...(tokens.later.has(r.c) ? { laterToken: tokens.later.get(r.c) } : {}),
       })),
       baseUrls: proxyUrls,
+      sourceIps: plan.sourceIps ?? [],
+      ...(plan.testBlockMs ? { testBlockMs: plan.testBlockMs } : {}),
       policy: plan.policy,
       seed: plan.seed,
       connectRate: plan.connectRate / plan.workers,

@@ -12,14 +12,20 @@ export interface WorkerClient {
   laterToken?: string;
   /** An auth probe: it sends nothing, and neither the connect phase nor the drain waits for it. */
   probe?: boolean;
+  /** Index in baseUrls of the proxy it connects through (the coordinator routes whole chats). */
+  proxy: number;
 }
 
 export interface InitMessage {
   type: 'init';
   worker: number;
   clients: WorkerClient[];
-  /** ws://host:port of each proxy; client c uses baseUrls[c % length]. */
+  /** ws://host:port of each proxy; client c uses baseUrls[clients[i].proxy]. */
   baseUrls: string[];
+  /** Loopback source addresses; client c binds sourceIps[c % length] (empty: the kernel's choice). */
+  sourceIps: string[];
+  /** Test only: block the event loop this long once a second (an overloaded fleet, for real). */
+  testBlockMs?: number;
   policy: ClientPolicy;
   seed: number;
   connectRate: number;

@@ -12,6 +12,7 @@ import type { SocketLike } from '../client/socket.ts';
 import { protocolOf } from '../protocol/index.ts';
 import { EventLog } from '../record/writer.ts';
 import type { ClientEvent } from '../record/history.ts';
+import { openFileLimit, openFiles } from '../stack/limits.ts';
 import type { FromWorker, InitMessage, ToWorker } from './protocol.ts';
 import { clientSeed, mulberry32 } from './random.ts';
 import { clientMsgId, messageContent, sendPhase } from './traffic.ts';
@@ -25,11 +26,27 @@ const clients: FleetClient[] = [];
 const chatOf: string[] = [];
 /** Highest seq known per chat (acks and receipts of any member): what "caught up" means. */
 const chatMaxSeq = new Map<string, number>();
+/** Send times of recent messages, for the live latency only (in insertion order: pruned from the front). */
 const sendTimes = new Map<string, number>();
+const SEND_TIMES_KEEP_MS = 30_000;
 const sendTimers: NodeJS.Timeout[] = [];
 let sentThisSecond = 0;
 let receivedThisSecond = 0;
+let skippedThisSecond = 0;
 const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
+/** How late this process's timers fire (fired − due), ms: the instrument's own delay. */
+const timerLateness = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 2 });
+/** A planned send whose time passed by more than this is skipped and counted, never sent in a burst. */
+export const SEND_SLACK_MS = 1_000;
+
+/** setTimeout that measures its own lateness. */
+function timer(fn: () => void, ms: number): NodeJS.Timeout {
+  const due = now() + ms;
+  return setTimeout(() => {
+    timerLateness.recordValue(Math.max(1, Math.round(now() - due)));
+    fn();
+  }, ms);
+}
 
 /** Clients that have opened at least once: an auth probe's later attempts carry its bad token. */
 const everOpened = new Set<number>();
@@ -71,11 +88,12 @@ async function start(msg: InitMessage): Promise<void> {
     const random = mulberry32(clientSeed(msg.seed, c, 2));
     return {
       now,
-      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      setTimeout: (fn, ms) => timer(fn, ms),
       clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
       random,
       connect: (url) => {
-        const ws = new WebSocket(url, { perMessageDeflate: false });
+        const src = msg.sourceIps.length ? msg.sourceIps[c % msg.sourceIps.length] : undefined;
+        const ws = new WebSocket(url, { perMessageDeflate: false, ...(src ? { localAddress: src } : {}) });
         // A refusal before the upgrade (HTTP 401/403…) reaches the client as a bare 1006; ws names
         // the status only in this error's message. Recorded so the auth check can tell it apart.
         ws.on('error', (err) => {
@@ -89,7 +107,7 @@ async function start(msg: InitMessage): Promise<void> {
   };
   const gapMs = 1_000 / msg.connectRate;
   msg.clients.forEach((wc, i) => {
-    const origin = msg.baseUrls[wc.c % msg.baseUrls.length];
+    const origin = msg.baseUrls[wc.proxy];
     // An auth probe switches to its bad token for every attempt after its first open.
     const tokenNow = () => (wc.laterToken !== undefined && everOpened.has(wc.c) ? wc.laterToken : wc.token);
     const client = codec.kind === 'socket.io'
@@ -115,7 +133,18 @@ async function start(msg: InitMessage): Promise<void> {
     }
   }, 50);
   startSampling();
+  if (msg.testBlockMs) {
+    // Test only: a fleet process that cannot keep up, for real (its timers fire late).
+    setInterval(() => {
+      const until = Date.now() + msg.testBlockMs!;
+      while (Date.now() < until) {
+        /* busy */
+      }
+    }, 1_000).unref();
+  }
 }
+
+const fdLimit = openFileLimit(process.pid);
 
 function startSampling(): void {
   const eld = monitorEventLoopDelay({ resolution: 10 });
@@ -138,6 +167,14 @@ function startSampling(): void {
     });
     const p99 = latency.totalCount > 0 ? latency.getValueAtPercentile(99) : null;
     latency.reset();
+    const lateP99 = timerLateness.totalCount > 0 ? timerLateness.getValueAtPercentile(99) : 0;
+    const lateMax = timerLateness.totalCount > 0 ? timerLateness.maxValue : 0;
+    timerLateness.reset();
+    // Live latency needs recent sends only.
+    for (const [id, st] of sendTimes) {
+      if (st > t - SEND_TIMES_KEEP_MS) break;
+      sendTimes.delete(id);
+    }
     send({
       type: 'sample',
       p99,
@@ -151,11 +188,17 @@ function startSampling(): void {
         connecting,
         sent: sentThisSecond,
         received: receivedThisSecond,
+        timerLateP99: lateP99,
+        timerLateMax: lateMax,
+        skippedSends: skippedThisSecond,
+        fds: openFiles(process.pid) ?? undefined,
+        fdLimit: fdLimit ?? undefined,
       },
     });
     eld.reset();
     sentThisSecond = 0;
     receivedThisSecond = 0;
+    skippedThisSecond = 0;
   }, 1_000).unref();
 }
 
@@ -165,16 +208,25 @@ function startTraffic(startAt: number, endAt: number): void {
     if (wc.probe) return;
     const client = clients[i];
     let k = 0;
+    const first = startAt + sendPhase(init.seed, wc.c, interval);
     const fire = () => {
       const t = now();
+      // The traffic phase ends on the wall clock, whatever the timers did.
       if (t >= endAt) return;
+      timerLateness.recordValue(Math.max(1, Math.round(t - (first + k * interval))));
+      // A send whose time passed long ago is skipped and counted: a fleet that fell behind never
+      // bursts to catch up (that burst would be load the plan did not ask for).
+      while (k * interval + first < endAt && t - (first + k * interval) > SEND_SLACK_MS) {
+        skippedThisSecond++;
+        k++;
+      }
+      if (first + k * interval >= endAt) return;
       client.send(clientMsgId(wc.c, k), messageContent(init.seed, wc.c, k, init.messageBytes));
       k++;
       // Scheduled against the plan, not the previous firing, so timer lateness does not accumulate.
-      const next = startAt + sendPhase(init.seed, wc.c, interval) + k * interval;
+      const next = first + k * interval;
       if (next < endAt) sendTimers[i] = setTimeout(fire, Math.max(0, next - now()));
     };
-    const first = startAt + sendPhase(init.seed, wc.c, interval);
     if (first < endAt) sendTimers[i] = setTimeout(fire, Math.max(0, first - now()));
   });
 }

@@ -7,24 +7,25 @@ import { readFileSync } from 'node:fs';
 const TICKS_PER_SECOND = 100;
 const PAGE_BYTES = 4096;
 
-export interface ProcReading { cpuSeconds: number; rssBytes: number }
+export interface ProcReading { cpuSeconds: number; rssBytes: number; /** Process state letter: R, S, T (stopped)… */ state: string }
 
 export function readProc(pid: number): ProcReading | null {
   try {
     // Fields after the command name (which may hold spaces) start after the last ')'.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const state = fields[0];
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
     const rssPages = Number(fields[21]);
-    return { cpuSeconds: (utime + stime) / TICKS_PER_SECOND, rssBytes: rssPages * PAGE_BYTES };
+    return { cpuSeconds: (utime + stime) / TICKS_PER_SECOND, rssBytes: rssPages * PAGE_BYTES, state };
   } catch {
     return null;
   }
 }
 
 /** Samples named processes once a second; each sample is CPU over the last second (fraction of one core) and RSS. */
-export function sampleProcesses(list: () => { name: string; pid: number }[], onSample: (s: { t: number; name: string; cpu: number; rssMb: number }) => void): () => void {
+export function sampleProcesses<E extends object = object>(list: () => { name: string; pid: number }[], onSample: (s: { t: number; name: string; cpu: number; rssMb: number } & E) => void, extra: (name: string, pid: number, r: ProcReading) => E = () => ({}) as E): () => void {
   const last = new Map<string, { t: number; cpu: number; pid: number }>();
   const timer = setInterval(() => {
     const t = performance.timeOrigin + performance.now();
@@ -35,7 +36,7 @@ export function sampleProcesses(list: () => { name: string; pid: number }[], onS
       last.set(name, { t, cpu: r.cpuSeconds, pid });
       // A restarted process starts its CPU count again: skip the first reading of each pid.
       if (!prev || prev.pid !== pid) continue;
-      onSample({ t, name, cpu: Math.round(((r.cpuSeconds - prev.cpu) / ((t - prev.t) / 1_000)) * 1_000) / 1_000, rssMb: Math.round(r.rssBytes / 1e5) / 10 });
+      onSample({ t, name, cpu: Math.round(((r.cpuSeconds - prev.cpu) / ((t - prev.t) / 1_000)) * 1_000) / 1_000, rssMb: Math.round(r.rssBytes / 1e5) / 10, ...extra(name, pid, r) });
     }
   }, 1_000);
   timer.unref();

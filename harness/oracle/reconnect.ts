@@ -7,6 +7,11 @@
  *
  * The expected attempt number is counted here from the history, not taken from the client, so a
  * client that misreports its own schedule is still judged.
+ *
+ * A delay is judged from when the attempt's backoff timer was due (`due`, when the client records
+ * it), not from when the loaded host got round to firing it: a late timer is the instrument's
+ * delay, counted here (generatorLate) and judged by generator-health. An attempt before its due
+ * time is judged at its real time.
  */
 import { delayEnvelope, minimalBackoffBudget, nominalDelay } from '../client/policy.ts';
 import type { Context } from './context.ts';
@@ -17,7 +22,7 @@ import type { FaultWindow } from './windows.ts';
 /** Timers never fire early by more than this (ms rounding). */
 const EARLY_SLACK_MS = 5;
 
-const COUNTS = { clients: 0, attempts: 0, reconnects: 0, delayOutsidePolicy: 0, attemptPastConnectTimeout: 0, tooManyAttempts: 0, gaveUpEarly: 0, gaveUpWithinBudget: 0, stalled: 0, lateAfterRestore: 0, gaveUp: 0 };
+const COUNTS = { clients: 0, attempts: 0, reconnects: 0, delayOutsidePolicy: 0, attemptPastConnectTimeout: 0, tooManyAttempts: 0, gaveUpEarly: 0, gaveUpWithinBudget: 0, stalled: 0, lateAfterRestore: 0, gaveUp: 0, generatorLate: 0 };
 export type ReconnectCounts = typeof COUNTS;
 
 /** The reconnect check over part of the clients. Example phases: every client, then one per fault window. */
@@ -60,7 +65,9 @@ export function collectReconnect(ctx: Context, windows: FaultWindow[]): Reconnec
         n++;
         if (lastEnd !== null) {
           counts.reconnects++;
-          const measured = ev.t - lastEnd;
+          const late = ev.due !== undefined && ev.due < ev.t ? ev.t - ev.due : 0;
+          if (late > tol) counts.generatorLate++;
+          const measured = ev.t - late - lastEnd;
           const env = delayEnvelope(policy.backoff, n, prevDelay);
           if (!delays.has(n)) delays.set(n, []);
           delays.get(n)!.push(Math.round(measured));
@@ -170,7 +177,7 @@ export function finishReconnect(part: CheckPart<ReconnectCounts>, ctx: Context):
   const { counts, firstBreach } = part;
   const examples = examplesOf(part);
   const violations = counts.delayOutsidePolicy + counts.attemptPastConnectTimeout + counts.tooManyAttempts + counts.gaveUpEarly + counts.gaveUpWithinBudget + counts.stalled + counts.lateAfterRestore;
-  const named = Object.entries(counts).filter(([k, v]) => v > 0 && !['clients', 'attempts', 'reconnects', 'gaveUp'].includes(k)).map(([k, v]) => `${v} ${k}`);
+  const named = Object.entries(counts).filter(([k, v]) => v > 0 && !['clients', 'attempts', 'reconnects', 'gaveUp', 'generatorLate'].includes(k)).map(([k, v]) => `${v} ${k}`);
   return {
     name: 'reconnect',
     verdict: violations ? 'fail' : 'pass',

@@ -12,8 +12,12 @@
 export type AttemptFailure = 'timeout' | 'refused' | 'closed' | 'error';
 
 export type ClientEvent =
-  /** A connect attempt starts. n: attempt number in the current series (1 after a drop); delay: the backoff waited before it. */
-  | { k: 'attempt'; t: number; c: number; n: number; delay: number; since: number | null }
+  /**
+   * A connect attempt starts. n: attempt number in the current series (1 after a drop); delay: the
+   * backoff waited before it; due: when its backoff timer was due (t − due is the generator's own
+   * timer lateness; absent for a first attempt and for clients that do not report it).
+   */
+  | { k: 'attempt'; t: number; c: number; n: number; delay: number; since: number | null; due?: number }
   /** The attempt's socket opened. */
   | { k: 'open'; t: number; c: number; n: number }
   /** The attempt failed before opening. code: the close code when the server closed it. */
@@ -76,6 +80,8 @@ export interface FaultRecord {
   removeEnd: number | null;
   /** Set when an action failed; the fault then counts as not applied as planned. */
   error?: string;
+  /** The proxies it acted on, all at once (names); absent for faults on the gateway process. */
+  proxies?: string[];
 }
 
 /** A once-per-second sample of one fleet process. */
@@ -91,10 +97,30 @@ export interface GeneratorSample {
   connecting: number;
   sent: number;
   received: number;
+  /** Timer lateness over the last second (fired − due), ms: the generator's own delay. */
+  timerLateP99?: number;
+  timerLateMax?: number;
+  /** Planned sends skipped because their time had passed by more than the fleet's send slack. */
+  skippedSends?: number;
+  /** Descriptors the process holds, and its limit. */
+  fds?: number;
+  fdLimit?: number;
 }
 
 /** A once-per-second sample of a stack process (gateway, Toxiproxy) on this host. */
-export interface StackSample { t: number; name: string; cpu: number; rssMb: number }
+export interface StackSample {
+  t: number;
+  name: string;
+  cpu: number;
+  rssMb: number;
+  /** Descriptors held and the process's limit (Linux). */
+  fds?: number;
+  fdLimit?: number;
+  /** The process was stopped (SIGSTOP, state T) at the sample. */
+  stopped?: boolean;
+  /** Accept errors ("too many open files"…) in its log so far (Toxiproxy). */
+  acceptErrors?: number;
+}
 
 /** Timestamps of the phases of the run, epoch ms. */
 export interface Phases {

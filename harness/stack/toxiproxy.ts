@@ -4,28 +4,34 @@ import { join } from 'node:path';
 import { freePort } from './ports.ts';
 import { spawnManaged, type ManagedProcess } from './process.ts';
 import { ensureToxiproxy, TOXIPROXY_VERSION } from './toxiproxy-binary.ts';
+import { makeResilient } from './toxiproxy-http.ts';
+import { openFileLimit } from './limits.ts';
 
 export interface StartedToxiproxy {
   process: ManagedProcess;
   apiUrl: string;
   client: Toxiproxy;
   version: string;
+  /** Its real open-file limit (/proc/<pid>/limits), null off Linux. */
+  openFileLimit: number | null;
 }
 
-export async function startToxiproxy(logDir: string, log?: (l: string) => void): Promise<StartedToxiproxy> {
+/** name: "toxiproxy" or "toxiproxy-<i>" in a pool; its log is logs/<name>.log. */
+export async function startToxiproxy(logDir: string, log?: (l: string) => void, name = 'toxiproxy'): Promise<StartedToxiproxy> {
   const binary = ensureToxiproxy(log);
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
   const proc = await spawnManaged({
-    name: 'toxiproxy',
+    name,
     command: binary,
     args: ['-host', '127.0.0.1', '-port', String(port)],
     // Per-connection info lines would be thousands per run.
     env: { LOG_LEVEL: 'warn' },
-    logFile: join(logDir, 'toxiproxy.log'),
+    logFile: join(logDir, `${name}.log`),
     readyUrl: `${apiUrl}/version`,
   });
-  const client = new Toxiproxy(apiUrl);
+  // Timeouts and retries on every API call (toxiproxy-http.ts).
+  const client = makeResilient(new Toxiproxy(apiUrl));
   let version = TOXIPROXY_VERSION;
   try {
     const v = await client.getVersion();
@@ -35,7 +41,7 @@ export async function startToxiproxy(logDir: string, log?: (l: string) => void):
   } catch {
     /* keep the pinned version */
   }
-  return { process: proc, apiUrl, client, version };
+  return { process: proc, apiUrl, client, version, openFileLimit: openFileLimit(proc.pid) };
 }
 
 /** A proxy on a fresh loopback port forwarding to upstream ("host:port"). */

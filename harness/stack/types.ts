@@ -14,6 +14,13 @@ export interface StartedStack extends AsyncDisposable {
   proxies: Proxy[];
   /** ws://host:port of each proxy, in the same order. */
   proxyUrls: string[];
+  /**
+   * When the gateway runs as several processes: routes[g] lists the proxies in front of process g,
+   * and chat k goes to process k mod routes.length. Absent: one gateway behind every proxy.
+   */
+  routes?: number[][];
+  /** Log files of the Toxiproxy servers (scanned for accept errors: the instrument's own). */
+  toxiproxyLogs?: string[];
   /** Present when chatstorm started the gateway and can restart it. */
   gateway: RestartableGateway | null;
   versions: Record<string, string>;

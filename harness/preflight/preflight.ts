@@ -1,0 +1,24 @@
+/**
+ * The preflight: before anything starts, the plan is sized to the host (how many Toxiproxy and
+ * gateway processes) and checked against it. A plan that cannot fit is refused with exit 64,
+ * naming each limit, the numbers and a remedy (docs/scale.md).
+ */
+import { ConfigError } from '../config/errors.ts';
+import type { RunPlan } from '../config/plan.ts';
+import { checkFit, planLayout, type Layout } from './capacity.ts';
+import { readHost, type HostFacts } from './host.ts';
+
+export class PreflightError extends ConfigError {
+  constructor(problems: string[]) {
+    super('the run cannot fit this host (nothing was started)', problems);
+    this.name = 'PreflightError';
+  }
+}
+
+/** The plan with its layout filled in, or a PreflightError. */
+export function preflight(plan: RunPlan, host: HostFacts = readHost()): RunPlan & { layout: Layout } {
+  const layout = planLayout(plan, host);
+  const refusals = checkFit(plan, layout, host);
+  if (refusals.length) throw new PreflightError(refusals.map((r) => `${r.limit}: ${r.detail}. Remedy: ${r.remedy}.`));
+  return { ...plan, layout };
+}
