@@ -272,6 +272,49 @@ describe('oracle on hand-written histories', () => {
     expect(e.verdict).toBe('inconclusive');
   });
 
+  it('judges a backoff delay from when its timer was due: a late timer is the instrument\'s, counted, not a policy breach', () => {
+    const late = (due?: number) => {
+      const { ev } = cleanHistory();
+      // The 1 s timer after the drop at 3.5 s fires 900 ms late on a loaded host.
+      ev[1].push(
+        { k: 'close', t: T0 + 3_500, c: 1, code: 1006, by: 'network' },
+        { k: 'attempt', t: T0 + 5_400, c: 1, n: 1, delay: 1_000, since: 3, ...(due !== undefined ? { due } : {}) },
+        { k: 'open', t: T0 + 5_410, c: 1, n: 1 },
+      );
+      return check(history(ev), 'reconnect');
+    };
+    const withDue = late(T0 + 4_500);
+    expect(withDue.verdict).toBe('pass');
+    expect(withDue.counts.generatorLate).toBe(1);
+    // Without a due time (a client that does not report it) the same attempt is outside the policy.
+    expect(late().counts.delayOutsidePolicy).toBe(1);
+    // A due time does not excuse a reconnect whose timer was set too short.
+    expect(late(T0 + 3_600).counts.delayOutsidePolicy).toBe(1);
+  });
+
+  it('an instrument that saturated turns a failed check into inconclusive, keeping what it saw', () => {
+    const { ev } = cleanHistory();
+    for (const list of ev) for (const e of list) if (e.k === 'recv' && e.seq === 3) e.t += 900;
+    const saturated = Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: 10, eldMax: 20, cpu: 0.3, open: 3, connecting: 0, sent: 1, received: 3, skippedSends: i === 4 ? 7 : 0 }));
+    const e = evaluate(history(ev, [], saturated), plan);
+    const health = e.checks.find((c) => c.name === 'generator-health')!;
+    expect(health.summary).toContain('7 planned sends skipped because the fleet was late');
+    const latency = e.checks.find((c) => c.name === 'latency')!;
+    expect(latency.verdict).toBe('inconclusive');
+    expect(latency.summary).toMatch(/^Not judged against the gateway/);
+    expect(e.verdict).toBe('inconclusive');
+    // The same history with a healthy instrument fails.
+    expect(evaluate(history(ev), plan).verdict).toBe('fail');
+  });
+
+  it('names a Toxiproxy server that was stopped or could not accept', () => {
+    const h = cleanHistory().h;
+    h.stackSamples = Array.from({ length: 20 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, name: 'toxiproxy-1', cpu: 0.1, rssMb: 30, ...(i === 5 ? { stopped: true } : {}), acceptErrors: i > 10 ? 3 : 0 }));
+    const health = check(h, 'generator-health');
+    expect(health.verdict).toBe('inconclusive');
+    expect(health.summary).toContain('the Toxiproxy pool (toxiproxy-1: stopped (not running) for 1 s, 3 accept errors in its log)');
+  });
+
   it('turns a runtime failure into an error verdict', () => {
     expect(evaluate(cleanHistory().h, plan, [{ code: 'gateway-exited', message: 'gateway exited' }]).verdict).toBe('error');
   });

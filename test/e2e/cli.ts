@@ -9,8 +9,8 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 
 export interface CliResult { code: number | null; stdout: string; stderr: string; reportRoot: string; summary: Summary | null; runDir: string }
 
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; runId?: string; onSpawn?: (pid: number) => void } = {}): Promise<CliResult> {
-  const reportRoot = mkdtempSync(join(tmpdir(), 'chatstorm-e2e-'));
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; runId?: string; onSpawn?: (pid: number) => void; reportRoot?: string } = {}): Promise<CliResult> {
+  const reportRoot = opts.reportRoot ?? mkdtempSync(join(tmpdir(), 'chatstorm-e2e-'));
   const runId = opts.runId ?? 'e2e';
   const full = args[0] === 'run' ? [...args, '--report-dir', reportRoot, '--run-id', runId] : args;
   return new Promise((done) => {
