@@ -13,6 +13,14 @@ import type { GeneratorSample, RosterEntry } from '../record/history.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/**
+ * Node flags of a fleet worker, for memory: V8 sizes the young generation for throughput (tens of
+ * MB a process) and optimizes code for speed; at 10,000 sockets a process both are a large share
+ * of the fleet's memory. Scavenges get more frequent, each one cheap: bench/fleet.ts measures the
+ * CPU per delivered message against a bare ws client with the same flags. CHATSTORM_SEMI_SPACE_MB
+ * and CHATSTORM_V8_EXTRA override them (bench experiments).
+ */
+export const WORKER_NODE_FLAGS = [`--max-semi-space-size=${Number(process.env.CHATSTORM_SEMI_SPACE_MB ?? 1) || 1}`, ...(process.env.CHATSTORM_V8_EXTRA ?? '--optimize-for-size').split(' ').filter(Boolean)];
 const now = () => performance.timeOrigin + performance.now();
 
 export interface LiveStats { t: number; open: number; connecting: number; sentPerSec: number; receivedPerSec: number; p99: number | null }
@@ -64,7 +72,7 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
   };
 
   for (let w = 0; w < plan.workers; w++) {
-    const child = fork(WORKER, [], { execPath: process.execPath, execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(WORKER, [], { execPath: process.execPath, execArgv: WORKER_NODE_FLAGS, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     workers.push(child);
     child.on('message', (m: FromWorker) => {
       switch (m.type) {

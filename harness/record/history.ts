@@ -102,6 +102,8 @@ export interface GeneratorSample {
   timerLateMax?: number;
   /** Planned sends skipped because their time had passed by more than the fleet's send slack. */
   skippedSends?: number;
+  /** Resident memory of the process, MB. */
+  rssMb?: number;
   /** Descriptors the process holds, and its limit. */
   fds?: number;
   fdLimit?: number;

@@ -1,0 +1,25 @@
+/**
+ * `npm run bench`: runs every part of bench/ in turn (each bench/*.ts but this one and helpers
+ * whose name starts with "_"), each in its own process. Each part prints its ratios and writes its
+ * own key of bench/results.json. Names after `--` select parts (`npm run bench -- fleet`); a
+ * part's own options are given by running it directly (`node bench/fleet.ts --sockets 20000`).
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const wanted = process.argv.slice(2);
+const parts = readdirSync(import.meta.dirname)
+  .filter((f) => f.endsWith('.ts') && f !== 'index.ts' && !f.startsWith('_'))
+  .filter((f) => wanted.length === 0 || wanted.includes(f.replace(/\.ts$/, '')))
+  .sort();
+let failed = 0;
+for (const part of parts) {
+  console.log(`\n== bench/${part}`);
+  const r = spawnSync(process.execPath, [join(import.meta.dirname, part)], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    console.error(`bench/${part} exited ${r.status ?? r.signal}`);
+  }
+}
+process.exit(failed ? 1 : 0);
