@@ -54,7 +54,14 @@ const everOpened = new Set<number>();
 function observe(ev: ClientEvent): void {
   log.record(ev);
   switch (ev.k) {
+    case 'attempt':
+      inFlight++;
+      break;
+    case 'fail':
+      inFlight--;
+      break;
     case 'open':
+      inFlight--;
       everOpened.add(ev.c);
       break;
     case 'send':
@@ -105,7 +112,6 @@ async function start(msg: InitMessage): Promise<void> {
       record: observe,
     };
   };
-  const gapMs = 1_000 / msg.connectRate;
   msg.clients.forEach((wc, i) => {
     const origin = msg.baseUrls[wc.proxy];
     // An auth probe switches to its bad token for every attempt after its first open.
@@ -119,9 +125,8 @@ async function start(msg: InitMessage): Promise<void> {
     chatOf.push(wc.chat);
     // The token lives on in the client's URL; no second copy per client (memory at 10,000 sockets).
     if (!adapter) wc.token = '';
-    // Probes go first: an expires-before-reconnect token must still be valid when it connects.
-    setTimeout(() => client.start(), wc.probe ? 0 : i * gapMs);
   });
+  startPacedConnects(msg);
   let reported = false;
   const connected = setInterval(() => {
     // Auth probes are meant to be refused (or to retry a refusal before the upgrade): not waited for.
@@ -147,6 +152,37 @@ async function start(msg: InitMessage): Promise<void> {
 }
 
 const fdLimit = openFileLimit(process.pid);
+
+/** Handshakes under way (attempt recorded, neither open nor failed yet). */
+let inFlight = 0;
+/** At most this many handshakes at once per worker: a starved host must not time its own connects out. */
+export const MAX_IN_FLIGHT = 1_000;
+
+/**
+ * First connects, paced at the worker's share of connectRate. Each tick starts only what the
+ * rate allows for the time since the previous tick (never a catch-up burst after a stall, which
+ * would be thousands of handshakes in one synchronous block), and none while MAX_IN_FLIGHT
+ * handshakes are pending. The achieved rate is measured from the events, not assumed.
+ */
+function startPacedConnects(msg: InitMessage): void {
+  // Probes go first: an expires-before-reconnect token must still be valid when it connects.
+  const order = msg.clients.map((_, i) => i).sort((a, b) => Number(Boolean(msg.clients[b].probe)) - Number(Boolean(msg.clients[a].probe)));
+  let next = 0;
+  let last = now();
+  let credit = 1;
+  const tick = () => {
+    const t = now();
+    credit = Math.min(credit + ((t - last) * msg.connectRate) / 1_000, Math.max(1, msg.connectRate / 20));
+    last = t;
+    while (credit >= 1 && next < order.length && inFlight < MAX_IN_FLIGHT) {
+      clients[order[next++]].start();
+      credit--;
+    }
+    if (next >= order.length) clearInterval(pump);
+  };
+  const pump = setInterval(tick, 5);
+  tick();
+}
 
 function startSampling(): void {
   const eld = monitorEventLoopDelay({ resolution: 10 });
