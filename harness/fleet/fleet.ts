@@ -27,7 +27,7 @@ export interface LiveStats { t: number; open: number; connecting: number; sentPe
 
 export interface Fleet extends AsyncDisposable {
   /** Resolves once every client has opened or stopped for good. */
-  connected(timeoutMs: number, signal: AbortSignal): Promise<{ open: number; notOpen: number }>;
+  connected(timeoutMs: number, signal: AbortSignal): Promise<{ open: number; notOpen: number; complete: boolean }>;
   startTraffic(start: number, end: number): void;
   /** Resolves true when every client is back and caught up, false on timeout or abort. */
   drain(timeoutMs: number, signal: AbortSignal): Promise<boolean>;
@@ -160,8 +160,8 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
 
   return {
     async connected(timeoutMs, signal) {
-      await waitFor('connected', timeoutMs, signal);
-      return connectedSummary;
+      const complete = await waitFor('connected', timeoutMs, signal);
+      return { ...connectedSummary, complete };
     },
     startTraffic(start, end) {
       broadcast({ type: 'traffic', start, end });
