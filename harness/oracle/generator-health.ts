@@ -18,6 +18,8 @@ export const TIMER_LATE_P99_LIMIT_MS = 200;
 export const CPU_LIMIT = 0.95;
 /** Share of "behind" or saturated seconds tolerated. */
 export const BAD_SHARE_LIMIT = 0.1;
+/** Share of the planned sends skipped for lateness above which the planned load was not applied. */
+export const SKIPPED_SHARE_LIMIT = 0.01;
 /** Share of a process's descriptor limit above which it is about to refuse sockets. */
 export const FD_SHARE_LIMIT = 0.95;
 
@@ -30,6 +32,7 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
   const stalls = samples.filter((s) => s.eldMax > ELD_MAX_LIMIT_MS || (s.timerLateMax ?? 0) > ELD_MAX_LIMIT_MS);
   const fdFull = samples.filter((s) => s.fds !== undefined && s.fdLimit !== undefined && s.fds > s.fdLimit * FD_SHARE_LIMIT);
   const skipped = samples.reduce((a, s) => a + (s.skippedSends ?? 0), 0);
+  const planned = skipped + samples.reduce((a, s) => a + s.sent, 0);
   const examples: Example[] = [...stalls, ...behind, ...saturated, ...fdFull].slice(0, 5).map((s) => ctx.example('behind', null, `fleet worker ${s.worker}: event-loop delay p99 ${s.eldP99.toFixed(1)} ms, max ${s.eldMax.toFixed(1)} ms, timers late p99 ${s.timerLateP99 ?? '?'} ms, max ${s.timerLateMax ?? '?'} ms, CPU ${(s.cpu * 100).toFixed(0)} %${s.fds !== undefined ? `, ${s.fds}/${s.fdLimit} descriptors` : ''}`, { at: ctx.rel(s.t) }));
   const share = samples.length ? Math.max(behind.length, saturated.length) / samples.length : 0;
 
@@ -60,7 +63,7 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
     stalls.length ? `${stalls.length} stalls > ${ELD_MAX_LIMIT_MS} ms` : '',
     share > BAD_SHARE_LIMIT ? `${behind.length} s with event-loop or timer p99 > ${ELD_P99_LIMIT_MS} ms and ${saturated.length} s above ${CPU_LIMIT * 100} % CPU, of ${samples.length} s` : '',
     fdFull.length ? `${fdFull.length} s near the descriptor limit` : '',
-    skipped ? `${skipped} planned sends skipped because the fleet was late` : '',
+    skipped > planned * SKIPPED_SHARE_LIMIT ? `${skipped} of ${planned} planned sends skipped because the fleet was late` : '',
   ].filter(Boolean);
   const unhealthy = fleetProblems.length > 0 || proxyProblems.length > 0;
   const eldP99s = samples.map((s) => s.eldP99).sort((a, b) => a - b);
@@ -74,7 +77,7 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
         ? 'No generator sample was recorded: the load generator cannot be vouched for.'
         : unhealthy
           ? `The instrument saturated — ${parts.join(' and ')}: what it measured cannot be trusted, and no failure is blamed on the gateway.`
-          : `The load generator kept up: worst event-loop p99 ${eldP99s[eldP99s.length - 1].toFixed(1)} ms, timers at most ${lateMax} ms late, max CPU ${(Math.max(...samples.map((s) => s.cpu)) * 100).toFixed(0)} % of a core over ${samples.length} samples${proxyNames.length ? `; ${proxyNames.length} Toxiproxy server(s) kept up` : ''}.`,
+          : `The load generator kept up: worst event-loop p99 ${eldP99s[eldP99s.length - 1].toFixed(1)} ms, timers at most ${lateMax} ms late, max CPU ${(Math.max(...samples.map((s) => s.cpu)) * 100).toFixed(0)} % of a core over ${samples.length} samples${skipped ? `; ${skipped} of ${planned} planned sends skipped for lateness (within ${SKIPPED_SHARE_LIMIT * 100} %)` : ''}${proxyNames.length ? `; ${proxyNames.length} Toxiproxy server(s) kept up` : ''}.`,
     counts: { samples: samples.length, behindSeconds: behind.length, saturatedSeconds: saturated.length, stalls: stalls.length, skippedSends: skipped, fdFullSeconds: fdFull.length, proxyProblems: proxyProblems.length },
     examples,
     firstBreachAt: unhealthy && examples.length ? examples[0].at ?? null : null,
