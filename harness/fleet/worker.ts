@@ -123,8 +123,6 @@ async function start(msg: InitMessage): Promise<void> {
       : new ChatClient({ c: wc.c, url: (since) => codec.url(origin, wc.chat, tokenNow(), since) }, msg.policy, env(wc.c), codec);
     clients.push(client);
     chatOf.push(wc.chat);
-    // The token lives on in the client's URL; no second copy per client (memory at 10,000 sockets).
-    if (!adapter) wc.token = '';
   });
   startPacedConnects(msg);
   let reported = false;
