@@ -3,7 +3,7 @@
  * loops, CPU, timers, descriptors, and the sends it had to skip) and the Toxiproxy pool (its CPU,
  * descriptors, a stopped process, accept errors in its log). When any part of it saturated, what
  * it measured cannot be trusted: the run is "inconclusive" naming the part, never "pass" — and a
- * check that failed meanwhile is not reported as the gateway's failure (discountForInstrument).
+ * timed check that failed meanwhile is not reported as the gateway's failure (discountForInstrument).
  */
 import type { Context } from './context.ts';
 import type { CheckResult, Example } from './types.ts';
@@ -88,12 +88,17 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
   };
 }
 
+/** Checks that time the instrument's own timers and reads: a saturated instrument makes them untrustworthy. */
+export const TIMED_CHECKS: readonly string[] = ['latency', 'reconnect'];
+
 /**
- * When the instrument saturated, a failed check is not evidence against the gateway: its verdict
- * becomes "inconclusive", its finding is kept in the summary (nothing is hidden).
+ * When the instrument saturated, a failed timed check (latency, reconnect) is not evidence against
+ * the gateway: its verdict becomes "inconclusive", its finding kept in the summary (nothing is
+ * hidden). Findings no lateness can cause — a fallback, a lost or duplicated message, a silent send
+ * error, an auth breach — still fail.
  */
 export function discountForInstrument(checks: CheckResult[]): CheckResult[] {
   const health = checks.find((c) => c.name === 'generator-health');
   if (!health || health.verdict !== 'inconclusive') return checks;
-  return checks.map((c) => (c.verdict === 'fail' ? { ...c, verdict: 'inconclusive', summary: `Not judged against the gateway: the instrument saturated (see generator-health). Seen: ${c.summary}` } : c));
+  return checks.map((c) => (c.verdict === 'fail' && TIMED_CHECKS.includes(c.name) ? { ...c, verdict: 'inconclusive', summary: `Not judged against the gateway: the instrument saturated (see generator-health). Seen: ${c.summary}` } : c));
 }

@@ -308,6 +308,16 @@ describe('oracle on hand-written histories', () => {
     expect(evaluate(history(ev), plan).verdict).toBe('fail');
   });
 
+  it('a saturated instrument does not excuse what no lateness can cause: a lost message still fails', () => {
+    const { ev } = cleanHistory();
+    ev[2] = ev[2].filter((e) => !(e.k === 'recv' && e.seq === 5));
+    const saturated = Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: 10, eldMax: i === 3 ? 2_500 : 20, cpu: 0.3, open: 3, connecting: 0, sent: 1, received: 3 }));
+    const e = evaluate(history(ev, [], saturated), plan);
+    expect(e.checks.find((c) => c.name === 'generator-health')!.verdict).toBe('inconclusive');
+    expect(e.checks.find((c) => c.name === 'delivery')!.verdict).toBe('fail');
+    expect(e.verdict).toBe('fail');
+  });
+
   it('names a Toxiproxy server that was stopped or could not accept', () => {
     const h = cleanHistory().h;
     h.stackSamples = Array.from({ length: 20 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, name: 'toxiproxy-1', cpu: 0.1, rssMb: 30, ...(i === 5 ? { stopped: true } : {}), acceptErrors: i > 10 ? 3 : 0 }));
