@@ -12,7 +12,11 @@
  * the schema does not describe exactly (a field added later, a number that is not a whole one)
  * is written as JSON in a kind-255 record: nothing is ever dropped.
  *
- * Times (t, delay, sts) are kept to the microsecond, the precision the clock reaches anyway.
+ * Times (t, delay, sts, due) are kept to the microsecond, the precision the clock reaches anyway.
+ *
+ * A field added to a kind after version 1 is a trailing optional field ('tail'): written only when
+ * the event has it, read only when the record has bytes left. A version-1 record without it reads
+ * as before, and a reader that does not know it skips it (every record says its length).
  */
 import type { ClientEvent } from './history.ts';
 
@@ -23,10 +27,15 @@ export const HEADER_BYTES = MAGIC.length + 1 + 8;
 const KIND_STRING = 0;
 const KIND_JSON = 255;
 
-/** u: whole number ≥ 0; ou: optional (absent = 0); nu: nullable; b: boolean; d: ms kept to the µs (may be < 0); s/os: string, optional string. */
-type FieldType = 'u' | 'ou' | 'nu' | 'b' | 'd' | 'td' | 's' | 'os';
+/**
+ * u: whole number ≥ 0; ou: optional (absent = 0); nu: nullable; b: boolean; d: ms kept to the µs
+ * (may be < 0); td: a time (epoch ms) kept to the µs from the file's base; s/os: string, optional
+ * string; otd: an optional time as td, a trailing field (last in its kind, present only when set).
+ */
+type FieldType = 'u' | 'ou' | 'nu' | 'b' | 'd' | 'td' | 's' | 'os' | 'otd';
 const SCHEMA: Record<ClientEvent['k'], [number, [string, FieldType][]]> = {
-  attempt: [1, [['n', 'u'], ['delay', 'd'], ['since', 'nu']]],
+  // due (issue 9): when the attempt's backoff timer was due; absent on a first attempt.
+  attempt: [1, [['n', 'u'], ['delay', 'd'], ['since', 'nu'], ['due', 'otd']]],
   open: [2, [['n', 'u']]],
   fail: [3, [['n', 'u'], ['why', 's'], ['code', 'ou']]],
   close: [4, [['code', 'u'], ['by', 's']]],
@@ -42,7 +51,11 @@ const SCHEMA: Record<ClientEvent['k'], [number, [string, FieldType][]]> = {
 };
 const BY_CODE: ([ClientEvent['k'], [string, FieldType][]] | undefined)[] = [];
 for (const [k, [code, fields]] of Object.entries(SCHEMA)) BY_CODE[code] = [k as ClientEvent['k'], fields];
-const REQUIRED = new Map(Object.entries(SCHEMA).map(([k, [, f]]) => [k, f.filter(([, t]) => t !== 'ou' && t !== 'os').map(([n]) => n)]));
+const REQUIRED = new Map(Object.entries(SCHEMA).map(([k, [, f]]) => [k, f.filter(([, t]) => t !== 'ou' && t !== 'os' && t !== 'otd').map(([n]) => n)]));
+for (const [k, [, f]] of Object.entries(SCHEMA)) {
+  const firstTail = f.findIndex(([, t]) => t === 'otd');
+  if (firstTail >= 0 && f.slice(firstTail).some(([, t]) => t !== 'otd')) throw new Error(`codec schema: ${k}: a trailing field must come last`);
+}
 const KNOWN = new Map(Object.entries(SCHEMA).map(([k, [, f]]) => [k, new Set(['k', 't', 'c', ...f.map(([n]) => n)])]));
 
 const MSG_ID = /^m(0|[1-9]\d{0,14})-(0|[1-9]\d{0,14})$/;
@@ -142,6 +155,7 @@ export class Encoder {
         case 'td': r.sint(micros((v as number) - this.base)); break;
         case 's': this.ref(v as string, e); break;
         case 'os': if (v === undefined) r.uint(0); else this.ref(v as string, e); break;
+        case 'otd': if (v !== undefined) r.sint(micros((v as number) - this.base)); break;
       }
     }
     this.out.uint(r.n);
@@ -169,6 +183,7 @@ export class Encoder {
         : type === 'nu' ? v === null || isUint(v)
         : type === 'b' ? typeof v === 'boolean'
         : type === 'd' || type === 'td' ? isMs(v)
+        : type === 'otd' ? v === undefined || isMs(v)
         : type === 's' ? typeof v === 'string'
         : v === undefined || typeof v === 'string';
       if (!ok) return false;
@@ -282,14 +297,15 @@ export class Decoder {
         const spec = BY_CODE[kind];
         if (!spec) throw new Error(`unknown record kind ${kind} at byte ${body}`);
         const t = this.base + this.sint() / 1000;
-        if (want(c, spec[0], t)) onEvent(this.decode(spec, c, t));
+        if (want(c, spec[0], t)) onEvent(this.decode(spec, c, t, end));
       }
       start = end;
     }
     return start;
   }
 
-  private decode(spec: [ClientEvent['k'], [string, FieldType][]], c: number, t: number): ClientEvent {
+  /** end: the offset just past the record, which tells whether a trailing field is there. */
+  private decode(spec: [ClientEvent['k'], [string, FieldType][]], c: number, t: number, end: number): ClientEvent {
     const ev: Record<string, unknown> = { k: spec[0], t, c };
     for (const [name, type] of spec[1]) {
       switch (type) {
@@ -301,6 +317,7 @@ export class Decoder {
         case 'td': ev[name] = this.base + this.sint() / 1000; break;
         case 's': ev[name] = this.ref(); break;
         case 'os': { const v = this.ref(); if (v !== undefined) ev[name] = v; break; }
+        case 'otd': if (this.p < end) ev[name] = this.base + this.sint() / 1000; break;
       }
     }
     return ev as unknown as ClientEvent;

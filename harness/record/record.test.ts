@@ -14,6 +14,7 @@ const T0 = 1_700_000_000_000.25;
 const EVENTS: ClientEvent[] = [
   { k: 'attempt', t: T0 + 1.125, c: 0, n: 1, delay: 0, since: null },
   { k: 'attempt', t: T0 + 2, c: 1, n: 2, delay: 1234.567, since: 17 },
+  { k: 'attempt', t: T0 + 2.5, c: 1, n: 3, delay: 2000, since: 17, due: T0 + 1.75 },
   { k: 'open', t: T0 + 3, c: 0, n: 1 },
   { k: 'fail', t: T0 + 4, c: 1, n: 2, why: 'closed', code: 4401 },
   { k: 'fail', t: T0 + 5, c: 1, n: 3, why: 'timeout' },
@@ -61,7 +62,7 @@ function expected(events: ClientEvent[]): ClientEvent[][] {
 }
 
 function roundTimes(lists: ClientEvent[][]): ClientEvent[][] {
-  return lists.map((l) => l.map((ev) => JSON.parse(JSON.stringify(ev, (k, v) => (typeof v === 'number' && (k === 't' || k === 'sts' || k === 'delay') ? Math.round(v * 1000) / 1000 : v)))));
+  return lists.map((l) => l.map((ev) => JSON.parse(JSON.stringify(ev, (k, v) => (typeof v === 'number' && (k === 't' || k === 'sts' || k === 'delay' || k === 'due') ? Math.round(v * 1000) / 1000 : v)))));
 }
 
 describe('record: the binary event format', () => {
@@ -72,6 +73,23 @@ describe('record: the binary event format', () => {
     expect(roundTimes(h.byClient)).toEqual(roundTimes(expected(EVENTS)));
     expect(h.phases.start).toBe(T0);
     expect(h.drainComplete).toBe(true);
+  });
+
+  it('keeps an attempt\'s due time in the compact record (no JSON fallback), and reads an attempt without one as before', async () => {
+    const dir = folder();
+    const events: ClientEvent[] = [
+      { k: 'attempt', t: T0 + 5000.125, c: 0, n: 2, delay: 1000, since: null, due: T0 + 4800.5 },
+      { k: 'attempt', t: T0 + 6000, c: 0, n: 3, delay: 2000, since: 4 },
+      { k: 'attempt', t: T0 + 7000, c: 1, n: 4, delay: 4000, since: null, due: T0 + 7000.001 },
+      { k: 'open', t: T0 + 7001, c: 1, n: 4 },
+    ];
+    const file = await write(dir, events);
+    const bytes = readFileSync(file);
+    expect(bytes.includes(Buffer.from('due'))).toBe(false);
+    expect(bytes.length).toBeLessThan(17 + 4 * 20);
+    const h = readHistory(dir);
+    expect(roundTimes(h.byClient)).toEqual(roundTimes(expected(events)));
+    expect('due' in h.byClient[0][1]).toBe(false);
   });
 
   it('is compact: a chat-v1 delivery of the harness costs under 25 bytes', async () => {
