@@ -14,6 +14,7 @@ import { mergeEvaluations } from './oracle/merge.ts';
 import { connectionsOf } from './oracle/windows.ts';
 import { eventFiles } from './record/files.ts';
 import { readHistory, scanEvents } from './record/reader.ts';
+import type { ClientEvent } from './record/history.ts';
 import { EventLog } from './record/writer.ts';
 
 const plan = {
@@ -77,6 +78,41 @@ describe('judge: part by part, merged exactly', () => {
     }
     expect(eventFiles(old).map((f) => f.format)).toEqual(['ndjson', 'ndjson', 'ndjson']);
     expect(judgeRun(old, plan, [], { partRecords: 400 }).evaluation).toEqual(whole);
+  });
+
+  it('attempts judged from their due time and a saturated instrument (issue 9) merge exactly too', async () => {
+    const late = join(mkdtempSync(join(tmpdir(), 'chatstorm-judge-due-')), 'history');
+    cpSync(dir, late, { recursive: true });
+    // Every reconnect attempt's timer fired 400 ms late (more than the 250 ms tolerance): rewritten through the codec.
+    let withDue = 0;
+    for (const f of eventFiles(late)) {
+      const events: ClientEvent[] = [];
+      scanEvents(f, () => true, (ev) => events.push(ev));
+      rmSync(f.path);
+      const log = new EventLog(f.path, events[0].t);
+      for (const ev of events) {
+        if (ev.k === 'attempt' && ev.delay > 0) {
+          withDue++;
+          log.record({ ...ev, due: ev.t - 400 });
+        } else log.record(ev);
+      }
+      await log.close();
+      expect(readFileSync(f.path).includes(Buffer.from('"due"'))).toBe(false);
+    }
+    const { phases } = readHistory(late);
+    // Fleet worker 1 had its event loop behind for the whole traffic phase.
+    const samples = Array.from({ length: Math.ceil((phases.drained - phases.trafficStart) / 1_000) }, (_, i) => ({ t: phases.trafficStart + i * 1_000, worker: 1, eldP99: 400, eldMax: 600, cpu: 0.5, open: 30, connecting: 0, sent: 3, received: 12 }));
+    writeFileSync(join(late, 'samples.ndjson'), `${samples.map((x) => JSON.stringify(x)).join('\n')}\n`);
+    const judgedWhole = evaluate(readHistory(late), plan);
+    const by = Object.fromEntries(judgedWhole.checks.map((c) => [c.name, c]));
+    expect(withDue).toBeGreaterThan(3);
+    expect(by.reconnect.counts.generatorLate).toBe(withDue);
+    expect(by['generator-health'].verdict).toBe('inconclusive');
+    // The timed check is not blamed on the gateway; what no lateness causes still fails.
+    expect(by.reconnect.verdict).toBe('inconclusive');
+    expect(by.reconnect.summary).toMatch(/^Not judged against the gateway/);
+    expect(by.delivery.verdict).toBe('fail');
+    expect(judgeRun(late, plan, [], { partRecords: 400 }).evaluation).toEqual(judgedWhole);
   });
 
   it('partition: whole chats, one worker each, in roster order', () => {
