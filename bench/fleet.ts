@@ -24,7 +24,7 @@ import { eventFiles } from '../harness/record/files.ts';
 import type { GeneratorSample } from '../harness/record/history.ts';
 import { scanEvents } from '../harness/record/reader.ts';
 import { fdCapacity } from '../harness/preflight/capacity.ts';
-import { openFileLimit } from '../harness/stack/limits.ts';
+import { openFileLimit } from '../harness/preflight/limits.ts';
 import { freePort } from '../harness/stack/ports.ts';
 import { spawnManaged, type ManagedProcess } from '../harness/stack/process.ts';
 import { PROJECT_ROOT } from '../harness/stack/toxiproxy-binary.ts';

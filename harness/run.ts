@@ -23,7 +23,7 @@ import { buildSummary, type Summary } from './report/summary.ts';
 import { writeReports } from './report/write.ts';
 import { startExternalStack } from './stack/external.ts';
 import { startLocalStack } from './stack/local.ts';
-import { openFileLimit, openFiles } from './stack/limits.ts';
+import { openFileLimit, openFiles } from './preflight/limits.ts';
 import { acceptErrorCounter } from './stack/log-scan.ts';
 import type { StartedStack } from './stack/types.ts';
 

@@ -12,7 +12,7 @@ import type { SocketLike } from '../client/socket.ts';
 import { protocolOf } from '../protocol/index.ts';
 import { EventLog } from '../record/writer.ts';
 import type { ClientEvent } from '../record/history.ts';
-import { openFileLimit, openFiles } from '../stack/limits.ts';
+import { openFileLimit, openFiles } from '../preflight/limits.ts';
 import type { FromWorker, InitMessage, ToWorker } from './protocol.ts';
 import { clientSeed, mulberry32 } from './random.ts';
 import { clientMsgId, messageContent, sendPhase } from './traffic.ts';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { openFileLimit } from '../stack/limits.ts';
+import { openFileLimit } from './limits.ts';
 
 export interface HostFacts {
   /** Open files a process we start may hold (the hard limit: Node and Go raise their soft limit to it). */

@@ -15,7 +15,7 @@ import type { Proxy } from 'toxiproxy-node-client';
 import type { RunPlan } from '../config/plan.ts';
 import type { RestartableGateway } from '../faults/types.ts';
 import { planLayout } from '../preflight/capacity.ts';
-import { openFileLimit } from './limits.ts';
+import { openFileLimit } from '../preflight/limits.ts';
 import { freePort } from './ports.ts';
 import { spawnManaged, type ManagedProcess, type RuntimeFailure, type SpawnOptions } from './process.ts';
 import { createProxy, startToxiproxy, type StartedToxiproxy } from './toxiproxy.ts';

@@ -5,7 +5,7 @@ import { freePort } from './ports.ts';
 import { spawnManaged, type ManagedProcess } from './process.ts';
 import { ensureToxiproxy, TOXIPROXY_VERSION } from './toxiproxy-binary.ts';
 import { makeResilient } from './toxiproxy-http.ts';
-import { openFileLimit } from './limits.ts';
+import { openFileLimit } from '../preflight/limits.ts';
 
 export interface StartedToxiproxy {
   process: ManagedProcess;

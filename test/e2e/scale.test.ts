@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkOf, runCli } from './cli.ts';
-import { openFileLimit } from '../../harness/stack/limits.ts';
+import { openFileLimit } from '../../harness/preflight/limits.ts';
 
 describe('preflight', () => {
   it('refuses 20,000 clients in one fleet worker with exit 64, naming the open-file limit and the numbers', async () => {
