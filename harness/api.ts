@@ -10,15 +10,13 @@
  * that goes wrong during the run is in the result (verdict "error", summary.runtimeErrors).
  */
 import { rmSync } from 'node:fs';
-import { loadClientAdapter } from './client/adapter.ts';
 import { loadScenario } from './config/load.ts';
-import { resolvePlan, validateScenario, type RunOptions as PlanOptions } from './config/plan.ts';
+import { resolvePlan, validateScenario, type RunOptions as PlanOptions, type RunPlan } from './config/plan.ts';
 import type { ScenarioDefinition } from './config/scenario.ts';
 import { Progress } from './report/progress.ts';
 import { claimRunFolder } from './report/run-folder.ts';
 import type { Summary } from './report/summary.ts';
-import { run as runPlan } from './run.ts';
-import { findToxiproxy, installToxiproxy } from './stack/toxiproxy-binary.ts';
+import { readyToStart, run as runPlan } from './run.ts';
 
 export { ConfigError } from './config/errors.ts';
 export { ReportDirError } from './report/run-folder.ts';
@@ -73,15 +71,14 @@ export async function run(scenario: ScenarioDefinition | string, options: RunOpt
   const folder = claimRunFolder(reportDir ?? 'reports', resolved.runId, rest.runId !== undefined);
   const plan = { ...resolved, runId: folder.runId, reportDir: folder.dir };
   for (const note of [...(plan.notes ?? []), ...(folder.note ? [folder.note] : [])]) out.write(`chatstorm: note: ${note}\n`);
+  let fitted: RunPlan;
   try {
-    if (plan.client) await loadClientAdapter(plan.client, 'client');
-    if (plan.stack === 'testcontainers') await (await import('./stack/testcontainers.ts')).dockerClient();
-    else if (!findToxiproxy()) installToxiproxy((l) => out.write(`chatstorm: ${l}\n`));
+    fitted = await readyToStart(plan, { log: (l) => out.write(`chatstorm: ${l}\n`) });
   } catch (e) {
     rmSync(folder.dir, { recursive: true, force: true }); // still empty: nothing ran
     throw e;
   }
-  const result = await runPlan(plan, signal ?? new AbortController().signal, new Progress(out));
+  const result = await runPlan(fitted, signal ?? new AbortController().signal, new Progress(out));
   const s = result.summary;
   return {
     verdict: s.verdict,

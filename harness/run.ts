@@ -6,6 +6,10 @@
  *   stack (gateway + Toxiproxy) → tokens → fleet connects → traffic + fault timeline → drain
  *   → teardown → read history → oracle → reports
  */
+import { loadClientAdapter } from './client/adapter.ts';
+import type { Layout } from './preflight/capacity.ts';
+import { preflight } from './preflight/preflight.ts';
+import { findToxiproxy, installToxiproxy } from './stack/toxiproxy-binary.ts';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRoster, mintTokens } from './auth/roster.ts';
@@ -243,4 +247,30 @@ function flattenSuppressed(e: SuppressedError): unknown[] {
   }
   out.push(cur);
   return out;
+}
+
+/**
+ * Everything that must hold before a run starts, in one place for the CLI (`run`, `capacity`,
+ * `sweep`) and the programmatic API: the plan fits the host (sized by the preflight, or refused with
+ * exit 64), the client adapter loads, and the engine or the Toxiproxy server is there.
+ */
+export interface ReadyOptions {
+  /** How the client module was given, for the error: `--client` or the scenario's `client`. */
+  clientField?: string;
+  log?: (line: string) => void;
+}
+
+export async function readyToStart(plan: RunPlan, o: ReadyOptions = {}): Promise<RunPlan & { layout: Layout }> {
+  const fitted = preflight(plan);
+  // A module that does not load, or exports no factory, is a usage error before anything starts.
+  if (plan.client) {
+    const field = o.clientField ?? 'client';
+    // socket.io-client is loaded only by runs that use it.
+    if (plan.protocol === 'socket.io') await (await import('./client/socketio-client.ts')).loadSocketIoClient(plan.client, field);
+    else await loadClientAdapter(plan.client, field);
+  }
+  // Containers bring their own Toxiproxy; an engine that is not there fails here, before anything starts.
+  if (plan.stack === 'testcontainers') await (await import('./stack/testcontainers.ts')).dockerClient();
+  else if (!findToxiproxy()) installToxiproxy(o.log ?? ((l) => console.error(`chatstorm: ${l}`)));
+  return fitted;
 }

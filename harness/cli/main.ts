@@ -155,6 +155,11 @@ function abortOnSignals(): AbortSignal {
   return abort.signal;
 }
 
+/** A command stopped by a signal exits as `run` does: 130 for Ctrl-C, 143 for SIGTERM or a lost launcher. */
+function stoppedCode(code: number, signal: AbortSignal): number {
+  return code === EXIT.interrupted && signal.aborted ? exitCodeForInterruption(signal.reason as Interruption) : code;
+}
+
 addRunOptions(
   program
     .command('capacity')
@@ -172,9 +177,10 @@ addRunOptions(
     const scenario = await loadScenario(file);
     const spec = planCapacity(scenario, runOverrides(file, o, cmd), o);
     await preflight(spec.firstPlan, o);
-    const r = await runCapacity(spec, abortOnSignals(), run, (l) => console.error(l));
+    const signal = abortOnSignals();
+    const r = await runCapacity(spec, signal, run, (l) => console.error(l));
     console.log(`chatstorm capacity: ${r.result.stop.message}${r.result.recommended ? `\n  recommended maximum: ${r.result.recommended.load} ${r.result.unit} (${r.result.recommended.note})` : ''}\n  ${r.json}\n  ${r.html}`);
-    process.exit(r.result.exitCode);
+    process.exit(stoppedCode(r.result.exitCode, signal));
   });
 
 addRunOptions(
@@ -190,9 +196,10 @@ addRunOptions(
     const scenario = await loadScenario(file);
     const spec = planSweep(scenario, runOverrides(file, o, cmd), o.set, o.case);
     await preflight(spec.points[0].plan, o);
-    const r = await runSweep(spec, abortOnSignals(), run, (l) => console.error(l));
+    const signal = abortOnSignals();
+    const r = await runSweep(spec, signal, run, (l) => console.error(l));
     console.log(`chatstorm sweep: ${r.result.points.length} runs; best: ${r.result.ranking[0]?.label ?? 'none'}\n  ${r.json}\n  ${r.html}`);
-    process.exit(r.result.exitCode);
+    process.exit(stoppedCode(r.result.exitCode, signal));
   });
 
 program

@@ -4,11 +4,9 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { loadClientAdapter } from '../client/adapter.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { RunOptions, RunPlan } from '../config/plan.ts';
-import { findToxiproxy, installToxiproxy } from '../stack/toxiproxy-binary.ts';
-import { preflight as fitToHost } from '../preflight/preflight.ts';
+import { readyToStart } from '../run.ts';
 
 export const int = (name: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer (got "${v}")`);
@@ -86,22 +84,7 @@ function readSecretFile(file: string, alsoFlag: boolean): string {
   return secret;
 }
 
-/**
- * What must hold before anything starts: the plan fits this host (harness/preflight/, exit 64 with
- * the numbers), the client adapter loads, the engine or Toxiproxy is there. Returns the plan sized
- * to the host (its layout: Toxiproxy servers, gateway processes, proxies).
- */
+/** What must hold before anything starts (run.ts readyToStart), with the client flag named as given. */
 export async function preflight(plan: RunPlan, o: RunFlags): Promise<RunPlan> {
-  const fitted = fitToHost(plan);
-  // A module that does not load, or exports no factory, is a usage error before anything starts.
-  if (plan.client) {
-    const field = o.client !== undefined ? '--client' : 'client';
-    // socket.io-client is loaded only by runs that use it.
-    if (plan.protocol === 'socket.io') await (await import('../client/socketio-client.ts')).loadSocketIoClient(plan.client, field);
-    else await loadClientAdapter(plan.client, field);
-  }
-  // Containers bring their own Toxiproxy; an engine that is not there fails here, before anything starts.
-  if (plan.stack === 'testcontainers') await (await import('../stack/testcontainers.ts')).dockerClient();
-  else if (!findToxiproxy()) installToxiproxy((l) => console.error(`chatstorm: ${l}`));
-  return fitted;
+  return readyToStart(plan, { clientField: o.client !== undefined ? '--client' : 'client' });
 }
