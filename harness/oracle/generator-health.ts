@@ -100,5 +100,15 @@ export const TIMED_CHECKS: readonly string[] = ['latency', 'reconnect'];
 export function discountForInstrument(checks: CheckResult[]): CheckResult[] {
   const health = checks.find((c) => c.name === 'generator-health');
   if (!health || health.verdict !== 'inconclusive') return checks;
-  return checks.map((c) => (c.verdict === 'fail' && TIMED_CHECKS.includes(c.name) ? { ...c, verdict: 'inconclusive', summary: `Not judged against the gateway: the instrument saturated (see generator-health). Seen: ${c.summary}` } : c));
+  return checks.map((c) => (c.verdict === 'fail' && TIMED_CHECKS.includes(c.name) && !latenessCannotExplain(c) ? { ...c, verdict: 'inconclusive', summary: `Not judged against the gateway: the instrument saturated (see generator-health). Seen: ${c.summary}` } : c));
+}
+
+/**
+ * Reconnect breaches a slow instrument cannot cause: it can make a client late, never early, and
+ * never make it try too often or give up too soon. Those still fail when the instrument saturated.
+ */
+const NOT_FROM_LATENESS = ['delayTooShort', 'tooManyAttempts', 'gaveUpEarly', 'gaveUpWithinBudget'] as const;
+
+function latenessCannotExplain(c: CheckResult): boolean {
+  return c.name === 'reconnect' && NOT_FROM_LATENESS.some((k) => (c.counts[k] ?? 0) > 0);
 }

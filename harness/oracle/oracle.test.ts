@@ -318,6 +318,28 @@ describe('oracle on hand-written histories', () => {
     expect(e.verdict).toBe('fail');
   });
 
+  it('a saturated instrument does not excuse a reconnect sooner than the policy allows: no late timer makes a client early', () => {
+    const stalled = Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: 10, eldMax: i === 3 ? 2_500 : 20, cpu: 0.3, open: 3, connecting: 0, sent: 1, received: 3 }));
+    const retry = (after: number) => {
+      const { ev } = cleanHistory();
+      ev[1].push(
+        { k: 'close', t: T0 + 3_500, c: 1, code: 1006, by: 'network' },
+        { k: 'attempt', t: T0 + 3_500 + after, c: 1, n: 1, delay: after, since: 3 },
+        { k: 'open', t: T0 + 3_510 + after, c: 1, n: 1 },
+      );
+      return evaluate(history(ev, [], stalled), plan).checks.find((c) => c.name === 'reconnect')!;
+    };
+    // 200 ms after the drop where the policy's first delay is 1 s: the client's own fault.
+    const early = retry(200);
+    expect(early.counts.delayTooShort).toBe(1);
+    expect(early.verdict).toBe('fail');
+    // 3 s after the drop: a late instrument could have done that, so it is not judged against the gateway.
+    const tooLate = retry(3_000);
+    expect(tooLate.counts.delayOutsidePolicy).toBe(1);
+    expect(tooLate.counts.delayTooShort).toBe(0);
+    expect(tooLate.verdict).toBe('inconclusive');
+  });
+
   it('names a Toxiproxy server that was stopped or could not accept', () => {
     const h = cleanHistory().h;
     h.stackSamples = Array.from({ length: 20 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, name: 'toxiproxy-1', cpu: 0.1, rssMb: 30, ...(i === 5 ? { stopped: true } : {}), acceptErrors: i > 10 ? 3 : 0 }));

@@ -22,7 +22,7 @@ import type { FaultWindow } from './windows.ts';
 /** Timers never fire early by more than this (ms rounding). */
 const EARLY_SLACK_MS = 5;
 
-const COUNTS = { clients: 0, attempts: 0, reconnects: 0, delayOutsidePolicy: 0, attemptPastConnectTimeout: 0, tooManyAttempts: 0, gaveUpEarly: 0, gaveUpWithinBudget: 0, stalled: 0, lateAfterRestore: 0, gaveUp: 0, generatorLate: 0 };
+const COUNTS = { clients: 0, attempts: 0, reconnects: 0, delayOutsidePolicy: 0, delayTooShort: 0, attemptPastConnectTimeout: 0, tooManyAttempts: 0, gaveUpEarly: 0, gaveUpWithinBudget: 0, stalled: 0, lateAfterRestore: 0, gaveUp: 0, generatorLate: 0 };
 export type ReconnectCounts = typeof COUNTS;
 
 /** The reconnect check over part of the clients. Example phases: every client, then one per fault window. */
@@ -73,6 +73,8 @@ export function collectReconnect(ctx: Context, windows: FaultWindow[]): Reconnec
           delays.get(n)!.push(Math.round(measured));
           if (measured < env.min - EARLY_SLACK_MS || measured > env.max + tol) {
             counts.delayOutsidePolicy++;
+            // Sooner than the policy allows: no late timer of the instrument can cause that.
+            if (measured < env.min - EARLY_SLACK_MS) counts.delayTooShort++;
             breach(ev.t);
             addExample(part, 0, ctx.example('delay-outside-policy', c, `attempt ${n} came ${Math.round(measured)} ms after the previous failure; the policy allows ${Math.round(env.min)}–${Math.round(env.max)} ms (+${tol} ms tolerance)`, { at: ctx.rel(ev.t) }));
           }
@@ -177,7 +179,7 @@ export function finishReconnect(part: CheckPart<ReconnectCounts>, ctx: Context):
   const { counts, firstBreach } = part;
   const examples = examplesOf(part);
   const violations = counts.delayOutsidePolicy + counts.attemptPastConnectTimeout + counts.tooManyAttempts + counts.gaveUpEarly + counts.gaveUpWithinBudget + counts.stalled + counts.lateAfterRestore;
-  const named = Object.entries(counts).filter(([k, v]) => v > 0 && !['clients', 'attempts', 'reconnects', 'gaveUp', 'generatorLate'].includes(k)).map(([k, v]) => `${v} ${k}`);
+  const named = Object.entries(counts).filter(([k, v]) => v > 0 && !['clients', 'attempts', 'reconnects', 'gaveUp', 'generatorLate', 'delayTooShort'].includes(k)).map(([k, v]) => `${v} ${k}`);
   return {
     name: 'reconnect',
     verdict: violations ? 'fail' : 'pass',
