@@ -12,9 +12,14 @@ export function newHistogram(packed = true): Histogram {
   return hdr.build({ bitBucketSize: packed ? 'packed' : 64, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
 }
 
+/** The value a latency in ms is recorded as: whole ms, at least 1 (the histogram's resolution), at most an hour. */
+export function recorded(ms: number): number {
+  return Math.min(3_600_000, Math.max(1, Math.round(ms)));
+}
+
 /** Records a latency in ms; values under 1 ms are recorded as 1 ms (the histogram's resolution). */
 export function record(h: Histogram, ms: number): void {
-  h.recordValue(Math.min(3_600_000, Math.max(1, Math.round(ms))));
+  h.recordValue(recorded(ms));
 }
 
 export function summarize(h: Histogram): LatencySummary {

@@ -9,7 +9,7 @@
  */
 import type { ClientEvent, History } from '../record/history.ts';
 import type { SeriesPoint } from '../oracle/types.ts';
-import { newHistogram, record, type Histogram } from './histogram.ts';
+import { newHistogram, recorded, type Histogram } from './histogram.ts';
 
 export interface SeriesPart {
   origin: number;
@@ -30,6 +30,9 @@ export function seriesSeconds(origin: number, end: number, lastEvent: number): n
   const last = Math.max(end, lastEvent);
   return Math.max(1, Math.ceil((last - origin) / 1_000) + 1);
 }
+
+/** Above the largest recorded latency (3,600,000 ms). */
+const KEY_SPAN = 2 ** 22;
 
 export function emptySeries(origin: number, seconds: number): SeriesPart {
   return {
@@ -57,6 +60,11 @@ export function collectSeries(lists: Iterable<ClientEvent[]>, origin: number, se
     row[key] = (row[key] ?? 0) + 1;
   };
   const sec = (t: number) => Math.min(seconds - 1, Math.max(0, Math.floor((t - origin) / 1_000)));
+  // Latencies are gathered as second × 2²² + recorded value and put into the (packed, slow to
+  // record) per-second histograms at the end, each distinct value once with its count: the same
+  // histograms as one record per receipt, for a fraction of the work.
+  let keys = new Float64Array(1 << 12);
+  let nKeys = 0;
   for (const events of lists) {
     let open = false;
     let connecting = false;
@@ -83,11 +91,27 @@ export function collectSeries(lists: Iterable<ClientEvent[]>, origin: number, se
           const s = sec(ev.t);
           received[s]++;
           const t0 = sendTimeOf(ev.sender, ev.id);
-          if (t0 !== undefined) record((latency[s] ??= newHistogram()), ev.t - t0);
+          if (t0 !== undefined) {
+            if (nKeys === keys.length) {
+              const more = new Float64Array(keys.length * 2);
+              more.set(keys);
+              keys = more;
+            }
+            keys[nKeys++] = s * KEY_SPAN + recorded(ev.t - t0);
+          }
           break;
         }
       }
     }
+  }
+  const sorted = keys.subarray(0, nKeys).sort();
+  for (let i = 0; i < nKeys; ) {
+    const key = sorted[i];
+    let j = i + 1;
+    while (j < nKeys && sorted[j] === key) j++;
+    const s = Math.floor(key / KEY_SPAN);
+    (latency[s] ??= newHistogram()).recordValueWithCount(key - s * KEY_SPAN, j - i);
+    i = j;
   }
   return p;
 }

@@ -306,6 +306,28 @@ export class Decoder {
 
   /** end: the offset just past the record, which tells whether a trailing field is there. */
   private decode(spec: [ClientEvent['k'], [string, FieldType][]], c: number, t: number, end: number): ClientEvent {
+    // The kinds of nearly every record, built as literals: one object shape per kind (fast for
+    // the checks to read), keys in the schema's order as below.
+    // They match SCHEMA's recv, send, ack and open exactly (no trailing field): change both together.
+    switch (spec[0]) {
+      case 'recv': {
+        const seq = this.uint();
+        const id = this.ref()!;
+        const sender = this.ref()!;
+        const mid = this.ref()!;
+        return { k: 'recv', t, c, seq, id, sender, mid, sts: this.base + this.sint() / 1000 };
+      }
+      case 'send': {
+        const id = this.ref()!;
+        return { k: 'send', t, c, id, open: this.b[this.p++] === 1 };
+      }
+      case 'ack': {
+        const id = this.ref()!;
+        const seq = this.uint();
+        return { k: 'ack', t, c, id, seq, mid: this.ref()! };
+      }
+      case 'open': return { k: 'open', t, c, n: this.uint() };
+    }
     const ev: Record<string, unknown> = { k: spec[0], t, c };
     for (const [name, type] of spec[1]) {
       switch (type) {
