@@ -7,8 +7,10 @@
  *           records per client, each client's connections → the frame (fault windows, steady
  *           state: they need every client), the auth check
  *   pass 2  per part — whole chats of one fleet process, at most `partRecords` records — that
- *           part's events only (other records are skipped after two bytes), judged, merged into
- *           the result so far (oracle/merge.ts), then dropped
+ *           part's events only, judged, merged into the result so far (oracle/merge.ts), then
+ *           dropped. A fleet process whose file holds several parts has it split first, in one
+ *           pass, into a temporary file per part (record/reader.ts splitEvents): each record is
+ *           read twice in all, not once per part.
  *
  * The merge is exact: the result is the one `evaluate` gives on the whole history in memory.
  */
@@ -21,7 +23,11 @@ import { emptyLike, mergeInto } from './oracle/merge.ts';
 import type { Evaluation } from './oracle/types.ts';
 import type { Connections } from './oracle/windows.ts';
 import type { ClientEvent, History, Phases } from './record/history.ts';
-import { readRunRecord, resolvePhases, scanEvents } from './record/reader.ts';
+import { readRunRecord, resolvePhases, scanEvents, splitEvents } from './record/reader.ts';
+import type { EventFile } from './record/files.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Records judged at once by default: a part's memory grows with it (docs/history.md has the bench's peak RSS). */
 export const PART_RECORDS = 500_000;
@@ -99,22 +105,59 @@ export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { 
   // Pass 2.
   let merged: PartEvaluation | null = null;
   let parts = 0;
-  for (const clients of partition(history, perClient, partRecords)) {
+  const judgeOne = (clients: number[], files: EventFile[]) => {
     const want = new Uint8Array(n);
     for (const c of clients) want[c] = 1;
-    const workers = new Set(clients.map((c) => roster[c].worker));
-    const files = rec.files.filter((f) => workers.has(f.worker));
-    const byClient: ClientEvent[][] = [];
+    // Preallocated: indices far from 0 in an empty array make a slow, dictionary-backed array.
+    const byClient: ClientEvent[][] = new Array(n);
     for (const c of clients) byClient[c] = [];
-    for (const f of files.length ? files : rec.files) scanEvents(f, (c) => want[c] === 1, (ev) => byClient[ev.c].push(ev));
+    for (const f of files) scanEvents(f, (c) => want[c] === 1, (ev) => byClient[ev.c].push(ev));
     // Each client's events come from one process in order; a stable sort keeps same-time order.
     for (const c of clients) byClient[c].sort((a, b) => a.t - b.t);
     const part = judgePart(buildContext({ ...history, byClient }, plan, clients), frame);
     merged = mergeInto(merged ?? emptyLike(part), part);
     parts++;
+  };
+  let spillDir: string | null = null;
+  try {
+    for (const run of byWorker(partition(history, perClient, partRecords), roster)) {
+      const files = rec.files.filter((f) => f.worker === run.worker);
+      const own = files.length ? files : rec.files;
+      if (run.parts.length === 1 || own.length !== 1 || own[0].format !== 'rec') {
+        for (const clients of run.parts) judgeOne(clients, own);
+        continue;
+      }
+      // Several parts in one worker's file: split it once, each part's records to a file of its
+      // own, rather than reading the whole file again for every part.
+      spillDir ??= mkdtempSync(join(tmpdir(), 'chatstorm-judge-spill-'));
+      const groupOf = new Int32Array(n).fill(-1);
+      run.parts.forEach((clients, g) => {
+        for (const c of clients) groupOf[c] = g;
+      });
+      const paths = run.parts.map((_, g) => join(spillDir!, `part-${g}.rec`));
+      splitEvents(own[0], groupOf, paths);
+      run.parts.forEach((clients, g) => {
+        judgeOne(clients, [{ worker: run.worker, path: paths[g], format: 'rec' }]);
+        rmSync(paths[g], { force: true });
+      });
+    }
+  } finally {
+    if (spillDir) rmSync(spillDir, { recursive: true, force: true });
   }
   if (!merged) merged = judgePart(buildContext(history, plan, []), frame);
   return { evaluation: finishEvaluation(merged, frame, plan, auth, runtimeErrors), phases, drainComplete: whole.drainComplete, records, parts, httpRefusals };
+}
+
+/** Consecutive parts of one fleet process (parts stay in roster order: the merge needs it). */
+function byWorker(parts: number[][], roster: History['roster']): { worker: number; parts: number[][] }[] {
+  const out: { worker: number; parts: number[][] }[] = [];
+  for (const clients of parts) {
+    const w = roster[clients[0]].worker;
+    const last = out[out.length - 1];
+    if (last && last.worker === w) last.parts.push(clients);
+    else out.push({ worker: w, parts: [clients] });
+  }
+  return out;
 }
 
 /**

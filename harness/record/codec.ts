@@ -24,7 +24,7 @@ export const MAGIC = Buffer.from('CHSTREC\n', 'latin1');
 export const FORMAT_VERSION = 1;
 export const HEADER_BYTES = MAGIC.length + 1 + 8;
 
-const KIND_STRING = 0;
+export const KIND_STRING = 0;
 const KIND_JSON = 255;
 
 /**

@@ -5,9 +5,9 @@
  * caller may keep only the clients it wants (`scanEvents`); `readHistory` keeps them all, for
  * small histories and tests.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Decoder, FORMAT_VERSION, HEADER_BYTES, readHeader, type Want } from './codec.ts';
+import { Decoder, FORMAT_VERSION, HEADER_BYTES, KIND_STRING, readHeader, type Want } from './codec.ts';
 import { eventFiles, FAULTS_FILE, PHASES_FILE, ROSTER_FILE, SAMPLES_FILE, STACK_SAMPLES_FILE, type EventFile } from './files.ts';
 import type { ClientEvent, FaultRecord, GeneratorSample, History, Phases, RosterEntry, StackSample } from './history.ts';
 
@@ -107,6 +107,75 @@ export function scanEvents(file: EventFile, want: Want, onEvent: (ev: ClientEven
   });
   if (bad) throw new HistoryFormatError(file.path, bad);
   return decoder?.records ?? 0;
+}
+
+/**
+ * Splits one binary events file (`file.format` 'rec', its header already checked) into one file
+ * per group of clients, in one pass: `groupOf[c]` is client c's group (−1: dropped); `paths[g]`
+ * receives the header and, in the original order, every string definition and group g's records,
+ * byte for byte, undecoded. Each output is an events file in its own right, so a judge reads each
+ * group's records once instead of skipping every other group's. A torn last record is dropped.
+ */
+export function splitEvents(file: EventFile, groupOf: Int32Array, paths: string[]): void {
+  const fds = paths.map((p) => openSync(p, 'w'));
+  const outs = paths.map(() => ({ buf: Buffer.allocUnsafe(1 << 20), n: 0 }));
+  const put = (g: number, b: Buffer, from: number, to: number) => {
+    const o = outs[g];
+    if (o.n + (to - from) > o.buf.length) {
+      writeSync(fds[g], o.buf, 0, o.n);
+      o.n = 0;
+      if (to - from > o.buf.length) o.buf = Buffer.allocUnsafe(to - from);
+    }
+    b.copy(o.buf, o.n, from, to);
+    o.n += to - from;
+  };
+  try {
+    let headerDone = false;
+    chunks(file.path, (b) => {
+      let at = 0;
+      if (!headerDone) {
+        if (b.length < HEADER_BYTES) return 0;
+        for (let g = 0; g < paths.length; g++) put(g, b, 0, HEADER_BYTES);
+        headerDone = true;
+        at = HEADER_BYTES;
+      }
+      while (at < b.length) {
+        // varint length | kind | varint client
+        let len = 0;
+        let mul = 1;
+        let p = at;
+        for (;;) {
+          if (p >= b.length || p >= at + 10) return at;
+          const x = b[p++];
+          len += (x & 0x7f) * mul;
+          if (x < 0x80) break;
+          mul *= 0x80;
+        }
+        const end = p + len;
+        if (end > b.length) return at;
+        const kind = b[p++];
+        if (kind === KIND_STRING) {
+          for (let g = 0; g < paths.length; g++) put(g, b, at, end);
+        } else {
+          let c = 0;
+          mul = 1;
+          for (;;) {
+            const x = b[p++];
+            c += (x & 0x7f) * mul;
+            if (x < 0x80) break;
+            mul *= 0x80;
+          }
+          const g = c < groupOf.length ? groupOf[c] : -1;
+          if (g >= 0) put(g, b, at, end);
+        }
+        at = end;
+      }
+      return at;
+    });
+    for (let g = 0; g < paths.length; g++) if (outs[g].n) writeSync(fds[g], outs[g].buf, 0, outs[g].n);
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
 }
 
 /** Everything of a history but its client events: small, read whole. */
