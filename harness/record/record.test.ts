@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FORMAT_VERSION, MAGIC } from './codec.ts';
 import { eventsFile } from './files.ts';
 import type { ClientEvent } from './history.ts';
-import { HistoryFormatError, readHistory } from './reader.ts';
+import { HistoryFormatError, readHistory, scanEvents, splitEvents } from './reader.ts';
 import { EventLog } from './writer.ts';
 
 const T0 = 1_700_000_000_000.25;
@@ -125,6 +125,27 @@ describe('record: the binary event format', () => {
     expect(() => readHistory(dir)).toThrow(/version 2; this chatstorm reads version 1/);
     writeFileSync(file, 'hello, this is not an event file at all');
     expect(() => readHistory(dir)).toThrow(/bad magic/);
+  });
+
+  it('splitEvents: one file per group, each giving back exactly its clients\' events (string table kept), a torn record dropped', async () => {
+    const dir = folder();
+    const file = await write(dir, EVENTS);
+    // A record torn by a crash at the end: announced longer than what is there.
+    appendFileSync(file, Buffer.from([40, 9, 1]));
+    const paths = [join(dir, 'g0.rec'), join(dir, 'g1.rec')];
+    splitEvents({ worker: 0, path: file, format: 'rec' }, Int32Array.from([1, 0]), paths);
+    const read = (path: string) => {
+      const out: ClientEvent[] = [];
+      scanEvents({ worker: 0, path, format: 'rec' }, () => true, (ev) => out.push(ev));
+      return out;
+    };
+    const whole = read(file);
+    expect(whole.length).toBe(EVENTS.length);
+    expect(read(paths[0])).toEqual(whole.filter((ev) => ev.c === 1));
+    expect(read(paths[1])).toEqual(whole.filter((ev) => ev.c === 0));
+    // A client in no group (−1) is dropped.
+    splitEvents({ worker: 0, path: file, format: 'rec' }, Int32Array.from([0, -1]), paths.slice(0, 1));
+    expect(read(paths[0])).toEqual(whole.filter((ev) => ev.c === 0));
   });
 
   it('an empty or header-only file is an empty history, not an error', () => {
