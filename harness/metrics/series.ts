@@ -58,7 +58,8 @@ export function emptySeries(origin: number, seconds: number): SeriesPart {
 }
 
 /** The series of some clients' events (each list one client's, in time order). */
-export function collectSeries(lists: Iterable<ClientEvent[]>, origin: number, seconds: number, sendTimeOf: (sender: string, id: string) => number | undefined): SeriesPart {
+/** `sentOf`, when given: per list, per event, the receipt's send time as `sendTimeOf` gives it (computed already). */
+export function collectSeries(lists: ClientEvent[][], origin: number, seconds: number, sendTimeOf: (sender: string, id: string) => number | undefined, sentOf?: (number | undefined)[][]): SeriesPart {
   const p = emptySeries(origin, seconds);
   const { openDelta, connectingDelta, attempts, failures, sent, received, failuresByReason, closesByCode, latency } = p;
   const bump = (rows: (Record<string, number> | undefined)[], s: number, key: string) => {
@@ -71,7 +72,9 @@ export function collectSeries(lists: Iterable<ClientEvent[]>, origin: number, se
   // histograms as one record per receipt, for a fraction of the work.
   let keys = new Float64Array(1 << 12);
   let nKeys = 0;
-  for (const events of lists) {
+  for (let l = 0; l < lists.length; l++) {
+    const events = lists[l];
+    const sent0 = sentOf?.[l];
     let open = false;
     let connecting = false;
     const toggle = (ev: ClientEvent, o: boolean, cn: boolean) => {
@@ -80,7 +83,8 @@ export function collectSeries(lists: Iterable<ClientEvent[]>, origin: number, se
       open = o;
       connecting = cn;
     };
-    for (const ev of events) {
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
       switch (ev.k) {
         case 'attempt': attempts[sec(ev.t)]++; toggle(ev, false, true); break;
         case 'open': toggle(ev, true, false); break;
@@ -96,7 +100,7 @@ export function collectSeries(lists: Iterable<ClientEvent[]>, origin: number, se
         case 'recv': {
           const s = sec(ev.t);
           received[s]++;
-          const t0 = sendTimeOf(ev.sender, ev.id);
+          const t0 = sent0 ? sent0[i] : sendTimeOf(ev.sender, ev.id);
           if (t0 !== undefined) {
             if (nKeys === keys.length) {
               const more = new Float64Array(keys.length * 2);

@@ -49,6 +49,12 @@ export interface Context {
   /** `${c}|${id}` → first send time. */
   /** The first send time of client c's message `id`. */
   sentAt(c: number, id: string): number | undefined;
+  /**
+   * Per event of the view, for a receipt: the first send time of its message by its sender
+   * (`sentAt` of the sender's client), else undefined. Computed once per view for the checks
+   * that all need it (delivery, latency, series).
+   */
+  sentOfReceipts(view: ClientView): (number | undefined)[];
   rel(t: number): number;
   example(category: string, c: number | null, detail: string, extra?: Partial<Example>): Example;
 }
@@ -111,7 +117,22 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
     return { category, ...(r ? { client: r.c, user: r.user, chat: r.chat } : {}), ...extra, detail };
   };
   const byC = new Map(clients.map((v) => [v.entry.c, v]));
-  return { history, plan, clients, view: (c) => byC.get(c), clientOfUser, members, acked, sentAt, rel, example };
+  const receipts = new Map<ClientView, (number | undefined)[]>();
+  const sentOfReceipts = (view: ClientView) => {
+    let out = receipts.get(view);
+    if (out) return out;
+    const events = view.events;
+    out = new Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      if (ev.k !== 'recv') continue;
+      const sender = clientOfUser.get(ev.sender);
+      out[i] = sender === undefined ? undefined : sentAt(sender, ev.id);
+    }
+    receipts.set(view, out);
+    return out;
+  };
+  return { history, plan, clients, view: (c) => byC.get(c), clientOfUser, members, acked, sentAt, sentOfReceipts, rel, example };
 }
 
 /** Adds an example unless the category already has `limit`. */

@@ -56,7 +56,10 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
     const chatAcked = ctx.acked.get(chat);
     let maxSeq = -Infinity;
     let openT = -Infinity;
-    for (const ev of view.events) {
+    const events = view.events;
+    const sentOf = ctx.sentOfReceipts(view);
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
       if (ev.k === 'open') openT = ev.t;
       if (ev.k === 'fallback' && ev.what === 'local-message') {
         // A message a user's store shows that the gateway never sent (client adapters): a local echo.
@@ -67,8 +70,8 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
       }
       if (ev.k !== 'recv') continue;
       const known = chatAcked?.get(ev.seq);
-      const senderClient = ctx.clientOfUser.get(ev.sender);
-      const sentByThatUser = senderClient !== undefined && ctx.history.roster[senderClient].chat === chat && ctx.sentAt(senderClient, ev.id) !== undefined;
+      // sentOf[i]: the sender's client is known and sent this id.
+      const sentByThatUser = sentOf[i] !== undefined && ctx.history.roster[ctx.clientOfUser.get(ev.sender)!].chat === chat;
       if (!sentByThatUser || (known && (known.id !== ev.id || known.sender !== ev.sender))) {
         counts.phantom++;
         breach(ev.t);

@@ -107,6 +107,7 @@ export function judgePart(ctx: Context, frame: Frame): PartEvaluation {
         const c = ctx.clientOfUser.get(sender);
         return c === undefined ? undefined : ctx.sentAt(c, id);
       },
+      ctx.clients.map((v) => ctx.sentOfReceipts(v)),
     ),
   };
 }

@@ -19,11 +19,13 @@ export function measureLatency(ctx: Context, steady: [number, number][]): Latenc
   const slowest = limits.length ? Math.min(...limits) : Number.POSITIVE_INFINITY;
   for (const view of ctx.clients) {
     let openT = -Infinity;
-    for (const ev of view.events) {
+    const events = view.events;
+    const sentOf = ctx.sentOfReceipts(view);
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
       if (ev.k === 'open') openT = ev.t;
       if (ev.k !== 'recv' || ev.sts < openT) continue;
-      const sender = ctx.clientOfUser.get(ev.sender);
-      const sent = sender === undefined ? undefined : ctx.sentAt(sender, ev.id);
+      const sent = sentOf[i];
       if (sent === undefined) continue;
       const ms = ev.t - sent;
       record(allH, ms);
