@@ -20,6 +20,7 @@ import { buildFrame, finishEvaluation, judgePart, type PartEvaluation } from './
 import { emptyLike, mergeInto } from './oracle/merge.ts';
 import type { Evaluation } from './oracle/types.ts';
 import type { Connections } from './oracle/windows.ts';
+import { addClockLegs, newClockLegs, type ClockLegs } from './metrics/clock.ts';
 import type { ClientEvent, History, Phases } from './record/history.ts';
 import { readRunRecord, resolvePhases, scanEvents } from './record/reader.ts';
 
@@ -36,6 +37,8 @@ export interface JudgedRun {
   parts: number;
   /** Upgrades the gateway (or whatever answered) refused with an HTTP status, counted by status (every client, probes included). */
   httpRefusals: Record<string, number>;
+  /** The fastest own-message legs, for this host's clock offset against the gateway's (metrics/clock.ts). */
+  clock: ClockLegs;
 }
 
 export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = [], opts: { partRecords?: number } = {}): JudgedRun {
@@ -99,6 +102,7 @@ export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { 
   // Pass 2.
   let merged: PartEvaluation | null = null;
   let parts = 0;
+  const clock = newClockLegs();
   for (const clients of partition(history, perClient, partRecords)) {
     const want = new Uint8Array(n);
     for (const c of clients) want[c] = 1;
@@ -109,12 +113,13 @@ export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { 
     for (const f of files.length ? files : rec.files) scanEvents(f, (c) => want[c] === 1, (ev) => byClient[ev.c].push(ev));
     // Each client's events come from one process in order; a stable sort keeps same-time order.
     for (const c of clients) byClient[c].sort((a, b) => a.t - b.t);
+    addClockLegs(clock, { ...history, byClient });
     const part = judgePart(buildContext({ ...history, byClient }, plan, clients), frame);
     merged = mergeInto(merged ?? emptyLike(part), part);
     parts++;
   }
   if (!merged) merged = judgePart(buildContext(history, plan, []), frame);
-  return { evaluation: finishEvaluation(merged, frame, plan, auth, runtimeErrors), phases, drainComplete: whole.drainComplete, records, parts, httpRefusals };
+  return { evaluation: finishEvaluation(merged, frame, plan, auth, runtimeErrors), phases, drainComplete: whole.drainComplete, records, parts, httpRefusals, clock };
 }
 
 /**

@@ -13,6 +13,7 @@ import { publicPlan, type RunPlan } from './config/plan.ts';
 import { runTimeline, type TimelineRun } from './faults/timeline.ts';
 import { startFleet, type Fleet } from './fleet/fleet.ts';
 import type { Phases } from './record/history.ts';
+import { clockOffset } from './metrics/clock.ts';
 import { sampleProcesses } from './metrics/proc.ts';
 import { ConfigError } from './config/errors.ts';
 import { judgeRun } from './judge.ts';
@@ -76,6 +77,7 @@ export async function run(plan: RunPlan, interrupt: AbortSignal, progress = new 
   const savePhases = () => writeFileSync(join(historyDir, 'phases.json'), JSON.stringify({ ...Object.fromEntries(Object.entries(phases).filter(([, t]) => t > 0)), drainComplete }));
 
   try {
+    if (plan.shard) progress.message(`chatstorm: shard ${plan.shard.index}/${plan.shard.count} (plan ${plan.shard.planHash}): ${roster.filter((r) => !r.probe).length} of the run's clients, chats k with k mod ${plan.shard.count} = ${plan.shard.index}${plan.sourceIp ? `, from ${plan.sourceIp}` : ''}`);
     progress.message(`chatstorm: ${plan.scenario.name} — ${plan.clients} clients in ${plan.chats} chats${plan.authProbes.length ? ` + ${plan.authProbes.length} auth probes` : ''}, ${plan.faults.length} fault(s), seed ${plan.seed}; report in ${plan.reportDir}`);
     // testcontainers is imported only when used: local runs need neither it nor an engine.
     stack = plan.stack === 'testcontainers'
@@ -97,7 +99,8 @@ export async function run(plan: RunPlan, interrupt: AbortSignal, progress = new 
     }
     progress.message(`chatstorm: gateway ${s.directUrl} behind Toxiproxy at ${s.gatewayUrl}`);
 
-    const ttl = Math.ceil((plan.trafficMs + plan.drainTimeoutMs + plan.clients / plan.connectRate * 1_000) / 1_000) + 600;
+    const wait = plan.startAt === null ? 0 : Math.max(0, plan.startAt - now());
+    const ttl = Math.ceil((wait + plan.trafficMs + plan.drainTimeoutMs + plan.clients / plan.connectRate * 1_000) / 1_000) + 600;
     const tokens = await mintTokens(roster, plan.jwtSecret, ttl);
     fleet = startFleet(plan, roster, tokens, s.proxyUrls, historyDir);
     const f = fleet;
@@ -112,6 +115,15 @@ export async function run(plan: RunPlan, interrupt: AbortSignal, progress = new 
     if (c.open === 0) throw Object.assign(new Error(`no client could connect to ${s.gatewayUrl}; see ${logDir}`), { code: 'no-client-connected' });
 
     phases.trafficStart = now() + 250;
+    if (plan.startAt !== null) {
+      // Shards start traffic and faults at one shared instant; a shard that is late would judge a
+      // different run from the others, so it says so and its verdict is error.
+      if (phases.trafficStart > plan.startAt) {
+        throw Object.assign(new Error(`not ready by --start-at ${new Date(plan.startAt).toISOString()}: clients connected at ${new Date(phases.connected).toISOString()}, ${Math.round(phases.trafficStart - plan.startAt)} ms too late; start the shards earlier or set --start-at later`), { code: 'start-at-missed' });
+      }
+      phases.trafficStart = plan.startAt;
+      progress.message(`chatstorm: ready; traffic starts at ${new Date(plan.startAt).toISOString()} (in ${((plan.startAt - now()) / 1000).toFixed(1)} s)`);
+    }
     const trafficEnd = phases.trafficStart + plan.trafficMs;
     f.startTraffic(phases.trafficStart, trafficEnd);
     savePhases();
@@ -194,6 +206,8 @@ export function reportRun(reportDir: string): RunResult {
   // The same errors, a message made more precise: the verdict they give is unchanged.
   const evaluation = judgeUnfinished({ ...judged.evaluation, runtimeErrors }, { interruptedBy: meta.interrupted ? (interruptedBy ?? 'killed') : null });
   const summary = buildSummary({ plan: pub, evaluation, phases: judged.phases, drainComplete: judged.drainComplete, interrupted: meta.interrupted, interruptedBy, target: meta.target, remoteTarget: meta.remoteTarget, httpRefusals: refusals });
+  // A shard names itself, and how far its clock is from the gateway's, so that merge can check and align.
+  if (pub.shard) summary.shard = { ...pub.shard, clock: clockOffset(judged.clock) };
   const files = writeReports(summary, reportDir);
   return { summary, reportDir, files };
 }

@@ -18,6 +18,9 @@ import { findToxiproxy, installToxiproxy, ToxiproxyMissingError } from '../stack
 import type { CapacityInput } from '../tuning/capacity.ts';
 import { addRunOptions, int, preflight, runOverrides, type RunFlags } from './run-options.ts';
 
+/** The flags only `run` takes: a shard of a run spread over hosts. */
+interface ShardFlags { shard?: string; shards?: number; startAt?: string; sourceIp?: string }
+
 /**
  * The forced exit (a second Ctrl-C) skips the teardown, but must not leave the gateway and
  * Toxiproxy running: they sit in process groups of their own (so that a terminal's Ctrl-C reaches
@@ -77,9 +80,14 @@ addRunOptions(
     .description('run a scenario: start the gateway behind Toxiproxy (or put Toxiproxy in front of --target), drive the clients and faults, judge, report')
     .argument('<scenario-file>', 'a scenario module (TypeScript) whose default export is defineScenario({...})'),
 )
-  .action(async (file: string, o: RunFlags, cmd: Command) => {
+  // Sharding is run's alone: a capacity step or a sweep point is one host's run.
+  .option('--shard <i/n>', 'run shard i of n (0 <= i < n): this process owns the chats k with k mod n = i; `chatstorm merge` joins the shards\' run folders into one verdict')
+  .option('--shards <n>', 'run one shard of n, its index from JOB_COMPLETION_INDEX (as a Kubernetes Indexed Job sets it)', int('--shards'))
+  .option('--start-at <iso-time>', 'start traffic and the fault timeline at this shared instant, e.g. 2026-11-30T18:40:00Z; a run not connected by then ends with verdict error')
+  .option('--source-ip <address>', 'local address the client sockets bind to, e.g. 127.0.0.2: each address has its own ephemeral port range')
+  .action(async (file: string, o: RunFlags & ShardFlags, cmd: Command) => {
     const scenario = await loadScenario(file);
-    const resolved = resolvePlan(scenario, runOverrides(file, o, cmd));
+    const resolved = resolvePlan(scenario, { ...runOverrides(file, o, cmd), shard: o.shard, shards: o.shards, startAt: o.startAt, sourceIp: o.sourceIp });
     // The run folder is claimed first of all: a taken --run-id or an unusable --report-dir stops here.
     const folder = claimRunFolder(o.reportDir, resolved.runId, o.runId !== undefined);
     const plan = { ...resolved, runId: folder.runId, reportDir: folder.dir };

@@ -93,17 +93,20 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
         chat: r.chat,
         token: tokens.first[r.c],
         ...(r.probe ? { probe: true } : {}),
+        ...(r.g !== undefined ? { g: r.g } : {}),
         ...(tokens.later.has(r.c) ? { laterToken: tokens.later.get(r.c) } : {}),
       })),
       baseUrls: proxyUrls,
       policy: plan.policy,
       seed: plan.seed,
-      connectRate: plan.connectRate / plan.workers,
+      // A shard's share of the run's connect rate: n shards together connect as fast as one host would.
+      connectRate: plan.connectRate / plan.workers / (plan.shard?.count ?? 1),
       sendIntervalMs: plan.sendIntervalMs,
       messageBytes: plan.messageBytes,
       eventsFile: eventsFile(historyDir, w),
       client: plan.client,
       protocol: plan.protocol,
+      localAddress: plan.sourceIp,
     };
     child.send(msg);
   }

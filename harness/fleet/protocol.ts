@@ -12,6 +12,8 @@ export interface WorkerClient {
   laterToken?: string;
   /** An auth probe: it sends nothing, and neither the connect phase nor the drain waits for it. */
   probe?: boolean;
+  /** A shard's client: its index in the whole run, which its traffic plan and jitter derive from. */
+  g?: number;
 }
 
 export interface InitMessage {
@@ -30,6 +32,8 @@ export interface InitMessage {
   client: string | null;
   /** The gateway's wire protocol (harness/protocol); absent: chat-v1. */
   protocol?: string;
+  /** Local address client sockets bind to (--source-ip); null: the system's choice. */
+  localAddress: string | null;
 }
 
 export type ToWorker =

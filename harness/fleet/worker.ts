@@ -67,15 +67,16 @@ async function start(msg: InitMessage): Promise<void> {
   const sioClient = msg.client && sio ? await sio.loadSocketIoClient(msg.client) : undefined;
   init = msg;
   log = new EventLog(msg.eventsFile);
-  const env = (c: number): ClientEnv => {
-    const random = mulberry32(clientSeed(msg.seed, c, 2));
+  // g: the client's index in the whole run (a shard renumbers its clients): jitter derives from it.
+  const env = (c: number, g: number): ClientEnv => {
+    const random = mulberry32(clientSeed(msg.seed, g, 2));
     return {
       now,
       setTimeout: (fn, ms) => setTimeout(fn, ms),
       clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
       random,
       connect: (url) => {
-        const ws = new WebSocket(url, { perMessageDeflate: false });
+        const ws = new WebSocket(url, { perMessageDeflate: false, ...(msg.localAddress ? { localAddress: msg.localAddress } : {}) });
         // A refusal before the upgrade (HTTP 401/403…) reaches the client as a bare 1006; ws names
         // the status only in this error's message. Recorded so the auth check can tell it apart.
         ws.on('error', (err) => {
@@ -89,14 +90,14 @@ async function start(msg: InitMessage): Promise<void> {
   };
   const gapMs = 1_000 / msg.connectRate;
   msg.clients.forEach((wc, i) => {
-    const origin = msg.baseUrls[wc.c % msg.baseUrls.length];
+    const origin = msg.baseUrls[(wc.g ?? wc.c) % msg.baseUrls.length];
     // An auth probe switches to its bad token for every attempt after its first open.
     const tokenNow = () => (wc.laterToken !== undefined && everOpened.has(wc.c) ? wc.laterToken : wc.token);
     const client = codec.kind === 'socket.io'
-      ? new sio!.SocketIoClient({ c: wc.c, chat: wc.chat, origin, token: tokenNow }, msg.policy, env(wc.c), sioClient, codec)
+      ? new sio!.SocketIoClient({ c: wc.c, chat: wc.chat, origin, token: tokenNow }, msg.policy, env(wc.c, wc.g ?? wc.c), sioClient, codec)
       : adapter
-      ? new AdapterClient(adapter, { c: wc.c, user: wc.user, chat: wc.chat, token: wc.token, origin }, msg.policy, env(wc.c), undefined, codec)
-      : new ChatClient({ c: wc.c, url: (since) => codec.url(origin, wc.chat, tokenNow(), since) }, msg.policy, env(wc.c), codec);
+      ? new AdapterClient(adapter, { c: wc.c, user: wc.user, chat: wc.chat, token: wc.token, origin }, msg.policy, env(wc.c, wc.g ?? wc.c), undefined, codec)
+      : new ChatClient({ c: wc.c, url: (since) => codec.url(origin, wc.chat, tokenNow(), since) }, msg.policy, env(wc.c, wc.g ?? wc.c), codec);
     clients.push(client);
     chatOf.push(wc.chat);
     // Probes go first: an expires-before-reconnect token must still be valid when it connects.
@@ -168,13 +169,13 @@ function startTraffic(startAt: number, endAt: number): void {
     const fire = () => {
       const t = now();
       if (t >= endAt) return;
-      client.send(clientMsgId(wc.c, k), messageContent(init.seed, wc.c, k, init.messageBytes));
+      client.send(clientMsgId(wc.g ?? wc.c, k), messageContent(init.seed, wc.g ?? wc.c, k, init.messageBytes));
       k++;
       // Scheduled against the plan, not the previous firing, so timer lateness does not accumulate.
-      const next = startAt + sendPhase(init.seed, wc.c, interval) + k * interval;
+      const next = startAt + sendPhase(init.seed, wc.g ?? wc.c, interval) + k * interval;
       if (next < endAt) sendTimers[i] = setTimeout(fire, Math.max(0, next - now()));
     };
-    const first = startAt + sendPhase(init.seed, wc.c, interval);
+    const first = startAt + sendPhase(init.seed, wc.g ?? wc.c, interval);
     if (first < endAt) sendTimers[i] = setTimeout(fire, Math.max(0, first - now()));
   });
 }
