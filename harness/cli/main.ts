@@ -223,6 +223,16 @@ program
   });
 
 program
+  .command('merge')
+  .description('merge the run folders of the shards of one run (--shard i/n) into one run folder with every report and the exact merged verdict')
+  .argument('<run-dir...>', 'one run folder per shard, every shard exactly once')
+  .requiredOption('--out <dir>', 'the merged run folder to write')
+  .action(async (dirs: string[], o: { out: string }) => {
+    const { mergeRuns } = await import('../merge/merge.ts');
+    finish(mergeRuns(dirs, o.out));
+  });
+
+program
   .command('compare')
   .description('put runs side by side in one self-contained HTML page (the tuning view): settings, checks, thresholds, resilience and charts per run, differences marked')
   .argument('<run-dir...>', 'two or more run folders, each with a summary.json (e.g. reports/<run-id>)')

@@ -43,3 +43,30 @@ export function statistic(h: Histogram, kind: string, q?: number): number | null
     default: return null;
   }
 }
+
+/**
+ * A histogram as it travels between processes and run folders: HDR's compressed base64 encoding,
+ * plus the exact min and max (a decoded histogram knows them only to its resolution).
+ */
+export interface EncodedHistogram { hdr: string; count: number; min: number | null; max: number | null }
+
+export function encodeHistogram(h: Histogram): EncodedHistogram {
+  const n = h.totalCount;
+  return { hdr: hdr.encodeIntoCompressedBase64(h), count: n, min: n ? h.minNonZeroValue : null, max: n ? h.maxValue : null };
+}
+
+/** The exact sum of encoded histograms: every count added, never a percentile averaged. */
+export function mergeHistograms(parts: (EncodedHistogram | undefined)[]): Histogram {
+  const out = newHistogram();
+  let min = Infinity;
+  let max = -Infinity;
+  for (const p of parts) {
+    if (!p || !p.count) continue;
+    out.add(hdr.decodeFromCompressedBase64(p.hdr, 'packed', false));
+    if (p.min !== null) min = Math.min(min, p.min);
+    if (p.max !== null) max = Math.max(max, p.max);
+  }
+  // HDR reports a decoded bucket's highest equivalent value; the recorded extremes are exact.
+  if (out.totalCount) Object.assign(out, { maxValue: max, minNonZeroValue: min });
+  return out;
+}

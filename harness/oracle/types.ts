@@ -1,5 +1,6 @@
 /** What the oracle decides: a verdict per check, with the counts and first examples behind it. */
 import type { ReconnectStorm } from '../metrics/reconnect-storm.ts';
+import type { EncodedHistogram } from '../metrics/histogram.ts';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
 
@@ -16,6 +17,8 @@ export interface Example {
   seq?: number;
   at?: number;
   detail: string;
+  /** A merged run: the shard the example comes from. */
+  shard?: number;
 }
 
 export interface ThresholdResult {
@@ -114,6 +117,8 @@ export interface FaultResilience {
   notRecovered: number;
   /** Messages lost, duplicated and late around this fault. Optional, added after the first release. */
   delivery?: FaultDelivery;
+  /** A merged run: the shard whose Toxiproxy the fault ran on. */
+  shard?: number;
 }
 
 export interface Metrics {
@@ -125,7 +130,7 @@ export interface Metrics {
   faults: FaultResilience[];
   reconnectDelays: { attempt: number; envelopeMin: number; envelopeMax: number; delays: number[] }[];
   attemptsPerClient: Record<string, number>;
-  generator: { s: number; worker: number; eldP99: number; eldMax: number; cpu: number }[];
+  generator: { s: number; worker: number; eldP99: number; eldMax: number; cpu: number; shard?: number }[];
   /** CPU (fraction of one core) and memory (MB) of the gateway and Toxiproxy per second: what the load did to the stack. Local stack only. */
   stack?: { s: number; name: string; cpu: number; rssMb: number }[];
   /**
@@ -136,6 +141,26 @@ export interface Metrics {
   /** Steady-state windows used for latency, seconds since start. */
   steadyWindows: [number, number][];
   toleranceMs: number;
+  /**
+   * What `chatstorm merge` needs to combine runs exactly: the histograms behind every percentile
+   * and threshold, encoded, and the reconnect check's verdict before its thresholds. Optional:
+   * absent in summaries written before it existed, which then cannot be merged.
+   */
+  mergeable?: Mergeable;
+}
+
+export interface Mergeable {
+  latencySteady: EncodedHistogram;
+  latencyAll: EncodedHistogram;
+  /** Per client and fault: fault end → back open; fault start → dropped. */
+  recovery: EncodedHistogram;
+  detect: EncodedHistogram;
+  /** Clients knocked off by a fault that never came back. */
+  neverBack: number;
+  /** The reconnect check judged on the policy alone, before recovery_time and detect_time. */
+  reconnectPolicy: { verdict: Verdict; summary: string };
+  /** Latency histogram of each second of the series that received something, by second. */
+  seconds: Record<string, EncodedHistogram>;
 }
 
 export interface Evaluation {
