@@ -114,16 +114,16 @@ export async function run(plan: RunPlan, interrupt: AbortSignal, progress = new 
     if (c.notOpen > 0) progress.message(`chatstorm: ${c.notOpen} of ${plan.clients} clients could not connect at the start`);
     if (c.open === 0) throw Object.assign(new Error(`no client could connect to ${s.gatewayUrl}; see ${logDir}`), { code: 'no-client-connected' });
 
-    phases.trafficStart = now() + 250;
+    const readyAt = now() + 250;
     if (plan.startAt !== null) {
       // Shards start traffic and faults at one shared instant; a shard that is late would judge a
       // different run from the others, so it says so and its verdict is error.
-      if (phases.trafficStart > plan.startAt) {
-        throw Object.assign(new Error(`not ready by --start-at ${new Date(plan.startAt).toISOString()}: clients connected at ${new Date(phases.connected).toISOString()}, ${Math.round(phases.trafficStart - plan.startAt)} ms too late; start the shards earlier or set --start-at later`), { code: 'start-at-missed' });
+      if (readyAt > plan.startAt) {
+        throw Object.assign(new Error(`not ready by --start-at ${new Date(plan.startAt).toISOString()}: clients connected at ${new Date(phases.connected).toISOString()}, ${Math.round(readyAt - plan.startAt)} ms too late; start the shards earlier or set --start-at later`), { code: 'start-at-missed' });
       }
       phases.trafficStart = plan.startAt;
       progress.message(`chatstorm: ready; traffic starts at ${new Date(plan.startAt).toISOString()} (in ${((plan.startAt - now()) / 1000).toFixed(1)} s)`);
-    }
+    } else phases.trafficStart = readyAt;
     const trafficEnd = phases.trafficStart + plan.trafficMs;
     f.startTraffic(phases.trafficStart, trafficEnd);
     savePhases();

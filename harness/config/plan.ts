@@ -345,7 +345,8 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   }
   if (problems.length) throw new ConfigError(`invalid run configuration for ${o.scenarioFile}`, problems);
 
-  const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-${s.name}${o.profile ? `-${o.profile}` : ''}`;
+  // Shards of one run start together: each folder's default name says which shard it is.
+  const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-${s.name}${o.profile ? `-${o.profile}` : ''}${shard ? `-shard-${shard.index}-of-${shard.count}` : ''}`;
   const root = o.reportRoot ?? 'reports';
   const plan: RunPlan = {
     runId,
