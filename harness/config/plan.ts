@@ -382,7 +382,7 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     startAt,
     sourceIp,
   };
-  if (shard) plan.shard = { ...shard, planHash: planHash(plan) };
+  if (shard) plan.shard = { ...shard, planHash: planHash({ ...plan, shard: { ...shard, planHash: '' } }) };
   return plan;
 }
 

@@ -1,0 +1,144 @@
+/**
+ * The merge from hand-written histories: a run of 9 chats judged whole on one host, and the same
+ * run split into 3 shards (chat k → shard k mod 3), each judged on its own and merged, give the
+ * same verdict on every check, the same counts and the same latency percentiles — including a
+ * p99 threshold that no single shard's p99 decides the way the whole run's does.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ClientEvent, History, RosterEntry } from '../fleet/history.ts';
+import { evaluate } from '../oracle/evaluate.ts';
+import { resolvePlan, type RunPlan } from '../config/plan.ts';
+import { buildSummary, type Summary } from '../report/summary.ts';
+import { mulberry32 } from '../fleet/random.ts';
+import { mergeSummaries } from './summaries.ts';
+
+const T0 = 1_700_000_000_000;
+const CHATS = 9;
+const SIZE = 3;
+
+/**
+ * Chat k: three clients, each sends a message a second for 20 s; every member receives it after a
+ * latency of 5-60 ms, except 6 % of chat 1's deliveries, which take 300-400 ms: 2 % of shard 1's
+ * deliveries (its p99 is slow), 0.67 % of the whole run's (its p99 is fast). `lose`: the chat and
+ * seq whose delivery to its last member never arrives.
+ */
+function run(lose?: { chat: number; seq: number }): { roster: RosterEntry[]; ev: ClientEvent[][] } {
+  const roster: RosterEntry[] = [];
+  const ev: ClientEvent[][] = [];
+  for (let k = 0; k < CHATS; k++) {
+    const rnd = mulberry32(k + 1);
+    const base = k * SIZE;
+    for (let j = 0; j < SIZE; j++) {
+      const c = base + j;
+      roster.push({ c, user: `u${c}`, chat: `chat-${k}`, worker: 0 });
+      ev.push([{ k: 'attempt', t: T0 + 100, c, n: 1, delay: 0, since: null }, { k: 'open', t: T0 + 110 + j, c, n: 1 }]);
+    }
+    let seq = 0;
+    for (let s = 0; s < 20; s++) {
+      for (let j = 0; j < SIZE; j++) {
+        const sender = base + j;
+        const t = T0 + 1_000 + s * 1_000 + j * 100;
+        const id = `m${sender}-${s}`;
+        seq++;
+        ev[sender].push({ k: 'send', t, c: sender, id, open: true }, { k: 'ack', t: t + 2, c: sender, id, seq, mid: `chat-${k}:${seq}` });
+        for (let m = 0; m < SIZE; m++) {
+          if (lose && lose.chat === k && lose.seq === seq && m === SIZE - 1) continue;
+          // Only the last sender of each second is slow, 18 % of the time (6 % of the chat): the next
+          // message comes 800 ms later, so the chat stays in order.
+          const ms = k === 1 && j === SIZE - 1 && rnd() < 0.18 ? 300 + rnd() * 100 : 5 + rnd() * 55;
+          ev[base + m].push({ k: 'recv', t: t + ms, c: base + m, seq, id, sender: `u${sender}`, mid: `chat-${k}:${seq}`, sts: t + 1 });
+        }
+      }
+    }
+    for (let j = 0; j < SIZE; j++) ev[base + j].push({ k: 'close', t: T0 + 23_000, c: base + j, code: 1000, by: 'client' });
+  }
+  for (const list of ev) list.sort((a, b) => a.t - b.t);
+  return { roster, ev };
+}
+
+function history(roster: RosterEntry[], byClient: ClientEvent[][]): History {
+  return {
+    roster,
+    byClient,
+    faults: [],
+    samples: Array.from({ length: 22 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: 10, eldMax: 15, cpu: 0.2, open: roster.length, connecting: 0, sent: 1, received: 1 })),
+    phases: { start: T0, connected: T0 + 120, trafficStart: T0 + 1_000, trafficEnd: T0 + 21_000, drained: T0 + 22_000, end: T0 + 23_000 },
+    drainComplete: true,
+  };
+}
+
+/** Shard i's history: its chats, its clients renumbered from 0, the run-wide index in g (as buildRoster does). */
+function shardOf(r: { roster: RosterEntry[]; ev: ClientEvent[][] }, i: number, n: number): History {
+  const mine = r.roster.filter((e) => Number(e.chat.slice(5)) % n === i);
+  const local = new Map(mine.map((e, c) => [e.c, c]));
+  return history(
+    mine.map((e, c) => ({ ...e, c, g: e.c })),
+    mine.map((e) => r.ev[e.c].map((x) => ({ ...x, c: local.get(x.c)! }))),
+  );
+}
+
+function summarize(h: History, plan: RunPlan, shard?: number): Summary {
+  const s = buildSummary({ plan, evaluation: evaluate(h, plan), phases: h.phases, drainComplete: h.drainComplete, interrupted: false, target: { provider: 'external', gatewayUrl: '', directUrl: '', versions: {} } });
+  if (shard !== undefined) s.shard = { index: shard, count: 3, planHash: 'h', clock: { offsetMs: 0, uncertaintyMs: 1, samples: 1 } };
+  return s;
+}
+
+function whole_and_merged(threshold: string, lose?: { chat: number; seq: number }) {
+  const plan = resolvePlan({ name: 'm', clients: CHATS * SIZE, chatSize: SIZE, thresholds: { delivery_latency: [threshold] } }, { scenarioFile: 'm.ts', runId: 'm' });
+  const r = run(lose);
+  const whole = summarize(history(r.roster, r.ev), plan);
+  const shards = [0, 1, 2].map((i) => summarize(shardOf(r, i, 3), plan, i));
+  const merged = mergeSummaries(shards.map((s, i) => ({ index: i, dir: `shard-${i}`, clients: 9, summary: s })), { runId: 'merged', clients: CHATS * SIZE, chats: CHATS });
+  return { whole, shards, merged };
+}
+
+const verdicts = (s: Summary) => s.checks.map((c) => [c.name, c.verdict]);
+
+describe('merging shards equals judging the run whole', () => {
+  it('same verdicts, counts and percentiles; a p99 threshold judged on the merged histogram, not on any shard\'s', () => {
+    const { whole, shards, merged } = whole_and_merged('p(99)<100');
+    // Shard 1 alone breaches p(99)<100; the whole run does not, and neither does the merge: the
+    // worst shard's verdict would have been wrong, so would any average of the shards' p99s.
+    expect(shards.map((s) => s.checks.find((c) => c.name === 'latency')!.verdict)).toEqual(['pass', 'fail', 'pass']);
+    expect(whole.checks.find((c) => c.name === 'latency')!.verdict).toBe('pass');
+    expect(merged.metrics.latency.steady).toEqual(whole.metrics.latency.steady);
+    expect(merged.metrics.latency.spectrum).toEqual(whole.metrics.latency.spectrum);
+    expect(verdicts(merged)).toEqual(verdicts(whole));
+    expect(whole.verdict).toBe('pass');
+    for (const name of ['delivery', 'errors-surfaced', 'no-fallback']) {
+      expect(merged.checks.find((c) => c.name === name)!.counts, name).toEqual(whole.checks.find((c) => c.name === name)!.counts);
+    }
+    expect(merged.verdict).toBe(whole.verdict);
+    // The per-second series: counts summed, percentiles from the merged per-second histograms.
+    const w = whole.metrics.series.filter((p) => p.received > 0);
+    const m = merged.metrics.series.filter((p) => p.received > 0);
+    expect(m.map((p) => [p.s, p.sent, p.received, p.p50, p.p99, p.max])).toEqual(w.map((p) => [p.s, p.sent, p.received, p.p50, p.p99, p.max]));
+  });
+
+  it('a percentile that the whole run breaches is breached by the merge (and the verdicts agree both ways)', () => {
+    for (const t of ['p(99.5)<100', 'p(50)<30', 'max<390']) {
+      const { whole, merged } = whole_and_merged(t);
+      expect([t, merged.verdict, verdicts(merged)]).toEqual([t, whole.verdict, verdicts(whole)]);
+    }
+  });
+
+  it('a lost message on one shard fails the merged delivery check with the same count, the example keeps its shard', () => {
+    const { whole, merged } = whole_and_merged('p(99)<1000', { chat: 4, seq: 7 });
+    expect(whole.checks.find((c) => c.name === 'delivery')!.verdict).toBe('fail');
+    expect(verdicts(merged)).toEqual(verdicts(whole));
+    const d = merged.checks.find((c) => c.name === 'delivery')!;
+    expect(d.counts.lost).toBe(1);
+    const lost = d.examples.filter((e) => e.category === 'lost');
+    expect(lost).toEqual([expect.objectContaining({ shard: 1, chat: 'chat-4', client: 14, user: 'u14' })]);
+  });
+
+  it('a shard without a summary makes the merged verdict error, naming it', () => {
+    const plan = resolvePlan({ name: 'm', clients: CHATS * SIZE, chatSize: SIZE, thresholds: { delivery_latency: ['p(99)<1000'] } }, { scenarioFile: 'm.ts', runId: 'm' });
+    const r = run();
+    const parts = [0, 1, 2].map((i) => ({ index: i, dir: `shard-${i}`, clients: 9, summary: i === 2 ? null : summarize(shardOf(r, i, 3), plan, i) }));
+    const merged = mergeSummaries(parts, { runId: 'merged', clients: 27, chats: 9 });
+    expect(merged.verdict).toBe('error');
+    expect(merged.runtimeErrors).toEqual([{ code: 'shard-died', message: 'shard 2 (shard-2) wrote no summary.json: it died before judging its part of the run' }]);
+    expect(merged.shards!.map((s) => s.verdict)).toEqual(['pass', 'pass', 'missing-summary']);
+  });
+});
