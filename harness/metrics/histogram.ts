@@ -57,12 +57,14 @@ export function encodeHistogram(h: Histogram): EncodedHistogram {
 
 /** The exact sum of encoded histograms: every count added, never a percentile averaged. */
 export function mergeHistograms(parts: (EncodedHistogram | undefined)[]): Histogram {
-  const out = newHistogram();
+  // 32-bit buckets: decoding and adding into them is ~5x faster than into packed ones (bench/merge.ts),
+  // and a merged histogram lives only as long as the merge.
+  const out = hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
   let min = Infinity;
   let max = -Infinity;
   for (const p of parts) {
     if (!p || !p.count) continue;
-    out.add(hdr.decodeFromCompressedBase64(p.hdr, 'packed', false));
+    out.add(hdr.decodeFromCompressedBase64(p.hdr, 32, false));
     if (p.min !== null) min = Math.min(min, p.min);
     if (p.max !== null) max = Math.max(max, p.max);
   }
