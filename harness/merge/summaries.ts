@@ -11,12 +11,15 @@
  * healthy the others were (stricter than pooling the samples, on purpose).
  *
  * Per-second series are aligned on wall-clock seconds (each shard's start, rounded to the second,
- * against the earliest start); fault records stay per shard; examples keep their shard.
+ * against the earliest start); fault records stay per shard; examples keep their shard. The
+ * reconnect storm is computed once more on the summed series, one per planned fault: what the
+ * gateway saw from all shards together.
  */
 import { evaluateThresholds } from '../oracle/latency.ts';
 import { applyReconnectThresholds, combineVerdicts } from '../oracle/evaluate.ts';
 import type { CheckResult, Example, Metrics, SeriesPoint, Verdict } from '../oracle/types.ts';
 import { mergeHistograms, spectrum, statistic, summarize } from '../metrics/histogram.ts';
+import { reconnectStorms } from '../metrics/reconnect-storm.ts';
 import { parseThreshold, type Threshold } from '../config/threshold.ts';
 import { exitCodeFor, EXIT } from '../report/exit-codes.ts';
 import type { MergedShard, Summary } from '../report/summary.ts';
@@ -184,6 +187,19 @@ function mergeMetrics(parts: { index: number; s: Summary; shift: number }[], ste
     }
   }
   const first = parts[0].s.metrics;
+  // One storm per planned fault, over the summed series: the attempts the gateway saw from every
+  // shard. The fault's window spans its earliest start and latest removal over the shards.
+  const restored = new Map<string, { id: string; applyStart: number; removeEnd: number | null }>();
+  for (const { s } of parts) {
+    const t0 = Date.parse(s.startedAt);
+    for (const f of s.metrics.faults) {
+      const start = t0 + f.start * 1000;
+      const end = t0 + f.end * 1000;
+      const cur = restored.get(f.id);
+      restored.set(f.id, cur ? { id: f.id, applyStart: Math.min(cur.applyStart, start), removeEnd: Math.max(cur.removeEnd ?? end, end) } : { id: f.id, applyStart: start, removeEnd: end });
+    }
+  }
+  const origin = Math.min(...parts.map(({ s }) => Date.parse(s.startedAt)));
   return {
     latency: { steady: summarize(steady), all: summarize(all), spectrum: spectrum(steady) },
     series,
@@ -194,6 +210,7 @@ function mergeMetrics(parts: { index: number; s: Summary; shift: number }[], ste
     attemptsPerClient,
     generator: parts.flatMap(({ index, s, shift }) => s.metrics.generator.map((g) => ({ ...g, s: r2(g.s + shift), shard: index }))),
     stack: parts.flatMap(({ index, s, shift }) => (s.metrics.stack ?? []).map((x) => ({ ...x, s: r2(x.s + shift), name: `${x.name} (shard ${index})` }))),
+    reconnectStorm: reconnectStorms(series, [...restored.values()], parts[0].s.policy, origin),
     steadyWindows: first.steadyWindows.map(([a, b]) => [r2(a + parts[0].shift), r2(b + parts[0].shift)]),
     toleranceMs: first.toleranceMs,
   };

@@ -93,6 +93,9 @@ describe('three shards against one gateway, merged', () => {
     expect(s.metrics.latency.steady.max).toBe(Math.max(...shards.map((r) => r.summary!.metrics.latency.steady.max!)));
     // One cut per shard's Toxiproxy, each knocking off that shard's 1,000 clients.
     expect(s.metrics.faults.map((f) => [f.shard, f.affected])).toEqual([[0, 1000], [1, 1000], [2, 1000]]);
+    // The storm after the restore, as the gateway saw it: one per planned fault, from the summed series.
+    expect(s.metrics.reconnectStorm!.map((x) => x.fault)).toEqual(['cut#1']);
+    expect(s.metrics.reconnectStorm![0].attempts).toBeGreaterThanOrEqual(Math.max(...shards.map((r) => r.summary!.metrics.reconnectStorm![0].attempts)));
     // The clock offset of every shard is estimated (one host here: all near 0) and shown.
     for (const x of s.shards!) expect(Math.abs(x.clock!.offsetMs!)).toBeLessThan(x.clock!.uncertaintyMs! + 5);
     expect(readFileSync(join(m.out, 'summary.md'), 'utf8')).toContain('| shard | verdict | clients | started | clock offset (ms)');
