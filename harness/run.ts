@@ -14,6 +14,7 @@ import { runTimeline, type TimelineRun } from './faults/timeline.ts';
 import { startFleet, type Fleet } from './fleet/fleet.ts';
 import type { Phases } from './record/history.ts';
 import { clockOffset } from './metrics/clock.ts';
+import { readRunRecord } from './record/reader.ts';
 import { sampleProcesses } from './metrics/proc.ts';
 import { ConfigError } from './config/errors.ts';
 import { judgeRun } from './judge.ts';
@@ -207,7 +208,12 @@ export function reportRun(reportDir: string): RunResult {
   const evaluation = judgeUnfinished({ ...judged.evaluation, runtimeErrors }, { interruptedBy: meta.interrupted ? (interruptedBy ?? 'killed') : null });
   const summary = buildSummary({ plan: pub, evaluation, phases: judged.phases, drainComplete: judged.drainComplete, interrupted: meta.interrupted, interruptedBy, target: meta.target, remoteTarget: meta.remoteTarget, httpRefusals: refusals });
   // A shard names itself, and how far its clock is from the gateway's, so that merge can check and align.
-  if (pub.shard) summary.shard = { ...pub.shard, clock: clockOffset(judged.clock) };
+  if (pub.shard) {
+    summary.shard = { ...pub.shard, clock: clockOffset(judged.clock) };
+    // A shard's report counts its own clients and chats; the plan's totals are the merged run's.
+    const own = readRunRecord(join(reportDir, 'history')).roster.filter((r) => !r.probe);
+    Object.assign(summary, { clients: own.length, chats: new Set(own.map((r) => r.chat)).size });
+  }
   const files = writeReports(summary, reportDir);
   return { summary, reportDir, files };
 }
