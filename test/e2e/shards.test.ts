@@ -68,7 +68,9 @@ describe('three shards against one gateway, merged', () => {
     shards = await runShards(port, []);
     for (const r of shards) {
       expect(r.summary, r.stderr).not.toBeNull();
-      expect({ verdict: r.summary!.verdict, errors: r.summary!.runtimeErrors }).toEqual({ verdict: 'pass', errors: [] });
+      // On a saturated machine this fails with the generator behind: the message says so.
+      const why = r.summary!.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.name}: ${c.summary}`).join('\n');
+      expect({ verdict: r.summary!.verdict, errors: r.summary!.runtimeErrors }, why).toEqual({ verdict: 'pass', errors: [] });
     }
     // Each shard owns the chats k mod 3 = i, whole: 1,000 clients each, names from the run-wide index.
     const rosters = shards.map((r) => JSON.parse(readFileSync(join(r.runDir, 'history', 'roster.json'), 'utf8')) as { c: number; g: number; user: string; chat: string }[]);
