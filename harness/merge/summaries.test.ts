@@ -5,7 +5,7 @@
  * p99 threshold that no single shard's p99 decides the way the whole run's does.
  */
 import { describe, expect, it } from 'vitest';
-import type { ClientEvent, History, RosterEntry } from '../fleet/history.ts';
+import type { ClientEvent, History, RosterEntry } from '../record/history.ts';
 import { evaluate } from '../oracle/evaluate.ts';
 import { resolvePlan, type RunPlan } from '../config/plan.ts';
 import { buildSummary, type Summary } from '../report/summary.ts';
