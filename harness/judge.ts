@@ -16,7 +16,7 @@ import type { OraclePlan } from './oracle/context.ts';
 import { buildContext } from './oracle/context.ts';
 import { checkAuth, withoutProbes } from './oracle/auth.ts';
 import { protocolOf } from './protocol/index.ts';
-import { buildFrame, finishEvaluation, judgePart, type PartEvaluation } from './oracle/evaluate.ts';
+import { buildFrame, finishEvaluation, judgePart, type Judged, type PartEvaluation } from './oracle/evaluate.ts';
 import { emptyLike, mergeInto } from './oracle/merge.ts';
 import type { Evaluation } from './oracle/types.ts';
 import type { Connections } from './oracle/windows.ts';
@@ -39,6 +39,8 @@ export interface JudgedRun {
   httpRefusals: Record<string, number>;
   /** The fastest own-message legs, for this host's clock offset against the gateway's (metrics/clock.ts). */
   clock: ClockLegs;
+  /** The same, before its verdict: what a shard keeps for `chatstorm merge` (oracle/judged-json.ts). */
+  judged: Judged;
 }
 
 export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = [], opts: { partRecords?: number } = {}): JudgedRun {
@@ -119,7 +121,9 @@ export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { 
     parts++;
   }
   if (!merged) merged = judgePart(buildContext(history, plan, []), frame);
-  return { evaluation: finishEvaluation(merged, frame, plan, auth, runtimeErrors), phases, drainComplete: whole.drainComplete, records, parts, httpRefusals, clock };
+  // Copied before finishing: the judged parts stay as they were, for a shard's judged.json.
+  const judged: Judged = { part: mergeInto(emptyLike(merged), merged), frame, auth };
+  return { evaluation: finishEvaluation(merged, frame, plan, auth, runtimeErrors), phases, drainComplete: whole.drainComplete, records, parts, httpRefusals, clock, judged };
 }
 
 /**

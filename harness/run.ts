@@ -15,6 +15,7 @@ import { startFleet, type Fleet } from './fleet/fleet.ts';
 import type { Phases } from './record/history.ts';
 import { clockOffset } from './metrics/clock.ts';
 import { readRunRecord } from './record/reader.ts';
+import { encodeJudged, JUDGED_FILE } from './oracle/judged-json.ts';
 import { sampleProcesses } from './metrics/proc.ts';
 import { ConfigError } from './config/errors.ts';
 import { judgeRun } from './judge.ts';
@@ -210,6 +211,8 @@ export function reportRun(reportDir: string): RunResult {
   // A shard names itself, and how far its clock is from the gateway's, so that merge can check and align.
   if (pub.shard) {
     summary.shard = { ...pub.shard, clock: clockOffset(judged.clock) };
+    // Its judged parts before the verdict: chatstorm merge merges these, as the judge merges its parts.
+    writeFileSync(join(reportDir, JUDGED_FILE), JSON.stringify(encodeJudged(judged.judged)));
     // A shard's report counts its own clients and chats; the plan's totals are the merged run's.
     const own = readRunRecord(join(reportDir, 'history')).roster.filter((r) => !r.probe);
     Object.assign(summary, { clients: own.length, chats: new Set(own.map((r) => r.chat)).size });

@@ -3,14 +3,17 @@
  * same plan (same plan hash, same seed, same shard count), each shard exactly once, none missing.
  * Anything else is a usage error naming the folder and the shard: nothing is merged.
  *
- * A shard whose folder exists but holds no summary.json died before it could judge itself: that is
- * not a usage error but a broken run, and the merged verdict is error naming the shard.
+ * A shard whose folder exists but holds no summary.json or no judged.json (its judged parts, what
+ * the merge merges) died before it could judge itself: that is not a usage error but a broken run,
+ * and the merged verdict is error naming the shard.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunPlan } from '../config/plan.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { Summary } from '../report/summary.ts';
+import type { Judged } from '../oracle/evaluate.ts';
+import { decodeJudged, JUDGED_FILE, type JudgedJson } from '../oracle/judged-json.ts';
 
 export type PublicPlan = Omit<RunPlan, 'jwtSecret'> & { jwtSecret: string };
 
@@ -20,6 +23,8 @@ export interface ShardFolder {
   plan: PublicPlan;
   /** null: the shard died before writing it. */
   summary: Summary | null;
+  /** The shard's judged parts (oracle/judged-json.ts); null: the shard died before writing them. */
+  judged: Judged | null;
 }
 
 export function readShards(dirs: string[]): ShardFolder[] {
@@ -38,8 +43,16 @@ export function readShards(dirs: string[]): ShardFolder[] {
     }
     const file = join(dir, 'summary.json');
     const summary = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Summary) : null;
-    if (summary && !summary.metrics.mergeable) problems.push(`${dir}: its summary.json carries no mergeable histograms (written by an older chatstorm); rebuild it with \`chatstorm report ${dir}\``);
-    found.push({ index: plan.shard.index, dir, plan, summary });
+    const judgedFile = join(dir, JUDGED_FILE);
+    let judged: Judged | null = null;
+    if (existsSync(judgedFile)) {
+      try {
+        judged = decodeJudged(JSON.parse(readFileSync(judgedFile, 'utf8')) as JudgedJson, judgedFile);
+      } catch (e) {
+        problems.push(`${judgedFile}: cannot be read (${(e as Error).message}); rebuild it with \`chatstorm report ${dir}\``);
+      }
+    }
+    found.push({ index: plan.shard.index, dir, plan, summary, judged });
   }
   if (found.length) {
     const ref = found[0];

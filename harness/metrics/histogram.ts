@@ -55,20 +55,12 @@ export function encodeHistogram(h: Histogram): EncodedHistogram {
   return { hdr: hdr.encodeIntoCompressedBase64(h), count: n, min: n ? h.minNonZeroValue : null, max: n ? h.maxValue : null };
 }
 
-/** The exact sum of encoded histograms: every count added, never a percentile averaged. */
-export function mergeHistograms(parts: (EncodedHistogram | undefined)[]): Histogram {
-  // 32-bit buckets: decoding and adding into them is ~5x faster than into packed ones (bench/merge.ts),
-  // and a merged histogram lives only as long as the merge.
-  const out = hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
-  let min = Infinity;
-  let max = -Infinity;
-  for (const p of parts) {
-    if (!p || !p.count) continue;
-    out.add(hdr.decodeFromCompressedBase64(p.hdr, 32, false));
-    if (p.min !== null) min = Math.min(min, p.min);
-    if (p.max !== null) max = Math.max(max, p.max);
-  }
+/** An encoded histogram back, with its exact min and max; packed as newHistogram makes it. */
+export function decodeHistogram(e: EncodedHistogram, packed = true): Histogram {
+  const out = newHistogram(packed);
+  if (!e.count) return out;
+  out.add(hdr.decodeFromCompressedBase64(e.hdr, 32, false));
   // HDR reports a decoded bucket's highest equivalent value; the recorded extremes are exact.
-  if (out.totalCount) Object.assign(out, { maxValue: max, minNonZeroValue: min });
+  Object.assign(out, { maxValue: e.max, minNonZeroValue: e.min });
   return out;
 }

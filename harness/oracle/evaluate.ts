@@ -11,7 +11,7 @@
  *      merged parts. Judging the parts and merging gives exactly what judging the whole gives.
  */
 import type { ClientEvent, History } from '../record/history.ts';
-import { encodeHistogram, newHistogram, record, spectrum, summarize, type EncodedHistogram, type Histogram } from '../metrics/histogram.ts';
+import { newHistogram, record, spectrum, summarize } from '../metrics/histogram.ts';
 import { collectSeries, finishSeries, seriesSeconds, type SeriesPart } from '../metrics/series.ts';
 import { reconnectStorms } from '../metrics/reconnect-storm.ts';
 import { buildContext, type Context, type OraclePlan } from './context.ts';
@@ -128,8 +128,30 @@ export function finishEvaluation(part: PartEvaluation, frame: Frame, plan: Oracl
       else neverBack++;
     }
   }
-  const reconnectPolicy = { verdict: reconnect.verdict, summary: reconnect.summary };
-  applyReconnectThresholds(reconnect, plan.thresholds, recoveries, detects, neverBack);
+  const extra = [
+    ...evaluateThresholds('recovery_time', plan.thresholds.recovery_time ?? [], recoveries, 'per client, from each fault\'s end'),
+    ...evaluateThresholds('detect_time', plan.thresholds.detect_time ?? [], detects, 'per client, from each fault\'s start'),
+  ];
+  for (const t of extra) {
+    // A client that never came back has an infinite recovery time: no upper bound holds.
+    if (t.metric === 'recovery_time' && neverBack > 0 && t.statistic !== 'count' && t.statistic !== 'min') {
+      Object.assign(t, { ok: false, observed: null, headroom: null, window: `${t.window}; ${neverBack} client(s) never came back` });
+    }
+  }
+  // Nothing to measure (no client was knocked off, or the run was cut short): not judged, never passed.
+  const unjudged = extra.filter((t) => t.observed === null && !(t.metric === 'recovery_time' && neverBack > 0));
+  if (extra.length) {
+    reconnect.thresholds = extra;
+    if (extra.some((t) => !t.ok && !unjudged.includes(t))) {
+      const breached = `Breached ${extra.filter((t) => !t.ok && !unjudged.includes(t)).map((t) => `${t.metric} ${t.expression} (observed ${t.observed === null ? 'never' : `${Math.round(t.observed)} ms`})`).join(', ')}`;
+      // Lead with the breach: the sentence must not open with "all followed the policy" on a failed check.
+      reconnect.summary = reconnect.verdict === 'fail' ? `${breached}; ${reconnect.summary}` : `${breached}. Every attempt followed the policy otherwise: ${reconnect.summary}`;
+      reconnect.verdict = 'fail';
+    } else if (unjudged.length && reconnect.verdict === 'pass') {
+      reconnect.verdict = 'inconclusive';
+      reconnect.summary = `${unjudged.map((t) => `${t.metric} ${t.expression}`).join(', ')} could not be judged: no client was knocked off and came back to measure. ${reconnect.summary}`;
+    }
+  }
 
   const checks: CheckResult[] = [
     finishDelivery(part.delivery, ctx.rel),
@@ -147,10 +169,6 @@ export function finishEvaluation(part: PartEvaluation, frame: Frame, plan: Oracl
   const lateAfterMs = limits.length ? Math.min(...limits) : null;
   const delivery = new Map<string, FaultDelivery>(windows.map((w, i) => [w.id, { ...part.faultDelivery[i], lateAfterMs, ...faultSpan(ctx, w) }]));
   const series = finishSeries(part.series);
-  const seconds: Record<string, EncodedHistogram> = {};
-  part.series.latency.forEach((h, i) => {
-    if (h) seconds[i] = encodeHistogram(h);
-  });
   return {
     verdict: combineVerdicts(checks, runtimeErrors),
     checks,
@@ -169,50 +187,31 @@ export function finishEvaluation(part: PartEvaluation, frame: Frame, plan: Oracl
       generator: history.samples.map((s) => ({ s: Math.round((s.t - origin) / 100) / 10, worker: s.worker, eldP99: Math.round(s.eldP99 * 10) / 10, eldMax: Math.round(s.eldMax * 10) / 10, cpu: Math.round(s.cpu * 1000) / 1000 })),
       steadyWindows: steady.map(([a, b]) => [ctx.rel(a), ctx.rel(b)]),
       toleranceMs: plan.reconnectToleranceMs,
-      mergeable: { latencySteady: encodeHistogram(part.latency.steady), latencyAll: encodeHistogram(part.latency.all), recovery: encodeHistogram(recoveries), detect: encodeHistogram(detects), neverBack, reconnectPolicy, seconds },
     },
   };
 }
 
 /**
- * recovery_time and detect_time thresholds, judged on the reconnect check (in place). Also used
- * by `chatstorm merge` on the shards' merged histograms.
+ * A history judged but not finished: the merged parts, the frame they were judged against and
+ * the auth check. What a shard keeps for `chatstorm merge` (oracle/judged-json.ts), which merges
+ * shards with mergeEvaluations and finishes them like one run.
  */
-export function applyReconnectThresholds(check: CheckResult, thresholds: OraclePlan['thresholds'], recoveries: Histogram, detects: Histogram, neverBack: number): void {
-  const extra = [
-    ...evaluateThresholds('recovery_time', thresholds.recovery_time ?? [], recoveries, 'per client, from each fault\'s end'),
-    ...evaluateThresholds('detect_time', thresholds.detect_time ?? [], detects, 'per client, from each fault\'s start'),
-  ];
-  for (const t of extra) {
-    // A client that never came back has an infinite recovery time: no upper bound holds.
-    if (t.metric === 'recovery_time' && neverBack > 0 && t.statistic !== 'count' && t.statistic !== 'min') {
-      Object.assign(t, { ok: false, observed: null, headroom: null, window: `${t.window}; ${neverBack} client(s) never came back` });
-    }
-  }
-  // Nothing to measure (no client was knocked off, or the run was cut short): not judged, never passed.
-  const unjudged = extra.filter((t) => t.observed === null && !(t.metric === 'recovery_time' && neverBack > 0));
-  if (extra.length) {
-    check.thresholds = extra;
-    if (extra.some((t) => !t.ok && !unjudged.includes(t))) {
-      const breached = `Breached ${extra.filter((t) => !t.ok && !unjudged.includes(t)).map((t) => `${t.metric} ${t.expression} (observed ${t.observed === null ? 'never' : `${Math.round(t.observed)} ms`})`).join(', ')}`;
-      // Lead with the breach: the sentence must not open with "all followed the policy" on a failed check.
-      check.summary = check.verdict === 'fail' ? `${breached}; ${check.summary}` : `${breached}. Every attempt followed the policy otherwise: ${check.summary}`;
-      check.verdict = 'fail';
-    } else if (unjudged.length && check.verdict === 'pass') {
-      check.verdict = 'inconclusive';
-      check.summary = `${unjudged.map((t) => `${t.metric} ${t.expression}`).join(', ')} could not be judged: no client was knocked off and came back to measure. ${check.summary}`;
-    }
-  }
-}
+export interface Judged { part: PartEvaluation; frame: Frame; auth: CheckResult | null }
 
-/** Judges a whole history in memory: one part. */
-export function evaluate(recorded: History, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = []): Evaluation {
+/** Judges a whole history in memory as one part, without finishing it. */
+export function judgeInMemory(recorded: History, plan: OraclePlan): Judged {
   // Auth probes are judged by the auth check alone; every other check and metric sees the rest.
   const auth = hasProbes(recorded) ? checkAuth(recorded, protocolOf(plan.protocol).refusals) : null;
   const history = withoutProbes(recorded);
   const ctx = buildContext(history, plan);
   const frame = buildFrame(history, plan, ctx.clients.map((v) => connectionsOf(v.entry.c, v.events)), lastEventOf(history.byClient, history.phases.start));
-  return finishEvaluation(judgePart(ctx, frame), frame, plan, auth, runtimeErrors);
+  return { part: judgePart(ctx, frame), frame, auth };
+}
+
+/** Judges a whole history in memory: one part. */
+export function evaluate(recorded: History, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = []): Evaluation {
+  const { part, frame, auth } = judgeInMemory(recorded, plan);
+  return finishEvaluation(part, frame, plan, auth, runtimeErrors);
 }
 
 export function lastEventOf(lists: ClientEvent[][], origin: number): number {

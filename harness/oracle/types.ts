@@ -1,6 +1,5 @@
 /** What the oracle decides: a verdict per check, with the counts and first examples behind it. */
 import type { ReconnectStorm } from '../metrics/reconnect-storm.ts';
-import type { EncodedHistogram } from '../metrics/histogram.ts';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
 
@@ -141,26 +140,6 @@ export interface Metrics {
   /** Steady-state windows used for latency, seconds since start. */
   steadyWindows: [number, number][];
   toleranceMs: number;
-  /**
-   * What `chatstorm merge` needs to combine runs exactly: the histograms behind every percentile
-   * and threshold, encoded, and the reconnect check's verdict before its thresholds. Optional:
-   * absent in summaries written before it existed, which then cannot be merged.
-   */
-  mergeable?: Mergeable;
-}
-
-export interface Mergeable {
-  latencySteady: EncodedHistogram;
-  latencyAll: EncodedHistogram;
-  /** Per client and fault: fault end → back open; fault start → dropped. */
-  recovery: EncodedHistogram;
-  detect: EncodedHistogram;
-  /** Clients knocked off by a fault that never came back. */
-  neverBack: number;
-  /** The reconnect check judged on the policy alone, before recovery_time and detect_time. */
-  reconnectPolicy: { verdict: Verdict; summary: string };
-  /** Latency histogram of each second of the series that received something, by second. */
-  seconds: Record<string, EncodedHistogram>;
 }
 
 export interface Evaluation {

@@ -1,16 +1,22 @@
 /**
  * The merge from hand-written histories: a run of 9 chats judged whole on one host, and the same
- * run split into 3 shards (chat k → shard k mod 3), each judged on its own and merged, give the
- * same verdict on every check, the same counts and the same latency percentiles — including a
- * p99 threshold that no single shard's p99 decides the way the whole run's does.
+ * run split into 3 shards (chat k → shard k mod 3), each judged on its own, written as a shard's
+ * run folder (plan.json, summary.json, judged.json) and merged by `chatstorm merge`'s own code
+ * (mergeRuns: mergeEvaluations + finishEvaluation), give the same verdict on every check, the same
+ * counts and the same latency percentiles — including a p99 threshold that no single shard's p99
+ * decides the way the whole run's does.
  */
 import { describe, expect, it } from 'vitest';
 import type { ClientEvent, History, RosterEntry } from '../record/history.ts';
-import { evaluate } from '../oracle/evaluate.ts';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { evaluate, judgeInMemory } from '../oracle/evaluate.ts';
+import { encodeJudged, JUDGED_FILE } from '../oracle/judged-json.ts';
 import { resolvePlan, type RunPlan } from '../config/plan.ts';
 import { buildSummary, type Summary } from '../report/summary.ts';
 import { mulberry32 } from '../fleet/random.ts';
-import { mergeSummaries } from './summaries.ts';
+import { mergeRuns } from './merge.ts';
 
 const T0 = 1_700_000_000_000;
 const CHATS = 9;
@@ -77,18 +83,35 @@ function shardOf(r: { roster: RosterEntry[]; ev: ClientEvent[][] }, i: number, n
   );
 }
 
-function summarize(h: History, plan: RunPlan, shard?: number): Summary {
-  const s = buildSummary({ plan, evaluation: evaluate(h, plan), phases: h.phases, drainComplete: h.drainComplete, interrupted: false, target: { provider: 'external', gatewayUrl: '', directUrl: '', versions: {} } });
-  if (shard !== undefined) s.shard = { index: shard, count: 3, planHash: 'h', clock: { offsetMs: 0, uncertaintyMs: 1, samples: 1 } };
-  return s;
+function summarize(h: History, plan: RunPlan): Summary {
+  return buildSummary({ plan, evaluation: evaluate(h, plan), phases: h.phases, drainComplete: h.drainComplete, interrupted: false, target: { provider: 'external', gatewayUrl: '', directUrl: '', versions: {} } });
+}
+
+const planOf = (threshold: string, shard?: number) =>
+  resolvePlan({ name: 'm', clients: CHATS * SIZE, chatSize: SIZE, thresholds: { delivery_latency: [threshold] } }, { scenarioFile: 'm.ts', runId: shard === undefined ? 'm' : `m-${shard}`, ...(shard === undefined ? {} : { shard: `${shard}/3` }) });
+
+/** Shard i's run folder as `chatstorm run --shard i/3` leaves it; `dead`: only its plan.json (it died). */
+function shardFolder(root: string, r: ReturnType<typeof run>, i: number, threshold: string, dead = false): string {
+  const plan = planOf(threshold, i);
+  const dir = join(root, `shard-${i}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
+  if (dead) return dir;
+  const h = shardOf(r, i, 3);
+  const s = summarize(h, plan);
+  s.shard = { ...plan.shard!, clock: { offsetMs: 0, uncertaintyMs: 1, samples: 1 } };
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify(s));
+  writeFileSync(join(dir, JUDGED_FILE), JSON.stringify(encodeJudged(judgeInMemory(h, plan))));
+  return dir;
 }
 
 function whole_and_merged(threshold: string, lose?: { chat: number; seq: number }) {
-  const plan = resolvePlan({ name: 'm', clients: CHATS * SIZE, chatSize: SIZE, thresholds: { delivery_latency: [threshold] } }, { scenarioFile: 'm.ts', runId: 'm' });
   const r = run(lose);
-  const whole = summarize(history(r.roster, r.ev), plan);
-  const shards = [0, 1, 2].map((i) => summarize(shardOf(r, i, 3), plan, i));
-  const merged = mergeSummaries(shards.map((s, i) => ({ index: i, dir: `shard-${i}`, clients: 9, summary: s })), { runId: 'merged', clients: CHATS * SIZE, chats: CHATS });
+  const whole = summarize(history(r.roster, r.ev), planOf(threshold));
+  const shards = [0, 1, 2].map((i) => summarize(shardOf(r, i, 3), planOf(threshold, i)));
+  const root = mkdtempSync(join(tmpdir(), 'chatstorm-merge-'));
+  const dirs = [0, 1, 2].map((i) => shardFolder(root, r, i, threshold));
+  const merged = mergeRuns(dirs, join(root, 'merged')).summary;
   return { whole, shards, merged };
 }
 
@@ -132,13 +155,32 @@ describe('merging shards equals judging the run whole', () => {
     expect(lost).toEqual([expect.objectContaining({ shard: 1, chat: 'chat-4', client: 14, user: 'u14' })]);
   });
 
-  it('a shard without a summary makes the merged verdict error, naming it', () => {
-    const plan = resolvePlan({ name: 'm', clients: CHATS * SIZE, chatSize: SIZE, thresholds: { delivery_latency: ['p(99)<1000'] } }, { scenarioFile: 'm.ts', runId: 'm' });
+  it('a shard that died (no summary.json, no judged.json) makes the merged verdict error, naming it', () => {
     const r = run();
-    const parts = [0, 1, 2].map((i) => ({ index: i, dir: `shard-${i}`, clients: 9, summary: i === 2 ? null : summarize(shardOf(r, i, 3), plan, i) }));
-    const merged = mergeSummaries(parts, { runId: 'merged', clients: 27, chats: 9 });
+    const root = mkdtempSync(join(tmpdir(), 'chatstorm-merge-'));
+    const dirs = [0, 1, 2].map((i) => shardFolder(root, r, i, 'p(99)<1000', i === 2));
+    const merged = mergeRuns(dirs, join(root, 'merged')).summary;
     expect(merged.verdict).toBe('error');
-    expect(merged.runtimeErrors).toEqual([{ code: 'shard-died', message: 'shard 2 (shard-2) wrote no summary.json: it died before judging its part of the run' }]);
+    expect(merged.runtimeErrors).toEqual([{ code: 'shard-died', message: `shard 2 (${dirs[2]}) wrote no summary.json: it died before judging its part of the run` }]);
     expect(merged.shards!.map((s) => s.verdict)).toEqual(['pass', 'pass', 'missing-summary']);
+  });
+
+  it('the merged evaluation equals the whole one: counts, histograms, series, examples by shard', () => {
+    const { whole, merged } = whole_and_merged('p(99)<1000', { chat: 4, seq: 7 });
+    expect(merged.clients).toBe(whole.clients);
+    expect(merged.chats).toBe(whole.chats);
+    expect(merged.checks.map((c) => c.name)).toEqual(whole.checks.map((c) => c.name));
+    for (const c of whole.checks) {
+      const m = merged.checks.find((x) => x.name === c.name)!;
+      // generator-health counts every load generator's samples: three shards have three generators.
+      const counts = c.name === 'generator-health' ? { ...c.counts, samples: c.counts.samples * 3 } : c.counts;
+      expect([c.name, m.verdict, m.counts, m.thresholds ?? null]).toEqual([c.name, c.verdict, counts, c.thresholds ?? null]);
+      expect(m.examples.map(({ shard: _shard, ...e }) => e), c.name).toEqual(c.examples);
+    }
+    expect(merged.metrics.latency).toEqual(whole.metrics.latency);
+    expect(merged.metrics.failureReasons).toEqual(whole.metrics.failureReasons);
+    expect(merged.metrics.closeCodes).toEqual(whole.metrics.closeCodes);
+    expect(merged.metrics.attemptsPerClient).toEqual(whole.metrics.attemptsPerClient);
+    expect(merged.metrics.series).toEqual(whole.metrics.series);
   });
 });
