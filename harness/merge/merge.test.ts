@@ -183,4 +183,41 @@ describe('merging shards equals judging the run whole', () => {
     expect(merged.metrics.attemptsPerClient).toEqual(whole.metrics.attemptsPerClient);
     expect(merged.metrics.series).toEqual(whole.metrics.series);
   });
+
+  it('series are aligned on wall-clock seconds: a shard that started 2 s later lands 2 s later', () => {
+    const r = run({ chat: 4, seq: 7 });
+    const late = (h: History): History => ({
+      ...h,
+      byClient: h.byClient.map((l) => l.map((e) => ({ ...e, t: e.t + 2_000, ...('sts' in e ? { sts: e.sts + 2_000 } : {}) }) as ClientEvent)),
+      samples: h.samples.map((x) => ({ ...x, t: x.t + 2_000 })),
+      phases: Object.fromEntries(Object.entries(h.phases).map(([k, v]) => [k, v + 2_000])) as History['phases'],
+    });
+    const root = mkdtempSync(join(tmpdir(), 'chatstorm-merge-'));
+    const dirs = [0, 1, 2].map((i) => {
+      const plan = planOf('p(99)<1000', i);
+      const dir = join(root, `shard-${i}`);
+      mkdirSync(dir, { recursive: true });
+      const h = i === 1 ? late(shardOf(r, i, 3)) : shardOf(r, i, 3);
+      const s = summarize(h, plan);
+      s.shard = { ...plan.shard!, clock: { offsetMs: 0, uncertaintyMs: 1, samples: 1 } };
+      writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
+      writeFileSync(join(dir, 'summary.json'), JSON.stringify(s));
+      writeFileSync(join(dir, JUDGED_FILE), JSON.stringify(encodeJudged(judgeInMemory(h, plan))));
+      return { dir, s };
+    });
+    const merged = mergeRuns(dirs.map((d) => d.dir), join(root, 'merged')).summary;
+    const offset = [0, 2, 0];
+    const expected = new Map<number, { sent: number; received: number }>();
+    dirs.forEach(({ s }, i) => {
+      for (const p of s.metrics.series) {
+        const e = expected.get(p.s + offset[i]) ?? { sent: 0, received: 0 };
+        expected.set(p.s + offset[i], { sent: e.sent + p.sent, received: e.received + p.received });
+      }
+    });
+    expect(merged.metrics.series.map((p) => [p.s, p.sent, p.received])).toEqual([...expected].sort((a, b) => a[0] - b[0]).map(([k, v]) => [k, v.sent, v.received]));
+    // The lost message is shard 1's (chat 4): its example's time moved by the shard's 2 s.
+    const lost = merged.checks.find((c) => c.name === 'delivery')!.examples.find((e) => e.category === 'lost')!;
+    const own = dirs[1].s.checks.find((c) => c.name === 'delivery')!.examples.find((e) => e.category === 'lost')!;
+    expect([lost.shard, lost.at]).toEqual([1, own.at! + 2]);
+  });
 });
