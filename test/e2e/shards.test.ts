@@ -99,7 +99,7 @@ describe('three shards against one gateway, merged', () => {
       expect(s.verdict).not.toBe('pass');
     }
     expect(s.clients).toBe(3000);
-    expect(s.shards!.map((x) => [x.index, x.clients, x.verdict])).toEqual([[0, 1000, 'pass'], [1, 1000, 'pass'], [2, 1000, 'pass']]);
+    expect(s.shards!.map((x) => [x.index, x.clients, x.verdict])).toEqual(shards.map((r, i) => [i, 1000, r.summary!.verdict]));
     // Counts are the shards' sums; the latency sample count is the merged histogram's.
     const sum = (check: string, k: string) => shards.reduce((a, r) => a + checkOf(r.summary!, check).counts[k], 0);
     expect(checkOf(s, 'delivery').counts.acked).toBe(sum('delivery', 'acked'));
@@ -155,9 +155,10 @@ describe('a broken gateway fails the merged run on the same check as one host', 
     const m = await merge(shards.map((r) => r.runDir));
     expect(single.summary, single.stderr).not.toBeNull();
     expect(m.summary, m.stderr).not.toBeNull();
-    // latency and generator-health depend on how loaded the shared machine is at that moment (seen:
-    // a merged p99 over 2 s while six engineers ran tests): the defect's check is compared.
-    const failed = (s: Summary) => ({ verdict: s.verdict, failed: s.failedChecks.filter((n) => n !== 'latency' && n !== 'generator-health'), lost: checkOf(s, 'delivery').counts.lost > 0 });
+    // latency, reconnect timing and generator-health depend on how loaded the shared machine is at
+    // that moment (seen: a merged p99 over 2 s, and attempts 14–124 ms past the backoff tolerance on
+    // one shard, while six engineers ran tests): the defect's check is compared.
+    const failed = (s: Summary) => ({ verdict: s.verdict, failed: s.failedChecks.filter((n) => !['latency', 'reconnect', 'generator-health'].includes(n)), lost: checkOf(s, 'delivery').counts.lost > 0 });
     expect(failed(m.summary!)).toEqual(failed(single.summary!));
     expect(failed(m.summary!)).toEqual({ verdict: 'fail', failed: ['delivery'], lost: true });
     expect(m.code).toBe(1);
