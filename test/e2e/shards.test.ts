@@ -65,7 +65,7 @@ describe('three shards against one gateway, merged', () => {
     port = await startGatewayProcess('gateway/main.ts');
   });
 
-  it('3,000 clients over three processes with a cut: every shard and the merged run pass, counts add up', async () => {
+  it('3,000 clients over three processes with a cut: what a correct gateway guarantees holds on every shard and merged (a pass when every shard passes), counts add up', async () => {
     shards = await runShards(port, []);
     for (const r of shards) expect(r.summary, r.stderr).not.toBeNull();
     // What a correct gateway guarantees on any machine: nothing lost, no fallback, every error
