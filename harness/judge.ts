@@ -18,10 +18,11 @@ import type { OraclePlan } from './oracle/context.ts';
 import { buildContext } from './oracle/context.ts';
 import { checkAuth, withoutProbes } from './oracle/auth.ts';
 import { protocolOf } from './protocol/index.ts';
-import { buildFrame, finishEvaluation, judgePart, type PartEvaluation } from './oracle/evaluate.ts';
+import { buildFrame, finishEvaluation, judgePart, type Judged, type PartEvaluation } from './oracle/evaluate.ts';
 import { emptyLike, mergeInto } from './oracle/merge.ts';
 import type { Evaluation } from './oracle/types.ts';
 import type { Connections } from './oracle/windows.ts';
+import { addClockLegs, newClockLegs, type ClockLegs } from './metrics/clock.ts';
 import type { ClientEvent, History, Phases } from './record/history.ts';
 import { readRunRecord, resolvePhases, scanEvents, splitEvents } from './record/reader.ts';
 import type { EventFile } from './record/files.ts';
@@ -42,6 +43,10 @@ export interface JudgedRun {
   parts: number;
   /** Upgrades the gateway (or whatever answered) refused with an HTTP status, counted by status (every client, probes included). */
   httpRefusals: Record<string, number>;
+  /** The fastest own-message legs, for this host's clock offset against the gateway's (metrics/clock.ts). */
+  clock: ClockLegs;
+  /** The same, before its verdict: what a shard keeps for `chatstorm merge` (oracle/judged-json.ts). */
+  judged: Judged;
 }
 
 export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = [], opts: { partRecords?: number } = {}): JudgedRun {
@@ -105,6 +110,7 @@ export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { 
   // Pass 2.
   let merged: PartEvaluation | null = null;
   let parts = 0;
+  const clock = newClockLegs();
   const judgeOne = (clients: number[], files: EventFile[]) => {
     const want = new Uint8Array(n);
     for (const c of clients) want[c] = 1;
@@ -114,6 +120,7 @@ export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { 
     for (const f of files) scanEvents(f, (c) => want[c] === 1, (ev) => byClient[ev.c].push(ev));
     // Each client's events come from one process in order; a stable sort keeps same-time order.
     for (const c of clients) byClient[c].sort((a, b) => a.t - b.t);
+    addClockLegs(clock, { ...history, byClient });
     const part = judgePart(buildContext({ ...history, byClient }, plan, clients), frame);
     merged = mergeInto(merged ?? emptyLike(part), part);
     parts++;
@@ -145,7 +152,9 @@ export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { 
     if (spillDir) rmSync(spillDir, { recursive: true, force: true });
   }
   if (!merged) merged = judgePart(buildContext(history, plan, []), frame);
-  return { evaluation: finishEvaluation(merged, frame, plan, auth, runtimeErrors), phases, drainComplete: whole.drainComplete, records, parts, httpRefusals };
+  // Copied before finishing: the judged parts stay as they were, for a shard's judged.json.
+  const judged: Judged = { part: mergeInto(emptyLike(merged), merged), frame, auth };
+  return { evaluation: finishEvaluation(merged, frame, plan, auth, runtimeErrors), phases, drainComplete: whole.drainComplete, records, parts, httpRefusals, clock, judged };
 }
 
 /** Consecutive parts of one fleet process (parts stay in roster order: the merge needs it). */

@@ -17,6 +17,9 @@ import { publicPlan, type RunPlan } from './config/plan.ts';
 import { runTimeline, type TimelineRun } from './faults/timeline.ts';
 import { startFleet, type Fleet } from './fleet/fleet.ts';
 import type { Phases } from './record/history.ts';
+import { clockOffset } from './metrics/clock.ts';
+import { readRunRecord } from './record/reader.ts';
+import { encodeJudged, JUDGED_FILE } from './oracle/judged-json.ts';
 import { sampleProcesses } from './metrics/proc.ts';
 import { ConfigError } from './config/errors.ts';
 import { judgeRun } from './judge.ts';
@@ -82,6 +85,7 @@ export async function run(plan: RunPlan, interrupt: AbortSignal, progress = new 
   const savePhases = () => writeFileSync(join(historyDir, 'phases.json'), JSON.stringify({ ...Object.fromEntries(Object.entries(phases).filter(([, t]) => t > 0)), drainComplete }));
 
   try {
+    if (plan.shard) progress.message(`chatstorm: shard ${plan.shard.index}/${plan.shard.count} (plan ${plan.shard.planHash}): ${roster.filter((r) => !r.probe).length} of the run's clients, chats k with k mod ${plan.shard.count} = ${plan.shard.index}${plan.sourceIps?.length ? `, from ${plan.sourceIps.join(', ')}` : ''}`);
     progress.message(`chatstorm: ${plan.scenario.name} — ${plan.clients} clients in ${plan.chats} chats${plan.authProbes.length ? ` + ${plan.authProbes.length} auth probes` : ''}, ${plan.faults.length} fault(s), seed ${plan.seed}; report in ${plan.reportDir}`);
     // testcontainers is imported only when used: local runs need neither it nor an engine.
     stack = plan.stack === 'testcontainers'
@@ -111,7 +115,8 @@ export async function run(plan: RunPlan, interrupt: AbortSignal, progress = new 
     }
     progress.message(`chatstorm: gateway ${s.directUrl} behind Toxiproxy at ${s.gatewayUrl}`);
 
-    const ttl = Math.ceil((plan.trafficMs + plan.drainTimeoutMs + plan.clients / plan.connectRate * 1_000) / 1_000) + 600;
+    const wait = plan.startAt === null ? 0 : Math.max(0, plan.startAt - now());
+    const ttl = Math.ceil((wait + plan.trafficMs + plan.drainTimeoutMs + plan.clients / plan.connectRate * 1_000) / 1_000) + 600;
     const tokens = await mintTokens(roster, plan.jwtSecret, ttl);
     fleet = startFleet(plan, roster, tokens, s.proxyUrls, historyDir, s.routes);
     const f = fleet;
@@ -125,7 +130,16 @@ export async function run(plan: RunPlan, interrupt: AbortSignal, progress = new 
     if (c.notOpen > 0) progress.message(`chatstorm: ${c.notOpen} of ${plan.clients} clients could not connect at the start`);
     if (c.open === 0) throw Object.assign(new Error(`no client could connect to ${s.gatewayUrl}; see ${logDir}`), { code: 'no-client-connected' });
 
-    phases.trafficStart = now() + 250;
+    const readyAt = now() + 250;
+    if (plan.startAt !== null) {
+      // Shards start traffic and faults at one shared instant; a shard that is late would judge a
+      // different run from the others, so it says so and its verdict is error.
+      if (readyAt > plan.startAt) {
+        throw Object.assign(new Error(`not ready by --start-at ${new Date(plan.startAt).toISOString()}: clients connected at ${new Date(phases.connected).toISOString()}, ${Math.round(readyAt - plan.startAt)} ms too late; start the shards earlier or set --start-at later`), { code: 'start-at-missed' });
+      }
+      phases.trafficStart = plan.startAt;
+      progress.message(`chatstorm: ready; traffic starts at ${new Date(plan.startAt).toISOString()} (in ${((plan.startAt - now()) / 1000).toFixed(1)} s)`);
+    } else phases.trafficStart = readyAt;
     const trafficEnd = phases.trafficStart + plan.trafficMs;
     f.startTraffic(phases.trafficStart, trafficEnd);
     savePhases();
@@ -208,6 +222,15 @@ export function reportRun(reportDir: string): RunResult {
   // The same errors, a message made more precise: the verdict they give is unchanged.
   const evaluation = judgeUnfinished({ ...judged.evaluation, runtimeErrors }, { interruptedBy: meta.interrupted ? (interruptedBy ?? 'killed') : null });
   const summary = buildSummary({ plan: pub, evaluation, phases: judged.phases, drainComplete: judged.drainComplete, interrupted: meta.interrupted, interruptedBy, target: meta.target, remoteTarget: meta.remoteTarget, httpRefusals: refusals });
+  // A shard names itself, and how far its clock is from the gateway's, so that merge can check and align.
+  if (pub.shard) {
+    summary.shard = { ...pub.shard, clock: clockOffset(judged.clock) };
+    // Its judged parts before the verdict: chatstorm merge merges these, as the judge merges its parts.
+    writeFileSync(join(reportDir, JUDGED_FILE), JSON.stringify(encodeJudged(judged.judged)));
+    // A shard's report counts its own clients and chats; the plan's totals are the merged run's.
+    const own = readRunRecord(join(reportDir, 'history')).roster.filter((r) => !r.probe);
+    Object.assign(summary, { clients: own.length, chats: new Set(own.map((r) => r.chat)).size });
+  }
   const files = writeReports(summary, reportDir);
   return { summary, reportDir, files };
 }

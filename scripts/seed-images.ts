@@ -10,6 +10,8 @@
  * 2. chatstorm/node-base:24: `docker import` of a root filesystem holding only this Node binary,
  *    the shared libraries ldd lists for it, /etc/passwd and /etc/group (user "node", 1000) and /tmp.
  * 3. chatstorm/gateway:local: gateway/Dockerfile built on that base (the reference gateway).
+ * 4. chatstorm/chatstorm:local: deploy/chatstorm.Dockerfile on that base with the Toxiproxy image's
+ *    server: chatstorm itself, as the shards of deploy/kubernetes/ and examples/ci/ run it.
  *
  * An image already present is kept (it may be the real one, pulled earlier), unless --force.
  * Needs the docker CLI and an engine; Go only when the Toxiproxy image has to be built.
@@ -22,6 +24,9 @@ import { DEFAULT_NODE_IMAGE, NODE_BASE_IMAGE, REFERENCE_GATEWAY_DOCKERFILE, REFE
 import { PROJECT_ROOT, TOOLS_BIN, TOXIPROXY_VERSION } from '../harness/stack/toxiproxy-binary.ts';
 
 const force = process.argv.includes('--force');
+/** chatstorm itself, as shards run it (deploy/kubernetes/, docker compose's `shard` service). */
+const CHATSTORM_IMAGE = 'chatstorm/chatstorm:local';
+const CHATSTORM_DOCKERFILE = 'deploy/chatstorm.Dockerfile';
 const say = (line: string) => console.log(`seed-images: ${line}`);
 
 function fail(message: string): never {
@@ -160,7 +165,13 @@ say(`${NODE_BASE_IMAGE} runs node ${probe}`);
 say(`building ${REFERENCE_GATEWAY_IMAGE} from ${REFERENCE_GATEWAY_DOCKERFILE} on ${NODE_BASE_IMAGE} (${DEFAULT_NODE_IMAGE} is not needed) …`);
 runLoud('docker', ['build', '--quiet', '-f', REFERENCE_GATEWAY_DOCKERFILE, '--build-arg', `NODE_IMAGE=${NODE_BASE_IMAGE}`, '-t', REFERENCE_GATEWAY_IMAGE, '.']);
 
-for (const image of [TOXIPROXY_IMAGE, NODE_BASE_IMAGE, REFERENCE_GATEWAY_IMAGE]) {
+// --- 4. chatstorm itself (the shards' image) ------------------------------------------------------
+say(`building ${CHATSTORM_IMAGE} from ${CHATSTORM_DOCKERFILE} on ${NODE_BASE_IMAGE} and ${TOXIPROXY_IMAGE} …`);
+runLoud('docker', ['build', '--quiet', '-f', CHATSTORM_DOCKERFILE, '--build-arg', `NODE_IMAGE=${NODE_BASE_IMAGE}`, '--build-arg', `TOXIPROXY_IMAGE=${TOXIPROXY_IMAGE}`, '-t', CHATSTORM_IMAGE, '.']);
+const version = run('docker', ['run', '--rm', '--network', 'none', CHATSTORM_IMAGE, 'merge', '--help']);
+if (!version.includes('--out')) fail(`${CHATSTORM_IMAGE} does not run chatstorm: ${version}`);
+
+for (const image of [TOXIPROXY_IMAGE, NODE_BASE_IMAGE, REFERENCE_GATEWAY_IMAGE, CHATSTORM_IMAGE]) {
   const size = run('docker', ['image', 'inspect', '--format', '{{.Size}}', image]).trim();
   say(`ready: ${image} (${(Number(size) / 1e6).toFixed(0)} MB)`);
 }

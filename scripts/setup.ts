@@ -1,16 +1,20 @@
 /**
- * Installs what npm cannot: the Toxiproxy server (with go install, into tools/bin). Run by
+ * Installs what npm cannot, with go install into tools/bin: the Toxiproxy server (chatstorm needs
+ * it) and actionlint (the tests lint examples/ci/github-actions.yml with it). Run by
  * `npm install`/`npm ci` as postinstall and by `npm run setup`. A missing Go is not fatal here:
- * chatstorm then explains at run time how to get Toxiproxy.
+ * chatstorm then explains at run time how to get Toxiproxy; with --strict (CI) it is.
  *
  * It also links node_modules/.bin/chatstorm to bin/chatstorm.js: npm links the bins of
  * dependencies, never the project's own, and `npx chatstorm` run where npm does not see this
  * package.json as the project (a folder with a package.json of its own below this one) then looks
  * for `chatstorm` on the public registry (404). With the link, npx finds it locally, offline.
  */
-import { lstatSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { findToxiproxy, installToxiproxy, ToxiproxyMissingError } from '../harness/stack/toxiproxy-binary.ts';
+import { findToxiproxy, installToxiproxy, TOOLS_BIN, ToxiproxyMissingError } from '../harness/stack/toxiproxy-binary.ts';
+
+const strict = process.argv.includes('--strict');
 
 const link = join(import.meta.dirname, '..', 'node_modules', '.bin', 'chatstorm');
 const target = join('..', '..', 'bin', 'chatstorm.js');
@@ -43,6 +47,21 @@ if (found) {
   } catch (e) {
     if (!(e instanceof ToxiproxyMissingError)) throw e;
     console.warn(`chatstorm setup: warning: ${e.message}`);
-    if (process.argv.includes('--strict')) process.exit(1);
+    if (strict) process.exit(1);
+  }
+}
+
+/** Pinned: the version test/ci/workflows.test.ts was written against. */
+export const ACTIONLINT_MODULE = 'github.com/rhysd/actionlint/cmd/actionlint@v1.7.12';
+const actionlint = join(TOOLS_BIN, 'actionlint');
+if (existsSync(actionlint)) {
+  console.log(`chatstorm setup: actionlint found at ${actionlint}`);
+} else {
+  mkdirSync(TOOLS_BIN, { recursive: true });
+  console.log(`chatstorm setup: installing ${ACTIONLINT_MODULE} with go install into ${TOOLS_BIN} …`);
+  const r = spawnSync('go', ['install', ACTIONLINT_MODULE], { env: { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: '-modcacherw' }, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.error || r.status !== 0) {
+    console.warn(`chatstorm setup: warning: could not install actionlint (${r.error?.message ?? `go exit ${r.status}`}); the workflow lint test needs it`);
+    if (strict) process.exit(1);
   }
 }

@@ -1,13 +1,30 @@
 /**
  * Users, chats and memberships: client i is user u<i> in chat c<floor(i / chatSize)>. Whole chats
  * go to one fleet process, so that "caught up" can be decided where the senders are.
+ *
+ * A shard (--shard i/n) keeps the chats k with k mod n = i, whole. Its roster renumbers its clients
+ * 0, 1, … (the index `c` every stage of the shard uses) and keeps the run-wide index in `g`: user
+ * and chat names, the traffic plan and the jitter all derive from `g`, so that shards of one run
+ * never collide and together send exactly what one host would.
  */
-import type { RunPlan } from '../config/plan.ts';
+import type { RunPlan, ShardPlan } from '../config/plan.ts';
 import type { ProbeSpec, RosterEntry } from '../record/history.ts';
 import { mintProbeTokens } from './bad-tokens.ts';
 import { mintToken, secretKey } from './tokens.ts';
 
-export function buildRoster(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'workers'> & { authProbes?: ProbeSpec[] }): RosterEntry[] {
+export function buildRoster(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'workers'> & { authProbes?: ProbeSpec[]; shard?: Pick<ShardPlan, 'index' | 'count'> | null }): RosterEntry[] {
+  const whole = wholeRoster(plan);
+  if (!plan.shard) return whole;
+  const { index, count } = plan.shard;
+  const chatNo = (r: RosterEntry) => Number(r.chat.slice('chat-'.length));
+  const mine = whole.filter((r) => chatNo(r) % count === index);
+  // Worker of a shard's chat: its position among the shard's chats, in blocks (as wholeRoster does).
+  const owned = Math.ceil((plan.chats - index) / count);
+  const perWorker = Math.ceil(owned / plan.workers);
+  return mine.map((r, c) => ({ ...r, c, g: r.c, worker: Math.floor(Math.floor(chatNo(r) / count) / perWorker) }));
+}
+
+function wholeRoster(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'workers'> & { authProbes?: ProbeSpec[] }): RosterEntry[] {
   const perWorker = Math.ceil(plan.chats / plan.workers);
   const clients: RosterEntry[] = Array.from({ length: plan.clients }, (_, c) => {
     const chatIndex = Math.floor(c / plan.chatSize);

@@ -3,10 +3,12 @@
  */
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import { loadScenario } from '../config/load.ts';
-import { resolvePlan } from '../config/plan.ts';
+import { resolvePlan, type RunOptions } from '../config/plan.ts';
+import type { ScenarioDefinition } from '../config/scenario.ts';
 import { dumpHistory } from '../record/dump.ts';
 import { HistoryFormatError } from '../record/reader.ts';
 import { writeCompare } from '../report/compare.ts';
@@ -17,6 +19,9 @@ import { reportRun, run } from '../run.ts';
 import { findToxiproxy, installToxiproxy, ToxiproxyMissingError } from '../stack/toxiproxy-binary.ts';
 import type { CapacityInput } from '../tuning/capacity.ts';
 import { addRunOptions, int, preflight, runOverrides, type RunFlags } from './run-options.ts';
+
+/** The flags only `run` takes: a shard of a run spread over hosts. */
+interface ShardFlags { shard?: string; shards?: number; claimShard?: boolean; startAt?: string }
 
 /**
  * The forced exit (a second Ctrl-C) skips the teardown, but must not leave the gateway and
@@ -56,6 +61,28 @@ function writeStdout(text: string): void {
   }
 }
 
+/**
+ * --claim-shard: the first free index among the run's n shards, taken by creating a file
+ * exclusively (O_EXCL) in the shared report folder. The folder is named by the plan hash, which
+ * covers --start-at: every new run has fresh claims, and replicas of one run share them.
+ */
+function claimShard(scenario: ScenarioDefinition, o: RunOptions): Pick<RunOptions, 'shard' | 'shards'> {
+  if (o.shards === undefined || o.shard !== undefined) throw new ConfigError('invalid run configuration', [`--claim-shard takes the index for --shards <n> (got ${o.shard !== undefined ? `--shard ${o.shard}` : 'no --shards'})`]);
+  if (o.startAt === undefined) throw new ConfigError('invalid run configuration', ['--claim-shard needs --start-at: the shared instant tells one run\'s shards from the next run\'s']);
+  const hash = resolvePlan(scenario, { ...o, shard: `0/${o.shards}`, shards: undefined }).shard!.planHash;
+  const dir = join(o.reportRoot ?? 'reports', '.shard-claims', hash);
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < o.shards; i++) {
+    try {
+      writeFileSync(join(dir, String(i)), `${process.pid}\n`, { flag: 'wx' });
+      return { shard: `${i}/${o.shards}`, shards: undefined };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  throw new ConfigError('invalid run configuration', [`--claim-shard: all ${o.shards} shards of plan ${hash} are taken already (${dir}); one replica too many, or an earlier run with the same --start-at`]);
+}
+
 /** Prints the console verdict of a judged run and exits with its code. */
 function finish(result: { summary: Parameters<typeof renderConsole>[0]; reportDir: string }): never {
   console.log(renderConsole(result.summary, result.reportDir, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
@@ -77,9 +104,16 @@ addRunOptions(
     .description('run a scenario: start the gateway behind Toxiproxy (or put Toxiproxy in front of --target), drive the clients and faults, judge, report')
     .argument('<scenario-file>', 'a scenario module (TypeScript) whose default export is defineScenario({...})'),
 )
-  .action(async (file: string, o: RunFlags, cmd: Command) => {
+  // Sharding is run's alone: a capacity step or a sweep point is one host's run.
+  .option('--shard <i/n>', 'run shard i of n (0 <= i < n): this process owns the chats k with k mod n = i; `chatstorm merge` joins the shards\' run folders into one verdict')
+  .option('--shards <n>', 'run one shard of n, its index from JOB_COMPLETION_INDEX (as a Kubernetes Indexed Job sets it)', int('--shards'))
+  .option('--claim-shard', 'with --shards n outside a Kubernetes Indexed Job (docker compose --scale, a plain loop): take the first shard index no other process of the same plan has taken, by creating <report-dir>/.shard-claims/<plan hash>/<index>')
+  .option('--start-at <iso-time>', 'start traffic and the fault timeline at this shared instant, e.g. 2026-11-30T18:40:00Z; a run not connected by then ends with verdict error')
+  .action(async (file: string, o: RunFlags & ShardFlags, cmd: Command) => {
     const scenario = await loadScenario(file);
-    const resolved = resolvePlan(scenario, runOverrides(file, o, cmd));
+    const options: RunOptions = { ...runOverrides(file, o, cmd), shard: o.shard, shards: o.shards, startAt: o.startAt };
+    if (o.claimShard) Object.assign(options, claimShard(scenario, options));
+    const resolved = resolvePlan(scenario, options);
     // The run folder is claimed first of all: a taken --run-id or an unusable --report-dir stops here.
     const folder = claimRunFolder(o.reportDir, resolved.runId, o.runId !== undefined);
     const plan = { ...resolved, runId: folder.runId, reportDir: folder.dir };
@@ -221,6 +255,16 @@ program
     if (!existsSync(dir)) throw new ConfigError('history', [`<run-dir>: no such folder: "${dir}"`]);
     dumpHistory(dir, writeStdout);
     process.exit(EXIT.pass);
+  });
+
+program
+  .command('merge')
+  .description('merge the run folders of the shards of one run (--shard i/n) into one run folder with every report and the exact merged verdict')
+  .argument('<run-dir...>', 'one run folder per shard, every shard exactly once')
+  .requiredOption('--out <dir>', 'the merged run folder to write')
+  .action(async (dirs: string[], o: { out: string }) => {
+    const { mergeRuns } = await import('../merge/merge.ts');
+    finish(mergeRuns(dirs, o.out));
   });
 
 program

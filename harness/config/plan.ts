@@ -3,8 +3,9 @@
  * every duration in milliseconds, every threshold parsed. Everything downstream reads the plan,
  * never the scenario file.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { basename, resolve as resolvePath } from 'node:path';
 import { DEFAULT_POLICY, type ClientPolicy } from '../client/policy.ts';
 import { parseDuration } from './duration.ts';
 import { ConfigError } from './errors.ts';
@@ -100,6 +101,17 @@ export interface RunPlan {
   notes?: string[];
   /** HS256 secret tokens are minted with. Never written to a report. */
   jwtSecret: string;
+  /** --shard i/n (or --shards n with JOB_COMPLETION_INDEX): this run is shard `index` of `count` and owns chat k when k mod count = index. null: the whole plan. */
+  shard: ShardPlan | null;
+  /** --start-at: the shared instant (epoch ms) traffic and the fault timeline start at; null: as soon as the clients are connected. */
+  startAt: number | null;
+}
+
+export interface ShardPlan {
+  index: number;
+  count: number;
+  /** sha256 of the plan every shard shares (everything but the shard index, run id and folder): merge refuses folders whose hashes differ. */
+  planHash: string;
 }
 
 export interface RunOptions {
@@ -133,6 +145,14 @@ export interface RunOptions {
   allowRemote?: boolean;
   /** --skip-healthz: do not wait for a 2xx GET /healthz of the --target. Default false. */
   skipHealthz?: boolean;
+  /** --shard "i/n". */
+  shard?: string;
+  /** --shards n: the index comes from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job sets it). */
+  shards?: number;
+  /** The environment --shards reads JOB_COMPLETION_INDEX from. Default process.env. */
+  env?: Record<string, string | undefined>;
+  /** --start-at: an ISO 8601 time. */
+  startAt?: string;
 }
 
 /** Hosts on this machine: all of 127.0.0.0/8, ::1 and localhost. */
@@ -323,12 +343,21 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   if (client !== null && authProbes.some((p) => p.when === 'reconnect' && p.kind !== 'expires-before-reconnect')) {
     problems.push(`authProbes: reconnect probes switch tokens inside the reference client and cannot run with a client adapter (${o.client !== undefined ? '--client' : 'client'} ${clientModule}); use when: "first-connect" (and expires-before-reconnect)`);
   }
+  const chats = Math.ceil(clients / chatSize);
+  const shard = resolveShard(o, chats, problems);
+  let startAt: number | null = null;
+  if (o.startAt !== undefined) {
+    // Date.parse takes far more than ISO 8601; a shared instant must not depend on a local time zone.
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(o.startAt) || Number.isNaN(Date.parse(o.startAt))) {
+      problems.push(`--start-at: expected an ISO 8601 time with a zone, e.g. 2026-11-30T18:40:00Z (got "${o.startAt}")`);
+    } else startAt = Date.parse(o.startAt);
+  }
   if (problems.length) throw new ConfigError(`invalid run configuration for ${o.scenarioFile}`, problems);
 
-  const chats = Math.ceil(clients / chatSize);
-  const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-${s.name}${o.profile ? `-${o.profile}` : ''}`;
+  // Shards of one run start together: each folder's default name says which shard it is.
+  const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-${s.name}${o.profile ? `-${o.profile}` : ''}${shard ? `-shard-${shard.index}-of-${shard.count}` : ''}`;
   const root = o.reportRoot ?? 'reports';
-  return {
+  const plan: RunPlan = {
     runId,
     scenario: { name: s.name, description: s.description ?? '', file: o.scenarioFile, profile: o.profile ?? null },
     seed,
@@ -360,7 +389,80 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     ...(remoteTarget ? { remoteTarget } : {}),
     ...(notes.length ? { notes } : {}),
     jwtSecret: o.jwtSecret ?? DEFAULT_JWT_SECRET,
+    shard: null,
+    startAt,
   };
+  if (shard) plan.shard = { ...shard, planHash: planHash({ ...plan, shard: { ...shard, planHash: '' } }) };
+  return plan;
+}
+
+/**
+ * The hash every shard of one run shares: the public plan without what differs between shards
+ * (index, run id, folder, source address). Same scenario, options, seed and start: same hash.
+ */
+export function planHash(plan: RunPlan): string {
+  const { runId: _r, reportDir: _d, shard, sourceIps: _s, layout: _l, jwtSecret: _j, client, scenario, ...shared } = plan;
+  // Paths differ between hosts and pods; the scenario's name and profile do not.
+  const canonical = { ...shared, scenario: { name: scenario.name, profile: scenario.profile }, client: client ? basename(client) : null, shards: shard?.count ?? null };
+  return createHash('sha256').update(stableJson(canonical)).digest('hex').slice(0, 16);
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** --shard i/n, or --shards n with the index from JOB_COMPLETION_INDEX. */
+/**
+ * What one shard of the plan holds: the clients of the chats k with k mod n = i, and the auth
+ * probes that join them (probe j joins chat j mod chats), as auth/roster.ts builds it. The whole
+ * plan when it is not sharded. The preflight sizes a shard to its host by this share.
+ */
+export function shardShare(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'authProbes' | 'shard'>): { clients: number; probes: number } {
+  const probes = plan.authProbes?.length ?? 0;
+  if (!plan.shard) return { clients: plan.clients, probes };
+  const { index, count } = plan.shard;
+  let clients = 0;
+  for (let k = index; k < plan.chats; k += count) clients += Math.min(plan.chatSize, plan.clients - k * plan.chatSize);
+  let own = 0;
+  for (let j = 0; j < probes; j++) if ((j % plan.chats) % count === index) own++;
+  return { clients, probes: own };
+}
+
+function resolveShard(o: RunOptions, chats: number, problems: string[]): { index: number; count: number } | null {
+  if (o.shard !== undefined && o.shards !== undefined) {
+    problems.push(`--shard and --shards exclude each other (got --shard ${o.shard} and --shards ${o.shards})`);
+    return null;
+  }
+  let index: number;
+  let count: number;
+  if (o.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(o.shard);
+    if (!m) {
+      problems.push(`--shard: expected <index>/<count> with 0 <= index < count, e.g. 0/3 (got "${o.shard}")`);
+      return null;
+    }
+    [index, count] = [Number(m[1]), Number(m[2])];
+    if (count < 1 || index >= count) {
+      problems.push(`--shard: expected <index>/<count> with 0 <= index < count, e.g. 0/3 (got "${o.shard}")`);
+      return null;
+    }
+  } else if (o.shards !== undefined) {
+    count = o.shards;
+    if (!Number.isInteger(count) || count < 1) {
+      problems.push(`--shards: expected a positive integer (got ${o.shards})`);
+      return null;
+    }
+    const raw = (o.env ?? process.env).JOB_COMPLETION_INDEX;
+    if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) >= count) {
+      problems.push(`--shards ${count}: the shard index comes from JOB_COMPLETION_INDEX, which must be an integer 0..${count - 1} (got ${raw === undefined ? 'nothing: it is not set' : `"${raw}"`}); outside a Kubernetes Indexed Job use --shard <index>/${count}`);
+      return null;
+    }
+    index = Number(raw);
+  } else return null;
+  if (count > chats) problems.push(`--shard${o.shards !== undefined ? 's' : ''}: ${count} shards but only ${chats} chats; a shard owns whole chats, so at most ${chats} shards`);
+  return { index, count };
 }
 
 const PROBE_KINDS = ['missing', 'malformed', 'bad-signature', 'alg-none', 'expired', 'not-yet-valid', 'wrong-chat', 'expires-before-reconnect'] as const;

@@ -117,6 +117,7 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
         token: tokens.first[r.c],
         proxy: route[r.c],
         ...(r.probe ? { probe: true } : {}),
+        ...(r.g !== undefined ? { g: r.g } : {}),
         ...(tokens.later.has(r.c) ? { laterToken: tokens.later.get(r.c) } : {}),
       })),
       baseUrls: proxyUrls,
@@ -124,7 +125,8 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
       ...(plan.testBlockMs ? { testBlockMs: plan.testBlockMs } : {}),
       policy: plan.policy,
       seed: plan.seed,
-      connectRate: plan.connectRate / plan.workers,
+      // A shard's share of the run's connect rate: n shards together connect as fast as one host would.
+      connectRate: plan.connectRate / plan.workers / (plan.shard?.count ?? 1),
       sendIntervalMs: plan.sendIntervalMs,
       messageBytes: plan.messageBytes,
       eventsFile: eventsFile(historyDir, w),

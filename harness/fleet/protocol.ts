@@ -14,6 +14,8 @@ export interface WorkerClient {
   probe?: boolean;
   /** Index in baseUrls of the proxy it connects through (the coordinator routes whole chats). */
   proxy: number;
+  /** A shard's client: its index in the whole run, which its traffic plan and jitter derive from. */
+  g?: number;
 }
 
 export interface InitMessage {

@@ -91,8 +91,9 @@ async function start(msg: InitMessage): Promise<void> {
   const sioClient = msg.client && sio ? await sio.loadSocketIoClient(msg.client) : undefined;
   init = msg;
   log = new EventLog(msg.eventsFile);
-  const env = (c: number): ClientEnv => {
-    const random = mulberry32(clientSeed(msg.seed, c, 2));
+  // g: the client's index in the whole run (a shard renumbers its clients): jitter derives from it.
+  const env = (c: number, g: number): ClientEnv => {
+    const random = mulberry32(clientSeed(msg.seed, g, 2));
     return {
       now,
       setTimeout: (fn, ms) => timer(fn, ms),
@@ -117,10 +118,10 @@ async function start(msg: InitMessage): Promise<void> {
     // An auth probe switches to its bad token for every attempt after its first open.
     const tokenNow = () => (wc.laterToken !== undefined && everOpened.has(wc.c) ? wc.laterToken : wc.token);
     const client = codec.kind === 'socket.io'
-      ? new sio!.SocketIoClient({ c: wc.c, chat: wc.chat, origin, token: tokenNow }, msg.policy, env(wc.c), sioClient, codec)
+      ? new sio!.SocketIoClient({ c: wc.c, chat: wc.chat, origin, token: tokenNow }, msg.policy, env(wc.c, wc.g ?? wc.c), sioClient, codec)
       : adapter
-      ? new AdapterClient(adapter, { c: wc.c, user: wc.user, chat: wc.chat, token: wc.token, origin }, msg.policy, env(wc.c), undefined, codec)
-      : new ChatClient({ c: wc.c, url: (since) => codec.url(origin, wc.chat, tokenNow(), since) }, msg.policy, env(wc.c), codec);
+      ? new AdapterClient(adapter, { c: wc.c, user: wc.user, chat: wc.chat, token: wc.token, origin }, msg.policy, env(wc.c, wc.g ?? wc.c), undefined, codec)
+      : new ChatClient({ c: wc.c, url: (since) => codec.url(origin, wc.chat, tokenNow(), since) }, msg.policy, env(wc.c, wc.g ?? wc.c), codec);
     clients.push(client);
     chatOf.push(wc.chat);
   });
@@ -245,7 +246,9 @@ function startTraffic(startAt: number, endAt: number): void {
     if (wc.probe) return;
     const client = clients[i];
     let k = 0;
-    const first = startAt + sendPhase(init.seed, wc.c, interval);
+    // g: the client's index in the whole run (a shard renumbers its clients): ids and phase derive from it.
+    const g = wc.g ?? wc.c;
+    const first = startAt + sendPhase(init.seed, g, interval);
     const fire = () => {
       const t = now();
       // The traffic phase ends on the wall clock, whatever the timers did.
@@ -258,7 +261,7 @@ function startTraffic(startAt: number, endAt: number): void {
         k++;
       }
       if (first + k * interval >= endAt) return;
-      client.send(clientMsgId(wc.c, k), messageContent(init.seed, wc.c, k, init.messageBytes));
+      client.send(clientMsgId(g, k), messageContent(init.seed, g, k, init.messageBytes));
       k++;
       // Scheduled against the plan, not the previous firing, so timer lateness does not accumulate.
       const next = first + k * interval;

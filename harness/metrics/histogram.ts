@@ -48,3 +48,24 @@ export function statistic(h: Histogram, kind: string, q?: number): number | null
     default: return null;
   }
 }
+
+/**
+ * A histogram as it travels between processes and run folders: HDR's compressed base64 encoding,
+ * plus the exact min and max (a decoded histogram knows them only to its resolution).
+ */
+export interface EncodedHistogram { hdr: string; count: number; min: number | null; max: number | null }
+
+export function encodeHistogram(h: Histogram): EncodedHistogram {
+  const n = h.totalCount;
+  return { hdr: hdr.encodeIntoCompressedBase64(h), count: n, min: n ? h.minNonZeroValue : null, max: n ? h.maxValue : null };
+}
+
+/** An encoded histogram back, with its exact min and max; packed as newHistogram makes it. */
+export function decodeHistogram(e: EncodedHistogram, packed = true): Histogram {
+  const out = newHistogram(packed);
+  if (!e.count) return out;
+  out.add(hdr.decodeFromCompressedBase64(e.hdr, 32, false));
+  // HDR reports a decoded bucket's highest equivalent value; the recorded extremes are exact.
+  Object.assign(out, { maxValue: e.max, minNonZeroValue: e.min });
+  return out;
+}

@@ -198,3 +198,19 @@ export function perSecondSeries(history: History, sendTimeOf: (sender: string, i
   const seconds = seriesSeconds(origin, history.phases.end, lastEvent);
   return finishSeries(collectSeries(history.byClient, origin, seconds, sendTimeOf));
 }
+
+/**
+ * `p` moved onto a longer span that starts `offset` whole seconds earlier (origin, seconds): what
+ * shards need to be summed on the same wall-clock seconds. A new part; `p` is unchanged.
+ */
+export function alignSeries(p: SeriesPart, origin: number, seconds: number, offset: number): SeriesPart {
+  if (offset < 0 || offset + p.seconds > seconds) throw new Error(`series of ${p.seconds} s at +${offset} s does not fit ${seconds} s`);
+  const out = emptySeries(origin, seconds);
+  for (const k of ['openDelta', 'connectingDelta', 'attempts', 'failures', 'sent', 'received'] as const) out[k].set(p[k], offset);
+  for (let s = 0; s < p.seconds; s++) {
+    if (p.failuresByReason[s]) out.failuresByReason[s + offset] = { ...p.failuresByReason[s] };
+    if (p.closesByCode[s]) out.closesByCode[s + offset] = { ...p.closesByCode[s] };
+    out.latency[s + offset] = p.latency[s];
+  }
+  return out;
+}

@@ -192,14 +192,27 @@ export function finishEvaluation(part: PartEvaluation, frame: Frame, plan: Oracl
   };
 }
 
-/** Judges a whole history in memory: one part. */
-export function evaluate(recorded: History, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = []): Evaluation {
+/**
+ * A history judged but not finished: the merged parts, the frame they were judged against and
+ * the auth check. What a shard keeps for `chatstorm merge` (oracle/judged-json.ts), which merges
+ * shards with mergeEvaluations and finishes them like one run.
+ */
+export interface Judged { part: PartEvaluation; frame: Frame; auth: CheckResult | null }
+
+/** Judges a whole history in memory as one part, without finishing it. */
+export function judgeInMemory(recorded: History, plan: OraclePlan): Judged {
   // Auth probes are judged by the auth check alone; every other check and metric sees the rest.
   const auth = hasProbes(recorded) ? checkAuth(recorded, protocolOf(plan.protocol).refusals) : null;
   const history = withoutProbes(recorded);
   const ctx = buildContext(history, plan);
   const frame = buildFrame(history, plan, ctx.clients.map((v) => connectionsOf(v.entry.c, v.events)), lastEventOf(history.byClient, history.phases.start));
-  return finishEvaluation(judgePart(ctx, frame), frame, plan, auth, runtimeErrors);
+  return { part: judgePart(ctx, frame), frame, auth };
+}
+
+/** Judges a whole history in memory: one part. */
+export function evaluate(recorded: History, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = []): Evaluation {
+  const { part, frame, auth } = judgeInMemory(recorded, plan);
+  return finishEvaluation(part, frame, plan, auth, runtimeErrors);
 }
 
 export function lastEventOf(lists: ClientEvent[][], origin: number): number {

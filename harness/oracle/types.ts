@@ -16,6 +16,8 @@ export interface Example {
   seq?: number;
   at?: number;
   detail: string;
+  /** A merged run: the shard the example comes from. */
+  shard?: number;
 }
 
 export interface ThresholdResult {
@@ -114,6 +116,8 @@ export interface FaultResilience {
   notRecovered: number;
   /** Messages lost, duplicated and late around this fault. Optional, added after the first release. */
   delivery?: FaultDelivery;
+  /** A merged run: the shard whose Toxiproxy the fault ran on. */
+  shard?: number;
 }
 
 export interface Metrics {
@@ -125,7 +129,7 @@ export interface Metrics {
   faults: FaultResilience[];
   reconnectDelays: { attempt: number; envelopeMin: number; envelopeMax: number; delays: number[] }[];
   attemptsPerClient: Record<string, number>;
-  generator: { s: number; worker: number; eldP99: number; eldMax: number; cpu: number }[];
+  generator: { s: number; worker: number; eldP99: number; eldMax: number; cpu: number; shard?: number }[];
   /** CPU (fraction of one core) and memory (MB) of the gateway and Toxiproxy per second: what the load did to the stack. Local stack only. */
   stack?: { s: number; name: string; cpu: number; rssMb: number }[];
   /**

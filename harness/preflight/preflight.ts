@@ -4,7 +4,7 @@
  * naming each limit, the numbers and a remedy (docs/scale.md).
  */
 import { ConfigError } from '../config/errors.ts';
-import type { RunPlan } from '../config/plan.ts';
+import { shardShare, type RunPlan } from '../config/plan.ts';
 import { checkFit, planLayout, type Layout } from './capacity.ts';
 import { readHost, type HostFacts } from './host.ts';
 
@@ -17,8 +17,11 @@ export class PreflightError extends ConfigError {
 
 /** The plan with its layout filled in, or a PreflightError. */
 export function preflight(plan: RunPlan, host: HostFacts = readHost()): RunPlan & { layout: Layout } {
-  const layout = planLayout(plan, host);
-  const refusals = checkFit(plan, layout, host);
+  // A shard (--shard i/n) holds its own share of the clients on this host, not the whole plan's.
+  const share = shardShare(plan);
+  const sized = { ...plan, clients: share.clients, authProbes: plan.authProbes.slice(0, share.probes) };
+  const layout = planLayout(sized, host);
+  const refusals = checkFit(sized, layout, host);
   if (refusals.length) throw new PreflightError(refusals.map((r) => `${r.limit}: ${r.detail}. Remedy: ${r.remedy}.`));
   return { ...plan, layout };
 }

@@ -64,7 +64,15 @@ export type ProbeKind = 'missing' | 'malformed' | 'bad-signature' | 'alg-none' |
 export interface ProbeSpec { kind: ProbeKind; when: 'first-connect' | 'reconnect'; expect: number; ttlMs?: number }
 
 /** Who each client is. Index = client index `c`. Probes, when any, come after every normal client. */
-export interface RosterEntry { c: number; user: string; chat: string; worker: number; probe?: ProbeSpec }
+export interface RosterEntry {
+  c: number;
+  user: string;
+  chat: string;
+  worker: number;
+  probe?: ProbeSpec;
+  /** A shard's client: its index in the whole run (user u<g>); absent when the run is not sharded (then c is that index). */
+  g?: number;
+}
 
 /** One fault action as it happened. */
 export interface FaultRecord {

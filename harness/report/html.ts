@@ -184,6 +184,7 @@ ${interrupted}${remote}${runtime}${refused}
     ${metaRow('Duration', `${fmtAt(s.durationSeconds)} · ${phases}`)}
     ${metaRow('Faults planned', plannedFaults || 'none')}
     ${metaRow('Thresholds', thresholds || 'none')}
+    ${s.shards ? metaRow('Shards', s.shards.map((x) => `<span class="item"><b>shard ${esc(x.index)}</b> ${esc(x.verdict)} · ${fmtNum(x.clients)} clients · clock ${x.clock?.offsetMs == null ? '—' : `${esc(x.clock.offsetMs)} ± ${esc(x.clock.uncertaintyMs)} ms vs gateway`}${x.offsetToFirstMs == null ? '' : ` · ${esc(x.offsetToFirstMs)} ms vs shard 0`} · <code>${esc(x.dir)}</code></span>`).join('')) : ''}
     ${metaRow('Run', `<code>${esc(s.runId)}</code> · started ${esc(s.startedAt)} · <code>${esc(s.scenario?.file)}</code>${s.scenario?.profile ? ` · profile <b>${esc(s.scenario.profile)}</b>` : ''}`)}
     ${metaRow('Tool', `${esc(s.tool?.name)} ${esc(s.tool?.version)} on node ${esc(s.tool?.node)} · summary schema ${esc(s.schemaVersion)}`)}
   </dl>

@@ -17,6 +17,12 @@ export function renderMarkdown(s: Summary): string {
   if (s.httpRefusals) out.push(`**Upgrades refused with an HTTP status**: ${Object.entries(s.httpRefusals).map(([st, n]) => `HTTP ${st} ×${n}`).join(', ')}.`, '');
   for (const e of s.runtimeErrors) out.push(`> **${e.code}**: ${cell(e.message)}`, '');
   out.push(`${s.clients} clients in ${s.chats} chats · seed ${s.seed} · ${s.durationSeconds.toFixed(1)} s · exit code ${s.exitCode} · run \`${s.runId}\``, '');
+  if (s.shards) {
+    out.push(`Merged from ${s.shards.length} shards; clock offsets are each shard's clock minus the gateway's, estimated from its own messages.`, '');
+    out.push('| shard | verdict | clients | started | clock offset (ms) | vs shard 0 (ms) | run folder |', '|---|---|---|---|---|---|---|');
+    for (const x of s.shards) out.push(`| ${x.index} | ${ICON[x.verdict] ?? '💀'} ${x.verdict} | ${x.clients} | ${x.startedAt ?? '–'} | ${x.clock?.offsetMs ?? '–'} ± ${x.clock?.uncertaintyMs ?? '–'} | ${x.offsetToFirstMs ?? '–'} | \`${cell(x.dir)}\` |`);
+    out.push('');
+  }
   out.push('| check | verdict | summary |', '|---|---|---|');
   for (const c of s.checks) out.push(`| ${c.name} | ${ICON[c.verdict]} ${c.verdict} | ${cell(c.summary)} |`);
   out.push('');

@@ -3,7 +3,8 @@
  * Field names are part of chatstorm's interface (docs/summary-json.md); add, never rename.
  */
 import type { ClientPolicy } from '../client/policy.ts';
-import type { FaultPlan } from '../config/plan.ts';
+import type { FaultPlan, ShardPlan } from '../config/plan.ts';
+import type { ClockOffset } from '../metrics/clock.ts';
 import type { CheckResult, Metrics, Verdict } from '../oracle/types.ts';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -46,6 +47,24 @@ export interface Summary {
   checks: CheckResult[];
   runtimeErrors: { code: string; message: string }[];
   metrics: Metrics;
+  /** A shard's run (--shard i/n): which shard, of which plan, and its clock against the gateway's. Absent otherwise. */
+  shard?: ShardPlan & { clock: ClockOffset };
+  /** A merged run (chatstorm merge): one entry per shard. Absent otherwise. */
+  shards?: MergedShard[];
+}
+
+/** One shard of a merged run, as `chatstorm merge` found it. */
+export interface MergedShard {
+  index: number;
+  runId: string;
+  dir: string;
+  verdict: Verdict | 'missing-summary';
+  clients: number;
+  startedAt: string | null;
+  /** This shard's clock minus the gateway's, estimated from its own messages (see metrics/clock.ts). */
+  clock: ClockOffset | null;
+  /** This shard's clock offset minus shard 0's (ms): the skew between the shards' clocks. */
+  offsetToFirstMs: number | null;
 }
 
 import type { Evaluation } from '../oracle/types.ts';

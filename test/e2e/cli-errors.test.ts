@@ -95,6 +95,22 @@ describe('CLI input errors', () => {
     expect(readdirSync(dir)).toEqual(['empty']);
   });
 
+  it('shard flags: a bad --shard, --shards outside an Indexed Job, a bad --start-at: exit 64 naming each', async () => {
+    const env = { JOB_COMPLETION_INDEX: '' };
+    const shard = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--shard', '3/3'], { env });
+    expect(shard.code).toBe(64);
+    expect(shard.stderr).toContain('--shard: expected <index>/<count> with 0 <= index < count, e.g. 0/3 (got "3/3")');
+    const shards = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--shards', '3'], { env });
+    expect(shards.code).toBe(64);
+    expect(shards.stderr).toContain('--shards 3: the shard index comes from JOB_COMPLETION_INDEX, which must be an integer 0..2 (got "")');
+    const start = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--shard', '0/3', '--start-at', 'noon']);
+    expect(start.code).toBe(64);
+    expect(start.stderr).toContain('--start-at: expected an ISO 8601 time with a zone');
+    const merge = await runCli(['merge', 'reports/no-such-run', '--out', 'reports/never']);
+    expect(merge.code).toBe(64);
+    expect(merge.stderr).toContain('reports/no-such-run: not a run folder (no plan.json)');
+  });
+
   it('--help documents every option and the exit codes', async () => {
     const r = await runCli(['run', '--help']);
     expect(r.code).toBe(0);

@@ -119,3 +119,10 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** docker compose v2 (plugin) or docker-compose v1, whichever is installed. */
+export function composeCommand(): string[] | null {
+  if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
+  if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0) return ['docker-compose'];
+  return null;
+}

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicPlan, resolvePlan, validateScenario } from '../../harness/config/plan.ts';
 import { buildImage, buildReferenceGateway, dockerClient, listContainers, REFERENCE_GATEWAY_IMAGE } from '../../harness/stack/testcontainers.ts';
 import { checkOf, ROOT, runCli } from './cli.ts';
-import { containersOfRun, engine, ensureSeeded, requireEngine, skipDocker, startCli, uniqueRunId } from './docker.ts';
+import { composeCommand, containersOfRun, engine, ensureSeeded, requireEngine, skipDocker, startCli, uniqueRunId } from './docker.ts';
 
 const MUTANT_IMAGE = 'chatstorm/mutant-drop-broadcast:test';
 
@@ -149,12 +149,6 @@ describe.skipIf(skipDocker)('--stack testcontainers on a real Docker engine', ()
   }, 120_000);
 });
 
-/** docker compose v2 (plugin) or docker-compose v1, whichever is installed. */
-function composeCommand(): string[] | null {
-  if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
-  if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0) return ['docker-compose'];
-  return null;
-}
 
 const compose = skipDocker ? null : composeCommand();
 if (!skipDocker && !compose) console.warn('\n  ⚠ docker-compose.yml test SKIPPED: neither `docker compose` nor `docker-compose` is installed\n');

@@ -1,0 +1,86 @@
+/**
+ * `chatstorm merge <run-dir>... --out <dir>`: the shards' run folders in, one run folder out with
+ * every report (summary.json, junit.xml, summary.md, index.html) and the merged verdict.
+ *
+ * The verdict comes from the one merge there is: every shard's judged parts (judged.json) merged
+ * with mergeEvaluations and finished with finishEvaluation, as the streaming judge does with its
+ * parts (merge/judged.ts says what is aligned first). What is added on top: the shards' own runtime
+ * errors (each named with its shard), a shard that died (verdict error naming it), the clock offsets,
+ * and the reconnect storm computed once per planned fault on the summed series.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { writeReports } from '../report/write.ts';
+import { buildSummary, type MergedShard, type Summary } from '../report/summary.ts';
+import { finishEvaluation } from '../oracle/evaluate.ts';
+import { judgeUnfinished } from '../oracle/unfinished.ts';
+import { reconnectStorms, type RestoredFault } from '../metrics/reconnect-storm.ts';
+import type { RunPlan } from '../config/plan.ts';
+import { readShards, type ShardFolder } from './shards.ts';
+import { mergeShards } from './judged.ts';
+import { buildRoster } from '../auth/roster.ts';
+
+export function mergeRuns(dirs: string[], out: string): { summary: Summary; reportDir: string; files: string[] } {
+  const shards = readShards(dirs);
+  const plan = shards[0].plan;
+  const runId = basename(resolve(out));
+  const live = shards.filter((s): s is ShardFolder & { summary: Summary; judged: NonNullable<ShardFolder['judged']> } => s.summary !== null && s.judged !== null);
+  if (!live.length) throw new Error(`no shard has a summary.json and a judged.json: nothing to merge (${shards.map((s) => s.dir).join(', ')})`);
+  const runtimeErrors = [
+    ...shards.filter((s) => !live.includes(s as never)).map((s) => ({ code: 'shard-died', message: `shard ${s.index} (${s.dir}) wrote no ${s.summary ? 'judged.json' : 'summary.json'}: it died before judging its part of the run` })),
+    ...live.flatMap((s) => s.summary.runtimeErrors.map((e) => ({ code: e.code, message: `shard ${s.index}: ${e.message}` }))),
+  ];
+
+  const merged = mergeShards(live.map((s) => ({ index: s.index, judged: s.judged })));
+  const oraclePlan = { ...plan, jwtSecret: undefined } as unknown as RunPlan;
+  const stopped = live.find((s) => s.summary.interrupted);
+  const interrupted = stopped !== undefined;
+  const interruptedBy = stopped?.summary.interruptedBy ?? null;
+  const finished = finishEvaluation(merged.part, merged.frame, oraclePlan, merged.auth, runtimeErrors);
+  const evaluation = judgeUnfinished(finished, { interruptedBy: interrupted ? (interruptedBy ?? 'killed') : null });
+  const origin = merged.frame.history.phases.start;
+
+  // One storm per planned fault over the summed series: the attempts the gateway saw from every
+  // shard; the fault spans its earliest apply and latest removal over the shards.
+  const planned = new Map<string, RestoredFault>();
+  for (const s of live) {
+    for (const f of s.judged.frame.history.faults) {
+      const cur = planned.get(f.id);
+      planned.set(f.id, cur ? { id: f.id, applyStart: Math.min(cur.applyStart, f.applyStart), removeEnd: cur.removeEnd === null || f.removeEnd === null ? null : Math.max(cur.removeEnd, f.removeEnd) } : { id: f.id, applyStart: f.applyStart, removeEnd: f.removeEnd });
+    }
+  }
+  const m = evaluation.metrics;
+  m.reconnectStorm = reconnectStorms(m.series, [...planned.values()], plan.policy, origin);
+  // Faults and generator samples come out in shard order; tag each with its shard.
+  const faultShard = new Map(merged.frame.windows.map((w) => [w.id, Number(/\(shard (\d+)\)$/.exec(w.id)![1])]));
+  m.faults = m.faults.map((f) => ({ ...f, shard: faultShard.get(f.id) }));
+  const sampleShard = live.flatMap((s) => s.judged.frame.history.samples.map(() => s.index));
+  m.generator = m.generator.map((g, i) => ({ ...g, shard: sampleShard[i] }));
+
+  const summary = buildSummary({
+    plan: { ...oraclePlan, runId, shard: null },
+    evaluation,
+    phases: merged.frame.history.phases,
+    drainComplete: merged.frame.history.drainComplete && live.length === shards.length,
+    interrupted,
+    interruptedBy,
+    target: { ...live[0].summary.target, provider: `${live.length} of ${shards.length} shards, ${live[0].summary.target.provider}`, gatewayUrl: live.map((s) => s.summary.target.gatewayUrl).join(' ') },
+  });
+  const offsets = shards.map((s) => s.summary?.shard?.clock.offsetMs ?? null);
+  const ref = offsets.find((o) => o !== null) ?? null;
+  summary.shards = shards.map((s, i): MergedShard => ({
+    index: s.index,
+    runId: s.summary?.runId ?? '',
+    dir: s.dir,
+    verdict: s.summary?.verdict ?? 'missing-summary',
+    // A dead shard's share of the clients, from the plan it shared: the merged report still counts them.
+    clients: buildRoster({ ...plan, shard: s.plan.shard }).filter((r) => !r.probe).length,
+    startedAt: s.summary?.startedAt ?? null,
+    clock: s.summary?.shard?.clock ?? null,
+    offsetToFirstMs: offsets[i] === null || ref === null ? null : Math.round((offsets[i]! - ref) * 1000) / 1000,
+  }));
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'plan.json'), JSON.stringify({ ...plan, runId: summary.runId, reportDir: out, shard: null, mergedFrom: shards.map((s) => ({ index: s.index, dir: resolve(s.dir) })) }, null, 2));
+  const files = writeReports(summary, out);
+  return { summary, reportDir: out, files };
+}
