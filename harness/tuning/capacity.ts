@@ -142,7 +142,7 @@ export async function runCapacity(spec: CapacitySpec, signal: AbortSignal, run: 
       case 'knee-found': return `knee at ${search.lastPass} ${unit}: it passed, ${search.firstFail} broke (${failStep?.figures?.brokeFirst?.check ?? 'a check'} first); resolution ${resolutionAt(spec.search, search.lastPass!)} ${unit}`;
       case 'no-failure-up-to-max': return `no step broke up to --to ${spec.search.to} ${unit}: the knee is above it`;
       case 'failed-at-start': return `the first step (${spec.search.from} ${unit}) already broke (${failStep?.figures?.brokeFirst?.check ?? 'a check'}): start lower with --from`;
-      case 'instrument-limit': return `the harness ran out first at ${search.stoppedAt} ${unit} (the load generator or the proxies could not vouch for the load${search.lastPass !== null ? `; ${search.lastPass} ${unit} passed` : ''}); use shards (split the load over several hosts) or more fleet processes (--workers)`;
+      case 'instrument-limit': return `the harness ran out first at ${search.stoppedAt} ${unit} (the load generator or the proxies could not vouch for the load${search.lastPass !== null ? `; ${search.lastPass} ${unit} passed` : ''}); use shards ('run --shard i/n' on several hosts, docs/scaling.md) or more fleet processes (--workers)`;
       case 'run-error': return `the run itself broke at ${search.stoppedAt} ${unit} (see its report); the search stopped`;
       case 'interrupted': return `interrupted at ${search.stoppedAt} ${unit}; the steps run so far are in the report`;
     }
