@@ -1,9 +1,14 @@
 /**
  * A child process owned by the run: its output goes to a log file, readiness is polled over HTTP,
  * and an exit nobody asked for is kept as a runtime failure instead of crashing the harness.
+ *
+ * The child writes its log file itself (its stdout and stderr are the file's descriptor, not a pipe
+ * through the harness): when the harness is killed outright the child neither loses its last lines
+ * nor dies of a broken pipe at its next log line (Go's Toxiproxy would, of SIGPIPE) — it is an
+ * orphan `chatstorm cleanup` finds, every time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, createWriteStream, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface RuntimeFailure { code: string; message: string; t: number }
@@ -33,16 +38,20 @@ export interface SpawnOptions {
 
 export async function spawnManaged(o: SpawnOptions): Promise<ManagedProcess> {
   mkdirSync(dirname(o.logFile), { recursive: true });
-  const log = createWriteStream(o.logFile, { flags: 'a' });
-  const child: ChildProcess = spawn(o.command, o.args, {
-    // Children run on the harness's own Node first (a "node" in a command means Node >= 22).
-    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, ...o.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Own process group: a Ctrl-C in the terminal reaches the harness, which then stops children in order.
-    detached: true,
-  });
-  child.stdout!.pipe(log, { end: false });
-  child.stderr!.pipe(log, { end: false });
+  const logFd = openSync(o.logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(o.command, o.args, {
+      // Children run on the harness's own Node first (a "node" in a command means Node >= 22).
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, ...o.env },
+      stdio: ['ignore', logFd, logFd],
+      // Own process group: a Ctrl-C in the terminal reaches the harness, which then stops children in order.
+      detached: true,
+    });
+  } finally {
+    // The child holds its own copy of the descriptor.
+    closeSync(logFd);
+  }
   let stopping = false;
   let unexpectedExit: RuntimeFailure | null = null;
   let spawnError: Error | null = null;
@@ -54,7 +63,7 @@ export async function spawnManaged(o: SpawnOptions): Promise<ManagedProcess> {
     child.on('exit', (code, signal) => {
       if (!stopping) {
         const failure = { code: `${o.name}-exited`, t: performance.timeOrigin + performance.now() };
-        // Its last words, read when the failure is reported: the log stream may still be flushing now.
+        // Its last words, read from its log file when the failure is reported.
         unexpectedExit = Object.defineProperty(failure, 'message', {
           enumerable: true,
           get: () => `${o.name} exited unexpectedly (code ${code}, signal ${signal}); see ${o.logFile}${lastLines(o.logFile)}`,
@@ -79,13 +88,9 @@ export async function spawnManaged(o: SpawnOptions): Promise<ManagedProcess> {
         child.kill('SIGKILL');
       }
       await exited;
-      log.end();
     },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null || spawnError) {
-        log.end();
-        return;
-      }
+      if (child.exitCode !== null || child.signalCode !== null || spawnError) return;
       stopping = true;
       // The whole group: a command given as a shell line runs under sh, the server is its child.
       const signal = (sig: NodeJS.Signals) => {
@@ -99,7 +104,6 @@ export async function spawnManaged(o: SpawnOptions): Promise<ManagedProcess> {
       const killer = setTimeout(() => signal('SIGKILL'), 5_000);
       await exited;
       clearTimeout(killer);
-      log.end();
     },
   };
   const deadline = Date.now() + (o.readyTimeoutMs ?? 15_000);
