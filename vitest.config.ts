@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['harness/**/*.test.ts', 'gateway/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // One temporary folder per run of the suite, removed at the end (test/temp-root.ts).
+    globalSetup: ['test/temp-root.ts'],
     // End-to-end tests start real gateways, Toxiproxy servers and thousands of sockets; running
     // them side by side on a 2-core machine would make them measure each other.
     fileParallelism: false,
