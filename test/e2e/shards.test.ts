@@ -110,8 +110,12 @@ describe('three shards against one gateway, merged', () => {
     expect(checkOf(s, 'delivery').counts.required).toBe(sum('delivery', 'required'));
     expect(s.metrics.latency.steady.count).toBe(shards.reduce((a, r) => a + r.summary!.metrics.latency.steady.count, 0));
     expect(s.metrics.latency.steady.max).toBe(Math.max(...shards.map((r) => r.summary!.metrics.latency.steady.max!)));
-    // One cut per shard's Toxiproxy, each knocking off that shard's 1,000 clients.
-    expect(s.metrics.faults.map((f) => [f.shard, f.affected])).toEqual([[0, 1000], [1, 1000], [2, 1000]]);
+    // One cut per shard's Toxiproxy, its record kept with its shard as the shard judged it; all of
+    // the shard's 1,000 clients knocked off when its fleet kept up (a fleet stalled for seconds
+    // notices some closes after the fault's window — seen: 25 closes 9.2 s after the restore — and
+    // generator-health says so).
+    expect(s.metrics.faults.map((f) => [f.shard, f.affected])).toEqual(shards.map((r, i) => [i, r.summary!.metrics.faults[0].affected]));
+    for (const r of shards) if (checkOf(r.summary!, 'generator-health').verdict === 'pass') expect(r.summary!.metrics.faults[0].affected).toBe(1000);
     // The storm after the restore, as the gateway saw it: one per planned fault, from the summed series.
     expect(s.metrics.reconnectStorm!.map((x) => x.fault)).toEqual(['cut#1']);
     expect(s.metrics.reconnectStorm![0].attempts).toBeGreaterThanOrEqual(Math.max(...shards.map((r) => r.summary!.metrics.reconnectStorm![0].attempts)));
