@@ -109,6 +109,9 @@ const CHAT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const WS_PATH = /^\/api\/v1\/chats\/([^/]*)\/ws$/;
 const MAX_CLIENT_MSG_ID = 64;
 const MAX_CONTENT = 4096;
+/** Accept queue of the gateway's listener (see listen below). */
+export const LISTEN_BACKLOG = 4096;
+
 /** Seqs reserved per write of the state file. */
 const SEQ_BLOCK = 1_000;
 /** Idempotency must outlive the resume history, or a late resend could be re-accepted as new. */
@@ -243,7 +246,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(cfg.port, cfg.host, () => {
+    // A reconnect storm (every client of a cut coming back within a second or two) arrives as
+    // thousands of handshakes at once. Node's default accept queue (511) overflows under it and
+    // the kernel drops the handshakes it cannot queue, which the clients then retry only after
+    // TCP's 1 s and 3 s retransmission timeouts: seconds of "reconnect" that are the queue's. The
+    // kernel caps the backlog at net.core.somaxconn (4096 on current Linux).
+    server.listen({ port: cfg.port, host: cfg.host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -13,15 +13,24 @@ import { mintProbeTokens } from './bad-tokens.ts';
 import { mintToken, secretKey } from './tokens.ts';
 
 export function buildRoster(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'workers'> & { authProbes?: ProbeSpec[]; shard?: Pick<ShardPlan, 'index' | 'count'> | null }): RosterEntry[] {
-  const whole = wholeRoster(plan);
-  if (!plan.shard) return whole;
+  if (!plan.shard) return wholeRoster(plan);
+  // The shard's own chats only (a shard of a 1,000,000-client run never builds the other shards'
+  // entries), in the whole roster's order: its clients by run-wide index, then its probes.
   const { index, count } = plan.shard;
-  const chatNo = (r: RosterEntry) => Number(r.chat.slice('chat-'.length));
-  const mine = whole.filter((r) => chatNo(r) % count === index);
   // Worker of a shard's chat: its position among the shard's chats, in blocks (as wholeRoster does).
   const owned = Math.ceil((plan.chats - index) / count);
   const perWorker = Math.ceil(owned / plan.workers);
-  return mine.map((r, c) => ({ ...r, c, g: r.c, worker: Math.floor(Math.floor(chatNo(r) / count) / perWorker) }));
+  const workerOf = (chat: number) => Math.floor(Math.floor(chat / count) / perWorker);
+  const out: RosterEntry[] = [];
+  for (let k = index; k < plan.chats; k += count) {
+    for (let g = k * plan.chatSize; g < Math.min(plan.clients, (k + 1) * plan.chatSize); g++) out.push({ c: out.length, user: `u${g}`, chat: `chat-${k}`, worker: workerOf(k), g });
+  }
+  (plan.authProbes ?? []).forEach((probe, j) => {
+    const k = j % plan.chats;
+    const g = plan.clients + j;
+    if (k % count === index) out.push({ c: out.length, user: `u${g}`, chat: `chat-${k}`, worker: workerOf(k), probe, g });
+  });
+  return out;
 }
 
 function wholeRoster(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'workers'> & { authProbes?: ProbeSpec[] }): RosterEntry[] {

@@ -30,9 +30,11 @@ describe('plan guards', () => {
     expect(problems({ skipHealthz: true })).toEqual(['--skip-healthz only applies with --target (a gateway chatstorm starts must answer /healthz)']);
   });
 
-  it('--clients goes through the schema\'s cap; sendInterval has a floor', () => {
-    expect(problems({ clients: 200_001 })).toEqual(['--clients: at most 200,000 clients per run (split a bigger load over shards) (got 200001)']);
+  it('--clients: at most 200,000 on one host (the remedy named: shards), 10,000,000 in a whole run; sendInterval has a floor', () => {
+    expect(problems({ clients: 200_001 })).toEqual(['--clients: 200,001 clients, and one host would hold them all: above the cap of 200,000 clients per host; split the run over shards: --shards 2 or more (run each with --shard <i>/2; the largest share is then 100,001)']);
     expect(problems({ clients: 200_000 })).toEqual([]);
+    expect(problems({}, { clients: 250_000 })).toEqual([expect.stringMatching(/^clients: 250,000 clients, and one host would hold them all: above the cap of 200,000 clients per host; split the run over shards: --shards 2 or more/)]);
+    expect(problems({ clients: 10_000_001, shards: 100, env: { JOB_COMPLETION_INDEX: '0' } })).toEqual(['--clients: at most 10,000,000 clients in a whole run, however many shards (a guard against a typo) (got 10000001)']);
     expect(() => validateScenario({ name: 'a', sendInterval: '99ms' }, 'a.ts')).toThrow('sendInterval: "99ms" is 99 ms, below the floor of 100 ms');
     expect(() => validateScenario({ name: 'a', sendInterval: '100ms' }, 'a.ts')).not.toThrow();
   });

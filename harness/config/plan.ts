@@ -11,7 +11,7 @@ import { parseDuration } from './duration.ts';
 import { ConfigError } from './errors.ts';
 import type { ProbeSpec } from '../record/history.ts';
 import type { AuthProbeInput, FaultInput, ScenarioDefinition } from './scenario.ts';
-import { clientsField, scenarioSchema, describeIssues } from './schema.ts';
+import { clientsField, MAX_CLIENTS_PER_HOST, scenarioSchema, describeIssues } from './schema.ts';
 import { parseThreshold, type Threshold } from './threshold.ts';
 import { DEFAULT_PROTOCOL, PROTOCOLS, type ProtocolName } from '../protocol/index.ts';
 import type { Refusals } from '../protocol/types.ts';
@@ -323,8 +323,6 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   if (o.runId !== undefined && (!/^[^/\\\0]+$/.test(o.runId) || o.runId === '.' || o.runId === '..' || o.runId === 'latest')) {
     problems.push(`--run-id: expected a folder name (no "/" or "\\", not ".", ".." or "latest") (got "${o.runId}")`);
   }
-  // 10,000 sockets a process: few processes keep the fleet's base memory small per socket.
-  const workers = o.workers ?? Math.max(1, Math.ceil(clients / 10_000));
   let sourceIps: string[] = [];
   if (o.sourceIps !== undefined) {
     try {
@@ -334,7 +332,7 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     }
   }
   const testBlockMs = Number(process.env.CHATSTORM_TEST_BLOCK_MS ?? 0) || 0;
-  if (!Number.isInteger(workers) || workers < 1) problems.push(`--workers: expected a positive integer (got ${o.workers})`);
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) problems.push(`--workers: expected a positive integer (got ${o.workers})`);
   const clientModule = o.client ?? s.client;
   const client = clientModule === undefined ? null : resolvePath(clientModule);
   if (client !== null && !existsSync(client)) problems.push(`${o.client !== undefined ? '--client' : 'client'}: no such module: "${clientModule}" (paths are resolved against the current directory, ${process.cwd()})`);
@@ -345,6 +343,12 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   }
   const chats = Math.ceil(clients / chatSize);
   const shard = resolveShard(o, chats, problems);
+  // What this host opens: the whole run, or this shard's share of it. The per-host cap is about that.
+  const hostClients = shardShare({ clients, chatSize, chats, authProbes: [], shard }).clients;
+  if (hostClients > MAX_CLIENTS_PER_HOST) problems.push(perHostCap(o.clients !== undefined ? '--clients' : 'clients', clients, chatSize, chats, shard, hostClients));
+  // 10,000 sockets a process: few processes keep the fleet's base memory small per socket. A
+  // shard sizes its fleet by its own share (the layout of a host is not part of the plan's hash).
+  const workers = o.workers ?? Math.max(1, Math.ceil(hostClients / 10_000));
   let startAt: number | null = null;
   if (o.startAt !== undefined) {
     // Date.parse takes far more than ISO 8601; a shared instant must not depend on a local time zone.
@@ -398,10 +402,11 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
 
 /**
  * The hash every shard of one run shares: the public plan without what differs between shards
- * (index, run id, folder, source address). Same scenario, options, seed and start: same hash.
+ * (index, run id, folder, source address, and how many fleet processes a host spreads its share
+ * over: the traffic and the jitter derive from the run-wide client index, never from the layout). Same scenario, options, seed and start: same hash.
  */
 export function planHash(plan: RunPlan): string {
-  const { runId: _r, reportDir: _d, shard, sourceIps: _s, layout: _l, jwtSecret: _j, client, scenario, ...shared } = plan;
+  const { runId: _r, reportDir: _d, shard, sourceIps: _s, layout: _l, workers: _w, jwtSecret: _j, client, scenario, ...shared } = plan;
   // Paths differ between hosts and pods; the scenario's name and profile do not.
   const canonical = { ...shared, scenario: { name: scenario.name, profile: scenario.profile }, client: client ? basename(client) : null, shards: shard?.count ?? null };
   return createHash('sha256').update(stableJson(canonical)).digest('hex').slice(0, 16);
@@ -419,15 +424,31 @@ function stableJson(v: unknown): string {
  * probes that join them (probe j joins chat j mod chats), as auth/roster.ts builds it. The whole
  * plan when it is not sharded. The preflight sizes a shard to its host by this share.
  */
-export function shardShare(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'authProbes' | 'shard'>): { clients: number; probes: number } {
+export function shardShare(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'authProbes'> & { shard: Pick<ShardPlan, 'index' | 'count'> | null }): { clients: number; probes: number } {
   const probes = plan.authProbes?.length ?? 0;
   if (!plan.shard) return { clients: plan.clients, probes };
   const { index, count } = plan.shard;
-  let clients = 0;
-  for (let k = index; k < plan.chats; k += count) clients += Math.min(plan.chatSize, plan.clients - k * plan.chatSize);
+  // Chats index, index + count, … below chats: all full but the last chat of the run, which
+  // holds what is left (counted, not looped: a 10,000,000-client plan is checked at once).
+  const owned = index < plan.chats ? Math.floor((plan.chats - 1 - index) / count) + 1 : 0;
+  const lastOwned = (plan.chats - 1) % count === index;
+  const clients = owned * plan.chatSize - (lastOwned ? plan.chats * plan.chatSize - plan.clients : 0);
   let own = 0;
   for (let j = 0; j < probes; j++) if ((j % plan.chats) % count === index) own++;
   return { clients, probes: own };
+}
+
+/**
+ * The per-host cap's refusal: the field and its value, what this host would hold, and the remedy —
+ * the smallest shard count at which every shard's share fits (shard 0 holds the most).
+ */
+function perHostCap(field: string, clients: number, chatSize: number, chats: number, shard: { index: number; count: number } | null, hostClients: number): string {
+  const largest = (count: number) => shardShare({ clients, chatSize, chats, authProbes: [], shard: { index: 0, count } }).clients;
+  let n = Math.max(2, Math.ceil(clients / MAX_CLIENTS_PER_HOST));
+  while (n < chats && largest(n) > MAX_CLIENTS_PER_HOST) n++;
+  const cap = MAX_CLIENTS_PER_HOST.toLocaleString('en');
+  const where = shard ? `shard ${shard.index}/${shard.count} would hold ${hostClients.toLocaleString('en')} of them` : 'one host would hold them all';
+  return `${field}: ${clients.toLocaleString('en')} clients, and ${where}: above the cap of ${cap} clients per host; split the run over ${shard ? 'more ' : ''}shards: --shards ${n} or more (run each with --shard <i>/${n}; the largest share is then ${largest(n).toLocaleString('en')})`;
 }
 
 function resolveShard(o: RunOptions, chats: number, problems: string[]): { index: number; count: number } | null {

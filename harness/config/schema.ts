@@ -15,12 +15,20 @@ const duration = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
 
 const positiveInt = z.number().int().positive();
 
-/** Most sockets one run may open (scenario `clients` and --clients alike). */
-export const MAX_CLIENTS = 200_000;
+/**
+ * Most sockets one host may open: the clients of one run, or of one shard of a sharded run
+ * (config/plan.ts checks it against the shard's share, once the shard count is known).
+ */
+export const MAX_CLIENTS_PER_HOST = 200_000;
+/**
+ * Most sockets a whole (sharded) run may plan: a guard against a typo (an extra zero or three),
+ * not a capacity. 10,000,000 is 50 hosts at the per-host cap.
+ */
+export const MAX_RUN_CLIENTS = 10_000_000;
 /** Shortest `sendInterval`: below it a typo ("0s") turns a chat test into a flood. */
 export const MIN_SEND_INTERVAL_MS = 100;
 
-export const clientsField = positiveInt.max(MAX_CLIENTS, `at most ${MAX_CLIENTS.toLocaleString('en')} clients per run (split a bigger load over shards)`);
+export const clientsField = positiveInt.max(MAX_RUN_CLIENTS, `at most ${MAX_RUN_CLIENTS.toLocaleString('en')} clients in a whole run, however many shards (a guard against a typo)`);
 const sendInterval = duration.superRefine((v, ctx) => {
   let ms: number;
   try {

@@ -85,6 +85,28 @@ describe('shards', () => {
     expect(plan({ shard: '1/3', sourceIps: '127.0.0.3' }).sourceIps).toEqual(['127.0.0.3']);
   });
 
+  it('the 200,000-client cap is per host: each shard\'s share is held to it, the refusal names the field, the value, the shard and the shards that fit', () => {
+    const million = { clients: 1_000_000, chatSize: 10 };
+    // 5 shards of 100,000 chats: 20,000 chats, 200,000 clients each — at the cap, accepted.
+    for (const i of [0, 4]) expect(shardShare(plan({ shard: `${i}/5` }, million))).toEqual({ clients: 200_000, probes: 0 });
+    // 4 shards: 250,000 each, refused before anything runs, with the remedy.
+    expect(problems({ shard: '3/4' }, million)).toEqual(['clients: 1,000,000 clients, and shard 3/4 would hold 250,000 of them: above the cap of 200,000 clients per host; split the run over more shards: --shards 5 or more (run each with --shard <i>/5; the largest share is then 200,000)']);
+    expect(problems({ shards: 4, env: { JOB_COMPLETION_INDEX: '0' }, clients: 1_000_000 }, { chatSize: 10 })).toEqual([expect.stringMatching(/^--clients: 1,000,000 clients, and shard 0\/4 would hold 250,000 of them: .* --shards 5 or more/)]);
+    // Whole chats: 1,000,001 clients is 100,001 chats; 5 shards leave shard 0 one chat of 1 over the cap, so 6.
+    expect(problems({ shard: '1/5' }, { ...million, clients: 1_000_001 })).toEqual([]);
+    expect(problems({ shard: '0/5' }, { ...million, clients: 1_000_001 })[0]).toContain('shard 0/5 would hold 200,001 of them: above the cap of 200,000 clients per host; split the run over more shards: --shards 6 or more');
+    // The fleet of a shard is sized by its share (one process per 10,000 of them), and that does not change the plan's hash.
+    const three = { clients: 30_000, chatSize: 10_000 };
+    const [a, b] = [0, 1].map((i) => plan({ shard: `${i}/2`, startAt: '2030-01-01T00:00:00Z' }, three));
+    expect([a.workers, b.workers]).toEqual([2, 1]);
+    expect(a.shard!.planHash).toBe(b.shard!.planHash);
+    // A shard's roster is its share, built without the others' (and equal to the whole roster's part: the first test).
+    const roster = buildRoster(plan({ shard: '1/5' }, { ...million, clients: 1_000_001 }));
+    expect(roster.length).toBe(200_000);
+    expect(roster[0]).toMatchObject({ c: 0, g: 10, user: 'u10', chat: 'chat-1', worker: 0 });
+    expect(roster.at(-1)).toMatchObject({ c: 199_999, g: 999_969, chat: 'chat-99996', worker: 19 });
+  });
+
   it('a shard\'s default run folder says which shard it is', () => {
     expect(plan({ shard: '1/3', runId: undefined }).runId).toMatch(/-s-shard-1-of-3$/);
   });

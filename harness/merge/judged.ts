@@ -17,7 +17,9 @@
  *   clients     each shard numbers its clients from 0: the merged roster puts the shards one
  *               after the other (examples name a client by its run-wide index, RosterEntry.g).
  *   examples    kept with their shard (Example.shard), their times moved onto the merged start;
- *               merged in shard order, phase by phase, then the check's limit.
+ *               merged in shard order, phase by phase, then the check's limit. What the merged
+ *               run judges itself (latency's slow deliveries, generator-health) names the shard
+ *               too: the merged roster, generator and stack samples carry it.
  */
 import type { CheckResult, Example } from '../oracle/types.ts';
 import type { Frame, Judged, PartEvaluation } from '../oracle/evaluate.ts';
@@ -76,11 +78,12 @@ export function mergeShards(shards: ShardJudged[]): Judged {
   const latest = (k: keyof Frame['history']['phases']) => Math.max(...frames.map((f) => f.history.phases[k]));
   const frame: Frame = {
     history: {
-      roster: shards.flatMap((s, i) => s.judged.frame.history.roster.map((r) => ({ ...r, c: r.c + clientBase[i], g: r.g ?? r.c }))),
+      roster: shards.flatMap((s, i) => s.judged.frame.history.roster.map((r) => ({ ...r, c: r.c + clientBase[i], g: r.g ?? r.c, shard: s.index }))),
       byClient: [],
       faults: shards.flatMap((s) => s.judged.frame.history.faults.map((f) => ({ ...f, id: renamed(f.id, s.index) }))),
-      samples: frames.flatMap((f) => f.history.samples),
-      stackSamples: shards.flatMap((s) => (s.judged.frame.history.stackSamples ?? []).map((x) => ({ ...x, name: `${x.name} (shard ${s.index})` }))),
+      // Every per-shard record keeps its shard: a generator-health example names the shard's worker or Toxiproxy.
+      samples: shards.flatMap((s) => s.judged.frame.history.samples.map((x) => ({ ...x, shard: s.index }))),
+      stackSamples: shards.flatMap((s) => (s.judged.frame.history.stackSamples ?? []).map((x) => ({ ...x, name: `${x.name} (shard ${s.index})`, shard: s.index }))),
       phases: { start: origin, connected: latest('connected'), trafficStart: latest('trafficStart'), trafficEnd: latest('trafficEnd'), drained: latest('drained'), end: latest('end') },
       drainComplete: frames.every((f) => f.history.drainComplete),
     },

@@ -90,14 +90,14 @@ function summarize(h: History, plan: RunPlan): Summary {
 const planOf = (threshold: string, shard?: number) =>
   resolvePlan({ name: 'm', clients: CHATS * SIZE, chatSize: SIZE, thresholds: { delivery_latency: [threshold] } }, { scenarioFile: 'm.ts', runId: shard === undefined ? 'm' : `m-${shard}`, ...(shard === undefined ? {} : { shard: `${shard}/3` }) });
 
-/** Shard i's run folder as `chatstorm run --shard i/3` leaves it; `dead`: only its plan.json (it died). */
-function shardFolder(root: string, r: ReturnType<typeof run>, i: number, threshold: string, dead = false): string {
+/** Shard i's run folder as `chatstorm run --shard i/3` leaves it; `dead`: only its plan.json (it died); `alter`: changes its history first. */
+function shardFolder(root: string, r: ReturnType<typeof run>, i: number, threshold: string, dead = false, alter: (h: History) => History = (h) => h): string {
   const plan = planOf(threshold, i);
   const dir = join(root, `shard-${i}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
   if (dead) return dir;
-  const h = shardOf(r, i, 3);
+  const h = alter(shardOf(r, i, 3));
   const s = summarize(h, plan);
   s.shard = { ...plan.shard!, clock: { offsetMs: 0, uncertaintyMs: 1, samples: 1 } };
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(s));
@@ -163,6 +163,31 @@ describe('merging shards equals judging the run whole', () => {
     expect(merged.verdict).toBe('error');
     expect(merged.runtimeErrors).toEqual([{ code: 'shard-died', message: `shard 2 (${dirs[2]}) wrote no summary.json: it died before judging its part of the run` }]);
     expect(merged.shards!.map((s) => s.verdict)).toEqual(['pass', 'pass', 'missing-summary']);
+  });
+
+  it('what the merge judges itself names the shard: a fleet that fell behind on shard 2, a slow delivery on shard 1', () => {
+    const r = run();
+    const root = mkdtempSync(join(tmpdir(), 'chatstorm-merge-'));
+    const behind = (h: History): History => ({ ...h, samples: h.samples.map((x) => ({ ...x, eldP99: 400, eldMax: 450 })), stackSamples: h.samples.map((x) => ({ t: x.t, name: 'toxiproxy', cpu: 0.99, rssMb: 30 })) });
+    const dirs = [0, 1, 2].map((i) => shardFolder(root, r, i, 'p(99.5)<100', false, i === 2 ? behind : undefined));
+    const merged = mergeRuns(dirs, join(root, 'merged')).summary;
+    const health = merged.checks.find((c) => c.name === 'generator-health')!;
+    expect(health.verdict).toBe('inconclusive');
+    expect(health.summary).toContain('toxiproxy (shard 2)');
+    expect(health.examples.length).toBeGreaterThan(1);
+    for (const e of health.examples) {
+      expect(e.shard, e.detail).toBe(2);
+      expect(e.detail).toMatch(/^(shard 2 fleet worker 0: |toxiproxy \(shard 2\): )/);
+    }
+    expect(new Set(merged.metrics.generator.map((g) => g.shard))).toEqual(new Set([0, 1, 2]));
+    // The merged latency check (p99.5 over 100 ms, breached by chat 1's slow deliveries; not
+    // judged against the gateway with shard 2's fleet behind) names the shard of each slow
+    // delivery it shows: all of them chat 1's, on shard 1.
+    const latency = merged.checks.find((c) => c.name === 'latency')!;
+    const slow = latency.examples.filter((e) => e.category === 'slow');
+    expect(slow.length).toBeGreaterThan(0);
+    for (const e of slow) expect([e.chat, e.shard]).toEqual(['chat-1', 1]);
+    expect(latency.verdict).toBe('inconclusive');
   });
 
   it('the merged evaluation equals the whole one: counts, histograms, series, examples by shard', () => {

@@ -51,11 +51,9 @@ export function mergeRuns(dirs: string[], out: string): { summary: Summary; repo
   }
   const m = evaluation.metrics;
   m.reconnectStorm = reconnectStorms(m.series, [...planned.values()], plan.policy, origin);
-  // Faults and generator samples come out in shard order; tag each with its shard.
+  // Fault records per shard (generator samples carry theirs from the merged history).
   const faultShard = new Map(merged.frame.windows.map((w) => [w.id, Number(/\(shard (\d+)\)$/.exec(w.id)![1])]));
   m.faults = m.faults.map((f) => ({ ...f, shard: faultShard.get(f.id) }));
-  const sampleShard = live.flatMap((s) => s.judged.frame.history.samples.map(() => s.index));
-  m.generator = m.generator.map((g, i) => ({ ...g, shard: sampleShard[i] }));
 
   const summary = buildSummary({
     plan: { ...oraclePlan, runId, shard: null },

@@ -115,7 +115,7 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
   const example = (category: string, c: number | null, detail: string, extra: Partial<Example> = {}): Example => {
     const r = c === null ? undefined : history.roster[c];
     // A shard's client is named by its index in the whole run, as the merged report shows it.
-    return { category, ...(r ? { client: r.g ?? r.c, user: r.user, chat: r.chat } : {}), ...extra, detail };
+    return { category, ...(r ? { client: r.g ?? r.c, user: r.user, chat: r.chat, ...(r.shard !== undefined ? { shard: r.shard } : {}) } : {}), ...extra, detail };
   };
   const byC = new Map(clients.map((v) => [v.entry.c, v]));
   const receipts = new Map<ClientView, (number | undefined)[]>();

@@ -185,7 +185,7 @@ export function finishEvaluation(part: PartEvaluation, frame: Frame, plan: Oracl
       reconnectDelays: delayBands(ctx, part.reconnect.delays),
       attemptsPerClient: part.reconnect.attemptsPerClient,
       stack: (history.stackSamples ?? []).map((x) => ({ s: Math.round((x.t - origin) / 100) / 10, name: x.name, cpu: x.cpu, rssMb: x.rssMb })),
-      generator: history.samples.map((s) => ({ s: Math.round((s.t - origin) / 100) / 10, worker: s.worker, eldP99: Math.round(s.eldP99 * 10) / 10, eldMax: Math.round(s.eldMax * 10) / 10, cpu: Math.round(s.cpu * 1000) / 1000 })),
+      generator: history.samples.map((s) => ({ s: Math.round((s.t - origin) / 100) / 10, worker: s.worker, eldP99: Math.round(s.eldP99 * 10) / 10, eldMax: Math.round(s.eldMax * 10) / 10, cpu: Math.round(s.cpu * 1000) / 1000, ...(s.shard !== undefined ? { shard: s.shard } : {}) })),
       steadyWindows: steady.map(([a, b]) => [ctx.rel(a), ctx.rel(b)]),
       toleranceMs: plan.reconnectToleranceMs,
     },

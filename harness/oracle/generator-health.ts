@@ -37,7 +37,8 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
   const fdFull = samples.filter((s) => s.fds !== undefined && s.fdLimit !== undefined && s.fds > s.fdLimit * FD_SHARE_LIMIT);
   const skipped = samples.reduce((a, s) => a + (s.skippedSends ?? 0), 0);
   const planned = skipped + samples.reduce((a, s) => a + s.sent, 0);
-  const examples: Example[] = [...stalls, ...behind, ...saturated, ...fdFull].slice(0, 5).map((s) => ctx.example('behind', null, `fleet worker ${s.worker}: event-loop delay p99 ${s.eldP99.toFixed(1)} ms, max ${s.eldMax.toFixed(1)} ms, timers late p99 ${s.timerLateP99 ?? '?'} ms, max ${s.timerLateMax ?? '?'} ms, CPU ${(s.cpu * 100).toFixed(0)} %${s.fds !== undefined ? `, ${s.fds}/${s.fdLimit} descriptors` : ''}`, { at: ctx.rel(s.t) }));
+  // A merged run's samples carry their shard: the example names it (shard i's worker w).
+  const examples: Example[] = [...stalls, ...behind, ...saturated, ...fdFull].slice(0, 5).map((s) => ctx.example('behind', null, `${s.shard !== undefined ? `shard ${s.shard} ` : ''}fleet worker ${s.worker}: event-loop delay p99 ${s.eldP99.toFixed(1)} ms, max ${s.eldMax.toFixed(1)} ms, timers late p99 ${s.timerLateP99 ?? '?'} ms, max ${s.timerLateMax ?? '?'} ms, CPU ${(s.cpu * 100).toFixed(0)} %${s.fds !== undefined ? `, ${s.fds}/${s.fdLimit} descriptors` : ''}`, { at: ctx.rel(s.t), ...(s.shard !== undefined ? { shard: s.shard } : {}) }));
   const share = samples.length ? Math.max(behind.length, saturated.length) / samples.length : 0;
 
   // The Toxiproxy pool, from the stack samples (local stack only).
@@ -59,7 +60,7 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
     if (parts.length) {
       proxyProblems.push(`${name}: ${parts.join(', ')}`);
       const at = mine.find((s) => s.stopped || s.cpu > CPU_LIMIT || (s.acceptErrors ?? 0) > 0) ?? mine[0];
-      examples.push(ctx.example('proxy-saturated', null, `${name}: ${parts.join(', ')}`, { at: ctx.rel(at.t) }));
+      examples.push(ctx.example('proxy-saturated', null, `${name}: ${parts.join(', ')}`, { at: ctx.rel(at.t), ...(at.shard !== undefined ? { shard: at.shard } : {}) }));
     }
   }
 

@@ -72,6 +72,8 @@ export interface RosterEntry {
   probe?: ProbeSpec;
   /** A shard's client: its index in the whole run (user u<g>); absent when the run is not sharded (then c is that index). */
   g?: number;
+  /** A merged run (chatstorm merge): the shard the client ran on. */
+  shard?: number;
 }
 
 /** One fault action as it happened. */
@@ -115,6 +117,8 @@ export interface GeneratorSample {
   /** Descriptors the process holds, and its limit. */
   fds?: number;
   fdLimit?: number;
+  /** A merged run (chatstorm merge): the shard whose fleet took the sample. */
+  shard?: number;
 }
 
 /** A once-per-second sample of a stack process (gateway, Toxiproxy) on this host. */
@@ -130,6 +134,8 @@ export interface StackSample {
   stopped?: boolean;
   /** Accept errors ("too many open files"…) in its log so far (Toxiproxy). */
   acceptErrors?: number;
+  /** A merged run (chatstorm merge): the shard whose process it is. */
+  shard?: number;
 }
 
 /** Timestamps of the phases of the run, epoch ms. */

@@ -1,9 +1,11 @@
 /**
- * --target: a gateway chatstorm did not start. Toxiproxy is still ours, in front of it, so the
- * same faults apply. The gateway must accept tokens minted with --jwt-secret.
+ * --target: a gateway chatstorm did not start. Toxiproxy is still ours, in front of it (a pool of
+ * servers when the share is large, as in the local stack), so the same faults apply. The gateway must accept tokens minted with --jwt-secret.
  */
 import type { RunPlan } from '../config/plan.ts';
-import { createProxy, startToxiproxy } from './toxiproxy.ts';
+import { planLayout } from '../preflight/capacity.ts';
+import { openFileLimit } from '../preflight/limits.ts';
+import { createProxy, startToxiproxy, type StartedToxiproxy } from './toxiproxy.ts';
 import type { StartedStack } from './types.ts';
 
 export async function startExternalStack(plan: RunPlan, logDir: string, log?: (l: string) => void): Promise<StartedStack> {
@@ -25,28 +27,37 @@ export async function startExternalStack(plan: RunPlan, logDir: string, log?: (l
       throw Object.assign(new Error(`--target ${plan.target.url}: ${health} answered HTTP ${res.status}, not 2xx: not a ready chat-v1 gateway (--skip-healthz for a gateway without /healthz)`), { code: 'target-not-ready' });
     }
   }
-  const toxi = await startToxiproxy(logDir, log);
+  // Toxiproxy is ours: a pool sized by the preflight to this run's (or this shard's) share, as the
+  // local stack's, and sampled the same way (processes, logs) so generator-health watches it.
+  const layout = plan.layout ?? planLayout(plan, { openFiles: openFileLimit('self') ?? 1024 });
+  const servers: StartedToxiproxy[] = [];
+  const stop = async () => void (await Promise.all(servers.map((s) => s.process.stop())));
   try {
+    const starts = await Promise.allSettled(Array.from({ length: layout.toxiproxies }, (_, t) => startToxiproxy(logDir, log, layout.toxiproxies > 1 ? `toxiproxy-${t}` : 'toxiproxy')));
+    for (const r of starts) if (r.status === 'fulfilled') servers.push(r.value);
+    const failed = starts.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
     const proxies = [];
-    for (let i = 0; i < plan.proxies; i++) proxies.push(await createProxy(toxi.client, `gateway-${i}`, `${target.hostname}:${port}`));
+    for (let i = 0; i < layout.proxies; i++) proxies.push(await createProxy(servers[i % servers.length].client, `gateway-${i}`, `${target.hostname}:${port}`));
     const proxyUrls = proxies.map((p) => `ws://${p.listen}`);
-    const stop = () => toxi.process.stop();
     return {
       provider: 'external',
       gatewayUrl: proxyUrls[0],
       proxyUrls,
       gateway: null,
       directUrl: plan.target.url,
-      toxiproxy: toxi.client,
+      toxiproxy: servers[0].client,
       proxies,
-      versions: { toxiproxy: toxi.version, gateway: `external ${plan.target.url}` },
-      logs: [toxi.process.logFile],
-      failures: () => [toxi.process.unexpectedExit].filter((f) => f !== null),
+      versions: { toxiproxy: servers[0].version, gateway: `external ${plan.target.url}`, ...(servers.length > 1 ? { toxiproxyPool: `${servers.length} servers, ${proxies.length} proxies` } : {}) },
+      logs: servers.map((s) => s.process.logFile),
+      toxiproxyLogs: servers.map((s) => s.process.logFile),
+      processes: () => servers.map((s) => ({ name: s.process.name, pid: s.process.pid })),
+      failures: () => servers.map((s) => s.process.unexpectedExit).filter((f) => f !== null),
       stop,
       [Symbol.asyncDispose]: stop,
     };
   } catch (e) {
-    await toxi.process.stop();
+    await stop();
     throw e;
   }
 }

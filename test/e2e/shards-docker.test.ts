@@ -76,9 +76,9 @@ describe.skipIf(skipDocker || (!compose && !process.env.CI))('shards as containe
     expect(s.runtimeErrors).toEqual([]);
     expect(m.code).toBe(s.exitCode);
     // What does not depend on timing passes: every message delivered exactly once, every client
-    // back, nothing faked. Latency is not asserted here: on this shared machine the shard
-    // containers measured a p50 of 220-300 ms where the same shards as processes measured 2-12 ms
-    // (not explained yet; see deploy/kubernetes/README.md, "Known issue").
+    // back, nothing faked. Latency is not asserted here: it is the gateway's on a shared 2-core
+    // host (p50 2 ms when the host is quiet, 150-400 ms on the way into the gateway when it is
+    // crowded; deploy/kubernetes/README.md, "Latency from shard containers on a crowded host").
     for (const name of ['delivery', 'no-fallback', 'errors-surfaced']) expect(s.checks.find((c) => c.name === name)!.verdict, name).toBe('pass');
     expect(s.checks.find((c) => c.name === 'delivery')!.counts.acked).toBeGreaterThan(0);
     expect(s.shards!.map((x) => [x.index, x.clients])).toEqual([[0, 40], [1, 30], [2, 30]]);

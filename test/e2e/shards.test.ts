@@ -65,7 +65,7 @@ describe('three shards against one gateway, merged', () => {
     port = await startGatewayProcess('gateway/main.ts');
   });
 
-  it('3,000 clients over three processes with a cut: what a correct gateway guarantees holds on every shard and merged (a pass when every shard passes), counts add up', async () => {
+  it('3,000 clients over three processes with a cut: the merged verdict passes (or is inconclusive naming the instrument, never fail), counts add up', async () => {
     shards = await runShards(port, []);
     for (const r of shards) expect(r.summary, r.stderr).not.toBeNull();
     // What a correct gateway guarantees on any machine: nothing lost, no fallback, every error
@@ -89,15 +89,19 @@ describe('three shards against one gateway, merged', () => {
     const m = await merge(shards.map((r) => r.runDir));
     expect(m.summary, m.stderr).not.toBeNull();
     const s = m.summary!;
-    expect(HOLD.map((n) => checkOf(s, n).verdict), why(s)).toEqual(['pass', 'pass', 'pass']);
-    // The merged run passes whenever every shard does: a merged p99 or max is never above every
-    // shard's. When the machine made a shard fail a timing check, the merge fails it too, and only
-    // timing checks.
-    if (shards.every((r) => r.summary!.verdict === 'pass')) expect({ code: m.code, verdict: s.verdict, failed: s.failedChecks }, why(s)).toEqual({ code: 0, verdict: 'pass', failed: [] });
-    else {
-      expect(s.failedChecks.every((n) => ['latency', 'reconnect', 'generator-health'].includes(n)), why(s)).toBe(true);
-      expect(s.verdict).not.toBe('pass');
+    // The merged verdict passes. The one other outcome a correct gateway may get is inconclusive
+    // naming the instrument, when this shared machine starved a shard's fleet or Toxiproxy (the
+    // instrument judges itself: docs/scale.md); never fail.
+    const failing = (x: Summary) => x.checks.filter((c) => c.verdict === 'fail').map((c) => c.name);
+    expect({ failed: failing(s), errors: s.runtimeErrors }, why(s)).toEqual({ failed: [], errors: [] });
+    if (s.verdict !== 'pass') {
+      expect(checkOf(s, 'generator-health'), why(s)).toMatchObject({ verdict: 'inconclusive', summary: expect.stringMatching(/^The instrument saturated — /) });
+      expect(s.checks.filter((c) => c.verdict !== 'pass').every((c) => c.name === 'generator-health' || c.summary.startsWith('Not judged against the gateway: the instrument saturated')), why(s)).toBe(true);
     }
+    expect({ code: m.code, verdict: s.verdict }, why(s)).toEqual(s.verdict === 'pass' ? { code: 0, verdict: 'pass' } : { code: 2, verdict: 'inconclusive' });
+    // The merged verdict is the one-host verdict of the same plan (merge.test.ts shows it check by
+    // check from hand-written histories): every shard passed, so does the merge.
+    if (shards.every((r) => r.summary!.verdict === 'pass')) expect(s.verdict).toBe('pass');
     expect(s.clients).toBe(3000);
     expect(s.shards!.map((x) => [x.index, x.clients, x.verdict])).toEqual(shards.map((r, i) => [i, 1000, r.summary!.verdict]));
     // Counts are the shards' sums; the latency sample count is the merged histogram's.
@@ -106,8 +110,12 @@ describe('three shards against one gateway, merged', () => {
     expect(checkOf(s, 'delivery').counts.required).toBe(sum('delivery', 'required'));
     expect(s.metrics.latency.steady.count).toBe(shards.reduce((a, r) => a + r.summary!.metrics.latency.steady.count, 0));
     expect(s.metrics.latency.steady.max).toBe(Math.max(...shards.map((r) => r.summary!.metrics.latency.steady.max!)));
-    // One cut per shard's Toxiproxy, each knocking off that shard's 1,000 clients.
-    expect(s.metrics.faults.map((f) => [f.shard, f.affected])).toEqual([[0, 1000], [1, 1000], [2, 1000]]);
+    // One cut per shard's Toxiproxy, its record kept with its shard as the shard judged it; all of
+    // the shard's 1,000 clients knocked off when its fleet kept up (a fleet stalled for seconds
+    // notices some closes after the fault's window — seen: 25 closes 9.2 s after the restore — and
+    // generator-health says so).
+    expect(s.metrics.faults.map((f) => [f.shard, f.affected])).toEqual(shards.map((r, i) => [i, r.summary!.metrics.faults[0].affected]));
+    for (const r of shards) if (checkOf(r.summary!, 'generator-health').verdict === 'pass') expect(r.summary!.metrics.faults[0].affected).toBe(1000);
     // The storm after the restore, as the gateway saw it: one per planned fault, from the summed series.
     expect(s.metrics.reconnectStorm!.map((x) => x.fault)).toEqual(['cut#1']);
     expect(s.metrics.reconnectStorm![0].attempts).toBeGreaterThanOrEqual(Math.max(...shards.map((r) => r.summary!.metrics.reconnectStorm![0].attempts)));
@@ -155,12 +163,12 @@ describe('a broken gateway fails the merged run on the same check as one host', 
     const m = await merge(shards.map((r) => r.runDir));
     expect(single.summary, single.stderr).not.toBeNull();
     expect(m.summary, m.stderr).not.toBeNull();
-    // latency, reconnect timing and generator-health depend on how loaded the shared machine is at
-    // that moment (seen: a merged p99 over 2 s, and attempts 14–124 ms past the backoff tolerance on
-    // one shard, while six engineers ran tests): the defect's check is compared.
-    const failed = (s: Summary) => ({ verdict: s.verdict, failed: s.failedChecks.filter((n) => !['latency', 'reconnect', 'generator-health'].includes(n)), lost: checkOf(s, 'delivery').counts.lost > 0 });
-    expect(failed(m.summary!)).toEqual(failed(single.summary!));
-    expect(failed(m.summary!)).toEqual({ verdict: 'fail', failed: ['delivery'], lost: true });
+    // The same check fails both, and only it: a timed check the loaded machine distorted is
+    // inconclusive naming the instrument, never failed.
+    const failed = (s: Summary) => ({ verdict: s.verdict, failed: s.checks.filter((c) => c.verdict === 'fail').map((c) => c.name), lost: checkOf(s, 'delivery').counts.lost > 0 });
+    const why = (s: Summary) => s.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.name}: ${c.verdict}: ${c.summary}`).join('\n');
+    expect(failed(single.summary!), why(single.summary!)).toEqual({ verdict: 'fail', failed: ['delivery'], lost: true });
+    expect(failed(m.summary!), why(m.summary!)).toEqual(failed(single.summary!));
     expect(m.code).toBe(1);
     // The evidence names the shard it comes from, and a client by its run-wide index.
     const ex = checkOf(m.summary!, 'delivery').examples.filter((e) => e.category === 'lost');
