@@ -189,7 +189,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const hooks = options.hooks ?? {};
   const verifyAuth = hooks.verifyAuth !== false;
   const checkMembership = hooks.checkMembership !== false;
-  const secret = new TextEncoder().encode(cfg.jwtSecret);
+  // Imported once: given the raw bytes, jose imports a WebCrypto key on every verify, which
+  // doubled the CPU of a connect's token check (bench/stack.ts, docs/scale.md).
+  const secret = await crypto.subtle.importKey('raw', new TextEncoder().encode(cfg.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   const idempotencyBound = Math.max(cfg.historyLimit, MIN_IDEMPOTENCY_ENTRIES);
 
   const chats = new Map<string, ChatState>();
