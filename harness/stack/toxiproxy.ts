@@ -16,8 +16,21 @@ export interface StartedToxiproxy {
   openFileLimit: number | null;
 }
 
+/**
+ * The environment chatstorm runs each Toxiproxy server with (A/B in bench/stack.ts, docs/scale.md):
+ * - LOG_LEVEL warn: per-connection info lines would be thousands per run;
+ * - GOMAXPROCS 1: every byte crosses three goroutines per direction (reader, noop toxic, writer)
+ *   over channels; with one P the hand-off stays on one thread instead of waking another P's
+ *   thread each time. Measured: 0.65–0.72× the CPU per delivered message, 0.80–0.93× per connect.
+ *   A pool has several servers anyway, and the host has few cores to share with the fleet and the gateway;
+ * - GOGC 400: every link allocates four 32 KB copy buffers, so connects churn the heap; fewer
+ *   collections cost 0.79–0.90× the CPU per connect. GOMEMLIMIT bounds what that lets the heap
+ *   grow to (a server at its capacity, ~8,900 clients, holds ~1.3 GB of live links).
+ */
+export const TOXIPROXY_ENV: NodeJS.ProcessEnv = { LOG_LEVEL: 'warn', GOMAXPROCS: '1', GOGC: '400', GOMEMLIMIT: '2GiB' };
+
 /** name: "toxiproxy" or "toxiproxy-<i>" in a pool; its log is logs/<name>.log. */
-export async function startToxiproxy(logDir: string, log?: (l: string) => void, name = 'toxiproxy'): Promise<StartedToxiproxy> {
+export async function startToxiproxy(logDir: string, log?: (l: string) => void, name = 'toxiproxy', env: NodeJS.ProcessEnv = TOXIPROXY_ENV): Promise<StartedToxiproxy> {
   const binary = ensureToxiproxy(log);
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -25,8 +38,7 @@ export async function startToxiproxy(logDir: string, log?: (l: string) => void, 
     name,
     command: binary,
     args: ['-host', '127.0.0.1', '-port', String(port)],
-    // Per-connection info lines would be thousands per run.
-    env: { LOG_LEVEL: 'warn' },
+    env,
     logFile: join(logDir, `${name}.log`),
     readyUrl: `${apiUrl}/version`,
   });
