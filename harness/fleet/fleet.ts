@@ -157,6 +157,9 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
     stopping = true;
     broadcast({ type: 'stop' });
     await waitFor('stopped', 15_000, new AbortController().signal);
+    // A stopped worker exits on its own ~50 ms later (a V8 profile, --cpu-prof, is written then); the laggards are killed.
+    const alive = workers.filter((w) => w.exitCode === null && w.signalCode === null);
+    await Promise.race([Promise.all(alive.map((w) => new Promise((r) => w.once('exit', r)))), new Promise((r) => setTimeout(r, 2_000))]);
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
   };
 
