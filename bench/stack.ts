@@ -1,0 +1,225 @@
+/**
+ * Where the CPU goes on the whole path — fleet → Toxiproxy → reference gateway — per connect, per
+ * delivered message and per reconnect after a cut, with an A/B of Toxiproxy's environment and of
+ * the gateway's entry run side by side in the same invocation (the machine is shared and noisy:
+ * compare the ratios, not the absolute figures).
+ *
+ *   node bench/stack.ts                                   (4,000 sockets; A and B are both chatstorm's defaults)
+ *   node bench/stack.ts --toxi-a-env LOG_LEVEL=warn --toxi-b-env "LOG_LEVEL=warn GOMAXPROCS=1"
+ *   node bench/stack.ts --gateway-a path/to/baseline/main.ts   (B: gateway/main.ts)
+ *   CHATSTORM_V8_EXTRA="--optimize-for-size --cpu-prof --cpu-prof-dir=/tmp/p" node bench/stack.ts --cpu-prof /tmp/p
+ *                                                         (V8 CPU profiles of the fleet workers and the gateways)
+ *
+ * Two Toxiproxy servers (A, B) and two gateway processes (A, B) carry four routes, one proxy each
+ * (route j: server j mod 2, gateway ⌊j/2⌋ mod 2). Whole chats go to one route, chat k to route
+ * k mod 4, so each server and each gateway carries half of every phase at the same time as its
+ * counterpart, and every delivery is attributed to exactly one server and one gateway. CPU per
+ * process comes from /proc/<pid>/stat (10 ms ticks) at the phase boundaries:
+ *   connect    the fleet's first connects (paced at --connect-rate);
+ *   traffic    --traffic seconds, each client sending every --send-interval ms, chats of 10;
+ *   reconnect  every proxy disabled for --cut ms (a `cut`), then enabled; until all are open again.
+ * Prints µs per connect / per delivered message / per reconnect for each process, the B/A ratios,
+ * and writes them under "stack" in bench/results.json, with the command and the load average.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildRoster, mintTokens } from '../harness/auth/roster.ts';
+import { resolvePlan } from '../harness/config/plan.ts';
+import { startFleet } from '../harness/fleet/fleet.ts';
+import { readProc } from '../harness/metrics/proc.ts';
+import { eventFiles } from '../harness/record/files.ts';
+import type { GeneratorSample } from '../harness/record/history.ts';
+import { scanEvents } from '../harness/record/reader.ts';
+import { freePort } from '../harness/stack/ports.ts';
+import { spawnManaged, type ManagedProcess } from '../harness/stack/process.ts';
+import { createProxy, startToxiproxy, TOXIPROXY_ENV, type StartedToxiproxy } from '../harness/stack/toxiproxy.ts';
+import { PROJECT_ROOT } from '../harness/stack/toxiproxy-binary.ts';
+
+const { values } = parseArgs({
+  options: {
+    sockets: { type: 'string', default: '4000' },
+    'connect-rate': { type: 'string', default: '2000' },
+    traffic: { type: 'string', default: '15' },
+    'send-interval': { type: 'string', default: '5000' },
+    cut: { type: 'string', default: '2000' },
+    'toxi-a-env': { type: 'string' },
+    'toxi-b-env': { type: 'string' },
+    'gateway-a': { type: 'string' },
+    'gateway-b': { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const N = Number(values.sockets);
+const connectRate = Number(values['connect-rate']);
+const trafficMs = Number(values.traffic) * 1_000;
+const sendIntervalMs = Number(values['send-interval']);
+const cutMs = Number(values.cut);
+const parseEnv = (s: string | undefined): NodeJS.ProcessEnv => (s === undefined ? TOXIPROXY_ENV : Object.fromEntries(s.split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])));
+const toxiEnv = [parseEnv(values['toxi-a-env']), parseEnv(values['toxi-b-env'])];
+const defaultGateway = join(PROJECT_ROOT, 'gateway', 'main.ts');
+const gatewayEntry = [values['gateway-a'] ? resolve(values['gateway-a']) : defaultGateway, values['gateway-b'] ? resolve(values['gateway-b']) : defaultGateway];
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const dir = mkdtempSync(join(tmpdir(), 'bench-stack-'));
+const load0 = loadavg().map((x) => Math.round(x * 100) / 100);
+
+const plan = resolvePlan({ name: 'bench-stack', clients: N, chatSize: 10, connectRate, sendInterval: sendIntervalMs, duration: trafficMs }, { scenarioFile: 'bench/stack.ts', reportRoot: dir });
+const gateways: ManagedProcess[] = [];
+const servers: StartedToxiproxy[] = [];
+const ROUTES = 4;
+const toxiOf = (j: number) => j % 2;
+const gatewayOf = (j: number) => Math.floor(j / 2) % 2;
+const chatNo = (chat: string) => Number(chat.slice('chat-'.length));
+
+/** CPU seconds of each named process now. */
+function cpuNow(procs: { name: string; pid: number }[]): Map<string, number> {
+  return new Map(procs.map((p) => [p.name, readProc(p.pid)?.cpuSeconds ?? Number.NaN]));
+}
+/** This process's fleet workers (forked children running worker.ts). */
+function fleetWorkers(): { name: string; pid: number }[] {
+  const out: { name: string; pid: number }[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('worker.ts')) out.push({ name: `fleet-${out.length}`, pid: Number(d) });
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+try {
+  const prof = values['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values['cpu-prof'])}` } : {};
+  const upstream: string[] = [];
+  for (let g = 0; g < 2; g++) {
+    const port = await freePort();
+    upstream.push(`127.0.0.1:${port}`);
+    gateways.push(await spawnManaged({ name: `gateway-${'AB'[g]}`, command: process.execPath, args: [gatewayEntry[g]], env: { PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: plan.jwtSecret, ...prof }, logFile: join(dir, `gateway-${g}.log`), readyUrl: `http://127.0.0.1:${port}/healthz` }));
+  }
+  for (let t = 0; t < 2; t++) servers.push(await startToxiproxy(dir, undefined, `toxiproxy-${'AB'[t]}`, toxiEnv[t]));
+  const proxies = [];
+  for (let j = 0; j < ROUTES; j++) proxies.push(await createProxy(servers[toxiOf(j)].client, `route-${j}`, upstream[gatewayOf(j)]));
+  const proxyUrls = proxies.map((p) => `ws://${p.listen}`);
+  const roster = buildRoster(plan);
+  const tokens = await mintTokens(roster, plan.jwtSecret, 3_600);
+  const routeOf = roster.map((r) => chatNo(r.chat) % ROUTES);
+  // routes[i] = [i]: the fleet sends chat i mod ROUTES (whole) through proxy i.
+  const routes = Array.from({ length: ROUTES }, (_, j) => [j]);
+
+  const parts = () => [...gateways.map((g) => ({ name: g.name, pid: g.pid })), ...servers.map((s) => ({ name: s.process.name, pid: s.process.pid })), ...fleetWorkers()];
+  const historyDir = join(dir, 'history');
+  mkdirSync(historyDir, { recursive: true });
+  const base = cpuNow(parts());
+  const t0 = now();
+  const fleet = startFleet(plan, roster, tokens, proxyUrls, historyDir, routes);
+  // A fleet worker's baseline: its first sample (≈1 s in; its startup is not a connect's cost),
+  // and the sockets already open then.
+  await new Promise<void>((r) => fleet.onSample(() => r()));
+  const procs = parts();
+  const fleetBase = cpuNow(procs.filter((p) => p.name.startsWith('fleet-')));
+  const openAtFleetBase = fleet.live().open;
+  const latestSample = new Map<number, GeneratorSample>();
+  for (const [k, v] of fleetBase) base.set(k, v);
+  const c = await fleet.connected(120_000, new AbortController().signal);
+  const t1 = now();
+  const s1 = cpuNow(procs);
+  const trafficStart = now() + 250;
+  fleet.startTraffic(trafficStart, trafficStart + trafficMs);
+  await sleep(250);
+  const s2 = cpuNow(procs);
+  await sleep(trafficMs + 1_000);
+  const s3 = cpuNow(procs);
+  const rss = new Map(procs.map((p) => [p.name, (readProc(p.pid)?.rssBytes ?? 0) / 1e6]));
+  // The cut: every proxy disabled, then enabled; then wait until every client is open again.
+  const cutAt = now();
+  await Promise.all(proxies.map((p) => p.update({ enabled: false, listen: p.listen, upstream: p.upstream })));
+  await sleep(cutMs);
+  await Promise.all(proxies.map((p) => p.update({ enabled: true, listen: p.listen, upstream: p.upstream })));
+  // Back when a sample taken after the restore shows every client open again.
+  const enabledAt = now();
+  await new Promise<void>((r) => {
+    const timeout = setTimeout(r, 60_000);
+    fleet.onSample((smp) => {
+      latestSample.set(smp.worker, smp);
+      const all = [...latestSample.values()];
+      if (all.every((x) => x.t > enabledAt) && all.reduce((a, x) => a + x.open, 0) >= c.open) {
+        clearTimeout(timeout);
+        r();
+      }
+    });
+  });
+  const s4 = cpuNow(procs);
+  const t4 = now();
+  await fleet.stop();
+
+  // Per route: first opens, deliveries in the traffic window, reopens after the cut.
+  const per = Array.from({ length: ROUTES }, () => ({ opens: 0, delivered: 0, reopens: 0 }));
+  let firstAttempt = Infinity;
+  let lastOpen = 0;
+  for (const f of eventFiles(historyDir)) {
+    scanEvents(f, (_c, k) => k === 'attempt' || k === 'open' || k === 'recv', (ev) => {
+      const r = per[routeOf[ev.c]];
+      if (ev.k === 'attempt' && ev.n === 1 && ev.t < cutAt) firstAttempt = Math.min(firstAttempt, ev.t);
+      else if (ev.k === 'open' && ev.t < cutAt) {
+        r.opens++;
+        lastOpen = Math.max(lastOpen, ev.t);
+      } else if (ev.k === 'open') r.reopens++;
+      else if (ev.k === 'recv' && ev.t >= trafficStart && ev.t < cutAt) r.delivered++;
+    });
+  }
+  const sum = (pick: (j: number) => boolean, f: 'opens' | 'delivered' | 'reopens') => per.reduce((a, r, j) => a + (pick(j) ? r[f] : 0), 0);
+  const workerCount = procs.filter((p) => p.name.startsWith('fleet-')).length;
+  const carried = (name: string, f: 'opens' | 'delivered' | 'reopens') =>
+    name.startsWith('toxiproxy-') ? sum((j) => toxiOf(j) === 'AB'.indexOf(name.at(-1)!), f) : name.startsWith('gateway-') ? sum((j) => gatewayOf(j) === 'AB'.indexOf(name.at(-1)!), f) : sum(() => true, f) / workerCount;
+  const us = (a: Map<string, number>, b: Map<string, number>, name: string, n: number) => Math.round(((b.get(name)! - a.get(name)!) * 1e6) / Math.max(1, n) * 10) / 10;
+  const rows: Record<string, { connectUs: number; deliveryUs: number; reconnectUs: number; rssMb: number; kbPerSocket: number }> = {};
+  for (const p of procs) {
+    rows[p.name] = {
+      connectUs: us(base, s1, p.name, carried(p.name, 'opens') - (p.name.startsWith('fleet-') ? openAtFleetBase / workerCount : 0)),
+      deliveryUs: us(s2, s3, p.name, carried(p.name, 'delivered')),
+      reconnectUs: us(s3, s4, p.name, carried(p.name, 'reopens')),
+      rssMb: Math.round(rss.get(p.name)! * 10) / 10,
+      kbPerSocket: Math.round((rss.get(p.name)! * 1e3) / Math.max(1, carried(p.name, 'opens')) * 10) / 10,
+    };
+  }
+  const ratio = (a: string, b: string) => Object.fromEntries((['connectUs', 'deliveryUs', 'reconnectUs', 'kbPerSocket'] as const).map((k) => [k, Math.round((rows[b][k] / rows[a][k]) * 100) / 100]));
+  const total = (pick: (n: string) => boolean, k: 'connectUs' | 'deliveryUs' | 'reconnectUs') => Object.entries(rows).filter(([n]) => pick(n)).reduce((a, [, r]) => a + r[k], 0);
+  const command = `node bench/stack.ts ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`.trim();
+  const result = {
+    at: new Date().toISOString(),
+    command,
+    loadAverage: load0,
+    sockets: N,
+    open: c.open,
+    achievedConnectRate: Math.round(sum(() => true, 'opens') / ((lastOpen - firstAttempt) / 1_000)),
+    seconds: { connect: Math.round(t1 - t0) / 1_000, reconnect: Math.round(t4 - cutAt) / 1_000 },
+    counts: { opens: sum(() => true, 'opens'), delivered: sum(() => true, 'delivered'), reopens: sum(() => true, 'reopens') },
+    toxiproxyEnv: { A: toxiEnv[0], B: toxiEnv[1] },
+    gatewayEntry: { A: gatewayEntry[0].replace(`${PROJECT_ROOT}/`, ''), B: gatewayEntry[1].replace(`${PROJECT_ROOT}/`, '') },
+    processes: rows,
+    // The whole path per socket/message: one Toxiproxy + one gateway + the fleet (A and B averaged).
+    path: {
+      toxiproxy: { connectUs: total((n) => n.startsWith('toxiproxy-'), 'connectUs') / 2, deliveryUs: total((n) => n.startsWith('toxiproxy-'), 'deliveryUs') / 2, reconnectUs: total((n) => n.startsWith('toxiproxy-'), 'reconnectUs') / 2 },
+      gateway: { connectUs: total((n) => n.startsWith('gateway-'), 'connectUs') / 2, deliveryUs: total((n) => n.startsWith('gateway-'), 'deliveryUs') / 2, reconnectUs: total((n) => n.startsWith('gateway-'), 'reconnectUs') / 2 },
+      fleet: { connectUs: total((n) => n.startsWith('fleet-'), 'connectUs') / workerCount, deliveryUs: total((n) => n.startsWith('fleet-'), 'deliveryUs') / workerCount, reconnectUs: total((n) => n.startsWith('fleet-'), 'reconnectUs') / workerCount },
+    },
+    ratiosBOverA: { toxiproxy: ratio('toxiproxy-A', 'toxiproxy-B'), gateway: ratio('gateway-A', 'gateway-B') },
+  };
+  console.log(`bench/stack: ${N} sockets, ${result.open} open in ${result.seconds.connect} s (achieved ${result.achievedConnectRate}/s of ${connectRate}/s), ${result.counts.delivered} deliveries, ${result.counts.reopens} reopens after a ${cutMs} ms cut in ${result.seconds.reconnect} s; load ${load0.join(' ')}`);
+  console.log('  process         µs/connect  µs/delivery  µs/reconnect    RSS MB  KB/socket');
+  for (const [n, r] of Object.entries(rows)) console.log(`  ${n.padEnd(14)} ${String(r.connectUs).padStart(11)} ${String(r.deliveryUs).padStart(12)} ${String(r.reconnectUs).padStart(13)} ${String(r.rssMb).padStart(9)} ${String(r.kbPerSocket).padStart(10)}`);
+  console.log(`  Toxiproxy B/A: ${JSON.stringify(result.ratiosBOverA.toxiproxy)}   (A ${JSON.stringify(toxiEnv[0])}, B ${JSON.stringify(toxiEnv[1])})`);
+  console.log(`  gateway   B/A: ${JSON.stringify(result.ratiosBOverA.gateway)}   (A ${result.gatewayEntry.A}, B ${result.gatewayEntry.B})`);
+  const file = join(import.meta.dirname, 'results.json');
+  const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  all.stack = result;
+  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+} finally {
+  await Promise.all([...servers.map((s) => s.process.stop()), ...gateways.map((g) => g.stop())]);
+  rmSync(dir, { recursive: true, force: true });
+}
