@@ -159,16 +159,23 @@ try {
 
   // Per route: first opens, deliveries in the traffic window, reopens after the cut.
   const per = Array.from({ length: ROUTES }, () => ({ opens: 0, delivered: 0, reopens: 0 }));
+  let reattempts = 0;
+  let pastTimeout = 0;
   let firstAttempt = Infinity;
   let lastOpen = 0;
   for (const f of eventFiles(historyDir)) {
-    scanEvents(f, (_c, k) => k === 'attempt' || k === 'open' || k === 'recv', (ev) => {
+    scanEvents(f, (_c, k) => k === 'attempt' || k === 'open' || k === 'recv' || k === 'fail', (ev) => {
+      if (ev.k === 'fail') {
+        if (ev.why === 'timeout') pastTimeout++;
+        return;
+      }
       const r = per[routeOf[ev.c]];
       if (ev.k === 'attempt' && ev.n === 1 && ev.t < cutAt) firstAttempt = Math.min(firstAttempt, ev.t);
       else if (ev.k === 'open' && ev.t < cutAt) {
         r.opens++;
         lastOpen = Math.max(lastOpen, ev.t);
       } else if (ev.k === 'open') r.reopens++;
+      else if (ev.k === 'attempt' && ev.t >= cutAt) reattempts++;
       else if (ev.k === 'recv' && ev.t >= trafficStart && ev.t < cutAt) r.delivered++;
     });
   }
@@ -198,7 +205,7 @@ try {
     open: c.open,
     achievedConnectRate: Math.round(sum(() => true, 'opens') / ((lastOpen - firstAttempt) / 1_000)),
     seconds: { connect: Math.round(t1 - t0) / 1_000, reconnect: Math.round(t4 - cutAt) / 1_000 },
-    counts: { opens: sum(() => true, 'opens'), delivered: sum(() => true, 'delivered'), reopens: sum(() => true, 'reopens') },
+    counts: { opens: sum(() => true, 'opens'), delivered: sum(() => true, 'delivered'), reopens: sum(() => true, 'reopens'), attemptsAfterCut: reattempts, connectTimeouts: pastTimeout },
     toxiproxyEnv: { A: toxiEnv[0], B: toxiEnv[1] },
     gatewayEntry: { A: gatewayEntry[0].replace(`${PROJECT_ROOT}/`, ''), B: gatewayEntry[1].replace(`${PROJECT_ROOT}/`, '') },
     processes: rows,
@@ -210,7 +217,7 @@ try {
     },
     ratiosBOverA: { toxiproxy: ratio('toxiproxy-A', 'toxiproxy-B'), gateway: ratio('gateway-A', 'gateway-B') },
   };
-  console.log(`bench/stack: ${N} sockets, ${result.open} open in ${result.seconds.connect} s (achieved ${result.achievedConnectRate}/s of ${connectRate}/s), ${result.counts.delivered} deliveries, ${result.counts.reopens} reopens after a ${cutMs} ms cut in ${result.seconds.reconnect} s; load ${load0.join(' ')}`);
+  console.log(`bench/stack: ${N} sockets, ${result.open} open in ${result.seconds.connect} s (achieved ${result.achievedConnectRate}/s of ${connectRate}/s), ${result.counts.delivered} deliveries, ${result.counts.reopens} reopens (${reattempts} attempts, ${pastTimeout} connect timeouts in all) after a ${cutMs} ms cut in ${result.seconds.reconnect} s; load ${load0.join(' ')}`);
   console.log('  process         µs/connect  µs/delivery  µs/reconnect    RSS MB  KB/socket');
   for (const [n, r] of Object.entries(rows)) console.log(`  ${n.padEnd(14)} ${String(r.connectUs).padStart(11)} ${String(r.deliveryUs).padStart(12)} ${String(r.reconnectUs).padStart(13)} ${String(r.rssMb).padStart(9)} ${String(r.kbPerSocket).padStart(10)}`);
   console.log(`  Toxiproxy B/A: ${JSON.stringify(result.ratiosBOverA.toxiproxy)}   (A ${JSON.stringify(toxiEnv[0])}, B ${JSON.stringify(toxiEnv[1])})`);

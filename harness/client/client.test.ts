@@ -108,6 +108,8 @@ interface Options {
   backoff?: Partial<BackoffPolicy>;
   /** Values random() returns, in order; 0.5 once exhausted. */
   random?: number[];
+  /** The host's handshake gate (ClientEnv.whenFree); absent: none. */
+  whenFree?: ClientEnv['whenFree'];
 }
 
 function setup(o: Options = {}) {
@@ -131,6 +133,7 @@ function setup(o: Options = {}) {
       return s;
     },
     record: (ev) => void events.push(ev),
+    ...(o.whenFree ? { whenFree: o.whenFree } : {}),
   };
   const identity = {
     c: C,
@@ -1073,5 +1076,38 @@ describe('regressions', () => {
     expect(s.framesOf('ping').length).toBeGreaterThan(0);
     expect(s.closes).toEqual([]);
     expect(h.client.state).toBe('open');
+  });
+});
+
+describe('a host that bounds handshakes in flight (ClientEnv.whenFree)', () => {
+  it('a reconnect waits for the host to start it and keeps the time its timer was due, so the wait is never the policy\'s delay', () => {
+    const held: { due: number; start: () => void }[] = [];
+    const h = setup({ whenFree: (due, start) => void held.push({ due, start }) });
+    h.startOpen();
+    h.socket.serverClose(1006);
+    const firstAttempts = h.of('attempt').length;
+    h.advance(1_000); // the backoff timer (1 s, no jitter) fires: handed to the host, not started
+    expect(held).toHaveLength(1);
+    expect(held[0].due).toBe(T0 + 1_000);
+    expect(h.of('attempt')).toHaveLength(firstAttempts);
+    h.advance(2_500); // the host is busy for 2.5 s more
+    held[0].start();
+    const a = h.last('attempt')!;
+    expect(a).toMatchObject({ n: 1, delay: 1_000, due: T0 + 1_000, t: T0 + 3_500 });
+    h.socket.open();
+    expect(h.client.state).toBe('open');
+  });
+
+  it('a queued reconnect of a client stopped meanwhile does not connect', () => {
+    const held: (() => void)[] = [];
+    const h = setup({ whenFree: (_due, start) => void held.push(start) });
+    h.startOpen();
+    h.socket.serverClose(1006);
+    h.advance(1_000);
+    const sockets = h.sockets.length;
+    h.client.stop();
+    held[0]();
+    expect(h.sockets).toHaveLength(sockets);
+    expect(h.client.state).toBe('closed');
   });
 });

@@ -26,6 +26,13 @@ export interface ClientEnv {
   random(): number;
   connect(url: string): SocketLike;
   record(ev: ClientEvent): void;
+  /**
+   * Optional: where a reconnect whose backoff timer fired waits for the host to start it (the
+   * fleet bounds the handshakes in flight per process, so a storm of reconnects queues instead of
+   * timing itself out). `due` is when the timer was due; the attempt keeps it, so the wait counts
+   * as the host's lateness, never as the policy's delay. Absent: the attempt starts at once.
+   */
+  whenFree?(due: number, start: () => void): void;
 }
 
 export interface ClientIdentity {
@@ -199,7 +206,9 @@ export class ChatClient {
     this.prevDelay = delay;
     this.state = 'backoff';
     const due = this.env.now() + delay;
-    this.timer = this.env.setTimeout(() => this.connect(delay, due), delay);
+    // A queued start finds the client as it left it unless it was stopped meanwhile.
+    const start = () => this.state === 'backoff' && this.connect(delay, due);
+    this.timer = this.env.setTimeout(() => (this.env.whenFree ? this.env.whenFree(due, start) : start()), delay);
   }
 
   private stopFor(code: number): void {

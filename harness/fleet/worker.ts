@@ -59,10 +59,12 @@ function observe(ev: ClientEvent): void {
       break;
     case 'fail':
       inFlight--;
+      releaseHandshake();
       break;
     case 'open':
       inFlight--;
       everOpened.add(ev.c);
+      releaseHandshake();
       break;
     case 'send':
       sentThisSecond++;
@@ -111,6 +113,7 @@ async function start(msg: InitMessage): Promise<void> {
         return ws as unknown as SocketLike;
       },
       record: observe,
+      whenFree,
     };
   };
   msg.clients.forEach((wc, i) => {
@@ -154,8 +157,38 @@ const fdLimit = openFileLimit(process.pid);
 
 /** Handshakes under way (attempt recorded, neither open nor failed yet). */
 let inFlight = 0;
-/** At most this many handshakes at once per worker: a starved host must not time its own connects out. */
+/** At most this many handshakes at once per worker, first connects and reconnects alike: a starved host must not time its own connects out. */
 export const MAX_IN_FLIGHT = 1_000;
+
+/** Reconnects waiting for a handshake slot (whenFree), oldest first; `head` is the next to start. */
+const waitingReconnects: { due: number; start: () => void }[] = [];
+let waitingHead = 0;
+let releaseScheduled = false;
+
+/** The client's whenFree: a reconnect starts now if fewer than MAX_IN_FLIGHT handshakes are under way, else it queues. */
+function whenFree(due: number, start: () => void): void {
+  if (inFlight < MAX_IN_FLIGHT && waitingHead === waitingReconnects.length) return start();
+  waitingReconnects.push({ due, start });
+}
+
+/** A handshake ended: start queued reconnects (on the next turn, not inside another client's handler). */
+function releaseHandshake(): void {
+  if (releaseScheduled || waitingHead === waitingReconnects.length) return;
+  releaseScheduled = true;
+  setImmediate(() => {
+    releaseScheduled = false;
+    while (inFlight < MAX_IN_FLIGHT && waitingHead < waitingReconnects.length) {
+      const w = waitingReconnects[waitingHead++];
+      // The wait is the instrument's lateness, like a timer that fired late.
+      timerLateness.recordValue(Math.max(1, Math.round(now() - w.due)));
+      w.start();
+    }
+    if (waitingHead === waitingReconnects.length) {
+      waitingReconnects.length = 0;
+      waitingHead = 0;
+    }
+  });
+}
 
 /**
  * First connects, paced at the worker's share of connectRate. Each tick starts only what the
