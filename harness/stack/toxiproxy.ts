@@ -25,7 +25,9 @@ export interface StartedToxiproxy {
  *   A pool has several servers anyway, and the host has few cores to share with the fleet and the gateway;
  * - GOGC 400: every link allocates four 32 KB copy buffers, so connects churn the heap; fewer
  *   collections cost 0.79–0.90× the CPU per connect. GOMEMLIMIT bounds what that lets the heap
- *   grow to (a server at its capacity, ~8,900 clients, holds ~1.3 GB of live links).
+ *   grow to (a server at its capacity, ~8,900 clients, holds ~1.4 GB of live links: four 32 KB
+ *   buffers and six goroutines each); above ~410 MB of live links the limit, not GOGC, sets when
+ *   the collector runs, so the saving shrinks towards a server's capacity.
  */
 export const TOXIPROXY_ENV: NodeJS.ProcessEnv = { LOG_LEVEL: 'warn', GOMAXPROCS: '1', GOGC: '400', GOMEMLIMIT: '2GiB' };
 
