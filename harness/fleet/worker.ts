@@ -131,14 +131,22 @@ async function start(msg: InitMessage): Promise<void> {
   startPacedConnects(msg);
   let reported = false;
   const connected = setInterval(() => {
-    // Auth probes are meant to be refused (or to retry a refusal before the upgrade): not waited for.
-    const real = clients.filter((_, i) => !msg.clients[i].probe);
-    const open = real.filter((c) => c.state === 'open').length;
-    const settled = real.every((c) => c.state === 'open' || c.state === 'failed' || c.state === 'stopped');
+    // One pass, no arrays: at 10,000 clients this runs 20 times a second through the connect phase.
+    let real = 0;
+    let open = 0;
+    let settled = true;
+    for (let i = 0; i < clients.length; i++) {
+      // Auth probes are meant to be refused (or to retry a refusal before the upgrade): not waited for.
+      if (msg.clients[i].probe) continue;
+      real++;
+      const state = clients[i].state;
+      if (state === 'open') open++;
+      else if (state !== 'failed' && state !== 'stopped') settled = false;
+    }
     if (settled && !reported) {
       reported = true;
       clearInterval(connected);
-      send({ type: 'connected', worker: msg.worker, t: now(), open, notOpen: real.length - open });
+      send({ type: 'connected', worker: msg.worker, t: now(), open, notOpen: real - open });
     }
   }, 50);
   startSampling();
