@@ -57,7 +57,7 @@ const SCRIPTS = {
     import { DEFAULT_POLICY } from './harness/client/policy.ts';
     import { parseThreshold } from './harness/config/threshold.ts';
     const t = performance.now();
-    const j = judgeRun(${JSON.stringify(historyDir)}, ${PLAN}, [], ${values['part-records'] ? `{ partRecords: ${Number(values['part-records'])} }` : '{}'});
+    const j = await judgeRun(${JSON.stringify(historyDir)}, ${PLAN}, [], ${values['part-records'] ? `{ partRecords: ${Number(values['part-records'])} }` : '{}'});
     const ms = performance.now() - t;
     const cpu = process.cpuUsage();
     const d = j.evaluation.checks.find((c) => c.name === 'delivery');

@@ -11,6 +11,7 @@ import { withoutProbes } from './oracle/auth.ts';
 import { buildContext } from './oracle/context.ts';
 import { buildFrame, evaluate, finishEvaluation, judgePart, lastEventOf } from './oracle/evaluate.ts';
 import { mergeEvaluations } from './oracle/merge.ts';
+import { encodeJudged } from './oracle/judged-json.ts';
 import { connectionsOf } from './oracle/windows.ts';
 import { eventFiles } from './record/files.ts';
 import { readHistory, scanEvents } from './record/reader.ts';
@@ -61,13 +62,22 @@ describe('judge: part by part, merged exactly', () => {
     expect(JSON.stringify(parts.map((p) => p.delivery))).toBe(before);
   });
 
-  it('the streaming judge, in parts far smaller than a worker, gives exactly the whole', () => {
-    const judged = judgeRun(dir, plan, [], { partRecords: 400 });
+  it('the streaming judge, in parts far smaller than a worker, gives exactly the whole', async () => {
+    const judged = await judgeRun(dir, plan, [], { partRecords: 400, threads: 0 });
     expect(judged.parts).toBeGreaterThan(6);
     expect(judged.evaluation).toEqual(whole);
   });
 
-  it('a run folder of the previous format (NDJSON) is judged the same', () => {
+  it('judged by two threads, parts split and judged out of order, it gives exactly the whole, and the same judged parts', async () => {
+    const here = await judgeRun(dir, plan, [], { partRecords: 400, threads: 0 });
+    const threaded = await judgeRun(dir, plan, [], { partRecords: 400, threads: 2 });
+    expect(threaded.parts).toBe(here.parts);
+    expect(threaded.evaluation).toEqual(whole);
+    expect(threaded.clock).toEqual(here.clock);
+    expect(JSON.stringify(encodeJudged(threaded.judged))).toBe(JSON.stringify(encodeJudged(here.judged)));
+  });
+
+  it('a run folder of the previous format (NDJSON) is judged the same', async () => {
     const old = join(mkdtempSync(join(tmpdir(), 'chatstorm-judge-ndjson-')), 'history');
     cpSync(dir, old, { recursive: true });
     for (const f of eventFiles(old)) {
@@ -77,7 +87,8 @@ describe('judge: part by part, merged exactly', () => {
       rmSync(f.path);
     }
     expect(eventFiles(old).map((f) => f.format)).toEqual(['ndjson', 'ndjson', 'ndjson']);
-    expect(judgeRun(old, plan, [], { partRecords: 400 }).evaluation).toEqual(whole);
+    expect((await judgeRun(old, plan, [], { partRecords: 400 })).evaluation).toEqual(whole);
+    expect((await judgeRun(old, plan, [], { partRecords: 400, threads: 2 })).evaluation).toEqual(whole);
   });
 
   it('attempts judged from their due time and a saturated instrument (issue 9) merge exactly too', async () => {
@@ -128,7 +139,8 @@ describe('judge: part by part, merged exactly', () => {
     expect(by.delivery.verdict).toBe('fail');
     // A timed check that only a slow instrument could break is not blamed on the gateway.
     expect(by.latency.verdict).not.toBe('fail');
-    expect(judgeRun(late, plan, [], { partRecords: 400 }).evaluation).toEqual(judgedWhole);
+    expect((await judgeRun(late, plan, [], { partRecords: 400 })).evaluation).toEqual(judgedWhole);
+    expect((await judgeRun(late, plan, [], { partRecords: 400, threads: 2 })).evaluation).toEqual(judgedWhole);
   });
 
   it('partition: whole chats, one worker each, in roster order', () => {
@@ -155,7 +167,7 @@ describe('judge: bounded memory', () => {
     const judged = node(`
       import { judgeRun } from './harness/judge.ts';
       import { DEFAULT_POLICY } from './harness/client/policy.ts';
-      const j = judgeRun(${JSON.stringify(dir)}, { policy: DEFAULT_POLICY, thresholds: {}, settleMs: 2000, reconnectToleranceMs: 250, faults: [] }, [], { partRecords: 30000 });
+      const j = await judgeRun(${JSON.stringify(dir)}, { policy: DEFAULT_POLICY, thresholds: {}, settleMs: 2000, reconnectToleranceMs: 250, faults: [] }, [], { partRecords: 30000 });
       const d = j.evaluation.checks.find((c) => c.name === 'delivery');
       console.log(JSON.stringify({ verdict: d.verdict, required: d.counts.required, delivered: d.counts.deliveredLive, records: j.records, parts: j.parts }));
     `);
@@ -186,6 +198,6 @@ describe('judge: auth probes', () => {
     const whole = evaluate(readHistory(dir), plan);
     const auth = whole.checks.find((c) => c.name === 'auth')!;
     expect(auth.counts).toMatchObject({ probes: 2, refusedRightCode: 1, accepted: 1, receivedMessages: 1 });
-    expect(judgeRun(dir, plan, [], { partRecords: 50 }).evaluation).toEqual(whole);
+    expect((await judgeRun(dir, plan, [], { partRecords: 50 })).evaluation).toEqual(whole);
   });
 });

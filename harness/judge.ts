@@ -18,7 +18,7 @@ import type { OraclePlan } from './oracle/context.ts';
 import { buildContext } from './oracle/context.ts';
 import { checkAuth, withoutProbes } from './oracle/auth.ts';
 import { protocolOf } from './protocol/index.ts';
-import { buildFrame, finishEvaluation, judgePart, type Judged, type PartEvaluation } from './oracle/evaluate.ts';
+import { buildFrame, finishEvaluation, judgePart, type Frame, type Judged, type PartEvaluation } from './oracle/evaluate.ts';
 import { emptyLike, mergeInto } from './oracle/merge.ts';
 import type { Evaluation } from './oracle/types.ts';
 import type { Connections } from './oracle/windows.ts';
@@ -26,12 +26,18 @@ import { addClockLegs, newClockLegs, type ClockLegs } from './metrics/clock.ts';
 import type { ClientEvent, History, Phases } from './record/history.ts';
 import { readRunRecord, resolvePhases, scanEvents, splitEvents } from './record/reader.ts';
 import type { EventFile } from './record/files.ts';
+import { decodeHistogram, encodeHistogram, type EncodedHistogram } from './metrics/histogram.ts';
+import type { SeriesPart } from './metrics/series.ts';
+import type { LatencyData } from './oracle/latency.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 
 /** Records judged at once by default: a part's memory grows with it (docs/history.md has the bench's peak RSS). */
 export const PART_RECORDS = 500_000;
+/** Below this many records, starting judging threads would cost more than they save. */
+export const THREADS_FROM_RECORDS = 1_000_000;
 
 export interface JudgedRun {
   evaluation: Evaluation;
@@ -49,7 +55,12 @@ export interface JudgedRun {
   judged: Judged;
 }
 
-export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = [], opts: { partRecords?: number } = {}): JudgedRun {
+/**
+ * `partRecords`: records judged at once; `threads`: judging threads (default: two on a host with
+ * two cores or more for a history of THREADS_FROM_RECORDS records or more, else none: every part
+ * is judged in this thread).
+ */
+export async function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = [], opts: { partRecords?: number; threads?: number } = {}): Promise<JudgedRun> {
   const partRecords = opts.partRecords ?? PART_RECORDS;
   const rec = readRunRecord(historyDir);
   const { roster } = rec;
@@ -107,46 +118,43 @@ export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { 
   const history = withoutProbes(whole);
   const frame = buildFrame(history, plan, conns, Math.max(phases.start, lastJudged));
 
-  // Pass 2.
-  let merged: PartEvaluation | null = null;
+  // Pass 2: a list of steps (splits and parts), run here or by judging threads; the parts'
+  // results are merged here, in part order, whoever judged them.
+  const setup: Setup = { frame, plan: oraclePlanOf(plan), n };
+  const steps: Step[] = [];
   let parts = 0;
-  const clock = newClockLegs();
-  const judgeOne = (clients: number[], files: EventFile[]) => {
-    const want = new Uint8Array(n);
-    for (const c of clients) want[c] = 1;
-    // Preallocated: indices far from 0 in an empty array make a slow, dictionary-backed array.
-    const byClient: ClientEvent[][] = new Array(n);
-    for (const c of clients) byClient[c] = [];
-    for (const f of files) scanEvents(f, (c) => want[c] === 1, (ev) => byClient[ev.c].push(ev));
-    // Each client's events come from one process in order; a stable sort keeps same-time order.
-    for (const c of clients) byClient[c].sort((a, b) => a.t - b.t);
-    addClockLegs(clock, { ...history, byClient });
-    const part = judgePart(buildContext({ ...history, byClient }, plan, clients), frame);
-    merged = mergeInto(merged ?? emptyLike(part), part);
-    parts++;
-  };
   let spillDir: string | null = null;
+  for (const run of byWorker(partition(history, perClient, partRecords), roster)) {
+    const files = rec.files.filter((f) => f.worker === run.worker);
+    const own = files.length ? files : rec.files;
+    if (run.parts.length === 1 || own.length !== 1 || own[0].format !== 'rec') {
+      for (const clients of run.parts) steps.push({ kind: 'judge', part: parts++, clients, files: own, after: null, remove: null });
+      continue;
+    }
+    // Several parts in one worker's file: split it once, each part's records to a file of its
+    // own, rather than reading the whole file again for every part.
+    spillDir ??= mkdtempSync(join(tmpdir(), 'chatstorm-judge-spill-'));
+    const groupOf = new Int32Array(n).fill(-1);
+    run.parts.forEach((clients, g) => {
+      for (const c of clients) groupOf[c] = g;
+    });
+    const split = steps.length;
+    const paths = run.parts.map((_, g) => join(spillDir!, `split-${split}-part-${g}.rec`));
+    steps.push({ kind: 'split', file: own[0], groupOf, paths });
+    run.parts.forEach((clients, g) => steps.push({ kind: 'judge', part: parts++, clients, files: [{ worker: run.worker, path: paths[g], format: 'rec' }], after: split, remove: paths[g] }));
+  }
+  let merged: PartEvaluation | null = null;
+  const clock = newClockLegs();
+  const take = (r: PartResult) => {
+    merged = mergeInto(merged ?? emptyLike(r.evaluation), r.evaluation);
+    addLegs(clock, r.clock);
+  };
+  const threads = Math.min(parts, opts.threads ?? (records >= THREADS_FROM_RECORDS ? Math.min(2, availableParallelism()) : 0));
   try {
-    for (const run of byWorker(partition(history, perClient, partRecords), roster)) {
-      const files = rec.files.filter((f) => f.worker === run.worker);
-      const own = files.length ? files : rec.files;
-      if (run.parts.length === 1 || own.length !== 1 || own[0].format !== 'rec') {
-        for (const clients of run.parts) judgeOne(clients, own);
-        continue;
-      }
-      // Several parts in one worker's file: split it once, each part's records to a file of its
-      // own, rather than reading the whole file again for every part.
-      spillDir ??= mkdtempSync(join(tmpdir(), 'chatstorm-judge-spill-'));
-      const groupOf = new Int32Array(n).fill(-1);
-      run.parts.forEach((clients, g) => {
-        for (const c of clients) groupOf[c] = g;
-      });
-      const paths = run.parts.map((_, g) => join(spillDir!, `part-${g}.rec`));
-      splitEvents(own[0], groupOf, paths);
-      run.parts.forEach((clients, g) => {
-        judgeOne(clients, [{ worker: run.worker, path: paths[g], format: 'rec' }]);
-        rmSync(paths[g], { force: true });
-      });
+    if (threads > 1) await runInThreads(setup, steps, threads, take);
+    else for (const step of steps) {
+      const r = runStep(setup, step);
+      if (r) take(r);
     }
   } finally {
     if (spillDir) rmSync(spillDir, { recursive: true, force: true });
@@ -155,6 +163,144 @@ export function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { 
   // Copied before finishing: the judged parts stay as they were, for a shard's judged.json.
   const judged: Judged = { part: mergeInto(emptyLike(merged), merged), frame, auth };
   return { evaluation: finishEvaluation(merged, frame, plan, auth, runtimeErrors), phases, drainComplete: whole.drainComplete, records, parts, httpRefusals, clock, judged };
+}
+
+/** What a judging thread is given once: the frame every part is judged against, the plan, the roster's length. */
+export interface Setup { frame: Frame; plan: OraclePlan; n: number }
+
+/**
+ * One step of pass 2. split: one worker's events file into a file per part (record/reader.ts
+ * splitEvents); judge: one part (whole chats) from its files, after the split it reads from.
+ */
+export type Step =
+  | { kind: 'split'; file: EventFile; groupOf: Int32Array; paths: string[] }
+  | { kind: 'judge'; part: number; clients: number[]; files: EventFile[]; after: number | null; remove: string | null };
+
+export interface PartResult { part: number; evaluation: PartEvaluation; clock: ClockLegs }
+
+/** The plan's fields the oracle reads (plain data: it is copied to the judging threads). */
+function oraclePlanOf(p: OraclePlan): OraclePlan {
+  const { policy, thresholds, settleMs, reconnectToleranceMs, faults, connectAllowanceMs, protocol } = p;
+  return { policy, thresholds, settleMs, reconnectToleranceMs, faults, ...(connectAllowanceMs !== undefined ? { connectAllowanceMs } : {}), ...(protocol !== undefined ? { protocol } : {}) };
+}
+
+function addLegs(into: ClockLegs, legs: ClockLegs): void {
+  into.minUp = Math.min(into.minUp, legs.minUp);
+  into.minDown = Math.min(into.minDown, legs.minDown);
+  into.samples += legs.samples;
+}
+
+/** Runs one step: a split (no result), or one part read and judged. The same here and in a judging thread (judge-worker.ts). */
+export function runStep(setup: Setup, step: Step): PartResult | null {
+  if (step.kind === 'split') {
+    splitEvents(step.file, step.groupOf, step.paths);
+    return null;
+  }
+  const { frame, plan, n } = setup;
+  const want = new Uint8Array(n);
+  for (const c of step.clients) want[c] = 1;
+  // Preallocated: indices far from 0 in an empty array make a slow, dictionary-backed array.
+  const byClient: ClientEvent[][] = new Array(n);
+  for (const c of step.clients) byClient[c] = [];
+  for (const f of step.files) scanEvents(f, (c) => want[c] === 1, (ev) => byClient[ev.c].push(ev));
+  if (step.remove) rmSync(step.remove, { force: true });
+  // Each client's events come from one process in order; a stable sort keeps same-time order.
+  for (const c of step.clients) byClient[c].sort((a, b) => a.t - b.t);
+  const history = { ...frame.history, byClient };
+  const clock = addClockLegs(newClockLegs(), history);
+  return { part: step.part, evaluation: judgePart(buildContext(history, plan, step.clients), frame), clock };
+}
+
+/**
+ * A part's result as it crosses between threads (structured clone): the HDR histograms encoded
+ * (metrics/histogram.ts, exact min and max), the per-second latencies as the runs they were filled
+ * from (series.ts `latencyRuns`, which is what the merge reads).
+ */
+export interface PackedResult { part: number; clock: ClockLegs; evaluation: Omit<PartEvaluation, 'latency' | 'series'> & { latency: Omit<LatencyData, 'steady' | 'all'> & { steady: EncodedHistogram; all: EncodedHistogram }; series: Omit<SeriesPart, 'latency'> } }
+
+export function packResult(r: PartResult): PackedResult {
+  const e = r.evaluation;
+  if (!e.series.latencyRuns) throw new Error('packResult: a judged part has its series latency runs');
+  const { latency: _, ...series } = e.series;
+  return { ...r, evaluation: { ...e, latency: { ...e.latency, steady: encodeHistogram(e.latency.steady), all: encodeHistogram(e.latency.all) }, series } };
+}
+
+function unpackResult(p: PackedResult): PartResult {
+  const e = p.evaluation;
+  return { ...p, evaluation: { ...e, latency: { ...e.latency, steady: decodeHistogram(e.latency.steady, false), all: decodeHistogram(e.latency.all, false) }, series: { ...e.series, latency: new Array(e.series.seconds).fill(null) } } };
+}
+
+/**
+ * Runs the steps on `threads` judging threads (judge-worker.ts), each given the next step that is
+ * ready (a part after its split), and hands the parts' results to `take` in part order. Each
+ * thread holds one part at a time, so memory is bounded by the threads times the part size.
+ */
+function runInThreads(setup: Setup, steps: Step[], threads: number, take: (r: PartResult) => void): Promise<void> {
+  const total = steps.filter((s) => s.kind === 'judge').length;
+  // 0: to do, 1: running, 2: done.
+  const state = new Uint8Array(steps.length);
+  const ready = (i: number) => {
+    const s = steps[i];
+    return state[i] === 0 && (s.kind === 'split' || s.after === null || state[s.after] === 2);
+  };
+  const results = new Map<number, PartResult>();
+  let next = 0;
+  return new Promise((resolve, reject) => {
+    const workers: Worker[] = [];
+    const running = new Map<Worker, number>();
+    const idle = new Set<Worker>();
+    let over = false;
+    const finish = (err?: unknown) => {
+      if (over) return;
+      over = true;
+      for (const w of workers) void w.terminate();
+      if (err === undefined) resolve();
+      else reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    const dispatch = (w: Worker) => {
+      let i = 0;
+      while (i < steps.length && !ready(i)) i++;
+      if (i === steps.length) {
+        idle.add(w);
+        return;
+      }
+      state[i] = 1;
+      running.set(w, i);
+      w.postMessage(steps[i]);
+    };
+    for (let t = 0; t < threads; t++) {
+      const w = new Worker(new URL('./judge-worker.ts', import.meta.url), { workerData: setup });
+      workers.push(w);
+      w.on('message', (m: { result: PackedResult | null } | { error: string }) => {
+        if (over) return;
+        if ('error' in m) return finish(new Error(`a judging thread failed: ${m.error}`));
+        try {
+          state[running.get(w)!] = 2;
+          running.delete(w);
+          if (m.result) results.set(m.result.part, unpackResult(m.result));
+          while (results.has(next)) {
+            const r = results.get(next)!;
+            results.delete(next++);
+            take(r);
+          }
+          if (next === total) return finish();
+          dispatch(w);
+          // A split just done may have made parts ready for threads that found none.
+          for (const x of [...idle]) {
+            idle.delete(x);
+            dispatch(x);
+          }
+        } catch (err) {
+          finish(err);
+        }
+      });
+      w.on('error', (err) => finish(err));
+      w.on('exit', (code) => {
+        if (!over) finish(new Error(`a judging thread exited (code ${code}) before every part was judged`));
+      });
+      dispatch(w);
+    }
+  });
 }
 
 /** Consecutive parts of one fleet process (parts stay in roster order: the merge needs it). */

@@ -199,11 +199,11 @@ export async function run(plan: RunPlan, interrupt: AbortSignal, progress = new 
   const reason = interrupt.reason as unknown;
   const interruptedBy: Interruption | null = !interrupt.aborted ? null : reason === 'SIGTERM' || reason === 'parent-exited' ? reason : 'SIGINT';
   writeFileSync(join(plan.reportDir, 'run.json'), JSON.stringify({ target, runtimeErrors, interrupted: interruptedBy !== null, interruptedBy, ...(plan.remoteTarget ? { remoteTarget: plan.remoteTarget } : {}) }, null, 2));
-  return reportRun(plan.reportDir);
+  return await reportRun(plan.reportDir);
 }
 
 /** Judges a run folder's recorded history and writes every report. Also `chatstorm report`. */
-export function reportRun(reportDir: string): RunResult {
+export async function reportRun(reportDir: string): Promise<RunResult> {
   if (!existsSync(join(reportDir, 'plan.json')) || !existsSync(join(reportDir, 'history'))) {
     throw new ConfigError('report', [`<run-dir>: "${reportDir}" is not a run folder (a run folder holds plan.json and history/, e.g. reports/latest)`]);
   }
@@ -213,7 +213,7 @@ export function reportRun(reportDir: string): RunResult {
     ? (JSON.parse(readFileSync(join(reportDir, 'run.json'), 'utf8')) as { target: Summary['target']; runtimeErrors: { code: string; message: string }[]; interrupted: boolean; interruptedBy?: Interruption | null; remoteTarget?: string })
     : { target: { provider: pub.target.kind, gatewayUrl: '', directUrl: '', versions: {} }, runtimeErrors: [], interrupted: true, interruptedBy: null };
   // Streamed and judged in parts (judge.ts); the refusals are counted in its first pass.
-  const judged = judgeRun(join(reportDir, 'history'), pub, meta.runtimeErrors);
+  const judged = await judgeRun(join(reportDir, 'history'), pub, meta.runtimeErrors);
   const refusals = judged.httpRefusals;
   const runtimeErrors = meta.runtimeErrors.map((r) =>
     r.code === 'no-client-connected' && Object.keys(refusals).length ? { ...r, message: `${r.message}; the gateway refused the WebSocket upgrade with ${Object.entries(refusals).map(([st, n]) => `HTTP ${st} (${n}×)`).join(', ')}` } : r,

@@ -240,10 +240,10 @@ program
   .command('report')
   .description('rebuild every report of a run folder from its recorded history (also for an interrupted run)')
   .argument('<run-dir>', 'a run folder, e.g. reports/latest')
-  .action((dir: string) => {
+  .action(async (dir: string) => {
     if (!existsSync(dir)) throw new ConfigError('report', [`<run-dir>: no such folder: "${dir}"`]);
     // reportRun refuses a folder that is not a run (no plan.json or history/) with exit 64.
-    const result = reportRun(dir);
+    const result = await reportRun(dir);
     finish(result);
   });
 
