@@ -12,6 +12,7 @@
  *
  *   npm run bench:judge                             3.6 M deliveries (3 min of the soak; also a part of npm run bench)
  *   npm run bench:judge -- --deliveries 36000000    the 30-minute soak: 36 M deliveries
+ *   --threads N (judging threads; default: the judge's own choice), --part-records N, --keep (keep the history)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '10000' },
     workers: { type: 'string', default: '8' },
     'part-records': { type: 'string' },
+    threads: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -57,11 +59,11 @@ const SCRIPTS = {
     import { DEFAULT_POLICY } from './harness/client/policy.ts';
     import { parseThreshold } from './harness/config/threshold.ts';
     const t = performance.now();
-    const j = await judgeRun(${JSON.stringify(historyDir)}, ${PLAN}, [], ${values['part-records'] ? `{ partRecords: ${Number(values['part-records'])} }` : '{}'});
+    const j = await judgeRun(${JSON.stringify(historyDir)}, ${PLAN}, [], ${JSON.stringify({ ...(values['part-records'] ? { partRecords: Number(values['part-records']) } : {}), ...(values.threads !== undefined ? { threads: Number(values.threads) } : {}) })});
     const ms = performance.now() - t;
     const cpu = process.cpuUsage();
     const d = j.evaluation.checks.find((c) => c.name === 'delivery');
-    console.log(JSON.stringify({ records: j.records, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, parts: j.parts, verdict: j.evaluation.verdict, checks: Object.fromEntries(j.evaluation.checks.map((c) => [c.name, c.verdict])), required: d.counts.required, delivered: d.counts.deliveredLive }));
+    console.log(JSON.stringify({ records: j.records, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, parts: j.parts, threads: j.threads, verdict: j.evaluation.verdict, checks: Object.fromEntries(j.evaluation.checks.map((c) => [c.name, c.verdict])), required: d.counts.required, delivered: d.counts.deliveredLive }));
   `,
 };
 
@@ -82,7 +84,7 @@ const rate = (m: { records: number; ms: number }) => m.records / (m.ms / 1000);
 // CPU time (of the whole process, start-up included) says how much of the wall time was the machine's other load.
 const row = (name: string, m: { records: number; ms: number; cpuMs: number; maxRssMb: number }) => `${name.padEnd(9)} ${(m.ms / 1000).toFixed(1).padStart(7)} s wall, ${(m.cpuMs / 1000).toFixed(1).padStart(6)} s CPU  ${(rate(m) / 1e6).toFixed(2).padStart(6)} M records/s  peak RSS ${m.maxRssMb.toFixed(0).padStart(5)} MB`;
 console.log(row('baseline', baseline));
-console.log(row('judge', judge) + `  (${judge.parts} parts; verdicts ${JSON.stringify(judge.checks)})`);
+console.log(row('judge', judge) + `  (${judge.parts} parts, ${judge.threads ? `${judge.threads} threads` : 'one thread'}; verdicts ${JSON.stringify(judge.checks)})`);
 console.log(`judge/baseline: ${(judge.ms / baseline.ms).toFixed(2)}× the time, ${(judge.maxRssMb / baseline.maxRssMb).toFixed(2)}× the peak RSS`);
 console.log(`target: ≤ 1024 MB peak RSS (${judge.maxRssMb <= 1024 ? 'met' : 'NOT met'}), ≥ 1 M records/s (${rate(judge) >= 1e6 ? 'met' : 'NOT met'} on this machine, now)`);
 
@@ -96,7 +98,7 @@ results.judge = {
   records: written.records,
   bytesPerRecord: Math.round((Number(bytes) / written.records) * 10) / 10,
   baseline: { seconds: Math.round(baseline.ms) / 1000, cpuSeconds: Math.round(baseline.cpuMs) / 1000, recordsPerSecond: Math.round(rate(baseline)), peakRssMb: Math.round(baseline.maxRssMb) },
-  judge: { seconds: Math.round(judge.ms) / 1000, cpuSeconds: Math.round(judge.cpuMs) / 1000, recordsPerSecond: Math.round(rate(judge)), peakRssMb: Math.round(judge.maxRssMb), parts: judge.parts },
+  judge: { seconds: Math.round(judge.ms) / 1000, cpuSeconds: Math.round(judge.cpuMs) / 1000, recordsPerSecond: Math.round(rate(judge)), peakRssMb: Math.round(judge.maxRssMb), parts: judge.parts, threads: judge.threads },
   ratio: { time: Math.round((judge.ms / baseline.ms) * 100) / 100, peakRss: Math.round((judge.maxRssMb / baseline.maxRssMb) * 100) / 100 },
 };
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);

@@ -1,17 +1,20 @@
 /**
- * A judging thread of the streaming judge (judge.ts): given the frame and the plan once, it runs
- * the steps it is sent — a worker's events file split into parts, or one part judged — and sends
- * each part's result back, packed (judge.ts packResult). Every part is judged by the same
- * `runStep` the main thread uses when it judges alone.
+ * A judging thread of the streaming judge (judge.ts): it runs the steps it is sent — pass 1 over
+ * one events file, a worker's file split into parts, or one part judged against the frame it was
+ * given once pass 1 was done — and sends each result back, packed (judge.ts packResult). Every
+ * step is run by the same `runStep` the main thread uses when it judges alone.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { packResult, runStep, type Setup, type Step } from './judge.ts';
 
-const setup = workerData as Setup;
-parentPort!.on('message', (step: Step) => {
+let setup: Setup | null = null;
+parentPort!.on('message', (m: { setup: Setup } | { step: Step }) => {
+  if ('setup' in m) {
+    setup = m.setup;
+    return;
+  }
   try {
-    const r = runStep(setup, step);
-    parentPort!.postMessage({ result: r && packResult(r) });
+    parentPort!.postMessage({ result: packResult(runStep(setup, m.step)) });
   } catch (err) {
     parentPort!.postMessage({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   }

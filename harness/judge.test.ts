@@ -199,5 +199,7 @@ describe('judge: auth probes', () => {
     const auth = whole.checks.find((c) => c.name === 'auth')!;
     expect(auth.counts).toMatchObject({ probes: 2, refusedRightCode: 1, accepted: 1, receivedMessages: 1 });
     expect((await judgeRun(dir, plan, [], { partRecords: 50 })).evaluation).toEqual(whole);
+    // Pass 1 over two files on two threads: the probes' events come back from both.
+    expect((await judgeRun(dir, plan, [], { partRecords: 50, threads: 2 })).evaluation).toEqual(whole);
   });
 });

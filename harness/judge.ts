@@ -24,20 +24,20 @@ import type { Evaluation } from './oracle/types.ts';
 import type { Connections } from './oracle/windows.ts';
 import { addClockLegs, newClockLegs, type ClockLegs } from './metrics/clock.ts';
 import type { ClientEvent, History, Phases } from './record/history.ts';
-import { readRunRecord, resolvePhases, scanEvents, splitEvents } from './record/reader.ts';
+import { readRunRecord, resolvePhases, scanEvents, splitEvents, type RunRecord } from './record/reader.ts';
 import type { EventFile } from './record/files.ts';
 import { decodeHistogram, encodeHistogram, type EncodedHistogram } from './metrics/histogram.ts';
 import type { SeriesPart } from './metrics/series.ts';
 import type { LatencyData } from './oracle/latency.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 
 /** Records judged at once by default: a part's memory grows with it (docs/history.md has the bench's peak RSS). */
 export const PART_RECORDS = 500_000;
-/** Below this many records, starting judging threads would cost more than they save. */
-export const THREADS_FROM_RECORDS = 1_000_000;
+/** Below this many bytes of events (about a million records), starting judging threads would cost more than they save. */
+export const THREADS_FROM_BYTES = 24_000_000;
 
 export interface JudgedRun {
   evaluation: Evaluation;
@@ -45,8 +45,10 @@ export interface JudgedRun {
   drainComplete: boolean;
   /** Event records in the history. */
   records: number;
-  /** Parts judged one after the other. */
+  /** Parts judged (one after the other in each thread). */
   parts: number;
+  /** Judging threads that judged them (0: this thread alone). */
+  threads: number;
   /** Upgrades the gateway (or whatever answered) refused with an HTTP status, counted by status (every client, probes included). */
   httpRefusals: Record<string, number>;
   /** The fastest own-message legs, for this host's clock offset against the gateway's (metrics/clock.ts). */
@@ -57,8 +59,8 @@ export interface JudgedRun {
 
 /**
  * `partRecords`: records judged at once; `threads`: judging threads (default: two on a host with
- * two cores or more for a history of THREADS_FROM_RECORDS records or more, else none: every part
- * is judged in this thread).
+ * two cores or more for a history of THREADS_FROM_BYTES or more, else none: every file is scanned
+ * and every part judged in this thread).
  */
 export async function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = [], opts: { partRecords?: number; threads?: number } = {}): Promise<JudgedRun> {
   const partRecords = opts.partRecords ?? PART_RECORDS;
@@ -67,7 +69,31 @@ export async function judgeRun(historyDir: string, plan: OraclePlan, runtimeErro
   const n = roster.length;
   const probeFrom = roster.some((r) => r.probe) ? roster.findIndex((r) => r.probe) : n;
 
-  // Pass 1.
+  // Judging threads, when the history is large enough to repay starting them.
+  let bytes = 0;
+  for (const f of rec.files) bytes += statSync(f.path).size;
+  const wanted = opts.threads ?? (bytes >= THREADS_FROM_BYTES ? Math.min(2, availableParallelism()) : 0);
+  const pool = wanted > 1 ? new Threads(wanted) : null;
+  let local: Setup | null = null;
+  const run = async (steps: Step[], take: (r: StepResult) => void) => {
+    if (pool && steps.length > 1) await pool.run(steps, take);
+    else for (const step of steps) take(runStep(local, step));
+  };
+  const share = (s: Setup) => {
+    local = s;
+    pool?.setup(s);
+  };
+  try {
+    return await judgeWith(rec, n, probeFrom, plan, runtimeErrors, partRecords, run, pool ? wanted : 0, share);
+  } finally {
+    pool?.close();
+  }
+}
+
+async function judgeWith(rec: RunRecord, n: number, probeFrom: number, plan: OraclePlan, runtimeErrors: { code: string; message: string }[], partRecords: number, run: (steps: Step[], take: (r: StepResult) => void) => Promise<void>, threads: number, share: (s: Setup) => void): Promise<JudgedRun> {
+  const { roster } = rec;
+  // Pass 1: each file scanned on its own, the scans combined in file order (each client's
+  // opens and closes in the order read, as one scan of every file would give them).
   const perClient = new Float64Array(n);
   const conns: Connections[] = roster.slice(0, probeFrom).map((r) => ({ c: r.c, opens: [], closes: [] }));
   const probeEvents: ClientEvent[][] = [];
@@ -77,33 +103,21 @@ export async function judgeRun(historyDir: string, plan: OraclePlan, runtimeErro
   let lastJudged = -Infinity;
   let records = 0;
   const httpRefusals: Record<string, number> = {};
-  const seen = (c: number, t: number) => {
-    if (t < first) first = t;
-    if (t > last) last = t;
-    if (c < probeFrom && t > lastJudged) lastJudged = t;
-  };
-  for (const f of rec.files) {
-    scanEvents(
-      f,
-      (c, kind, t) => {
-        if (c >= n) return false;
-        records++;
-        perClient[c]++;
-        if (kind === 'json') return true;
-        seen(c, t);
-        return c >= probeFrom || kind === 'open' || kind === 'close' || kind === 'http-status';
-      },
-      (ev) => {
-        if (ev.k === 'http-status') httpRefusals[ev.status] = (httpRefusals[ev.status] ?? 0) + 1;
-        if (ev.c >= probeFrom) {
-          probeEvents[ev.c].push(ev);
-        } else if (ev.k === 'open') conns[ev.c].opens.push(ev.t);
-        else if (ev.k === 'close') conns[ev.c].closes.push({ t: ev.t, by: ev.by, code: ev.code });
-        // An event kept as JSON was not seen before it was parsed.
-        if (!Number.isNaN(ev.t) && typeof ev.t === 'number') seen(ev.c, ev.t);
-      },
-    );
-  }
+  await run(
+    rec.files.map((file) => ({ kind: 'scan', file, n, probeFrom })),
+    (r) => {
+      const s = r as ScanResult;
+      records += s.records;
+      for (let c = 0; c < n; c++) perClient[c] += s.perClient[c];
+      for (let i = 0; i < s.opens.length; i += 2) conns[s.opens[i]].opens.push(s.opens[i + 1]);
+      for (let i = 0; i < s.closes.length; i += 3) conns[s.closes[i]].closes.push({ t: s.closes[i + 1], by: s.closeBy[i / 3], code: s.closes[i + 2] });
+      for (const ev of s.probeEvents) probeEvents[ev.c].push(ev);
+      for (const [status, k] of Object.entries(s.httpRefusals)) httpRefusals[status] = (httpRefusals[status] ?? 0) + k;
+      first = Math.min(first, s.first);
+      last = Math.max(last, s.last);
+      lastJudged = Math.max(lastJudged, s.lastJudged);
+    },
+  );
   for (const cn of conns) {
     cn.opens.sort((a, b) => a - b);
     cn.closes.sort((a, b) => a.t - b.t);
@@ -121,27 +135,28 @@ export async function judgeRun(historyDir: string, plan: OraclePlan, runtimeErro
   // Pass 2: a list of steps (splits and parts), run here or by judging threads; the parts'
   // results are merged here, in part order, whoever judged them.
   const setup: Setup = { frame, plan: oraclePlanOf(plan), n };
+  share(setup);
   const steps: Step[] = [];
   let parts = 0;
   let spillDir: string | null = null;
-  for (const run of byWorker(partition(history, perClient, partRecords), roster)) {
-    const files = rec.files.filter((f) => f.worker === run.worker);
+  for (const fleet of byWorker(partition(history, perClient, partRecords), roster)) {
+    const files = rec.files.filter((f) => f.worker === fleet.worker);
     const own = files.length ? files : rec.files;
-    if (run.parts.length === 1 || own.length !== 1 || own[0].format !== 'rec') {
-      for (const clients of run.parts) steps.push({ kind: 'judge', part: parts++, clients, files: own, after: null, remove: null });
+    if (fleet.parts.length === 1 || own.length !== 1 || own[0].format !== 'rec') {
+      for (const clients of fleet.parts) steps.push({ kind: 'judge', part: parts++, clients, files: own, after: null, remove: null });
       continue;
     }
     // Several parts in one worker's file: split it once, each part's records to a file of its
     // own, rather than reading the whole file again for every part.
     spillDir ??= mkdtempSync(join(tmpdir(), 'chatstorm-judge-spill-'));
     const groupOf = new Int32Array(n).fill(-1);
-    run.parts.forEach((clients, g) => {
+    fleet.parts.forEach((clients, g) => {
       for (const c of clients) groupOf[c] = g;
     });
     const split = steps.length;
-    const paths = run.parts.map((_, g) => join(spillDir!, `split-${split}-part-${g}.rec`));
+    const paths = fleet.parts.map((_, g) => join(spillDir!, `split-${split}-part-${g}.rec`));
     steps.push({ kind: 'split', file: own[0], groupOf, paths });
-    run.parts.forEach((clients, g) => steps.push({ kind: 'judge', part: parts++, clients, files: [{ worker: run.worker, path: paths[g], format: 'rec' }], after: split, remove: paths[g] }));
+    fleet.parts.forEach((clients, g) => steps.push({ kind: 'judge', part: parts++, clients, files: [{ worker: fleet.worker, path: paths[g], format: 'rec' }], after: split, remove: paths[g] }));
   }
   let merged: PartEvaluation | null = null;
   const clock = newClockLegs();
@@ -149,34 +164,49 @@ export async function judgeRun(historyDir: string, plan: OraclePlan, runtimeErro
     merged = mergeInto(merged ?? emptyLike(r.evaluation), r.evaluation);
     addLegs(clock, r.clock);
   };
-  const threads = Math.min(parts, opts.threads ?? (records >= THREADS_FROM_RECORDS ? Math.min(2, availableParallelism()) : 0));
   try {
-    if (threads > 1) await runInThreads(setup, steps, threads, take);
-    else for (const step of steps) {
-      const r = runStep(setup, step);
-      if (r) take(r);
-    }
+    await run(steps, (r) => {
+      if (r) take(r as PartResult);
+    });
   } finally {
     if (spillDir) rmSync(spillDir, { recursive: true, force: true });
   }
   if (!merged) merged = judgePart(buildContext(history, plan, []), frame);
   // Copied before finishing: the judged parts stay as they were, for a shard's judged.json.
   const judged: Judged = { part: mergeInto(emptyLike(merged), merged), frame, auth };
-  return { evaluation: finishEvaluation(merged, frame, plan, auth, runtimeErrors), phases, drainComplete: whole.drainComplete, records, parts, httpRefusals, clock, judged };
+  return { evaluation: finishEvaluation(merged, frame, plan, auth, runtimeErrors), phases, drainComplete: whole.drainComplete, records, parts, threads, httpRefusals, clock, judged };
 }
 
-/** What a judging thread is given once: the frame every part is judged against, the plan, the roster's length. */
+/** What a judging thread is given once pass 1 is done: the frame every part is judged against, the plan, the roster's length. */
 export interface Setup { frame: Frame; plan: OraclePlan; n: number }
 
 /**
- * One step of pass 2. split: one worker's events file into a file per part (record/reader.ts
- * splitEvents); judge: one part (whole chats) from its files, after the split it reads from.
+ * One step of the judge. scan: pass 1 over one events file; split: one worker's events file into
+ * a file per part (record/reader.ts splitEvents); judge: one part (whole chats) from its files,
+ * after the split it reads from.
  */
 export type Step =
+  | { kind: 'scan'; file: EventFile; n: number; probeFrom: number }
   | { kind: 'split'; file: EventFile; groupOf: Int32Array; paths: string[] }
   | { kind: 'judge'; part: number; clients: number[]; files: EventFile[]; after: number | null; remove: string | null };
 
+/** What pass 1 takes from one file. opens: client, time pairs; closes: client, time, code triples (closeBy: their `by`). */
+export interface ScanResult {
+  records: number;
+  perClient: Float64Array;
+  opens: number[];
+  closes: number[];
+  closeBy: string[];
+  probeEvents: ClientEvent[];
+  first: number;
+  last: number;
+  lastJudged: number;
+  httpRefusals: Record<string, number>;
+}
+
 export interface PartResult { part: number; evaluation: PartEvaluation; clock: ClockLegs }
+
+export type StepResult = ScanResult | PartResult | null;
 
 /** The plan's fields the oracle reads (plain data: it is copied to the judging threads). */
 function oraclePlanOf(p: OraclePlan): OraclePlan {
@@ -190,12 +220,14 @@ function addLegs(into: ClockLegs, legs: ClockLegs): void {
   into.samples += legs.samples;
 }
 
-/** Runs one step: a split (no result), or one part read and judged. The same here and in a judging thread (judge-worker.ts). */
-export function runStep(setup: Setup, step: Step): PartResult | null {
+/** Runs one step. The same here and in a judging thread (judge-worker.ts). `setup`: needed by judge steps only. */
+export function runStep(setup: Setup | null, step: Step): StepResult {
+  if (step.kind === 'scan') return scan(step.file, step.n, step.probeFrom);
   if (step.kind === 'split') {
     splitEvents(step.file, step.groupOf, step.paths);
     return null;
   }
+  if (!setup) throw new Error('runStep: a part is judged only once pass 1 has given the frame');
   const { frame, plan, n } = setup;
   const want = new Uint8Array(n);
   for (const c of step.clients) want[c] = 1;
@@ -211,6 +243,39 @@ export function runStep(setup: Setup, step: Step): PartResult | null {
   return { part: step.part, evaluation: judgePart(buildContext(history, plan, step.clients), frame), clock };
 }
 
+/** Pass 1 over one file: records per client, opens and closes, the probes' events, the time span. */
+function scan(file: EventFile, n: number, probeFrom: number): ScanResult {
+  const r: ScanResult = { records: 0, perClient: new Float64Array(n), opens: [], closes: [], closeBy: [], probeEvents: [], first: Infinity, last: -Infinity, lastJudged: -Infinity, httpRefusals: {} };
+  const seen = (c: number, t: number) => {
+    if (t < r.first) r.first = t;
+    if (t > r.last) r.last = t;
+    if (c < probeFrom && t > r.lastJudged) r.lastJudged = t;
+  };
+  scanEvents(
+    file,
+    (c, kind, t) => {
+      if (c >= n) return false;
+      r.records++;
+      r.perClient[c]++;
+      if (kind === 'json') return true;
+      seen(c, t);
+      return c >= probeFrom || kind === 'open' || kind === 'close' || kind === 'http-status';
+    },
+    (ev) => {
+      if (ev.k === 'http-status') r.httpRefusals[ev.status] = (r.httpRefusals[ev.status] ?? 0) + 1;
+      if (ev.c >= probeFrom) r.probeEvents.push(ev);
+      else if (ev.k === 'open') r.opens.push(ev.c, ev.t);
+      else if (ev.k === 'close') {
+        r.closes.push(ev.c, ev.t, ev.code);
+        r.closeBy.push(ev.by);
+      }
+      // An event kept as JSON was not seen before it was parsed.
+      if (!Number.isNaN(ev.t) && typeof ev.t === 'number') seen(ev.c, ev.t);
+    },
+  );
+  return r;
+}
+
 /**
  * A part's result as it crosses between threads (structured clone): the HDR histograms encoded
  * (metrics/histogram.ts, exact min and max), the per-second latencies as the runs they were filled
@@ -218,72 +283,101 @@ export function runStep(setup: Setup, step: Step): PartResult | null {
  */
 export interface PackedResult { part: number; clock: ClockLegs; evaluation: Omit<PartEvaluation, 'latency' | 'series'> & { latency: Omit<LatencyData, 'steady' | 'all'> & { steady: EncodedHistogram; all: EncodedHistogram }; series: Omit<SeriesPart, 'latency'> } }
 
-export function packResult(r: PartResult): PackedResult {
+/** A step's result as a judging thread sends it. */
+export function packResult(r: StepResult): StepResult | PackedResult {
+  if (!r || !('evaluation' in r)) return r;
   const e = r.evaluation;
   if (!e.series.latencyRuns) throw new Error('packResult: a judged part has its series latency runs');
   const { latency: _, ...series } = e.series;
   return { ...r, evaluation: { ...e, latency: { ...e.latency, steady: encodeHistogram(e.latency.steady), all: encodeHistogram(e.latency.all) }, series } };
 }
 
-function unpackResult(p: PackedResult): PartResult {
-  const e = p.evaluation;
-  return { ...p, evaluation: { ...e, latency: { ...e.latency, steady: decodeHistogram(e.latency.steady, false), all: decodeHistogram(e.latency.all, false) }, series: { ...e.series, latency: new Array(e.series.seconds).fill(null) } } };
+function unpackResult(r: StepResult | PackedResult): StepResult {
+  if (!r || !('evaluation' in r)) return r;
+  const e = (r as PackedResult).evaluation;
+  return { ...r, evaluation: { ...e, latency: { ...e.latency, steady: decodeHistogram(e.latency.steady, false), all: decodeHistogram(e.latency.all, false) }, series: { ...e.series, latency: new Array(e.series.seconds).fill(null) } } };
 }
 
 /**
- * Runs the steps on `threads` judging threads (judge-worker.ts), each given the next step that is
- * ready (a part after its split), and hands the parts' results to `take` in part order. Each
- * thread holds one part at a time, so memory is bounded by the threads times the part size.
+ * Judging threads (judge-worker.ts). `run` gives each idle thread the first step that is ready (a
+ * part after its split) and hands the results to `take` in step order, whichever thread finished
+ * first. Each thread holds one part at a time: memory is bounded by the threads times the part size.
  */
-function runInThreads(setup: Setup, steps: Step[], threads: number, take: (r: PartResult) => void): Promise<void> {
-  const total = steps.filter((s) => s.kind === 'judge').length;
-  // 0: to do, 1: running, 2: done.
-  const state = new Uint8Array(steps.length);
-  const ready = (i: number) => {
-    const s = steps[i];
-    return state[i] === 0 && (s.kind === 'split' || s.after === null || state[s.after] === 2);
-  };
-  const results = new Map<number, PartResult>();
-  let next = 0;
-  return new Promise((resolve, reject) => {
-    const workers: Worker[] = [];
+class Threads {
+  private readonly workers: Worker[] = [];
+  private failure: Error | null = null;
+  private onFailure: ((err: Error) => void) | null = null;
+  private onMessage: ((w: Worker, m: { result: StepResult | PackedResult } | { error: string }) => void) | null = null;
+  private closed = false;
+
+  constructor(count: number) {
+    for (let t = 0; t < count; t++) {
+      const w = new Worker(new URL('./judge-worker.ts', import.meta.url));
+      this.workers.push(w);
+      w.on('message', (m) => this.onMessage?.(w, m));
+      w.on('error', (err) => this.fail(err));
+      w.on('exit', (code) => {
+        if (!this.closed) this.fail(new Error(`a judging thread exited (code ${code}) before the judge was done`));
+      });
+    }
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    this.onFailure?.(this.failure);
+  }
+
+  setup(s: Setup): void {
+    for (const w of this.workers) w.postMessage({ setup: s });
+  }
+
+  run(steps: Step[], take: (r: StepResult) => void): Promise<void> {
+    // 0: to do, 1: running, 2: done.
+    const state = new Uint8Array(steps.length);
+    const ready = (i: number) => {
+      const s = steps[i];
+      return state[i] === 0 && (s.kind !== 'judge' || s.after === null || state[s.after] === 2);
+    };
+    const results = new Map<number, StepResult>();
     const running = new Map<Worker, number>();
     const idle = new Set<Worker>();
-    let over = false;
-    const finish = (err?: unknown) => {
-      if (over) return;
-      over = true;
-      for (const w of workers) void w.terminate();
-      if (err === undefined) resolve();
-      else reject(err instanceof Error ? err : new Error(String(err)));
-    };
-    const dispatch = (w: Worker) => {
-      let i = 0;
-      while (i < steps.length && !ready(i)) i++;
-      if (i === steps.length) {
-        idle.add(w);
-        return;
-      }
-      state[i] = 1;
-      running.set(w, i);
-      w.postMessage(steps[i]);
-    };
-    for (let t = 0; t < threads; t++) {
-      const w = new Worker(new URL('./judge-worker.ts', import.meta.url), { workerData: setup });
-      workers.push(w);
-      w.on('message', (m: { result: PackedResult | null } | { error: string }) => {
+    let next = 0;
+    return new Promise<void>((resolve, reject) => {
+      let over = false;
+      const finish = (err?: unknown) => {
         if (over) return;
+        over = true;
+        this.onMessage = null;
+        this.onFailure = null;
+        if (err === undefined) resolve();
+        else reject(err instanceof Error ? err : new Error(String(err)));
+      };
+      if (this.failure) return finish(this.failure);
+      this.onFailure = finish;
+      const dispatch = (w: Worker) => {
+        let i = 0;
+        while (i < steps.length && !ready(i)) i++;
+        if (i === steps.length) {
+          idle.add(w);
+          return;
+        }
+        state[i] = 1;
+        running.set(w, i);
+        w.postMessage({ step: steps[i] });
+      };
+      this.onMessage = (w, m) => {
         if ('error' in m) return finish(new Error(`a judging thread failed: ${m.error}`));
         try {
-          state[running.get(w)!] = 2;
+          const i = running.get(w)!;
           running.delete(w);
-          if (m.result) results.set(m.result.part, unpackResult(m.result));
+          state[i] = 2;
+          results.set(i, unpackResult(m.result));
           while (results.has(next)) {
             const r = results.get(next)!;
             results.delete(next++);
             take(r);
           }
-          if (next === total) return finish();
+          if (next === steps.length) return finish();
           dispatch(w);
           // A split just done may have made parts ready for threads that found none.
           for (const x of [...idle]) {
@@ -293,14 +387,15 @@ function runInThreads(setup: Setup, steps: Step[], threads: number, take: (r: Pa
         } catch (err) {
           finish(err);
         }
-      });
-      w.on('error', (err) => finish(err));
-      w.on('exit', (code) => {
-        if (!over) finish(new Error(`a judging thread exited (code ${code}) before every part was judged`));
-      });
-      dispatch(w);
-    }
-  });
+      };
+      for (const w of this.workers) dispatch(w);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const w of this.workers) void w.terminate();
+  }
 }
 
 /** Consecutive parts of one fleet process (parts stay in roster order: the merge needs it). */

@@ -101,16 +101,19 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
 
   // Every acked message at every member that owes it.
   for (const [chat, msgs] of ctx.acked) {
-    const members = ctx.members.get(chat) ?? [];
+    // Each member looked up once per chat; "opened again after t" is "its latest open is after t".
+    const members = (ctx.members.get(chat) ?? []).map((c) => {
+      const view = ctx.view(c)!;
+      return { c, view, got: seen.get(c)!, lastOpen: Math.max(-Infinity, ...view.opens) };
+    });
     for (const m of msgs.values()) {
       if (m.ackT === null || m.sendT === null) continue;
-      for (const c of members) {
-        const view = ctx.view(c)!;
+      for (const { c, view, got, lastOpen } of members) {
         if (view.firstOpen === null || view.firstOpen >= m.sendT) continue;
-        const reopenedAfter = view.opens.some((t) => t > m.ackT!);
+        const reopenedAfter = lastOpen > m.ackT;
         if (!reopenedAfter && !view.openAtEnd) continue;
         counts.required++;
-        if (seen.get(c)!.has(m.seq)) continue;
+        if (got.has(m.seq)) continue;
         const gap = view.events.find((ev) => ev.k === 'gap' && ev.from <= m.seq && m.seq <= ev.to);
         if (gap) counts.lostInGap++;
         counts.lost++;
