@@ -175,6 +175,16 @@ describe('judge: bounded memory', () => {
     const out = JSON.parse(judged.stdout);
     expect(out).toMatchObject({ verdict: 'pass', required: 300_000, delivered: 300_000 });
     expect(out.parts).toBeGreaterThan(8);
+    // On two judging threads, each with that heap too (a worker inherits --max-old-space-size).
+    const threaded = node(`
+      import { judgeRun } from './harness/judge.ts';
+      import { DEFAULT_POLICY } from './harness/client/policy.ts';
+      const j = await judgeRun(${JSON.stringify(dir)}, { policy: DEFAULT_POLICY, thresholds: {}, settleMs: 2000, reconnectToleranceMs: 250, faults: [] }, [], { partRecords: 30000, threads: 2 });
+      const d = j.evaluation.checks.find((c) => c.name === 'delivery');
+      console.log(JSON.stringify({ verdict: d.verdict, required: d.counts.required, delivered: d.counts.deliveredLive, records: j.records, parts: j.parts, threads: j.threads }));
+    `);
+    expect(threaded.stderr).toBe('');
+    expect(JSON.parse(threaded.stdout)).toEqual({ ...out, threads: 2 });
   }, 180_000);
 });
 

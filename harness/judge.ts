@@ -31,7 +31,7 @@ import type { SeriesPart } from './metrics/series.ts';
 import type { LatencyData } from './oracle/latency.ts';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { join } from 'node:path';
 
 /** Records judged at once by default: a part's memory grows with it (docs/history.md has the bench's peak RSS). */
@@ -299,6 +299,21 @@ function unpackResult(r: StepResult | PackedResult): StepResult {
 }
 
 /**
+ * A judging thread starts with none of this process's command-line options (an `--input-type` or
+ * `-e` of the parent would stop it from loading its module, and a heap flag is refused there), but
+ * with the heap limit of `--max-old-space-size` when it was given: a judge told to stay small does,
+ * in every thread.
+ */
+function workerOptions(): WorkerOptions {
+  let heapMb: number | null = null;
+  for (const a of process.execArgv) {
+    const m = /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(a);
+    if (m) heapMb = Number(m[1]);
+  }
+  return { execArgv: [], ...(heapMb !== null ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}) };
+}
+
+/**
  * Judging threads (judge-worker.ts). `run` gives each idle thread the first step that is ready (a
  * part after its split) and hands the results to `take` in step order, whichever thread finished
  * first. Each thread holds one part at a time: memory is bounded by the threads times the part size.
@@ -312,7 +327,7 @@ class Threads {
 
   constructor(count: number) {
     for (let t = 0; t < count; t++) {
-      const w = new Worker(new URL('./judge-worker.ts', import.meta.url));
+      const w = new Worker(new URL('./judge-worker.ts', import.meta.url), workerOptions());
       this.workers.push(w);
       w.on('message', (m) => this.onMessage?.(w, m));
       w.on('error', (err) => this.fail(err));
