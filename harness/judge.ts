@@ -63,7 +63,6 @@ export interface JudgedRun {
  * and every part judged in this thread).
  */
 export async function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = [], opts: { partRecords?: number; threads?: number } = {}): Promise<JudgedRun> {
-  const partRecords = opts.partRecords ?? PART_RECORDS;
   const rec = readRunRecord(historyDir);
   const { roster } = rec;
   const n = roster.length;
@@ -74,6 +73,8 @@ export async function judgeRun(historyDir: string, plan: OraclePlan, runtimeErro
   for (const f of rec.files) bytes += statSync(f.path).size;
   const wanted = opts.threads ?? (bytes >= THREADS_FROM_BYTES ? Math.min(2, availableParallelism()) : 0);
   const pool = wanted > 1 ? new Threads(wanted) : null;
+  // Each thread holds a part at once: together they hold what one thread alone would.
+  const partRecords = opts.partRecords ?? (pool ? Math.round(PART_RECORDS / wanted) : PART_RECORDS);
   let local: Setup | null = null;
   const run = async (steps: Step[], take: (r: StepResult) => void) => {
     if (pool && steps.length > 1) await pool.run(steps, take);

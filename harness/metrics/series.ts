@@ -58,8 +58,8 @@ export function emptySeries(origin: number, seconds: number): SeriesPart {
 }
 
 /** The series of some clients' events (each list one client's, in time order). */
-/** `sentOf`, when given: per list, per event, the receipt's send time as `sendTimeOf` gives it (computed already). */
-export function collectSeries(lists: ClientEvent[][], origin: number, seconds: number, sendTimeOf: (sender: string, id: string) => number | undefined, sentOf?: (number | undefined)[][]): SeriesPart {
+/** `sentOf`, when given: per list, per event, the receipt's send time as `sendTimeOf` gives it, NaN for none (computed already). */
+export function collectSeries(lists: ClientEvent[][], origin: number, seconds: number, sendTimeOf: (sender: string, id: string) => number | undefined, sentOf?: Float64Array[]): SeriesPart {
   const p = emptySeries(origin, seconds);
   const { openDelta, connectingDelta, attempts, failures, sent, received, failuresByReason, closesByCode, latency } = p;
   const bump = (rows: (Record<string, number> | undefined)[], s: number, key: string) => {
@@ -100,7 +100,7 @@ export function collectSeries(lists: ClientEvent[][], origin: number, seconds: n
         case 'recv': {
           const s = sec(ev.t);
           received[s]++;
-          const t0 = sent0 ? sent0[i] : sendTimeOf(ev.sender, ev.id);
+          const t0 = sent0 ? (Number.isNaN(sent0[i]) ? undefined : sent0[i]) : sendTimeOf(ev.sender, ev.id);
           if (t0 !== undefined) {
             if (nKeys === keys.length) {
               const more = new Float64Array(keys.length * 2);

@@ -51,10 +51,10 @@ export interface Context {
   sentAt(c: number, id: string): number | undefined;
   /**
    * Per event of the view, for a receipt: the first send time of its message by its sender
-   * (`sentAt` of the sender's client), else undefined. Computed once per view for the checks
-   * that all need it (delivery, latency, series).
+   * (`sentAt` of the sender's client), else NaN. Computed once per view for the checks that all
+   * need it (delivery, latency, series); a typed array, so no number is boxed per receipt.
    */
-  sentOfReceipts(view: ClientView): (number | undefined)[];
+  sentOfReceipts(view: ClientView): Float64Array;
   rel(t: number): number;
   example(category: string, c: number | null, detail: string, extra?: Partial<Example>): Example;
 }
@@ -118,17 +118,18 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
     return { category, ...(r ? { client: r.g ?? r.c, user: r.user, chat: r.chat, ...(r.shard !== undefined ? { shard: r.shard } : {}) } : {}), ...extra, detail };
   };
   const byC = new Map(clients.map((v) => [v.entry.c, v]));
-  const receipts = new Map<ClientView, (number | undefined)[]>();
+  const receipts = new Map<ClientView, Float64Array>();
   const sentOfReceipts = (view: ClientView) => {
     let out = receipts.get(view);
     if (out) return out;
     const events = view.events;
-    out = new Array(events.length);
+    out = new Float64Array(events.length).fill(Number.NaN);
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
       if (ev.k !== 'recv') continue;
       const sender = clientOfUser.get(ev.sender);
-      out[i] = sender === undefined ? undefined : sentAt(sender, ev.id);
+      const t = sender === undefined ? undefined : sentAt(sender, ev.id);
+      if (t !== undefined) out[i] = t;
     }
     receipts.set(view, out);
     return out;

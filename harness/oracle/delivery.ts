@@ -48,7 +48,7 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
   }
 
   // Receipts per member: exactly once, in order, nothing invented.
-  const seen = new Map<number, Map<number, number>>(); // client → seq → receipt time
+  const seen = new Map<number, Map<number, number>>(); // client → seq → the receipt's index in its events (a small integer: never boxed)
   for (const view of ctx.clients) {
     const { c, chat } = view.entry;
     const got = new Map<number, number>();
@@ -71,7 +71,7 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
       if (ev.k !== 'recv') continue;
       const known = chatAcked?.get(ev.seq);
       // sentOf[i]: the sender's client is known and sent this id.
-      const sentByThatUser = sentOf[i] !== undefined && ctx.history.roster[ctx.clientOfUser.get(ev.sender)!].chat === chat;
+      const sentByThatUser = !Number.isNaN(sentOf[i]) && ctx.history.roster[ctx.clientOfUser.get(ev.sender)!].chat === chat;
       if (!sentByThatUser || (known && (known.id !== ev.id || known.sender !== ev.sender))) {
         counts.phantom++;
         breach(ev.t);
@@ -81,7 +81,7 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
       if (got.has(ev.seq)) {
         counts.duplicated++;
         breach(ev.t);
-        addExample(part, RECEIPTS, ctx.example('duplicated', c, `seq ${ev.seq} received again (first at ${ctx.rel(got.get(ev.seq)!)} s)`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
+        addExample(part, RECEIPTS, ctx.example('duplicated', c, `seq ${ev.seq} received again (first at ${ctx.rel(events[got.get(ev.seq)!].t)} s)`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
         continue;
       }
       if (ev.seq < maxSeq) {
@@ -90,7 +90,7 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
         addExample(part, RECEIPTS, ctx.example('out-of-order', c, `seq ${ev.seq} arrived after seq ${maxSeq}`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
       }
       maxSeq = Math.max(maxSeq, ev.seq);
-      got.set(ev.seq, ev.t);
+      got.set(ev.seq, i);
       if (known) {
         // Sent by the gateway before this connection existed: replayed on resume.
         if (ev.sts < openT) counts.deliveredOnResume++;

@@ -26,7 +26,7 @@ export function measureLatency(ctx: Context, steady: [number, number][]): Latenc
       if (ev.k === 'open') openT = ev.t;
       if (ev.k !== 'recv' || ev.sts < openT) continue;
       const sent = sentOf[i];
-      if (sent === undefined) continue;
+      if (Number.isNaN(sent)) continue;
       const ms = ev.t - sent;
       record(allH, ms);
       if (!inWindows(sent, steady)) continue;
