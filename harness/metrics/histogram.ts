@@ -1,6 +1,18 @@
 /** HDR histograms for latencies (ms, 3 significant digits, up to an hour). */
 import hdr from 'hdr-histogram-js';
-import type { LatencySummary } from '../oracle/types.ts';
+
+/** Percentiles of one histogram (ms); null when it is empty. */
+export interface LatencySummary {
+  count: number;
+  min: number | null;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
+}
 
 export type Histogram = ReturnType<typeof hdr.build>;
 

@@ -8,8 +8,30 @@
  * from the merged histograms, never averaged.
  */
 import type { ClientEvent, History } from '../record/history.ts';
-import type { SeriesPoint } from '../oracle/types.ts';
 import { newHistogram, recorded, type Histogram } from './histogram.ts';
+
+/** One second of the run's series. */
+export interface SeriesPoint {
+  /** Second since run start. */
+  s: number;
+  open: number;
+  connecting: number;
+  attempts: number;
+  failures: number;
+  sent: number;
+  received: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+  /**
+   * Connect attempts that failed in this second, by reason (keys as in Metrics.failureReasons).
+   * Optional, added after the first release: absent in older summaries and in seconds without failures.
+   */
+  failuresByReason?: Record<string, number>;
+  /** Open sockets that closed in this second, by close code. Optional; absent in seconds without closes. */
+  closesByCode?: Record<string, number>;
+}
 
 export interface SeriesPart {
   origin: number;

@@ -1,5 +1,10 @@
 /** What the oracle decides: a verdict per check, with the counts and first examples behind it. */
+import type { LatencySummary } from '../metrics/histogram.ts';
 import type { ReconnectStorm } from '../metrics/reconnect-storm.ts';
+import type { SeriesPoint } from '../metrics/series.ts';
+
+/** Defined beside the code that computes them (metrics/); the summary carries them. */
+export type { LatencySummary, SeriesPoint };
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
 
@@ -47,39 +52,6 @@ export interface CheckResult {
   firstBreachAt?: number | null;
 }
 
-export interface LatencySummary {
-  count: number;
-  min: number | null;
-  mean: number | null;
-  p50: number | null;
-  p90: number | null;
-  p95: number | null;
-  p99: number | null;
-  p999: number | null;
-  max: number | null;
-}
-
-export interface SeriesPoint {
-  /** Second since run start. */
-  s: number;
-  open: number;
-  connecting: number;
-  attempts: number;
-  failures: number;
-  sent: number;
-  received: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  max: number | null;
-  /**
-   * Connect attempts that failed in this second, by reason (keys as in Metrics.failureReasons).
-   * Optional, added after the first release: absent in older summaries and in seconds without failures.
-   */
-  failuresByReason?: Record<string, number>;
-  /** Open sockets that closed in this second, by close code. Optional; absent in seconds without closes. */
-  closesByCode?: Record<string, number>;
-}
 
 /**
  * What a fault cost in messages: acked messages sent (or acked) from the fault's start until its
