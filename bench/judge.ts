@@ -56,7 +56,7 @@ const SCRIPTS = {
   `,
   judge: `
     import { judgeRun } from './harness/judge.ts';
-    import { DEFAULT_POLICY } from './harness/client/policy.ts';
+    import { DEFAULT_POLICY } from './harness/policy/policy.ts';
     import { parseThreshold } from './harness/config/threshold.ts';
     const t = performance.now();
     const j = await judgeRun(${JSON.stringify(historyDir)}, ${PLAN}, [], ${JSON.stringify({ ...(values['part-records'] ? { partRecords: Number(values['part-records']) } : {}), ...(values.threads !== undefined ? { threads: Number(values.threads) } : {}) })});

@@ -7,7 +7,7 @@
  *   npx node bench/oracle.ts [--clients 1000,5000,10000] [--messages-per-client 6] [--repeat 3]
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_POLICY } from '../harness/client/policy.ts';
+import { DEFAULT_POLICY } from '../harness/policy/policy.ts';
 import { parseThreshold } from '../harness/config/threshold.ts';
 import type { ClientEvent, History } from '../harness/record/history.ts';
 import { evaluate } from '../harness/oracle/evaluate.ts';

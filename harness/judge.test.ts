@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeSyntheticHistory } from '../test/fixtures/synthetic-history.ts';
-import { DEFAULT_POLICY } from './client/policy.ts';
+import { DEFAULT_POLICY } from './policy/policy.ts';
 import { parseThreshold } from './config/threshold.ts';
 import { judgeRun, partition } from './judge.ts';
 import { withoutProbes } from './oracle/auth.ts';
@@ -166,7 +166,7 @@ describe('judge: bounded memory', () => {
     // Streamed and judged in parts, they do.
     const judged = node(`
       import { judgeRun } from './harness/judge.ts';
-      import { DEFAULT_POLICY } from './harness/client/policy.ts';
+      import { DEFAULT_POLICY } from './harness/policy/policy.ts';
       const j = await judgeRun(${JSON.stringify(dir)}, { policy: DEFAULT_POLICY, thresholds: {}, settleMs: 2000, reconnectToleranceMs: 250, faults: [] }, [], { partRecords: 30000 });
       const d = j.evaluation.checks.find((c) => c.name === 'delivery');
       console.log(JSON.stringify({ verdict: d.verdict, required: d.counts.required, delivered: d.counts.deliveredLive, records: j.records, parts: j.parts }));
@@ -178,7 +178,7 @@ describe('judge: bounded memory', () => {
     // On two judging threads, each with that heap too (a worker inherits --max-old-space-size).
     const threaded = node(`
       import { judgeRun } from './harness/judge.ts';
-      import { DEFAULT_POLICY } from './harness/client/policy.ts';
+      import { DEFAULT_POLICY } from './harness/policy/policy.ts';
       const j = await judgeRun(${JSON.stringify(dir)}, { policy: DEFAULT_POLICY, thresholds: {}, settleMs: 2000, reconnectToleranceMs: 250, faults: [] }, [], { partRecords: 30000, threads: 2 });
       const d = j.evaluation.checks.find((c) => c.name === 'delivery');
       console.log(JSON.stringify({ verdict: d.verdict, required: d.counts.required, delivered: d.counts.deliveredLive, records: j.records, parts: j.parts, threads: j.threads }));

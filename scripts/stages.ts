@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 /** The pipeline, earliest stage first. A stage may import only stages before it. */
-export const ORDER = ['record', 'config', 'protocol', 'metrics', 'preflight', 'stack', 'auth', 'client', 'fleet', 'faults', 'oracle', 'judge.ts', 'judge-worker.ts', 'report', 'merge', 'run.ts', 'api.ts', 'tuning', 'cli'];
+export const ORDER = ['record', 'units', 'policy', 'protocol', 'faults', 'config', 'metrics', 'preflight', 'stack', 'auth', 'client', 'fleet', 'oracle', 'judge.ts', 'judge-worker.ts', 'report', 'merge', 'run.ts', 'api.ts', 'tuning', 'cli'];
 
 const ROOT = resolve(import.meta.dirname, '..');
 const HARNESS = join(ROOT, 'harness');

@@ -12,7 +12,7 @@ import { mintToken } from '../auth/tokens.ts';
 import type { ClientEvent } from '../record/history.ts';
 import { defineClientAdapter, type ClientAdapterEnv, type ClientAdapterFactory, type StoreView } from './adapter.ts';
 import { AdapterClient } from './adapter-host.ts';
-import { DEFAULT_POLICY } from './policy.ts';
+import { DEFAULT_POLICY } from '../policy/policy.ts';
 
 const SECRET = 'adapter-host-test-secret';
 const gateways: Gateway[] = [];

@@ -17,7 +17,7 @@ import { chatV1 } from '../protocol/chat-v1.ts';
 import type { FrameCodec } from '../protocol/types.ts';
 import type { ClientAdapter, ClientAdapterFactory, ShownMessage, ShownState, StoreView, WebSocketConstructor } from './adapter.ts';
 import type { ClientEnv, ClientState } from './client.ts';
-import type { ClientPolicy } from './policy.ts';
+import type { ClientPolicy } from '../policy/policy.ts';
 
 /** What the fleet needs of a client, reference or adapted. */
 export interface FleetClient {

@@ -56,7 +56,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config/errors.ts';
-import type { ClientPolicy } from './policy.ts';
+import type { ClientPolicy } from '../policy/policy.ts';
 
 /**
  * What the person sees of the connection. `failed` means the store gave up (or was refused for

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { ChatClient } from './client.ts';
 import type { ClientEnv } from './client.ts';
-import { DEFAULT_POLICY, delayEnvelope, minimalBackoffBudget, nominalDelay } from './policy.ts';
-import type { BackoffPolicy, ClientPolicy } from './policy.ts';
+import { DEFAULT_POLICY, delayEnvelope, minimalBackoffBudget, nominalDelay } from '../policy/policy.ts';
+import type { BackoffPolicy, ClientPolicy } from '../policy/policy.ts';
 import type { SocketLike } from './socket.ts';
 import type { ClientEvent } from '../record/history.ts';
 

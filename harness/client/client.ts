@@ -13,7 +13,7 @@
 import type { ClientEvent, AttemptFailure } from '../record/history.ts';
 import { chatV1 } from '../protocol/chat-v1.ts';
 import type { FrameCodec } from '../protocol/types.ts';
-import { nextDelay, type ClientPolicy } from './policy.ts';
+import { nextDelay, type ClientPolicy } from '../policy/policy.ts';
 import { OPEN, type SocketLike } from './socket.ts';
 
 export type ClientState = 'idle' | 'connecting' | 'open' | 'backoff' | 'failed' | 'stopped' | 'closed';

@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startSocketIoGateway, type SocketIoGateway } from '../../examples/gateways/socketio/server.ts';
 import type { ClientEvent } from '../record/history.ts';
-import { DEFAULT_POLICY } from './policy.ts';
+import { DEFAULT_POLICY } from '../policy/policy.ts';
 import { SocketIoClient, type SocketIoClientFactory } from './socketio-client.ts';
 
 const SECRET = 'socketio-client-test';

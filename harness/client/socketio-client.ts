@@ -26,7 +26,7 @@ import { socketIo, type SocketIoCodec } from '../protocol/socketio.ts';
 import type { Decoded } from '../protocol/types.ts';
 import type { FleetClient } from './adapter-host.ts';
 import type { ClientEnv, ClientState } from './client.ts';
-import type { ClientPolicy } from './policy.ts';
+import type { ClientPolicy } from '../policy/policy.ts';
 
 export interface SocketIoClientContext {
   /** The gateway's URL (through the proxy). */

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, resolve as resolvePath } from 'node:path';
-import { DEFAULT_POLICY, type ClientPolicy } from '../client/policy.ts';
-import { parseDuration } from './duration.ts';
+import { DEFAULT_POLICY, type ClientPolicy } from '../policy/policy.ts';
+import { parseDuration } from '../units/duration.ts';
 import { ConfigError } from './errors.ts';
 import type { ProbeSpec } from '../record/history.ts';
 import type { AuthProbeInput, FaultInput, ScenarioDefinition } from './scenario.ts';

@@ -3,7 +3,7 @@
  * `defineScenario({...})`. Durations are strings as k6 writes them ("500ms", "15s", "1m").
  * Every field but `name` is optional; the defaults below are the product's.
  */
-import type { Jitter } from '../client/policy.ts';
+import type { Jitter } from '../policy/policy.ts';
 
 export type Duration = string | number;
 

@@ -2,7 +2,7 @@
  * The scenario schema (zod). Strict objects: a misspelt field is an error, not a silent default.
  */
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../units/duration.ts';
 import { parseThreshold } from './threshold.ts';
 
 const duration = z.union([z.string(), z.number()]).superRefine((v, ctx) => {

@@ -1,5 +1,5 @@
 /** Messages between the fleet coordinator and its worker processes: control and aggregates only. */
-import type { ClientPolicy } from '../client/policy.ts';
+import type { ClientPolicy } from '../policy/policy.ts';
 import type { GeneratorSample } from '../record/history.ts';
 
 export interface WorkerClient {

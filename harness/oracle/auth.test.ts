@@ -4,7 +4,7 @@
  * observed outcome. And probes never leak into the other checks.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from '../client/policy.ts';
+import { DEFAULT_POLICY } from '../policy/policy.ts';
 import { parseThreshold } from '../config/threshold.ts';
 import type { ClientEvent, History, ProbeSpec, RosterEntry } from '../record/history.ts';
 import { checkAuth, withoutProbes } from './auth.ts';

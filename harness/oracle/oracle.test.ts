@@ -3,7 +3,7 @@
  * the checks exist for is caught by its own check, with evidence naming the message or client.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from '../client/policy.ts';
+import { DEFAULT_POLICY } from '../policy/policy.ts';
 import { parseThreshold } from '../config/threshold.ts';
 import type { ClientEvent, FaultRecord, GeneratorSample, History } from '../record/history.ts';
 import type { OraclePlan } from './context.ts';

@@ -13,7 +13,7 @@
  * delay, counted here (generatorLate) and judged by generator-health. An attempt before its due
  * time is judged at its real time.
  */
-import { delayEnvelope, minimalBackoffBudget, nominalDelay } from '../client/policy.ts';
+import { delayEnvelope, minimalBackoffBudget, nominalDelay } from '../policy/policy.ts';
 import type { Context } from './context.ts';
 import { addExample, breachAt, examplesOf, newPart, type CheckPart } from './partial.ts';
 import type { CheckResult, FaultResilience } from './types.ts';

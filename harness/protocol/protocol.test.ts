@@ -1,6 +1,6 @@
 /** The codecs as pure functions: what they build, and what every frame or event decodes to. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, type ClientPolicy } from '../client/policy.ts';
+import { DEFAULT_POLICY, type ClientPolicy } from '../policy/policy.ts';
 import { chatV1 } from './chat-v1.ts';
 import { PROTOCOLS, protocolOf } from './index.ts';
 import { socketIo } from './socketio.ts';

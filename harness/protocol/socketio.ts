@@ -25,7 +25,7 @@
  */
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { AttemptFailure } from '../record/history.ts';
-import type { ClientPolicy } from '../client/policy.ts';
+import type { ClientPolicy } from '../policy/policy.ts';
 import type { Decoded, ProtocolInfo } from './types.ts';
 
 /** Close codes the codec records for Socket.IO disconnect reasons (Socket.IO has no close codes of its own). */

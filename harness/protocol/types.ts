@@ -13,7 +13,7 @@
  * docs/protocols.md walks through writing one.
  */
 import type { ClientEvent } from '../record/history.ts';
-import type { ClientPolicy } from '../client/policy.ts';
+import type { ClientPolicy } from '../policy/policy.ts';
 
 /** A history event before the client stamps it with its time and index. */
 export type Unstamped<E> = E extends unknown ? Omit<E, 't' | 'c'> : never;

@@ -5,7 +5,7 @@
  * of three clients off, which come back and resume.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from '../client/policy.ts';
+import { DEFAULT_POLICY } from '../policy/policy.ts';
 import { parseThreshold } from '../config/threshold.ts';
 import type { ClientEvent, History } from '../record/history.ts';
 import type { OraclePlan } from '../oracle/context.ts';

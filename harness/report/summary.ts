@@ -2,7 +2,7 @@
  * summary.json: the stable, documented record of a run that every other output is rendered from.
  * Field names are part of chatstorm's interface (docs/summary-json.md); add, never rename.
  */
-import type { ClientPolicy } from '../client/policy.ts';
+import type { ClientPolicy } from '../policy/policy.ts';
 import type { FaultPlan, ShardPlan } from '../config/plan.ts';
 import type { ClockOffset } from '../metrics/clock.ts';
 import type { CheckResult, Metrics, Verdict } from '../oracle/types.ts';

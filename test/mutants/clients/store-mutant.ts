@@ -15,7 +15,7 @@
  */
 import { defineClientAdapter, type ClientAdapterEnv, type ClientAdapterFactory } from '../../../harness/client/adapter.ts';
 import { adapterFor } from '../../../examples/clients/fixed-store/adapter.ts';
-import type { ClientPolicy } from '../../../harness/client/policy.ts';
+import type { ClientPolicy } from '../../../harness/policy/policy.ts';
 import { createChatStore, type ChatStore, type ChatStoreSettings } from '../../../examples/clients/fixed-store/store.ts';
 
 export interface Defect {
