@@ -6,31 +6,22 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, resolve as resolvePath } from 'node:path';
-import { DEFAULT_POLICY, type ClientPolicy } from '../policy/policy.ts';
-import { parseDuration } from '../units/duration.ts';
-import { ConfigError } from './errors.ts';
-import type { ProbeSpec } from '../record/history.ts';
-import type { AuthProbeInput, FaultInput, ScenarioDefinition } from './scenario.ts';
-import { clientsField, MAX_CLIENTS_PER_HOST, scenarioSchema, describeIssues } from './schema.ts';
-import { parseThreshold, type Threshold } from './threshold.ts';
-import { DEFAULT_PROTOCOL, PROTOCOLS, type ProtocolName } from '../protocol/index.ts';
+import { FAULT_LIST, FAULTS, type FaultInput, type FaultType } from '../faults/index.ts';
+import type { FaultPlan } from '../faults/types.ts';
+import type { ClientPolicy } from '../policy/policy.ts';
+import { PROTOCOLS, type ProtocolName } from '../protocol/index.ts';
+import type { ProtocolInfo } from '../protocol/types.ts';
 import type { Refusals } from '../protocol/types.ts';
+import type { ProbeSpec } from '../record/history.ts';
+import { durationMs as ms, parseDuration } from '../units/duration.ts';
+import { DEFAULTS } from './defaults.ts';
+import { ConfigError } from './errors.ts';
+import type { AuthProbeInput, PolicyInput, ScenarioDefinition } from './scenario.ts';
+import { AUTH_PROBE_KINDS, clientsField, describeIssues, MAX_CLIENTS_PER_HOST, scenarioSchema } from './schema.ts';
 import { parseSourceIps } from './source-ips.ts';
+import { parseThreshold, type Threshold } from './threshold.ts';
 
-export type FaultType = FaultInput['type'];
-
-export interface FaultPlan {
-  /** Stable id within the run: "cut#1". */
-  id: string;
-  type: FaultType;
-  /** Offset from the start of the traffic phase. */
-  atMs: number;
-  durationMs: number;
-  /** Share of the proxies (and so of the clients) the fault acts on, in (0, 1]. */
-  fraction: number;
-  /** The fault's own parameters, in Toxiproxy's units (ms, KB/s, bytes; slicer delay in µs). */
-  params: Record<string, number | string>;
-}
+export type { FaultPlan, FaultType };
 
 /** Where the gateway and Toxiproxy run. */
 export type StackKind = 'local' | 'testcontainers';
@@ -161,36 +152,12 @@ export function isLoopbackHost(hostname: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
-export const DEFAULT_JWT_SECRET = 'chatstorm-dev-secret-change-me';
-
-/** Toxiproxy attributes of a fault, durations turned into numbers. */
-function faultParams(f: FaultInput): Record<string, number | string> {
-  const d = (v: string | number | undefined, fallback = 0) => (v === undefined ? fallback : parseDuration(v));
-  const stream = 'stream' in f ? (f.stream ?? 'both') : 'both';
-  switch (f.type) {
-    case 'cut':
-    case 'blackhole':
-    case 'gateway-restart':
-      return {};
-    case 'latency': return { latency: d(f.latency), jitter: d(f.jitter), stream };
-    case 'bandwidth': return { rate: f.rate, stream };
-    case 'reset_peer': return { timeout: d(f.timeout), stream };
-    // Toxiproxy's slicer delay is in microseconds.
-    case 'slicer': return { average_size: f.averageSize, size_variation: f.sizeVariation ?? 0, delay: d(f.delay) * 1000, stream };
-    case 'limit_data': return { bytes: f.bytes, stream };
-    case 'slow_close': return { delay: d(f.delay), stream };
-    case 'flapping': return { periodMs: d(f.period), downMs: d(f.down) };
-  }
-}
+export const DEFAULT_JWT_SECRET = DEFAULTS.jwtSecret;
 
 export function validateScenario(raw: unknown, file: string): ScenarioDefinition {
   const parsed = scenarioSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new ConfigError(`invalid scenario ${file}`, describeIssues(parsed.error));
   return parsed.data as ScenarioDefinition;
-}
-
-function ms(v: string | number | undefined, fallback: number): number {
-  return v === undefined ? fallback : parseDuration(v);
 }
 
 /** The scenario with a profile's overrides applied. */
@@ -210,110 +177,134 @@ export function applyProfile(s: ScenarioDefinition, name: string | undefined): S
   };
 }
 
-export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPlan {
-  const s = applyProfile(scenario, o.profile);
-  const problems: string[] = [];
-  const clients = o.clients ?? s.clients ?? 1_000;
-  const chatSize = Math.min(s.chatSize ?? 10, clients);
-  const notes: string[] = [];
-  if ((s.chatSize ?? 10) > clients) notes.push(`chatSize ${s.chatSize ?? 10} is more than the ${clients} clients: one chat of ${clients}`);
-  let trafficMs = ms(s.duration, 30_000);
-  if (o.duration !== undefined) {
-    try {
-      trafficMs = parseDuration(o.duration);
-    } catch (e) {
-      problems.push(`--duration: ${(e as Error).message}`);
-    }
+/** Each resolver below reads its fields, fills in DEFAULTS, and adds what is wrong to `problems` ("field: value: why"). */
+type Problems = string[];
+
+function resolveChatSize(s: ScenarioDefinition, clients: number, notes: string[]): number {
+  const asked = s.chatSize ?? DEFAULTS.chatSize;
+  if (asked > clients) notes.push(`chatSize ${asked} is more than the ${clients} clients: one chat of ${clients}`);
+  return Math.min(asked, clients);
+}
+
+function resolveTrafficMs(s: ScenarioDefinition, o: RunOptions, problems: Problems): number {
+  const fromScenario = ms(s.duration, DEFAULTS.trafficMs);
+  if (o.duration === undefined) return fromScenario;
+  try {
+    return parseDuration(o.duration);
+  } catch (e) {
+    problems.push(`--duration: ${(e as Error).message}`);
+    return fromScenario;
   }
-  const p = s.policy ?? {};
+}
+
+function resolvePolicy(p: PolicyInput = {}, problems: Problems): ClientPolicy {
+  const d = DEFAULTS.policy;
   const policy: ClientPolicy = {
-    connectTimeoutMs: ms(p.connectTimeout, DEFAULT_POLICY.connectTimeoutMs),
+    connectTimeoutMs: ms(p.connectTimeout, d.connectTimeoutMs),
     backoff: {
-      initialMs: ms(p.backoff?.initial, DEFAULT_POLICY.backoff.initialMs),
-      maxMs: ms(p.backoff?.max, DEFAULT_POLICY.backoff.maxMs),
-      multiplier: p.backoff?.multiplier ?? DEFAULT_POLICY.backoff.multiplier,
-      jitter: p.backoff?.jitter ?? DEFAULT_POLICY.backoff.jitter,
+      initialMs: ms(p.backoff?.initial, d.backoff.initialMs),
+      maxMs: ms(p.backoff?.max, d.backoff.maxMs),
+      multiplier: p.backoff?.multiplier ?? d.backoff.multiplier,
+      jitter: p.backoff?.jitter ?? d.backoff.jitter,
     },
-    maxAttempts: p.maxAttempts ?? DEFAULT_POLICY.maxAttempts,
-    resetOnOpen: p.resetOnOpen ?? DEFAULT_POLICY.resetOnOpen,
-    heartbeat: p.heartbeat ? { intervalMs: parseDuration(p.heartbeat.interval), deadAfterMs: parseDuration(p.heartbeat.deadAfter) } : null,
-    ackTimeoutMs: p.ackTimeout ? parseDuration(p.ackTimeout) : null,
-    resume: p.resume ?? DEFAULT_POLICY.resume,
+    maxAttempts: p.maxAttempts ?? d.maxAttempts,
+    resetOnOpen: p.resetOnOpen ?? d.resetOnOpen,
+    heartbeat: p.heartbeat ? { intervalMs: parseDuration(p.heartbeat.interval), deadAfterMs: parseDuration(p.heartbeat.deadAfter) } : d.heartbeat,
+    ackTimeoutMs: p.ackTimeout ? parseDuration(p.ackTimeout) : d.ackTimeoutMs,
+    resume: p.resume ?? d.resume,
   };
   if (policy.backoff.initialMs > policy.backoff.maxMs) {
     problems.push(`policy.backoff.initial: ${policy.backoff.initialMs}ms is above policy.backoff.max ${policy.backoff.maxMs}ms`);
   }
-  const protocolName = o.protocol ?? s.protocol ?? DEFAULT_PROTOCOL;
-  const protocol = PROTOCOLS[protocolName];
-  if (!protocol) problems.push(`${o.protocol !== undefined ? '--protocol' : 'protocol'}: unknown protocol "${protocolName}" (known: ${Object.keys(PROTOCOLS).join(', ')})`);
-  else problems.push(...protocol.policyProblems(policy).map((p) => `${p} (protocol ${protocolName})`));
+  return policy;
+}
+
+/** The codec named by --protocol or the scenario (undefined when unknown), and whether it can express the policy. */
+function resolveProtocol(name: string, field: string, policy: ClientPolicy, problems: Problems): ProtocolInfo | undefined {
+  const protocol = PROTOCOLS[name];
+  if (!protocol) problems.push(`${field}: unknown protocol "${name}" (known: ${Object.keys(PROTOCOLS).join(', ')})`);
+  else problems.push(...protocol.policyProblems(policy).map((p) => `${p} (protocol ${name})`));
+  return protocol;
+}
+
+/** Each fault entry as a plan: ids "cut#1", "cut#2"…, timing in ms, its params from its own module, its own checks. */
+function resolveFaults(entries: FaultInput[] = [], trafficMs: number, o: RunOptions, problems: Problems): FaultPlan[] {
   const counters = new Map<string, number>();
-  const faults: FaultPlan[] = (s.faults ?? []).map((f, i) => {
+  return entries.map((f, i) => {
+    const fault = FAULTS[f.type];
     const n = (counters.get(f.type) ?? 0) + 1;
     counters.set(f.type, n);
-    const plan: FaultPlan = { id: `${f.type}#${n}`, type: f.type, atMs: parseDuration(f.at), durationMs: parseDuration(f.duration), fraction: 'fraction' in f ? (f.fraction ?? 1) : 1, params: faultParams(f) };
+    const fraction = 'fraction' in f ? (f.fraction ?? DEFAULTS.faultFraction) : DEFAULTS.faultFraction;
+    const plan: FaultPlan = { id: `${f.type}#${n}`, type: f.type, atMs: parseDuration(f.at), durationMs: parseDuration(f.duration), fraction, params: fault.params(f) };
     if (plan.atMs + plan.durationMs > trafficMs) {
       problems.push(`faults[${i}]: ends at ${plan.atMs + plan.durationMs}ms, after the traffic phase (duration ${trafficMs}ms)`);
     }
-    if (f.type === 'flapping' && Number(plan.params.downMs) >= Number(plan.params.periodMs)) {
-      problems.push(`faults[${i}].down: ${plan.params.downMs}ms must be shorter than faults[${i}].period ${plan.params.periodMs}ms`);
-    }
-    if (f.type === 'gateway-restart' && (o.target !== undefined)) {
-      problems.push(`faults[${i}]: gateway-restart needs a gateway chatstorm starts (not --target ${o.target})`);
-    }
+    problems.push(...(fault.problems?.(plan, { path: `faults[${i}]`, target: o.target }) ?? []));
     return plan;
   });
-  const proxies = s.proxies ?? (faults.some((f) => f.fraction < 1) ? 10 : 1);
+}
+
+function resolveThresholds(input: ScenarioDefinition['thresholds']): Record<string, Threshold[]> {
   const thresholds: Record<string, Threshold[]> = {};
-  for (const [metric, exprs] of Object.entries(s.thresholds ?? { delivery_latency: ['p(99)<500'] })) {
-    thresholds[metric] = (exprs ?? []).map(parseThreshold);
-  }
-  let target: TargetPlan = { kind: 'local', gatewayCommand: o.gatewayCommand ?? null };
-  let remoteTarget: string | undefined;
-  if (o.target !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = new URL(o.target);
-    } catch {
-      problems.push(`--target: not a URL: "${o.target}" (expected e.g. ws://127.0.0.1:8083)`);
-    }
-    if (url && url.protocol !== 'ws:') problems.push(`--target: "${o.target}" must be a ws:// URL (Toxiproxy forwards TCP; wss would need the proxy to terminate TLS)`);
-    if (url && o.gatewayCommand) problems.push(`--target and --gateway-cmd exclude each other (got --target ${o.target})`);
-    if (url && url.protocol === 'ws:' && !isLoopbackHost(url.hostname)) {
-      // Thousands of sockets and cut networks, aimed at another machine by a typo: only on purpose.
-      if (o.allowRemote) remoteTarget = url.host;
-      else problems.push(`--target: "${o.target}" is not on this machine (${url.hostname} is not loopback); chatstorm would open ${clients} sockets to it: pass --allow-remote to test a remote gateway`);
-    }
-    if (url) target = { kind: 'external', url: `ws://${url.host}`, healthCheck: !o.skipHealthz };
-  }
+  for (const [metric, exprs] of Object.entries(input ?? DEFAULTS.thresholds)) thresholds[metric] = (exprs ?? []).map(parseThreshold);
+  return thresholds;
+}
+
+function resolveTarget(o: RunOptions, clients: number, problems: Problems): { target: TargetPlan; remoteTarget?: string } {
   if (o.target === undefined) {
     if (o.allowRemote) problems.push('--allow-remote only applies with --target');
     if (o.skipHealthz) problems.push('--skip-healthz only applies with --target (a gateway chatstorm starts must answer /healthz)');
+    return { target: { kind: 'local', gatewayCommand: o.gatewayCommand ?? null } };
   }
-  const stack = (o.stack ?? s.stack ?? (o.gatewayImage !== undefined ? 'testcontainers' : 'local')) as StackKind;
-  let docker: DockerPlan | null = null;
-  if (stack !== 'local' && stack !== 'testcontainers') problems.push(`--stack: expected "local" or "testcontainers" (got "${o.stack}")`);
-  if (stack === 'testcontainers') {
-    if (o.target !== undefined) problems.push(`--target and --stack testcontainers exclude each other (got --target ${o.target}): with --target, the gateway is already running`);
-    if (o.gatewayCommand) problems.push(`--gateway-cmd starts a local process; with --stack testcontainers name an image with --gateway-image (got --gateway-cmd ${o.gatewayCommand.join(' ')})`);
-    const gatewayEnv: Record<string, string> = {};
-    for (const kv of o.gatewayEnv ?? []) {
-      const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(kv);
-      if (!m) problems.push(`--gateway-env: expected KEY=VALUE with KEY a variable name (got "${kv}")`);
-      // The value may be a secret: it is not repeated in the message.
-      else if (m[1] === 'JWT_SECRET') problems.push('--gateway-env: JWT_SECRET is always set from --jwt-secret (got JWT_SECRET=…); use --jwt-secret');
-      else gatewayEnv[m[1]] = m[2];
-    }
-    if (o.gatewayImage !== undefined && !/^[^\s]+$/.test(o.gatewayImage)) problems.push(`--gateway-image: expected an image reference such as registry/name:tag (got "${o.gatewayImage}")`);
-    if (o.gatewayPort !== undefined && (!Number.isInteger(o.gatewayPort) || o.gatewayPort < 1 || o.gatewayPort > 65_535)) problems.push(`--gateway-port: expected a port number 1-65535 (got ${o.gatewayPort})`);
-    const network = o.dockerNetwork ?? 'host';
-    if (network !== 'host' && network !== 'bridge') problems.push(`--docker-network: expected "host" or "bridge" (got "${o.dockerNetwork}")`);
-    docker = { gatewayImage: o.gatewayImage ?? null, gatewayPort: o.gatewayPort ?? null, gatewayEnv, network: network as DockerPlan['network'] };
-  } else if (stack === 'local') {
+  let url: URL | undefined;
+  try {
+    url = new URL(o.target);
+  } catch {
+    problems.push(`--target: not a URL: "${o.target}" (expected e.g. ws://127.0.0.1:8083)`);
+    return { target: { kind: 'local', gatewayCommand: o.gatewayCommand ?? null } };
+  }
+  let remoteTarget: string | undefined;
+  if (url.protocol !== 'ws:') problems.push(`--target: "${o.target}" must be a ws:// URL (Toxiproxy forwards TCP; wss would need the proxy to terminate TLS)`);
+  if (o.gatewayCommand) problems.push(`--target and --gateway-cmd exclude each other (got --target ${o.target})`);
+  if (url.protocol === 'ws:' && !isLoopbackHost(url.hostname)) {
+    // Thousands of sockets and cut networks, aimed at another machine by a typo: only on purpose.
+    if (o.allowRemote) remoteTarget = url.host;
+    else problems.push(`--target: "${o.target}" is not on this machine (${url.hostname} is not loopback); chatstorm would open ${clients} sockets to it: pass --allow-remote to test a remote gateway`);
+  }
+  return { target: { kind: 'external', url: `ws://${url.host}`, healthCheck: !o.skipHealthz }, ...(remoteTarget ? { remoteTarget } : {}) };
+}
+
+function resolveDocker(o: RunOptions, problems: Problems): DockerPlan {
+  if (o.target !== undefined) problems.push(`--target and --stack testcontainers exclude each other (got --target ${o.target}): with --target, the gateway is already running`);
+  if (o.gatewayCommand) problems.push(`--gateway-cmd starts a local process; with --stack testcontainers name an image with --gateway-image (got --gateway-cmd ${o.gatewayCommand.join(' ')})`);
+  const gatewayEnv: Record<string, string> = {};
+  for (const kv of o.gatewayEnv ?? []) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(kv);
+    if (!m) problems.push(`--gateway-env: expected KEY=VALUE with KEY a variable name (got "${kv}")`);
+    // The value may be a secret: it is not repeated in the message.
+    else if (m[1] === 'JWT_SECRET') problems.push('--gateway-env: JWT_SECRET is always set from --jwt-secret (got JWT_SECRET=…); use --jwt-secret');
+    else gatewayEnv[m[1]] = m[2];
+  }
+  if (o.gatewayImage !== undefined && !/^[^\s]+$/.test(o.gatewayImage)) problems.push(`--gateway-image: expected an image reference such as registry/name:tag (got "${o.gatewayImage}")`);
+  if (o.gatewayPort !== undefined && (!Number.isInteger(o.gatewayPort) || o.gatewayPort < 1 || o.gatewayPort > 65_535)) problems.push(`--gateway-port: expected a port number 1-65535 (got ${o.gatewayPort})`);
+  const network = o.dockerNetwork ?? DEFAULTS.dockerNetwork;
+  if (network !== 'host' && network !== 'bridge') problems.push(`--docker-network: expected "host" or "bridge" (got "${o.dockerNetwork}")`);
+  return { gatewayImage: o.gatewayImage ?? null, gatewayPort: o.gatewayPort ?? null, gatewayEnv, network: network as DockerPlan['network'] };
+}
+
+function resolveStack(s: ScenarioDefinition, o: RunOptions, problems: Problems): { stack: StackKind; docker: DockerPlan | null } {
+  const stack = (o.stack ?? s.stack ?? (o.gatewayImage !== undefined ? 'testcontainers' : DEFAULTS.stack)) as StackKind;
+  if (stack === 'testcontainers') return { stack, docker: resolveDocker(o, problems) };
+  if (stack !== 'local') problems.push(`--stack: expected "local" or "testcontainers" (got "${o.stack}")`);
+  else {
     const dockerOnly = [['--gateway-image', o.gatewayImage], ['--gateway-port', o.gatewayPort], ['--gateway-env', o.gatewayEnv?.length ? o.gatewayEnv : undefined], ['--docker-network', o.dockerNetwork]] as const;
     for (const [flag, value] of dockerOnly) if (value !== undefined) problems.push(`${flag} only applies with --stack testcontainers (the stack is local${o.stack ? '' : ', the default'})`);
   }
-  const seed = o.seed ?? 1;
+  return { stack, docker: null };
+}
+
+/** --seed, --clients and --run-id as given on the command line. */
+function checkOptions(o: RunOptions, seed: number, problems: Problems): void {
   if (!Number.isInteger(seed) || seed < 0) problems.push(`--seed: expected a non-negative integer (got ${o.seed})`);
   if (o.clients !== undefined) {
     const r = clientsField.safeParse(o.clients);
@@ -323,44 +314,76 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   if (o.runId !== undefined && (!/^[^/\\\0]+$/.test(o.runId) || o.runId === '.' || o.runId === '..' || o.runId === 'latest')) {
     problems.push(`--run-id: expected a folder name (no "/" or "\\", not ".", ".." or "latest") (got "${o.runId}")`);
   }
-  let sourceIps: string[] = [];
-  if (o.sourceIps !== undefined) {
-    try {
-      sourceIps = parseSourceIps(o.sourceIps);
-    } catch (e) {
-      problems.push(`--source-ips: ${(e as Error).message}`);
-    }
+}
+
+function resolveSourceIps(o: RunOptions, problems: Problems): string[] {
+  if (o.sourceIps === undefined) return [];
+  try {
+    return parseSourceIps(o.sourceIps);
+  } catch (e) {
+    problems.push(`--source-ips: ${(e as Error).message}`);
+    return [];
   }
+}
+
+/** The client adapter module, as an absolute path; null: the reference client. */
+function resolveClient(s: ScenarioDefinition, o: RunOptions, problems: Problems): string | null {
+  const clientModule = o.client ?? s.client;
+  if (clientModule === undefined) return null;
+  const client = resolvePath(clientModule);
+  if (!existsSync(client)) problems.push(`${o.client !== undefined ? '--client' : 'client'}: no such module: "${clientModule}" (paths are resolved against the current directory, ${process.cwd()})`);
+  return client;
+}
+
+function resolveStartAt(o: RunOptions, problems: Problems): number | null {
+  if (o.startAt === undefined) return null;
+  // Date.parse takes far more than ISO 8601; a shared instant must not depend on a local time zone.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(o.startAt) || Number.isNaN(Date.parse(o.startAt))) {
+    problems.push(`--start-at: expected an ISO 8601 time with a zone, e.g. 2026-11-30T18:40:00Z (got "${o.startAt}")`);
+    return null;
+  }
+  return Date.parse(o.startAt);
+}
+
+export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPlan {
+  const s = applyProfile(scenario, o.profile);
+  const problems: Problems = [];
+  const notes: string[] = [];
+  const clients = o.clients ?? s.clients ?? DEFAULTS.clients;
+  const chatSize = resolveChatSize(s, clients, notes);
+  const trafficMs = resolveTrafficMs(s, o, problems);
+  const policy = resolvePolicy(s.policy, problems);
+  const protocolName = o.protocol ?? s.protocol ?? DEFAULTS.protocol;
+  const protocol = resolveProtocol(protocolName, o.protocol !== undefined ? '--protocol' : 'protocol', policy, problems);
+  const faults = resolveFaults(s.faults, trafficMs, o, problems);
+  const proxies = s.proxies ?? (faults.some((f) => f.fraction < 1) ? DEFAULTS.proxiesForFractions : DEFAULTS.proxies);
+  const thresholds = resolveThresholds(s.thresholds);
+  const { target, remoteTarget } = resolveTarget(o, clients, problems);
+  const { stack, docker } = resolveStack(s, o, problems);
+  const seed = o.seed ?? DEFAULTS.seed;
+  checkOptions(o, seed, problems);
+  const sourceIps = resolveSourceIps(o, problems);
   const testBlockMs = Number(process.env.CHATSTORM_TEST_BLOCK_MS ?? 0) || 0;
   if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) problems.push(`--workers: expected a positive integer (got ${o.workers})`);
-  const clientModule = o.client ?? s.client;
-  const client = clientModule === undefined ? null : resolvePath(clientModule);
-  if (client !== null && !existsSync(client)) problems.push(`${o.client !== undefined ? '--client' : 'client'}: no such module: "${clientModule}" (paths are resolved against the current directory, ${process.cwd()})`);
-  const authProbes = resolveAuthProbes(s.authProbes, faults, problems, protocol?.refusals ?? PROTOCOLS[DEFAULT_PROTOCOL].refusals);
+  const client = resolveClient(s, o, problems);
+  const authProbes = resolveAuthProbes(s.authProbes, faults, problems, (protocol ?? PROTOCOLS[DEFAULTS.protocol]).refusals);
   // An adapter builds its own URLs from one token: it cannot switch to a bad one on reconnect.
   if (client !== null && authProbes.some((p) => p.when === 'reconnect' && p.kind !== 'expires-before-reconnect')) {
-    problems.push(`authProbes: reconnect probes switch tokens inside the reference client and cannot run with a client adapter (${o.client !== undefined ? '--client' : 'client'} ${clientModule}); use when: "first-connect" (and expires-before-reconnect)`);
+    problems.push(`authProbes: reconnect probes switch tokens inside the reference client and cannot run with a client adapter (${o.client !== undefined ? '--client' : 'client'} ${o.client ?? s.client}); use when: "first-connect" (and expires-before-reconnect)`);
   }
   const chats = Math.ceil(clients / chatSize);
   const shard = resolveShard(o, chats, problems);
   // What this host opens: the whole run, or this shard's share of it. The per-host cap is about that.
   const hostClients = shardShare({ clients, chatSize, chats, authProbes: [], shard }).clients;
   if (hostClients > MAX_CLIENTS_PER_HOST) problems.push(perHostCap(o.clients !== undefined ? '--clients' : 'clients', clients, chatSize, chats, shard, hostClients));
-  // 10,000 sockets a process: few processes keep the fleet's base memory small per socket. A
-  // shard sizes its fleet by its own share (the layout of a host is not part of the plan's hash).
-  const workers = o.workers ?? Math.max(1, Math.ceil(hostClients / 10_000));
-  let startAt: number | null = null;
-  if (o.startAt !== undefined) {
-    // Date.parse takes far more than ISO 8601; a shared instant must not depend on a local time zone.
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(o.startAt) || Number.isNaN(Date.parse(o.startAt))) {
-      problems.push(`--start-at: expected an ISO 8601 time with a zone, e.g. 2026-11-30T18:40:00Z (got "${o.startAt}")`);
-    } else startAt = Date.parse(o.startAt);
-  }
+  // A shard sizes its fleet by its own share (the layout of a host is not part of the plan's hash).
+  const workers = o.workers ?? Math.max(1, Math.ceil(hostClients / DEFAULTS.clientsPerWorker));
+  const startAt = resolveStartAt(o, problems);
   if (problems.length) throw new ConfigError(`invalid run configuration for ${o.scenarioFile}`, problems);
 
   // Shards of one run start together: each folder's default name says which shard it is.
   const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-${s.name}${o.profile ? `-${o.profile}` : ''}${shard ? `-shard-${shard.index}-of-${shard.count}` : ''}`;
-  const root = o.reportRoot ?? 'reports';
+  const root = o.reportRoot ?? DEFAULTS.reportRoot;
   const plan: RunPlan = {
     runId,
     scenario: { name: s.name, description: s.description ?? '', file: o.scenarioFile, profile: o.profile ?? null },
@@ -369,16 +392,16 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     chatSize,
     chats,
     trafficMs,
-    connectRate: s.connectRate ?? 500,
-    sendIntervalMs: ms(s.sendInterval, 5_000),
-    messageBytes: s.messageBytes ?? 64,
-    drainTimeoutMs: ms(s.drainTimeout, 60_000),
-    settleMs: ms(s.settle, 2_000),
-    reconnectToleranceMs: ms(s.reconnectTolerance, 250),
+    connectRate: s.connectRate ?? DEFAULTS.connectRate,
+    sendIntervalMs: ms(s.sendInterval, DEFAULTS.sendIntervalMs),
+    messageBytes: s.messageBytes ?? DEFAULTS.messageBytes,
+    drainTimeoutMs: ms(s.drainTimeout, DEFAULTS.drainTimeoutMs),
+    settleMs: ms(s.settle, DEFAULTS.settleMs),
+    reconnectToleranceMs: ms(s.reconnectTolerance, DEFAULTS.reconnectToleranceMs),
     authProbes,
     policy,
     protocol: protocolName as ProtocolName,
-    gateway: { pingIntervalMs: ms(s.gateway?.pingInterval, 30_000), historyLimit: s.gateway?.historyLimit ?? 10_000 },
+    gateway: { pingIntervalMs: ms(s.gateway?.pingInterval, DEFAULTS.gateway.pingIntervalMs), historyLimit: s.gateway?.historyLimit ?? DEFAULTS.gateway.historyLimit },
     faults,
     proxies,
     thresholds,
@@ -392,7 +415,7 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     reportDir: `${root}/${runId}`,
     ...(remoteTarget ? { remoteTarget } : {}),
     ...(notes.length ? { notes } : {}),
-    jwtSecret: o.jwtSecret ?? DEFAULT_JWT_SECRET,
+    jwtSecret: o.jwtSecret ?? DEFAULTS.jwtSecret,
     shard: null,
     startAt,
   };
@@ -486,14 +509,11 @@ function resolveShard(o: RunOptions, chats: number, problems: string[]): { index
   return { index, count };
 }
 
-const PROBE_KINDS = ['missing', 'malformed', 'bad-signature', 'alg-none', 'expired', 'not-yet-valid', 'wrong-chat', 'expires-before-reconnect'] as const;
-/** Faults that drop every connection they reach, so that a reconnect probe gets to reconnect. */
-const DROPPING_FAULTS = new Set<FaultType>(['cut', 'flapping', 'gateway-restart']);
 
 /** One probe per (kind, when), in the order given; "all" is every kind, both ways where that means something. */
 function resolveAuthProbes(input: ScenarioDefinition['authProbes'], faults: FaultPlan[], problems: string[], refusals: Refusals): ProbeSpec[] {
   if (input === undefined) return [];
-  const list: AuthProbeInput[] = input === 'all' ? PROBE_KINDS.map((kind) => ({ kind })) : input;
+  const list: AuthProbeInput[] = input === 'all' ? AUTH_PROBE_KINDS.map((kind) => ({ kind })) : input;
   const out: ProbeSpec[] = [];
   list.forEach((p, i) => {
     const expiring = p.kind === 'expires-before-reconnect';
@@ -503,11 +523,13 @@ function resolveAuthProbes(input: ScenarioDefinition['authProbes'], faults: Faul
     if (!expiring && p.ttl !== undefined) problems.push(`authProbes[${i}].ttl: only expires-before-reconnect takes a ttl (got ${JSON.stringify(p.ttl)} for "${p.kind}")`);
     const when = expiring ? ['reconnect' as const] : p.when === 'both' || p.when === undefined ? (['first-connect', 'reconnect'] as const) : [p.when];
     const expect = p.kind === 'wrong-chat' ? refusals.forbidden : refusals.unauthorized;
-    for (const w of when) out.push({ kind: p.kind, when: w, expect, ...(expiring ? { ttlMs: ms(p.ttl, 5_000) } : {}) });
+    for (const w of when) out.push({ kind: p.kind, when: w, expect, ...(expiring ? { ttlMs: ms(p.ttl, DEFAULTS.probeTtlMs) } : {}) });
   });
-  const dropping = faults.filter((f) => DROPPING_FAULTS.has(f.type) && f.fraction === 1);
+  // Faults that drop every connection they reach, so that a reconnect probe gets to reconnect.
+  const dropping = faults.filter((f) => FAULTS[f.type].drops && f.fraction === 1);
   if (out.some((p) => p.when === 'reconnect') && dropping.length === 0) {
-    problems.push(`authProbes: reconnect probes need a fault that drops every connection (cut, flapping or gateway-restart, fraction 1); the scenario has none`);
+    const kinds = FAULT_LIST.filter((f) => f.drops).map((f) => f.type);
+    problems.push(`authProbes: reconnect probes need a fault that drops every connection (${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1)}, fraction 1); the scenario has none`);
   }
   for (const p of out) {
     if (p.ttlMs !== undefined && dropping.length > 0 && !dropping.some((f) => f.atMs >= p.ttlMs!)) {

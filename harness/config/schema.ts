@@ -1,17 +1,14 @@
 /**
  * The scenario schema (zod). Strict objects: a misspelt field is an error, not a silent default.
+ * The scenario's TypeScript types (scenario.ts) are inferred from it; each fault's entry schema is
+ * its own file's (faults/), collected by the registry.
  */
 import { z } from 'zod';
-import { parseDuration } from '../units/duration.ts';
+import { FAULT_SCHEMAS } from '../faults/index.ts';
+import { durationField, parseDuration } from '../units/duration.ts';
 import { parseThreshold } from './threshold.ts';
 
-const duration = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
-  try {
-    parseDuration(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-  }
-});
+const duration = durationField;
 
 const positiveInt = z.number().int().positive();
 
@@ -41,47 +38,55 @@ const sendInterval = duration.superRefine((v, ctx) => {
 
 export const THRESHOLD_METRICS = ['delivery_latency', 'recovery_time', 'detect_time'] as const;
 
+/** The client's reconnect policy (docs/client-policy.md); every field defaults to the product's (policy/policy.ts DEFAULT_POLICY). */
 const policy = z.strictObject({
+  /** Default "10s". */
   connectTimeout: duration.optional(),
   backoff: z
     .strictObject({
+      /** Default "1s". */
       initial: duration.optional(),
+      /** Default "30s". */
       max: duration.optional(),
+      /** Default 2. */
       multiplier: z.number().min(1).optional(),
+      /** Default "none". */
       jitter: z.enum(['none', 'full', 'equal', 'decorrelated']).optional(),
     })
     .optional(),
+  /** Default 10. */
   maxAttempts: positiveInt.optional(),
+  /** Default true. */
   resetOnOpen: z.boolean().optional(),
+  /** Default false (off). */
   heartbeat: z.union([z.literal(false), z.strictObject({ interval: duration, deadAfter: duration })]).optional(),
+  /** Default false (off). */
   ackTimeout: z.union([z.literal(false), duration]).optional(),
+  /** Default true. */
   resume: z.boolean().optional(),
 });
 
-const timing = { at: duration, duration, fraction: z.number().gt(0).max(1).optional() };
-const stream = z.enum(['upstream', 'downstream', 'both']).optional();
-const faultSchemas = [
-  z.strictObject({ type: z.literal('cut'), ...timing }),
-  z.strictObject({ type: z.literal('blackhole'), ...timing }),
-  z.strictObject({ type: z.literal('latency'), ...timing, latency: duration, jitter: duration.optional(), stream }),
-  z.strictObject({ type: z.literal('bandwidth'), ...timing, rate: z.number().nonnegative(), stream }),
-  z.strictObject({ type: z.literal('reset_peer'), ...timing, timeout: duration.optional(), stream }),
-  z.strictObject({ type: z.literal('slicer'), ...timing, averageSize: positiveInt, sizeVariation: z.number().int().nonnegative().optional(), delay: duration.optional(), stream }),
-  z.strictObject({ type: z.literal('limit_data'), ...timing, bytes: positiveInt, stream }),
-  z.strictObject({ type: z.literal('slow_close'), ...timing, delay: duration, stream }),
-  z.strictObject({ type: z.literal('flapping'), ...timing, period: duration, down: duration }),
-  z.strictObject({ type: z.literal('gateway-restart'), at: duration, duration }),
-] as const;
+export const AUTH_PROBE_KINDS = ['missing', 'malformed', 'bad-signature', 'alg-none', 'expired', 'not-yet-valid', 'wrong-chat', 'expires-before-reconnect'] as const;
 
-const authProbeList = z.array(
-  z.strictObject({
-    kind: z.enum(['missing', 'malformed', 'bad-signature', 'alg-none', 'expired', 'not-yet-valid', 'wrong-chat', 'expires-before-reconnect']),
-    when: z.enum(['first-connect', 'reconnect', 'both']).optional(),
-    ttl: duration.optional(),
-  }),
-);
+const authProbe = z.strictObject({
+  /** One kind of bad credential (docs/auth.md). */
+  kind: z.enum(AUTH_PROBE_KINDS),
+  /**
+   * When the bad credential is presented: on the first connect, on every reconnect after a valid
+   * first connect (a fault must drop the connection), or both (two probes). Default "both";
+   * expires-before-reconnect is a reconnect probe by nature, and takes only "reconnect".
+   */
+  when: z.enum(['first-connect', 'reconnect', 'both']).optional(),
+  /**
+   * expires-before-reconnect only: the token's lifetime from when it is minted (just before the
+   * fleet starts). A fault must drop the connection no earlier than this into the traffic phase,
+   * so that the reconnect finds the token expired. Default "5s".
+   */
+  ttl: duration.optional(),
+});
+const authProbeList = z.array(authProbe);
 /** "all" or a list; checked by hand so that a bad entry is reported by its own path, not as "Invalid input" for the whole union. */
-const authProbes = z.unknown().superRefine((v, ctx) => {
+const authProbes = z.custom<'all' | z.input<typeof authProbeList>>().superRefine((v, ctx) => {
   if (v === 'all') return;
   if (!Array.isArray(v)) {
     ctx.addIssue({ code: 'custom', message: 'expected "all" or a list of { kind, when?, ttl? }', input: v });
@@ -92,40 +97,79 @@ const authProbes = z.unknown().superRefine((v, ctx) => {
   for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: (issue as { input?: unknown }).input });
 });
 
+const threshold = z.string().superRefine((v, ctx) => {
+  try {
+    parseThreshold(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
+/** Every field but `name` is optional; the defaults are the product's (config/defaults.ts DEFAULTS). */
 const scenarioFields = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
   description: z.string().optional(),
+  /** Sockets, one user each. Default 1000. */
   clients: clientsField.optional(),
+  /** Members per chat; clients are grouped into chats of this size. Default 10. */
   chatSize: positiveInt.max(10_000).optional(),
+  /** Length of the traffic phase; the fault timeline counts from its start. Default "30s". */
   duration: duration.optional(),
+  /** Sockets opened per second while the fleet connects. Default 500. */
   connectRate: z.number().positive().optional(),
+  /** Each client sends one message per interval (phases spread by the seed). Default "5s". */
   sendInterval: sendInterval.optional(),
+  /** Message content length in characters. Default 64. */
   messageBytes: positiveInt.max(4096).optional(),
+  /** After traffic stops, the longest wait for every client to be back and caught up. Default "60s". */
   drainTimeout: duration.optional(),
   policy: policy.optional(),
-  // Checked against the codecs in plan.ts, so an unknown name lists the known ones.
+  /**
+   * The gateway's wire protocol: "chat-v1" (the bundled gateway's) or "socket.io" (Socket.IO 4.x,
+   * driven by socket.io-client; docs/protocols.md). --protocol overrides it. Default "chat-v1".
+   * Checked against the codecs in plan.ts, so an unknown name lists the known ones.
+   */
   protocol: z.string().min(1).optional(),
-  gateway: z.strictObject({ pingInterval: duration.optional(), historyLimit: positiveInt.optional() }).optional(),
-  faults: z.array(z.discriminatedUnion('type', faultSchemas)).optional(),
-  proxies: positiveInt.max(64).optional(),
-  stack: z.enum(['local', 'testcontainers']).optional(),
-  thresholds: z
-    .partialRecord(
-      z.enum(THRESHOLD_METRICS),
-      z.array(
-        z.string().superRefine((v, ctx) => {
-          try {
-            parseThreshold(v);
-          } catch (e) {
-            ctx.addIssue({ code: 'custom', message: (e as Error).message });
-          }
-        }),
-      ),
-    )
+  gateway: z
+    .strictObject({
+      /** Server ping interval. Default "30s". */
+      pingInterval: duration.optional(),
+      /** Messages per chat kept for resume. Default 10000. */
+      historyLimit: positiveInt.optional(),
+    })
     .optional(),
+  /** The fault timeline: one entry per fault, of the types in faults/index.ts (docs/scenarios.md). */
+  faults: z.array(z.discriminatedUnion('type', FAULT_SCHEMAS)).optional(),
+  /** Proxies the clients are spread over, round-robin. Default 1, or 10 when a fault has a fraction < 1. */
+  proxies: positiveInt.max(64).optional(),
+  /**
+   * Where the gateway and Toxiproxy run: "local" processes, or Docker containers started with
+   * Testcontainers ("testcontainers"; see docs/docker.md). The --stack flag overrides it. Default "local".
+   */
+  stack: z.enum(['local', 'testcontainers']).optional(),
+  /**
+   * k6-style thresholds per metric. Metrics: delivery_latency (ms, live deliveries in steady
+   * state), recovery_time (ms from a fault's end until every client is back), detect_time (ms
+   * from a fault's start until a client saw it). Default { delivery_latency: ["p(99)<500"] }.
+   */
+  thresholds: z.partialRecord(z.enum(THRESHOLD_METRICS), z.array(threshold)).optional(),
+  /** Time after a fault's recovery still excluded from steady-state latency windows. Default "2s". */
   settle: duration.optional(),
+  /** Slack the reconnect check allows on every delay the policy prescribes. Default "250ms". */
   reconnectTolerance: duration.optional(),
+  /**
+   * Auth probes (docs/auth.md): extra clients, beyond `clients`, that each carry one bad credential
+   * into a real chat of the run and must be refused with the right close code; they send nothing
+   * and are judged by the `auth` check alone. "all": every kind, on first connect and on reconnect.
+   * Default none (and then there is no `auth` check).
+   */
   authProbes: authProbes.optional(),
+  /**
+   * A client adapter module (docs/client-adapters.md) whose default export is
+   * defineClientAdapter(...): the fleet drives that client, e.g. the product's own store, instead of
+   * the reference client, and the checks judge it against `policy`. Resolved against the current
+   * directory; --client overrides it. Default: the reference client.
+   */
   client: z.string().min(1).optional(),
 });
 
@@ -133,6 +177,10 @@ const scenarioFields = z.strictObject({
 const profileSchema = scenarioFields.omit({ name: true }).partial();
 
 export const scenarioSchema = scenarioFields.extend({
+  /**
+   * Named variants chosen with --profile: each overrides fields of the scenario ("small" is the
+   * size the tests run; `policy` and `gateway` merge field by field, anything else replaces).
+   */
   profiles: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/), profileSchema).optional(),
 });
 

@@ -2,15 +2,27 @@
  * cut: the proxy is disabled — Toxiproxy closes every open connection and refuses new ones — and
  * enabled again when the fault ends. What a pulled cable looks like to a client whose OS notices.
  */
+import type { Proxy } from 'toxiproxy-node-client';
+import { z } from 'zod';
 import { onEveryProxy } from './each-proxy.ts';
-import type { Fault } from './types.ts';
+import { timing } from './entry.ts';
+import { defineFault } from './types.ts';
 
-export const cut: Fault = {
+/** Every proxy disabled (enabled: false) or enabled again; flapping toggles with these too. */
+export async function setEnabled(proxies: Proxy[], enabled: boolean): Promise<void> {
+  await onEveryProxy(proxies, (p) => p.update({ enabled, listen: p.listen, upstream: p.upstream }));
+}
+
+export const cut = defineFault({
   type: 'cut',
+  schema: z.strictObject({ type: z.literal('cut'), ...timing }),
+  on: 'proxies',
+  drops: true,
+  params: () => ({}),
   async apply({ proxies }) {
-    await onEveryProxy(proxies, (p) => p.update({ enabled: false, listen: p.listen, upstream: p.upstream }));
+    await setEnabled(proxies, false);
   },
   async remove({ proxies }) {
-    await onEveryProxy(proxies, (p) => p.update({ enabled: true, listen: p.listen, upstream: p.upstream }));
+    await setEnabled(proxies, true);
   },
-};
+});

@@ -3,33 +3,40 @@
  * for the fault's duration. Every toggle is scheduled up front and run in order on one chain;
  * removal cancels what has not happened yet and always leaves the proxy enabled.
  */
-import { cut } from './cut.ts';
-import type { Fault } from './types.ts';
+import { z } from 'zod';
+import { durationField, parseDuration } from '../units/duration.ts';
+import { setEnabled } from './cut.ts';
+import { timing } from './entry.ts';
+import { defineFault } from './types.ts';
 
 const running = new Map<string, { timers: NodeJS.Timeout[]; chain: Promise<void> }>();
 
-export const flapping: Fault = {
+export const flapping = defineFault({
   type: 'flapping',
-  async apply(ctx, plan) {
-    const period = Number(plan.params.periodMs);
-    const down = Number(plan.params.downMs);
+  schema: z.strictObject({ type: z.literal('flapping'), ...timing, period: durationField, down: durationField }),
+  on: 'proxies',
+  drops: true,
+  params: (f) => ({ periodMs: parseDuration(f.period), downMs: parseDuration(f.down) }),
+  problems: ({ params }, { path }) => (params.downMs >= params.periodMs ? [`${path}.down: ${params.downMs}ms must be shorter than ${path}.period ${params.periodMs}ms`] : []),
+  async apply({ proxies }, plan) {
+    const { periodMs, downMs } = plan.params;
     const state = { timers: [] as NodeJS.Timeout[], chain: Promise.resolve() };
     const later = (ms: number, action: () => Promise<void>) =>
       state.timers.push(setTimeout(() => (state.chain = state.chain.then(action, action)), ms));
-    for (let t = 0; t < plan.durationMs; t += period) {
-      if (t > 0) later(t, () => cut.apply(ctx, plan));
-      later(Math.min(t + down, plan.durationMs), () => cut.remove(ctx, plan));
+    for (let t = 0; t < plan.durationMs; t += periodMs) {
+      if (t > 0) later(t, () => setEnabled(proxies, false));
+      later(Math.min(t + downMs, plan.durationMs), () => setEnabled(proxies, true));
     }
     running.set(plan.id, state);
-    await cut.apply(ctx, plan);
+    await setEnabled(proxies, false);
   },
-  async remove(ctx, plan) {
+  async remove({ proxies }, plan) {
     const state = running.get(plan.id);
     running.delete(plan.id);
     if (state) {
       state.timers.forEach(clearTimeout);
       await state.chain.catch(() => {});
     }
-    await cut.remove(ctx, plan);
+    await setEnabled(proxies, true);
   },
-};
+});

@@ -3,11 +3,10 @@
  * every action recorded with the time it started and returned. A fault action that fails is
  * recorded, not thrown: the run goes on and the report says the fault did not happen as planned.
  */
-import type { FaultPlan } from '../config/plan.ts';
+import type { Proxy } from 'toxiproxy-node-client';
 import type { FaultRecord } from '../record/history.ts';
 import { FAULTS } from './index.ts';
-import type { Proxy } from 'toxiproxy-node-client';
-import type { RestartableGateway } from './types.ts';
+import type { FaultPlan, RestartableGateway } from './types.ts';
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -49,7 +48,7 @@ export function runTimeline(plans: FaultPlan[], stack: { proxies: Proxy[]; gatew
       applyEnd: 0,
       removeStart: null,
       removeEnd: null,
-      ...(plan.type === 'gateway-restart' ? {} : { proxies: ctx.proxies.map((p) => p.name) }),
+      ...(fault.on === 'proxies' ? { proxies: ctx.proxies.map((p) => p.name) } : {}),
     };
     await sleepUntil(rec.plannedStart, signal);
     if (signal.aborted) return;

@@ -1,11 +1,13 @@
 /**
  * A fault that is one Toxiproxy toxic, on one or both streams of every targeted proxy. The toxic
- * is named after the fault ("latency_1-downstream") so that removing it needs no state.
+ * is named after the fault ("latency_1-downstream") so that removing it needs no state. Its plan's
+ * params are, by default, the toxic's attributes plus `stream`.
  */
 import type { Toxic, ToxicType } from 'toxiproxy-node-client';
-import type { FaultPlan, FaultType } from '../config/plan.ts';
+import type { z } from 'zod';
 import { onEveryProxy } from './each-proxy.ts';
-import type { Fault } from './types.ts';
+import type { Stream } from './entry.ts';
+import { defineFault, type Fault, type FaultParams, type FaultPlan } from './types.ts';
 
 type Direction = 'upstream' | 'downstream';
 
@@ -14,26 +16,45 @@ function toxicName(plan: FaultPlan, stream: Direction): string {
   return `${plan.id.replace(/[^A-Za-z0-9_-]/g, '_')}-${stream}`;
 }
 
-function streams(plan: FaultPlan): Direction[] {
-  const s = plan.params.stream ?? 'both';
-  return s === 'both' ? ['upstream', 'downstream'] : [s as Direction];
+function streams(stream: Stream | undefined): Direction[] {
+  return stream === undefined || stream === 'both' ? ['upstream', 'downstream'] : [stream];
 }
 
-export function toxicFault(type: FaultType, toxic: ToxicType, attributes: (plan: FaultPlan) => Record<string, number>): Fault {
-  return {
-    type,
+/** The toxic's attributes by default: the params but `stream`. */
+function withoutStream(params: FaultParams): Record<string, number | string> {
+  const { stream: _, ...attributes } = params;
+  return attributes;
+}
+
+export function toxicFault<T extends string, S extends z.ZodType, P extends FaultParams & { stream?: Stream }>(def: {
+  type: T;
+  toxic: ToxicType;
+  schema: S;
+  /** The plan's params, in Toxiproxy's units, from a validated entry; `stream` (default both) says which streams get the toxic. */
+  params: (entry: z.output<S>) => P;
+  /** The toxic's attributes. Default: the params but `stream`. */
+  attributes?: (params: P) => Record<string, number | string>;
+}): Fault<T, S, P> {
+  const attributesOf = def.attributes ?? withoutStream;
+  return defineFault({
+    type: def.type,
+    schema: def.schema,
+    on: 'proxies',
+    drops: false,
+    params: def.params,
     async apply({ proxies }, plan) {
-      await onEveryProxy(proxies, (p) => Promise.all(streams(plan).map((stream) => p.addToxic({ name: toxicName(plan, stream), type: toxic, stream, toxicity: 1, attributes: attributes(plan) } as never))));
+      const attributes = attributesOf(plan.params);
+      await onEveryProxy(proxies, (p) => Promise.all(streams(plan.params.stream).map((stream) => p.addToxic({ name: toxicName(plan, stream), type: def.toxic, stream, toxicity: 1, attributes } as never))));
     },
     async remove({ proxies }, plan) {
       await onEveryProxy(proxies, (p) =>
         Promise.all(
-          streams(plan).map(async (stream) => {
+          streams(plan.params.stream).map(async (stream) => {
             const t = (await p.getToxic(toxicName(plan, stream))) as Toxic<unknown>;
             await t.remove();
           }),
         ),
       );
     },
-  };
+  });
 }

@@ -1,5 +1,12 @@
+/**
+ * A fault of the vocabulary, in one file (docs/scenarios.md#faults): the scenario entry it accepts
+ * (its zod schema, from which its types are inferred), its parameters in Toxiproxy's units, the
+ * checks a schema cannot express, and how to apply it and take it back — as a Toxiproxy toxic owns
+ * its attributes. The registry (index.ts) collects them; the scenario schema is built from it.
+ */
 import type { Proxy } from 'toxiproxy-node-client';
-import type { FaultPlan } from '../config/plan.ts';
+import type { z } from 'zod';
+import type { FaultType } from './index.ts';
 
 /** A gateway the run started itself and may kill and start again. */
 export interface RestartableGateway {
@@ -17,9 +24,50 @@ export interface FaultContext {
   gateway: RestartableGateway | null;
 }
 
-/** One fault of the vocabulary: how to apply it and how to take it back, in Toxiproxy's terms. */
-export interface Fault {
-  readonly type: FaultPlan['type'];
-  apply(ctx: FaultContext, plan: FaultPlan): Promise<void>;
-  remove(ctx: FaultContext, plan: FaultPlan): Promise<void>;
+/** A fault's parameters as the plan (and summary.json) holds them: Toxiproxy's units (ms, KB/s, bytes; slicer delay in µs). */
+export type FaultParams = Record<string, number | string>;
+
+/** One fault of the run's timeline, resolved: what the plan holds and the timeline runs. */
+export interface FaultPlan<P extends FaultParams = FaultParams> {
+  /** Stable id within the run: "cut#1". */
+  id: string;
+  type: FaultType;
+  /** Offset from the start of the traffic phase. */
+  atMs: number;
+  durationMs: number;
+  /** Share of the proxies (and so of the clients) the fault acts on, in (0, 1]. */
+  fraction: number;
+  /** The fault's own parameters, from its `params`. */
+  params: P;
+}
+
+/** What a fault's `problems` may need of the run besides its own plan. */
+export interface FaultCheckContext {
+  /** Where the entry is in the scenario, for messages: "faults[2]". */
+  path: string;
+  /** --target, when the gateway is not chatstorm's to restart. */
+  target: string | undefined;
+}
+
+/** One fault of the vocabulary. */
+export interface Fault<T extends string = string, S extends z.ZodType = z.ZodType, P extends FaultParams = FaultParams> {
+  /** As a scenario's `type` spells it. */
+  readonly type: T;
+  /** The scenario entry: `{ type, at, duration, fraction?, …its parameters }` (strict). */
+  readonly schema: S;
+  /** Where it acts: on the targeted proxies (recorded in the history by name), or on the gateway process. */
+  readonly on: 'proxies' | 'gateway';
+  /** It closes every connection it reaches (a reconnect auth probe needs one such fault). */
+  readonly drops: boolean;
+  /** Its parameters in Toxiproxy's units, from a validated entry; every default of the fault is here. */
+  params(entry: z.output<S>): P;
+  /** What a schema cannot express, as "field: value: why" lines (empty: none). */
+  problems?(plan: FaultPlan<P>, ctx: FaultCheckContext): string[];
+  apply(ctx: FaultContext, plan: FaultPlan<P>): Promise<void>;
+  remove(ctx: FaultContext, plan: FaultPlan<P>): Promise<void>;
+}
+
+/** Identity function that infers a fault's types from its schema and its `params`. */
+export function defineFault<T extends string, S extends z.ZodType, P extends FaultParams>(fault: Fault<T, S, P>): Fault<T, S, P> {
+  return fault;
 }

@@ -2,6 +2,8 @@
  * Durations as k6 writes them: "250ms", "5s", "1m30s", "2h". A bare number is milliseconds.
  * Returns milliseconds, or throws a message that quotes the value.
  */
+import { z } from 'zod';
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
 
@@ -32,3 +34,20 @@ export function formatDuration(ms: number): string {
   const s = Math.round((ms % 60_000) / 1_000);
   return s ? `${m}m${s}s` : `${m}m`;
 }
+
+/** Milliseconds of an optional duration, or the fallback when it is absent. */
+export function durationMs(value: string | number | undefined, fallback: number): number {
+  return value === undefined ? fallback : parseDuration(value);
+}
+
+/** A duration field of a scenario (zod): a string as k6 writes it, or a number of milliseconds. */
+export const durationField = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+  try {
+    parseDuration(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
+/** A duration as a scenario writes it. */
+export type Duration = z.input<typeof durationField>;
