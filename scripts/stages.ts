@@ -4,7 +4,8 @@
  * from a stage to a LATER one (a back-import), with file and line. docs/architecture.md quotes it.
  *
  *   npx node scripts/stages.ts          # the table and the back-imports; exit 0
- *   npx node scripts/stages.ts --check  # exit 1 when there is a back-import or a stage not in ORDER
+ *   npx node scripts/stages.ts --check  # exit 1 when there is a back-import or a stage not in ORDER (npm test runs it)
+ *   npx node scripts/stages.ts --root <dir>  # another tree (the test of this check uses a made-up one)
  *
  * Reads `from '…'` (static imports and re-exports, over several lines too) and `import('…')` with a
  * literal path, not in comments; tests (*.test.ts) and test helpers (testing/) are left out, as they may reach anywhere.
@@ -15,7 +16,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 /** The pipeline, earliest stage first. A stage may import only stages before it. */
 export const ORDER = ['record', 'units', 'policy', 'protocol', 'faults', 'config', 'metrics', 'preflight', 'stack', 'auth', 'client', 'fleet', 'oracle', 'judge.ts', 'judge-worker.ts', 'report', 'merge', 'run.ts', 'api.ts', 'tuning', 'cli'];
 
-const ROOT = resolve(import.meta.dirname, '..');
+const rootArg = process.argv.indexOf('--root');
+const ROOT = rootArg > 0 ? resolve(process.argv[rootArg + 1]) : resolve(import.meta.dirname, '..');
 const HARNESS = join(ROOT, 'harness');
 
 function files(dir: string): string[] {

@@ -6,8 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, resolve as resolvePath } from 'node:path';
-import { FAULT_LIST, FAULTS, type FaultInput, type FaultType } from '../faults/index.ts';
-import type { FaultPlan } from '../faults/types.ts';
+import { FAULT_LIST, FAULTS, type FaultInput, type FaultPlan, type FaultType } from '../faults/index.ts';
 import type { ClientPolicy } from '../policy/policy.ts';
 import { PROTOCOLS, type ProtocolName } from '../protocol/index.ts';
 import type { ProtocolInfo } from '../protocol/types.ts';

@@ -13,11 +13,14 @@ import { limitData } from './limit-data.ts';
 import { resetPeer } from './reset-peer.ts';
 import { slicer } from './slicer.ts';
 import { slowClose } from './slow-close.ts';
-import type { Fault } from './types.ts';
+import type { Fault, FaultParams, FaultPlanOf } from './types.ts';
 
 export const FAULT_LIST = [cut, blackhole, latency, bandwidth, resetPeer, slicer, limitData, slowClose, flapping, gatewayRestart] as const;
 
 export type FaultType = (typeof FAULT_LIST)[number]['type'];
+
+/** A fault of the run's timeline, as the plan holds it. */
+export type FaultPlan = FaultPlanOf<FaultParams, FaultType>;
 
 /** The schema of every fault entry, in FAULT_LIST's order (a tuple, for z.discriminatedUnion). */
 export const FAULT_SCHEMAS = FAULT_LIST.map((f) => f.schema) as unknown as SchemasOf<typeof FAULT_LIST>;

@@ -5,8 +5,8 @@
  */
 import type { Proxy } from 'toxiproxy-node-client';
 import type { FaultRecord } from '../record/history.ts';
-import { FAULTS } from './index.ts';
-import type { FaultPlan, RestartableGateway } from './types.ts';
+import { FAULTS, type FaultPlan } from './index.ts';
+import type { RestartableGateway } from './types.ts';
 
 const now = () => performance.timeOrigin + performance.now();
 

@@ -7,12 +7,12 @@ import type { Toxic, ToxicType } from 'toxiproxy-node-client';
 import type { z } from 'zod';
 import { onEveryProxy } from './each-proxy.ts';
 import type { Stream } from './entry.ts';
-import { defineFault, type Fault, type FaultParams, type FaultPlan } from './types.ts';
+import { defineFault, type Fault, type FaultParams, type FaultPlanOf } from './types.ts';
 
 type Direction = 'upstream' | 'downstream';
 
 /** Toxic names go into URL paths: "latency#1" would end the path at "#". */
-function toxicName(plan: FaultPlan, stream: Direction): string {
+function toxicName(plan: FaultPlanOf, stream: Direction): string {
   return `${plan.id.replace(/[^A-Za-z0-9_-]/g, '_')}-${stream}`;
 }
 

@@ -6,7 +6,6 @@
  */
 import type { Proxy } from 'toxiproxy-node-client';
 import type { z } from 'zod';
-import type { FaultType } from './index.ts';
 
 /** A gateway the run started itself and may kill and start again. */
 export interface RestartableGateway {
@@ -27,11 +26,11 @@ export interface FaultContext {
 /** A fault's parameters as the plan (and summary.json) holds them: Toxiproxy's units (ms, KB/s, bytes; slicer delay in µs). */
 export type FaultParams = Record<string, number | string>;
 
-/** One fault of the run's timeline, resolved: what the plan holds and the timeline runs. */
-export interface FaultPlan<P extends FaultParams = FaultParams> {
+/** One fault of the run's timeline, resolved: what the plan holds and the timeline runs (index.ts's FaultPlan: any fault of the registry). */
+export interface FaultPlanOf<P extends FaultParams = FaultParams, T extends string = string> {
   /** Stable id within the run: "cut#1". */
   id: string;
-  type: FaultType;
+  type: T;
   /** Offset from the start of the traffic phase. */
   atMs: number;
   durationMs: number;
@@ -62,9 +61,9 @@ export interface Fault<T extends string = string, S extends z.ZodType = z.ZodTyp
   /** Its parameters in Toxiproxy's units, from a validated entry; every default of the fault is here. */
   params(entry: z.output<S>): P;
   /** What a schema cannot express, as "field: value: why" lines (empty: none). */
-  problems?(plan: FaultPlan<P>, ctx: FaultCheckContext): string[];
-  apply(ctx: FaultContext, plan: FaultPlan<P>): Promise<void>;
-  remove(ctx: FaultContext, plan: FaultPlan<P>): Promise<void>;
+  problems?(plan: FaultPlanOf<P>, ctx: FaultCheckContext): string[];
+  apply(ctx: FaultContext, plan: FaultPlanOf<P>): Promise<void>;
+  remove(ctx: FaultContext, plan: FaultPlanOf<P>): Promise<void>;
 }
 
 /** Identity function that infers a fault's types from its schema and its `params`. */
