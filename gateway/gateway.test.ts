@@ -1,5 +1,5 @@
 /**
- * The chat-v1 contract (DESIGN.md §3) against the reference gateway, over real sockets on
+ * The chat-v1 contract (docs/chat-v1.md) against the reference gateway, over real sockets on
  * 127.0.0.1 with ephemeral ports. Every gateway and socket a test opens is closed in afterEach.
  *
  * "Nothing else arrived" is proven with a barrier: an app ping on the same socket. The gateway

@@ -1,6 +1,6 @@
 /**
  * The reference chat gateway: the default system under test, implementing the chat-v1 contract
- * (DESIGN.md §3) in one process, with in-memory state.
+ * (docs/chat-v1.md) in one process, with in-memory state.
  *
  * It is deliberately small and single-threaded: every accepted message is numbered, stored and
  * broadcast in one synchronous step, which is what makes the ordering and resume guarantees easy
@@ -117,7 +117,7 @@ const SEQ_BLOCK = 1_000;
 /** Idempotency must outlive the resume history, or a late resend could be re-accepted as new. */
 const MIN_IDEMPOTENCY_ENTRIES = 10_000;
 
-/** Close codes a browser can read (DESIGN.md §3, "Rejection"). */
+/** Close codes a browser can read (docs/chat-v1.md, "Rejection"). */
 const CLOSE_MALFORMED = 4400;
 const CLOSE_UNAUTHORIZED = 4401;
 const CLOSE_FORBIDDEN = 4403;

@@ -1,6 +1,6 @@
 /**
  * Client adapters: how chatstorm drives a user's own chat client (a frontend store) instead of
- * the reference client, and judges it with the same checks (DESIGN §4, §5).
+ * the reference client, and judges it with the same checks (docs/client-policy.md, docs/checks.md).
  *
  * An adapter module's default export is a factory, `defineClientAdapter((env) => adapter)`. The
  * fleet calls it once per simulated person. The harness gives the adapter what a browser would

@@ -1,5 +1,5 @@
 /**
- * Unit tests of the reference client (DESIGN §4) against a hand-written environment: a fake clock
+ * Unit tests of the reference client (docs/client-policy.md) against a hand-written environment: a fake clock
  * and timer queue advanced by hand, a scripted random(), a recorder, and fake sockets the test
  * opens, feeds and closes. No network, no real timers.
  */

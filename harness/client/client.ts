@@ -1,5 +1,5 @@
 /**
- * The reference chat client (DESIGN §4): one small state machine whose policy is data.
+ * The reference chat client (docs/client-policy.md): one small state machine whose policy is data.
  *
  *   idle ─start─► connecting ─open─► open ─drop─► backoff ─timer─► connecting …
  *                     │ fail/timeout                                   │ maxAttempts reached

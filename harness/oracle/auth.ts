@@ -1,6 +1,6 @@
 /**
  * auth: every bad credential was refused with the right code, on first connect and on reconnect,
- * and no unauthorised socket ever received a message (DESIGN §5; docs/auth.md).
+ * and no unauthorised socket ever received a message (docs/checks.md; docs/auth.md).
  *
  * Probes are roster entries with a `probe`: extra clients that carry one bad credential each.
  * Their bad attempts are, for a first-connect probe, every attempt; for a reconnect probe, every
@@ -158,7 +158,7 @@ export function checkAuth(history: History, refusals: Refusals = chatV1.refusals
       example('received-message', r, `${label}: an unauthorised socket received ${received} messages`, { message: firstRecv.id, seq: firstRecv.seq, at: rel(firstRecv.t) });
     }
 
-    // Any attempt after a refusal (chat-v1: 4401/4403), in any phase: the client must stop for good (DESIGN §4).
+    // Any attempt after a refusal (chat-v1: 4401/4403), in any phase: the client must stop for good (docs/client-policy.md).
     const all = segments.map(outcomeOf);
     const stopAt = all.findIndex((o) => o.kind === 'refused' && stopCodes.has(o.code));
     if (stopAt >= 0 && stopAt < segments.length - 1) {

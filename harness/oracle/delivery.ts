@@ -1,5 +1,5 @@
 /**
- * delivery (DESIGN §5): every acked message reached every member that was connected at any time
+ * delivery (docs/checks.md): every acked message reached every member that was connected at any time
  * after the ack, exactly once, in seq order (live or by resume); no acked message is lost; nothing
  * is received that nobody sent; no send stays without ack or visible error.
  *

@@ -3,7 +3,7 @@
  * give it a hand-written history and it decides the same way.
  *
  * It works in three steps, so that a history too large for memory can be judged part by part
- * (harness/judge.ts) and shards can be merged (DESIGN §6):
+ * (harness/judge.ts) and shards can be merged (docs/history.md, "Judging it in bounded memory"):
  *   1. the frame: what needs every client — fault windows (the last client back ends a window),
  *      steady-state windows, the run's span;
  *   2. `judgePart`: every check's counts, examples, histograms and series over some whole chats;

@@ -1,5 +1,5 @@
 /**
- * The exact merge of judged parts (DESIGN §6): a run judged part by part — per fleet process,
+ * The exact merge of judged parts (docs/history.md, "Judging it in bounded memory"): a run judged part by part — per fleet process,
  * per group of chats, later per shard — gives what judging it whole gives. Pure: the parts are
  * not changed.
  *

@@ -1,5 +1,5 @@
 /**
- * reconnect (DESIGN §5): after every disconnect the client's attempts follow its policy (each
+ * reconnect (docs/checks.md): after every disconnect the client's attempts follow its policy (each
  * delay inside the policy's envelope ± tolerance, no attempt longer than the connect timeout, no
  * more than maxAttempts in a series); after every restore each client is connected again no later
  * than its next scheduled attempt plus connect time plus tolerance; no client gives up before

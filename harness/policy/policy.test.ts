@@ -21,7 +21,7 @@ const policyWith = (jitter: Jitter, maxAttempts = DEFAULT_POLICY.maxAttempts): C
 const constant = (r: number) => () => r;
 
 describe('DEFAULT_POLICY', () => {
-  it('holds the product defaults of DESIGN §4', () => {
+  it('holds the product defaults of docs/client-policy.md', () => {
     expect(DEFAULT_POLICY).toEqual({
       connectTimeoutMs: 10_000,
       backoff: { initialMs: 1_000, maxMs: 30_000, multiplier: 2, jitter: 'none' },

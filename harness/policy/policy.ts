@@ -1,5 +1,5 @@
 /**
- * The reconnect policy of a chat client, as data (DESIGN §4). The defaults are the product's:
+ * The reconnect policy of a chat client, as data (docs/client-policy.md). The defaults are the product's:
  * the fixed browser store reconnects 1 s doubling to 30 s, at most 10 attempts, 10 s connect timeout,
  * and never falls back to a local mode.
  */

@@ -1,5 +1,5 @@
 /**
- * chat-v1 (docs/protocols.md, DESIGN §3): the bundled gateway's protocol, and the default.
+ * chat-v1 (docs/chat-v1.md, docs/protocols.md): the bundled gateway's protocol, and the default.
  *
  *   GET {base}/api/v1/chats/{chatId}/ws?token=<JWT>[&since=<seq>]   upgraded to WebSocket
  *   refusal after the upgrade: close 4401 (credential), 4403 (membership), 4400 (malformed)

@@ -1,5 +1,5 @@
 /**
- * The recorded history (DESIGN §5): what every client did and saw, what the fault runner did,
+ * The recorded history (docs/history.md): what every client did and saw, what the fault runner did,
  * and how the load generator fared. Times are wall-clock-based epoch milliseconds with
  * sub-millisecond precision (performance.timeOrigin + performance.now()), one clock per host.
  *

@@ -1,6 +1,6 @@
 /**
  * The mutation suite: every mutant (a gateway or client broken on purpose, one defect each), the
- * promise of DESIGN §3-§5 it breaks, and the check that must catch it with evidence in a category.
+ * promise of docs/chat-v1.md, docs/client-policy.md or docs/checks.md it breaks, and the check that must catch it with evidence in a category.
  * test/e2e/mutants.test.ts runs each through the real CLI and prints and records the score.
  */
 export interface Mutant {

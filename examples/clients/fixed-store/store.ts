@@ -1,5 +1,5 @@
 /**
- * The chat WebSocket store, as the product team fixed it (the notes beside DESIGN.md): no local
+ * The chat WebSocket store, as the product team fixed it (docs/client-policy.md): no local
  * fallback, 10 reconnect attempts with exponential backoff from 1 s to 30 s, a 10 s connection
  * timeout that leads to a reconnect, a send that checks the socket is OPEN and otherwise shows an
  * error and reconnects, the attempt counter reset on every open, and a resume with `since`.
