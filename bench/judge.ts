@@ -38,7 +38,7 @@ const ROOT = join(import.meta.dirname, '..');
 
 const dir = mkdtempSync(join(tmpdir(), 'chatstorm-bench-judge-'));
 const historyDir = join(dir, 'history');
-let t = performance.now();
+const t = performance.now();
 const written = writeSyntheticHistory(historyDir, { clients, chatSize, workers: Number(values.workers), messagesPerClient, intervalMs: 5_000 });
 const bytes = spawnSync('du', ['-sb', historyDir], { encoding: 'utf8' }).stdout.split('\t')[0];
 console.log(`history: ${written.deliveries.toLocaleString('en')} deliveries, ${written.records.toLocaleString('en')} records, ${(Number(bytes) / 1e6).toFixed(0)} MB on disk (${(Number(bytes) / written.records).toFixed(1)} bytes/record); written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -84,7 +84,7 @@ const rate = (m: { records: number; ms: number }) => m.records / (m.ms / 1000);
 // CPU time (of the whole process, start-up included) says how much of the wall time was the machine's other load.
 const row = (name: string, m: { records: number; ms: number; cpuMs: number; maxRssMb: number }) => `${name.padEnd(9)} ${(m.ms / 1000).toFixed(1).padStart(7)} s wall, ${(m.cpuMs / 1000).toFixed(1).padStart(6)} s CPU  ${(rate(m) / 1e6).toFixed(2).padStart(6)} M records/s  peak RSS ${m.maxRssMb.toFixed(0).padStart(5)} MB`;
 console.log(row('baseline', baseline));
-console.log(row('judge', judge) + `  (${judge.parts} parts, ${judge.threads ? `${judge.threads} threads` : 'one thread'}; verdicts ${JSON.stringify(judge.checks)})`);
+console.log(`${row('judge', judge)}  (${judge.parts} parts, ${judge.threads ? `${judge.threads} threads` : 'one thread'}; verdicts ${JSON.stringify(judge.checks)})`);
 console.log(`judge/baseline: ${(judge.ms / baseline.ms).toFixed(2)}× the time, ${(judge.maxRssMb / baseline.maxRssMb).toFixed(2)}× the peak RSS`);
 console.log(`target: ≤ 1024 MB peak RSS (${judge.maxRssMb <= 1024 ? 'met' : 'NOT met'}), ≥ 1 M records/s (${rate(judge) >= 1e6 ? 'met' : 'NOT met'} on this machine, now)`);
 

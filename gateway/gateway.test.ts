@@ -16,6 +16,7 @@ import type { Gateway, GatewayOptions } from './server.ts';
 
 const SECRET = 'chatstorm-test-secret';
 // Frames are whatever the gateway sent; the assertions are the type check.
+// biome-ignore lint/suspicious/noExplicitAny: a frame's fields are read as the contract says; the assertions check them.
 type Frame = Record<string, any>;
 
 const gateways: Gateway[] = [];
@@ -245,7 +246,9 @@ describe('admission', () => {
       `${base}/something/else?token=${good}`,
     ];
     const results = await Promise.all(urls.map(rejection));
-    results.forEach((r, i) => expect({ url: urls[i], opened: r.opened, code: r.code }).toEqual({ url: urls[i], opened: true, code: 4400 }));
+    results.forEach((r, i) => {
+      expect({ url: urls[i], opened: r.opened, code: r.code }).toEqual({ url: urls[i], opened: true, code: 4400 });
+    });
   });
 
   it('accepts the full chat id alphabet up to 64 characters', async () => {

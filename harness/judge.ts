@@ -157,7 +157,9 @@ async function judgeWith(rec: RunRecord, n: number, probeFrom: number, plan: Ora
     const split = steps.length;
     const paths = fleet.parts.map((_, g) => join(spillDir!, `split-${split}-part-${g}.rec`));
     steps.push({ kind: 'split', file: own[0], groupOf, paths });
-    fleet.parts.forEach((clients, g) => steps.push({ kind: 'judge', part: parts++, clients, files: [{ worker: fleet.worker, path: paths[g], format: 'rec' }], after: split, remove: paths[g] }));
+    fleet.parts.forEach((clients, g) => {
+      steps.push({ kind: 'judge', part: parts++, clients, files: [{ worker: fleet.worker, path: paths[g], format: 'rec' }], after: split, remove: paths[g] });
+    });
   }
   let merged: PartEvaluation | null = null;
   const clock = newClockLegs();

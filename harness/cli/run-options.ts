@@ -2,7 +2,7 @@
  * The options of `chatstorm run`, defined once: `run`, `capacity` and `sweep` all take them (a
  * capacity step or a sweep point is a full run), so a flag added here reaches every command.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.ts';
 import type { RunOptions, RunPlan } from '../config/plan.ts';

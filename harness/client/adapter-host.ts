@@ -103,7 +103,6 @@ export class AdapterClient implements FleetClient {
     this.codec = codec;
     this.env = env;
     this.WebSocket = this.recordingWebSocket(base);
-    const host = this;
     this.adapter = factory({
       c: identity.c,
       userId: identity.user,
@@ -112,11 +111,11 @@ export class AdapterClient implements FleetClient {
       policy,
       WebSocket: this.WebSocket,
       url: (chatId, since) => codec.url(identity.origin, chatId, identity.token, since ?? null),
-      setTimeout: (fn, ms) => host.setTimer(fn, ms),
-      clearTimeout: (h) => host.clearTimer(h),
+      setTimeout: (fn, ms) => this.setTimer(fn, ms),
+      clearTimeout: (h) => this.clearTimer(h),
       now: () => env.now(),
       random: () => env.random(),
-      observe: (view) => host.observe(view),
+      observe: (view) => this.observe(view),
     });
   }
 
@@ -206,7 +205,7 @@ export class AdapterClient implements FleetClient {
     const errors = view.errors ?? [];
     let general: string | null = null;
     for (const e of errors) {
-      if (!e || !e.text) continue;
+      if (!e?.text) continue;
       if (e.clientMsgId === undefined) {
         general ??= e.text;
         continue;

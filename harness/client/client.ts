@@ -130,7 +130,7 @@ export class ChatClient {
     let socket: SocketLike;
     try {
       socket = this.env.connect(this.id.url(since));
-    } catch (e) {
+    } catch {
       this.attemptFailed(n, 'error');
       return;
     }

@@ -158,7 +158,7 @@ export class SocketIoClient implements FleetClient {
   send(clientMsgId: string, content: string): boolean {
     const t = this.env.now();
     const socket = this.socket;
-    const open = socket !== null && socket.connected && this.st === 'open';
+    const open = socket?.connected === true && this.st === 'open';
     this.record({ k: 'send', id: clientMsgId, open }, t);
     if (!open) {
       // socket.io-client would buffer the emit and send it on reconnect, as if it had gone out:

@@ -3,7 +3,7 @@
  * every action recorded with the time it started and returned. A fault action that fails is
  * recorded, not thrown: the run goes on and the report says the fault did not happen as planned.
  */
-import type { Proxy } from 'toxiproxy-node-client';
+import type { Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import type { FaultRecord } from '../record/history.ts';
 import { FAULTS, type FaultPlan } from './index.ts';
 import type { RestartableGateway } from './types.ts';
@@ -30,11 +30,11 @@ export interface TimelineRun {
 }
 
 /** The first ⌈fraction × n⌉ proxies: clients are spread round-robin, so that is the same share of clients. */
-export function targetedProxies(all: Proxy[], fraction: number): Proxy[] {
+export function targetedProxies(all: ToxiproxyProxy[], fraction: number): ToxiproxyProxy[] {
   return all.slice(0, Math.max(1, Math.ceil(fraction * all.length)));
 }
 
-export function runTimeline(plans: FaultPlan[], stack: { proxies: Proxy[]; gateway: RestartableGateway | null }, trafficStart: number, signal: AbortSignal, onEvent?: (r: FaultRecord, phase: 'applied' | 'removed') => void): TimelineRun {
+export function runTimeline(plans: FaultPlan[], stack: { proxies: ToxiproxyProxy[]; gateway: RestartableGateway | null }, trafficStart: number, signal: AbortSignal, onEvent?: (r: FaultRecord, phase: 'applied' | 'removed') => void): TimelineRun {
   const records: FaultRecord[] = [];
   const one = async (plan: FaultPlan) => {
     const fault = FAULTS[plan.type];

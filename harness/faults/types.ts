@@ -4,7 +4,7 @@
  * checks a schema cannot express, and how to apply it and take it back — as a Toxiproxy toxic owns
  * its attributes. The registry (index.ts) collects them; the scenario schema is built from it.
  */
-import type { Proxy } from 'toxiproxy-node-client';
+import type { Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import type { z } from 'zod';
 
 /** A gateway the run started itself and may kill and start again. */
@@ -18,7 +18,7 @@ export interface RestartableGateway {
 /** What a fault acts on. */
 export interface FaultContext {
   /** The proxies this fault targets (its fraction of all proxies). */
-  proxies: Proxy[];
+  proxies: ToxiproxyProxy[];
   /** Present when chatstorm started the gateway. */
   gateway: RestartableGateway | null;
 }

@@ -3,7 +3,6 @@
  * clients, and collects their per-second aggregates. It never sees individual events.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunTokens } from '../auth/roster.ts';
 import type { RunPlan } from '../config/plan.ts';
@@ -64,7 +63,9 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
   let drainedComplete = true;
   let stopping = false;
 
-  const notify = () => waiters.splice(0).forEach((w) => w());
+  const notify = () => {
+    for (const w of waiters.splice(0)) w();
+  };
   const dead = new Set<number>();
   const pendingFor = (phase: string) => {
     if (!waiting.has(phase)) waiting.set(phase, new Set(workers.map((_, i) => i).filter((i) => !dead.has(i))));
@@ -89,7 +90,7 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
           break;
         case 'sample':
           latest.set(m.sample.worker, m);
-          sampleListeners.forEach((fn) => fn(m.sample));
+          for (const fn of sampleListeners) fn(m.sample);
           break;
         case 'fatal':
           failures.push({ code: 'fleet-worker-error', message: `fleet worker ${m.worker}: ${m.message}`, t: now() });
@@ -135,7 +136,9 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
     };
     child.send(msg);
   }
-  const broadcast = (m: ToWorker) => workers.forEach((w) => w.connected && w.send(m));
+  const broadcast = (m: ToWorker) => {
+    for (const w of workers) if (w.connected) w.send(m);
+  };
 
   const waitFor = (phase: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> =>
     new Promise((resolve) => {

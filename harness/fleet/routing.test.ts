@@ -22,7 +22,9 @@ describe('proxy routing', () => {
       const roster = buildRoster(plan(shard));
       const route = proxyFor(roster, 4, routes);
       const processOf = new Map<string, Set<number>>();
-      roster.forEach((r, i) => processOf.set(r.chat, (processOf.get(r.chat) ?? new Set()).add(routes.findIndex((g) => g.includes(route[i])))));
+      roster.forEach((r, i) => {
+        processOf.set(r.chat, (processOf.get(r.chat) ?? new Set()).add(routes.findIndex((g) => g.includes(route[i]))));
+      });
       expect([...processOf.values()].every((s) => s.size === 1)).toBe(true);
       expect(new Set(route)).toEqual(new Set([0, 1, 2, 3]));
     }

@@ -116,7 +116,7 @@ async function start(msg: InitMessage): Promise<void> {
       whenFree,
     };
   };
-  msg.clients.forEach((wc, i) => {
+  msg.clients.forEach((wc) => {
     const origin = msg.baseUrls[wc.proxy];
     // An auth probe switches to its bad token for every attempt after its first open.
     const tokenNow = () => (wc.laterToken !== undefined && everOpened.has(wc.c) ? wc.laterToken : wc.token);

@@ -96,11 +96,12 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
           endedByStop = openAt !== null && ev.by === 'client' && ev.code === 1000;
           openAt = null;
           break;
-        case 'send':
+        case 'send': {
           let mine = sendTime.get(c);
           if (!mine) sendTime.set(c, (mine = new Map()));
           if (!mine.has(ev.id)) mine.set(ev.id, ev.t);
           break;
+        }
         case 'ack': {
           if (!acked.has(entry.chat)) acked.set(entry.chat, new Map());
           const chat = acked.get(entry.chat)!;

@@ -100,7 +100,7 @@ export const TIMED_CHECKS: readonly string[] = ['latency', 'reconnect'];
  */
 export function discountForInstrument(checks: CheckResult[]): CheckResult[] {
   const health = checks.find((c) => c.name === 'generator-health');
-  if (!health || health.verdict !== 'inconclusive') return checks;
+  if (health?.verdict !== 'inconclusive') return checks;
   return checks.map((c) => (c.verdict === 'fail' && TIMED_CHECKS.includes(c.name) && !latenessCannotExplain(c) ? { ...c, verdict: 'inconclusive', summary: `Not judged against the gateway: the instrument saturated (see generator-health). Seen: ${c.summary}` } : c));
 }
 

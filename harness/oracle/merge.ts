@@ -16,7 +16,7 @@
  */
 import { newHistogram } from '../metrics/histogram.ts';
 import { emptySeries, mergeSeries } from '../metrics/series.ts';
-import type { FaultDeliveryCounts, PartEvaluation } from './evaluate.ts';
+import type { PartEvaluation } from './evaluate.ts';
 import { NO_FALLBACK_EXAMPLES } from './no-fallback.ts';
 import { addCounts, mergeCheckParts } from './partial.ts';
 

@@ -125,7 +125,10 @@ describe('nextDelay and delayEnvelope', () => {
   it('draws exactly one random number per jittered delay (reproducible from the fleet seed)', () => {
     for (const jitter of ['full', 'equal', 'decorrelated'] as const) {
       let calls = 0;
-      nextDelay(withJitter(jitter), 3, 2_000, () => (calls++, 0.3));
+      nextDelay(withJitter(jitter), 3, 2_000, () => {
+        calls++;
+        return 0.3;
+      });
       expect(calls, jitter).toBe(1);
     }
   });

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderHtml } from './html.ts';
 import type { Summary } from './summary.ts';
-import { DATA_RE, embedded, inlineScripts, runPage, urls } from './testing/stub-page.ts';
+import { DATA_RE, embedded, runPage, urls } from './testing/stub-page.ts';
 
 const FIXTURE = new URL('../../test/fixtures/summary-fail.json', import.meta.url);
 

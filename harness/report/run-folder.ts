@@ -4,7 +4,7 @@
  * gateway into a FAIL), and a report root that cannot hold folders is refused with its reason
  * instead of failing after the run (or spinning inside a recursive mkdir on /proc).
  */
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, type Stats, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 
@@ -45,7 +45,7 @@ function ensureRoot(root: string): void {
   const missing: string[] = [];
   let p = resolve(root);
   for (;;) {
-    let st;
+    let st: Stats;
     try {
       st = statSync(p);
     } catch (e) {

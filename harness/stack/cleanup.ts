@@ -14,7 +14,7 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, resolve, sep } from 'node:path';
-import { DockerUnavailableError, LABEL, LABEL_OWNER, LABEL_RUN_ID, dockerClient, listContainers } from './testcontainers.ts';
+import { type DockerUnavailableError, LABEL, LABEL_OWNER, LABEL_RUN_ID, dockerClient, listContainers } from './testcontainers.ts';
 import { PROJECT_ROOT } from './toxiproxy-binary.ts';
 
 export interface CleanupOptions {
@@ -168,7 +168,7 @@ export function findOrphans(): { pid: number; command: string }[] {
     if (!/^\d+$/.test(entry)) continue;
     const p = readProc(Number(entry));
     // Group leaders only: killing the group takes a --gateway-cmd's shell and its server together.
-    if (!p || p.ppid !== 1 || p.pgid !== p.pid || p.pid === process.pid) continue;
+    if (p?.ppid !== 1 || p.pgid !== p.pid || p.pid === process.pid) continue;
     if (isProjectStackProcess(p)) out.push({ pid: p.pid, command: p.argv.join(' ') });
   }
   return out;

@@ -11,7 +11,7 @@
  * gateway process i mod G; `routes[g]` lists the proxies in front of gateway process g.
  */
 import { join } from 'node:path';
-import type { Proxy } from 'toxiproxy-node-client';
+import type { Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import type { RunPlan } from '../config/plan.ts';
 import type { RestartableGateway } from '../faults/types.ts';
 import { planLayout } from '../preflight/capacity.ts';
@@ -70,7 +70,9 @@ export async function startLocalStack(plan: RunPlan, logDir: string, log?: (l: s
       kill: async () => void (await Promise.all(current().map((p) => p.kill()))),
       async start() {
         const next = await Promise.all(shardOptions.map((o) => spawnManaged(o)));
-        next.forEach((p, g) => incarnations[g].push(p));
+        next.forEach((p, g) => {
+          incarnations[g].push(p);
+        });
       },
     };
 
@@ -87,7 +89,7 @@ export async function startLocalStack(plan: RunPlan, logDir: string, log?: (l: s
         throw Object.assign(new Error(`${s.process.name} (pid ${s.process.pid}) runs with an open-file limit of ${s.openFileLimit}, below the ${hostLimit} the pool was sized for`), { code: 'toxiproxy-limit' });
       }
     }
-    const proxies: Proxy[] = [];
+    const proxies: ToxiproxyProxy[] = [];
     for (let i = 0; i < layout.proxies; i++) proxies.push(await createProxy(servers[i % servers.length].client, `gateway-${i}`, `127.0.0.1:${ports[i % shards]}`));
     const proxyUrls = proxies.map((p) => `ws://${p.listen}`);
     const routes = Array.from({ length: shards }, (_, g) => proxies.map((_, i) => i).filter((i) => i % shards === g));

@@ -22,7 +22,7 @@ import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GenericContainer, getContainerRuntimeClient, ImageName, PullPolicy, Wait, type ContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
-import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
+import { Toxiproxy, type Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import type { DockerPlan, RunPlan } from '../config/plan.ts';
 import type { RestartableGateway } from '../faults/types.ts';
 import { freePort } from './ports.ts';
@@ -231,7 +231,7 @@ function attachLogs(client: ContainerRuntimeClient, m: Member, since?: number): 
 async function noteExit(client: ContainerRuntimeClient, m: Member): Promise<void> {
   if (m.expectingExit) return;
   const state = await client.container.getById(m.container.getId()).inspect().then((i) => i.State, () => null);
-  if (m.expectingExit || (state && state.Running)) return;
+  if (m.expectingExit || (state?.Running)) return;
   const code = `${m.name}-exited`;
   if (m.failures.some((f) => f.code === code)) return;
   m.failures.push({ code, message: `${m.name} container exited unexpectedly (exit code ${state?.ExitCode ?? '?'}${state?.OOMKilled ? ', out of memory' : ''}); see ${m.logFile}`, t: now() });
@@ -384,7 +384,7 @@ export async function startTestcontainersStack(plan: RunPlan, logDir: string, lo
     checkAbort();
 
     const toxiproxy = new Toxiproxy(apiUrl);
-    const proxies: Proxy[] = [];
+    const proxies: ToxiproxyProxy[] = [];
     const proxyUrls: string[] = [];
     for (let i = 0; i < plan.proxies; i++) {
       if (host) {

@@ -5,7 +5,7 @@
  * timeouts and 5xx. A retry that finds its first try already took effect (409 on create, 404 on
  * delete) counts as done.
  */
-import type { Proxy, Toxiproxy } from 'toxiproxy-node-client';
+import type { Proxy as ToxiproxyProxy, Toxiproxy } from 'toxiproxy-node-client';
 
 export interface RetryOptions { timeoutMs: number; attempts: number; backoffMs: number }
 export const DEFAULT_RETRY: RetryOptions = { timeoutMs: 5_000, attempts: 4, backoffMs: 250 };
@@ -63,8 +63,8 @@ class ResilientHttp {
   }
 }
 
-/** Gives a client (and every Proxy it creates from now on), or one Proxy, timeouts and retries. */
-export function makeResilient<T extends Toxiproxy | Proxy>(client: T, o: RetryOptions = DEFAULT_RETRY): T {
+/** Gives a client (and every proxy it creates from now on), or one proxy, timeouts and retries. */
+export function makeResilient<T extends Toxiproxy | ToxiproxyProxy>(client: T, o: RetryOptions = DEFAULT_RETRY): T {
   (client as unknown as { api: unknown }).api = new ResilientHttp(o);
   return client;
 }

@@ -1,5 +1,5 @@
 /** Starts a real Toxiproxy server on loopback and creates the proxy in front of the gateway. */
-import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
+import { Toxiproxy, type Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
 import { spawnManaged, type ManagedProcess } from './process.ts';
@@ -59,7 +59,7 @@ export async function startToxiproxy(logDir: string, log?: (l: string) => void, 
 }
 
 /** A proxy on a fresh loopback port forwarding to upstream ("host:port"). */
-export async function createProxy(client: Toxiproxy, name: string, upstream: string): Promise<Proxy> {
+export async function createProxy(client: Toxiproxy, name: string, upstream: string): Promise<ToxiproxyProxy> {
   const port = await freePort();
   return client.createProxy({ name, listen: `127.0.0.1:${port}`, upstream });
 }

@@ -1,4 +1,4 @@
-import type { Toxiproxy, Proxy } from 'toxiproxy-node-client';
+import type { Toxiproxy, Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import type { RestartableGateway } from '../faults/types.ts';
 import type { RuntimeFailure } from './process.ts';
 
@@ -11,7 +11,7 @@ export interface StartedStack extends AsyncDisposable {
   directUrl: string;
   toxiproxy: Toxiproxy;
   /** The proxies clients are spread over, round-robin; gatewayUrl is the first one's. */
-  proxies: Proxy[];
+  proxies: ToxiproxyProxy[];
   /** ws://host:port of each proxy, in the same order. */
   proxyUrls: string[];
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../config/errors.ts';
+import type { ConfigError } from '../config/errors.ts';
 import type { ScenarioDefinition } from '../config/scenario.ts';
 import { planCapacity } from './capacity.ts';
 

@@ -55,11 +55,15 @@ export function rankPoints(points: { label: string; column: string; figures: Run
   for (const f of FIGURES) {
     // A client that never came back is worse than any finite recovery time.
     const values = rows.map((r) => (f === 'recoveryP99' && r.notRecovered > 0 ? Number.POSITIVE_INFINITY : r[f]));
-    ranks(values).forEach((rk, i) => (rows[i].score += rk));
+    ranks(values).forEach((rk, i) => {
+      rows[i].score += rk;
+    });
   }
   const ok = (r: RankedPoint) => r.verdict === 'pass' && r.breaches.length === 0;
   const sorted = [...rows].sort((a, b) => Number(ok(b)) - Number(ok(a)) || a.score - b.score);
-  sorted.forEach((r, i) => (r.rank = i + 1));
+  sorted.forEach((r, i) => {
+    r.rank = i + 1;
+  });
   return sorted;
 }
 

@@ -60,6 +60,7 @@ describe('examples/ci/github-actions.yml', () => {
     const mergeRun = merge.steps.find((s: { id?: string }) => s.id === 'merge').run;
     expect(mergeRun).toContain(`chatstorm merge ${shards.map((i) => `shards/shard-${i}`).join(' ')} --out merged`);
     const last = merge.steps[merge.steps.length - 1];
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JavaScript template.
     expect(last.env.CODE).toBe('${{ steps.merge.outputs.exit-code }}');
     expect(last.run).toContain('exit "$CODE"');
     expect(merge.steps.some((s: { uses?: string; with?: { path?: string } }) => s.uses?.startsWith('actions/upload-artifact') && s.with?.path === 'merged/')).toBe(true);
@@ -76,7 +77,7 @@ describe('examples/ci/gitlab-ci.yml', () => {
   }, 60_000);
 
   it('gitlab-ci-local catches a defect made for it: parallel that is not a number', () => {
-    const r = gitlabList(GITLAB.replace(/^  parallel: 3$/m, '  parallel: three'));
+    const r = gitlabList(GITLAB.replace(/^ {2}parallel: 3$/m, '  parallel: three'));
     expect(r.code).toBe(1);
     expect(r.out).toContain("'parallel' property type must be integer at shard.parallel");
   }, 60_000);

@@ -18,6 +18,8 @@ import { ROOT } from '../e2e/cli.ts';
 const DIR = join(ROOT, 'deploy', 'kubernetes');
 const MODELS: Record<string, new (doc: never) => { validate(): void }> = { 'v1/ConfigMap': ConfigMap, 'v1/PersistentVolumeClaim': PersistentVolumeClaim, 'batch/v1/Job': Job };
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML, read field by field (the manifests are validated against the Kubernetes schemas below).
+type Yaml = any;
 type Doc = { apiVersion: string; kind: string; metadata: { name: string }; [k: string]: unknown };
 
 function load(): { file: string; doc: Doc }[] {
@@ -42,7 +44,7 @@ const byKind = (kind: string) => docs.filter((d) => d.doc.kind === kind).map((d)
 const named = (kind: string, name: string) => {
   const d = byKind(kind).find((x) => x.metadata.name === name);
   if (!d) throw new Error(`no ${kind} named ${name} in deploy/kubernetes/`);
-  return d as Doc & { spec: any; data: Record<string, string> };
+  return d as Doc & { spec: Yaml; data: Record<string, string> };
 };
 
 describe('deploy/kubernetes manifests', () => {
@@ -77,9 +79,9 @@ describe('deploy/kubernetes manifests', () => {
   });
 
   it('every ConfigMap key, claim and volume a pod refers to exists', () => {
-    for (const job of byKind('Job') as (Doc & { spec: any })[]) {
+    for (const job of byKind('Job') as (Doc & { spec: Yaml })[]) {
       const pod = job.spec.template.spec;
-      const volumes = new Map<string, any>(pod.volumes.map((v: any) => [v.name, v]));
+      const volumes = new Map<string, Yaml>(pod.volumes.map((v: Yaml) => [v.name, v]));
       for (const c of pod.containers) {
         for (const m of c.volumeMounts) expect(volumes.has(m.name), `${job.metadata.name}: mount ${m.name}`).toBe(true);
         for (const e of c.env ?? []) {
@@ -87,7 +89,7 @@ describe('deploy/kubernetes manifests', () => {
           if (ref) expect(Object.keys(named('ConfigMap', ref.name).data), `${job.metadata.name}: ${e.name}`).toContain(ref.key);
         }
         // Every $(VAR) in the arguments is a variable of the container, or Kubernetes leaves it as is.
-        const vars = new Set((c.env ?? []).map((e: any) => e.name));
+        const vars = new Set((c.env ?? []).map((e: Yaml) => e.name));
         for (const a of c.args) for (const [, v] of a.matchAll(/\$\((\w+)\)/g)) expect(vars.has(v), `${job.metadata.name}: $(${v})`).toBe(true);
       }
       for (const v of volumes.values()) {
@@ -111,13 +113,13 @@ describe('deploy/kubernetes manifests', () => {
 });
 
 /** The shard count the Job runs, after checking that its three places agree. */
-function checkShards(job: Doc & { spec: any }): number {
+function checkShards(job: Doc & { spec: Yaml }): number {
   const spec = job.spec;
   const c = spec.template.spec.containers[0];
   if (!c.image) throw new Error('chatstorm-shards: the container has no image');
   if (spec.completionMode !== 'Indexed') throw new Error(`completionMode is ${spec.completionMode}, not Indexed`);
   const shards = Number(c.args[c.args.indexOf('--shards') + 1]);
   if (!(spec.completions === spec.parallelism && spec.completions === shards)) throw new Error(`completions ${spec.completions}, parallelism ${spec.parallelism} and --shards ${shards} differ`);
-  if (!c.env.some((e: any) => e.name === 'JOB_COMPLETION_INDEX')) throw new Error('JOB_COMPLETION_INDEX is not in the container env');
+  if (!c.env.some((e: Yaml) => e.name === 'JOB_COMPLETION_INDEX')) throw new Error('JOB_COMPLETION_INDEX is not in the container env');
   return shards;
 }

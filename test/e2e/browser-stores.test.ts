@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Proxy } from 'toxiproxy-node-client';
+import type { Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../harness/auth/tokens.ts';
 import { resolvePlan } from '../../harness/config/plan.ts';
@@ -78,7 +78,7 @@ describe.skipIf(skip)('the product\'s manual test, in Chromium, through Toxiprox
     if (logDir) rmSync(logDir, { recursive: true, force: true });
   });
 
-  const setEnabled = (p: Proxy, enabled: boolean) => p.update({ enabled, listen: p.listen, upstream: p.upstream });
+  const setEnabled = (p: ToxiproxyProxy, enabled: boolean) => p.update({ enabled, listen: p.listen, upstream: p.upstream });
 
   async function shows(page: Page, selector: string, text: string | RegExp, timeout: number): Promise<boolean> {
     try {
@@ -107,7 +107,7 @@ describe.skipIf(skip)('the product\'s manual test, in Chromium, through Toxiprox
   async function manualTest(store: StoreName): Promise<ManualTestResult> {
     const chat = `demo-${store}`;
     const [proxyA, proxyB] = stack.proxies;
-    const open = async (user: string, proxy: Proxy) => {
+    const open = async (user: string, proxy: ToxiproxyProxy) => {
       const token = await mintToken(plan.jwtSecret, { sub: user, chats: [chat] });
       const page = await (await browser.newContext()).newPage();
       await page.goto(`http://${proxy.listen}/demo/?store=${store}&chat=${chat}&token=${encodeURIComponent(token)}`);

@@ -64,7 +64,7 @@ it('a cut acts on every proxy of the pool at once: every socket drops, every pro
   expect(after).toEqual([true, true, true, true, true, true]);
   // And every route works again.
   const again = await Promise.all(stack.proxyUrls.map(async (url, i) => open(url, `chat-${i}`, await mintToken(plan.jwtSecret, { sub: `u${i}`, chats: [`chat-${i}`] }))));
-  again.forEach((s) => s.ws.close());
+  for (const s of again) s.ws.close();
 }, 30_000);
 
 it('a pool member that does not answer makes the action fail, naming the proxy and the reason', async () => {

@@ -80,7 +80,9 @@ describe('three shards against one gateway, merged', () => {
     // Each shard owns the chats k mod 3 = i, whole: 1,000 clients each, names from the run-wide index.
     const rosters = shards.map((r) => JSON.parse(readFileSync(join(r.runDir, 'history', 'roster.json'), 'utf8')) as { c: number; g: number; user: string; chat: string }[]);
     expect(rosters.map((r) => r.length)).toEqual([1000, 1000, 1000]);
-    rosters.forEach((r, i) => expect(r.every((e) => Number(e.chat.slice(5)) % 3 === i && e.user === `u${e.g}`)).toBe(true));
+    rosters.forEach((r, i) => {
+      expect(r.every((e) => Number(e.chat.slice(5)) % 3 === i && e.user === `u${e.g}`)).toBe(true);
+    });
     expect(new Set(rosters.flat().map((e) => e.g)).size).toBe(3000);
     // Traffic started at one instant on all three (within a few ms of the shared --start-at).
     const starts = shards.map((r) => Date.parse(r.summary!.startedAt) + r.summary!.phases.trafficStart * 1000);
