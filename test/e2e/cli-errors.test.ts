@@ -45,7 +45,10 @@ describe('CLI input errors', () => {
     expect(flood.stderr).toContain('sendInterval: "0s" is 0 ms, below the floor of 100 ms per client');
     const huge = await runCli(['run', 'scenarios/smoke.ts', '--clients', '1000000']);
     expect(huge.code).toBe(64);
-    expect(huge.stderr).toContain('--clients: at most 200,000 clients per run (split a bigger load over shards) (got 1000000)');
+    // The cap is per host: the remedy is shards, with the number needed.
+    expect(huge.stderr).toContain(
+      '--clients: 1,000,000 clients, and one host would hold them all: above the cap of 200,000 clients per host; split the run over shards: --shards 5 or more',
+    );
   });
 
   it('a gateway on another machine needs --allow-remote', async () => {
