@@ -159,6 +159,8 @@ export class ChatClient {
 
   private onOpen(n: number): void {
     this.env.clearTimeout(this.timer);
+    // Not kept: the connect timer's closure holds the socket and a context per open client.
+    this.timer = null;
     this.state = 'open';
     this.everOpened = true;
     if (this.policy.resetOnOpen) this.attempt = 0;

@@ -9,9 +9,13 @@ import type { RunPlan } from '../config/plan.ts';
 import type { RuntimeFailure } from '../stack/process.ts';
 import { eventsFile } from '../record/files.ts';
 import type { GeneratorSample, RosterEntry } from '../record/history.ts';
+import { compiledEntry } from './compile.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const WORKER_TS = fileURLToPath(new URL('./worker.ts', import.meta.url));
+let workerEntry: string | null = null;
+/** The worker's entry: its module graph stripped to JavaScript once (compile.ts), so no worker loads amaro. CHATSTORM_WORKER_TS=1 runs the `.ts` entry (bench A/B). */
+const WORKER = () => (workerEntry ??= process.env.CHATSTORM_WORKER_TS === '1' ? WORKER_TS : compiledEntry(WORKER_TS, join(import.meta.dirname, '..', '..')));
 /**
  * Node flags of a fleet worker, for memory: V8 sizes the young generation for throughput (tens of
  * MB a process) and optimizes code for speed; at 10,000 sockets a process both are a large share
@@ -73,7 +77,7 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
   };
 
   for (let w = 0; w < plan.workers; w++) {
-    const child = fork(WORKER, [], { execPath: process.execPath, execArgv: WORKER_NODE_FLAGS, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(WORKER(), [], { execPath: process.execPath, execArgv: WORKER_NODE_FLAGS, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     workers.push(child);
     child.on('message', (m: FromWorker) => {
       switch (m.type) {

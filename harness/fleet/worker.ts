@@ -2,9 +2,8 @@
  * A fleet process: runs reference clients for whole chats, writes their events to its own log,
  * and sends the coordinator one aggregate sample per second. Started by fleet.ts with fork().
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import hdr from 'hdr-histogram-js';
 import { ChatClient, type ClientEnv } from '../client/client.ts';
 import { loadClientAdapter } from '../client/adapter.ts';
 import { AdapterClient, type FleetClient } from '../client/adapter-host.ts';
@@ -33,9 +32,11 @@ const sendTimers: NodeJS.Timeout[] = [];
 let sentThisSecond = 0;
 let receivedThisSecond = 0;
 let skippedThisSecond = 0;
-const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
+// Node's own HDR histogram (HdrHistogram_c): hdr-histogram-js costs a fleet process ~20 MB of RSS
+// on import (docs/scale.md); the coordinator and the oracle keep it.
+const latency = createHistogram({ lowest: 1, highest: 3_600_000, figures: 3 });
 /** How late this process's timers fire (fired − due), ms: the instrument's own delay. */
-const timerLateness = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 2 });
+const timerLateness = createHistogram({ lowest: 1, highest: 3_600_000, figures: 2 });
 /** A planned send whose time passed by more than this is skipped and counted, never sent in a burst. */
 export const SEND_SLACK_MS = 1_000;
 
@@ -43,7 +44,7 @@ export const SEND_SLACK_MS = 1_000;
 function timer(fn: () => void, ms: number): NodeJS.Timeout {
   const due = now() + ms;
   return setTimeout(() => {
-    timerLateness.recordValue(Math.max(1, Math.round(now() - due)));
+    timerLateness.record(Math.max(1, Math.round(now() - due)));
     fn();
   }, ms);
 }
@@ -77,7 +78,7 @@ function observe(ev: ClientEvent): void {
       if (ev.k === 'recv') {
         receivedThisSecond++;
         const sent = sendTimes.get(ev.id);
-        if (sent !== undefined) latency.recordValue(Math.max(1, Math.round(ev.t - sent)));
+        if (sent !== undefined) latency.record(Math.max(1, Math.round(ev.t - sent)));
       }
       break;
     }
@@ -93,13 +94,16 @@ async function start(msg: InitMessage): Promise<void> {
   const sioClient = msg.client && sio ? await sio.loadSocketIoClient(msg.client) : undefined;
   init = msg;
   log = new EventLog(msg.eventsFile);
+  // What every client shares is made once: per client only its randomness and its connect (its source address).
+  const setTimer = (fn: () => void, ms: number) => timer(fn, ms);
+  const clearTimer = (h: unknown) => clearTimeout(h as NodeJS.Timeout);
   // g: the client's index in the whole run (a shard renumbers its clients): jitter derives from it.
   const env = (c: number, g: number): ClientEnv => {
     const random = mulberry32(clientSeed(msg.seed, g, 2));
     return {
       now,
-      setTimeout: (fn, ms) => timer(fn, ms),
-      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      setTimeout: setTimer,
+      clearTimeout: clearTimer,
       random,
       connect: (url) => {
         const src = msg.sourceIps.length ? msg.sourceIps[c % msg.sourceIps.length] : undefined;
@@ -188,7 +192,7 @@ function releaseHandshake(): void {
     while (inFlight < MAX_IN_FLIGHT && waitingHead < waitingReconnects.length) {
       const w = waitingReconnects[waitingHead++];
       // The wait is the instrument's lateness, like a timer that fired late.
-      timerLateness.recordValue(Math.max(1, Math.round(now() - w.due)));
+      timerLateness.record(Math.max(1, Math.round(now() - w.due)));
       w.start();
     }
     if (waitingHead === waitingReconnects.length) {
@@ -243,10 +247,10 @@ function startSampling(): void {
       if (c.state === 'open') open++;
       else if (c.state === 'connecting') connecting++;
     });
-    const p99 = latency.totalCount > 0 ? latency.getValueAtPercentile(99) : null;
+    const p99 = latency.count > 0 ? latency.percentile(99) : null;
     latency.reset();
-    const lateP99 = timerLateness.totalCount > 0 ? timerLateness.getValueAtPercentile(99) : 0;
-    const lateMax = timerLateness.totalCount > 0 ? timerLateness.maxValue : 0;
+    const lateP99 = timerLateness.count > 0 ? timerLateness.percentile(99) : 0;
+    const lateMax = timerLateness.count > 0 ? timerLateness.max : 0;
     timerLateness.reset();
     // Live latency needs recent sends only.
     for (const [id, st] of sendTimes) {
@@ -294,7 +298,7 @@ function startTraffic(startAt: number, endAt: number): void {
       const t = now();
       // The traffic phase ends on the wall clock, whatever the timers did.
       if (t >= endAt) return;
-      timerLateness.recordValue(Math.max(1, Math.round(t - (first + k * interval))));
+      timerLateness.record(Math.max(1, Math.round(t - (first + k * interval))));
       // A send whose time passed long ago is skipped and counted: a fleet that fell behind never
       // bursts to catch up (that burst would be load the plan did not ask for).
       while (k * interval + first < endAt && t - (first + k * interval) > SEND_SLACK_MS) {
