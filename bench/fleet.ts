@@ -8,6 +8,8 @@
  *   npm run bench                      (every bench/*.ts part; this one at 5,000 sockets)
  *   node bench/fleet.ts --sockets 20000
  *
+ * The bare client runs as many processes as the fleet has workers, each with one worker's clients.
+ *
  * Prints and writes under "fleet" in bench/results.json: RSS per socket (KB), CPU per delivered
  * message (µs), achieved connect rate (sockets/s, first attempt to last open, from the events),
  * each with its ratio to the bare client.
@@ -51,16 +53,30 @@ const tokens = await mintTokens(roster, plan.jwtSecret, 3_600);
 const chatNo = (chat: string) => Number(chat.slice('chat-'.length));
 
 try {
-  // 1. The bare client.
-  const bareJob = { urls: roster.map((r) => `${urls[chatNo(r.chat) % shards]}/api/v1/chats/${r.chat}/ws?token=${tokens.first[r.c]}`), connectRate, sendIntervalMs, trafficMs, messageBytes: plan.messageBytes };
-  const bare = await new Promise<{ open: number; failed: number; connectMs: number; rssMaxBytes: number; cpuMs: number; received: number }>((resolve, reject) => {
-    // The same Node flags as a fleet worker: the ratio is then the fleet's own code.
-    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, join(import.meta.dirname, '_bare-client.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`bare client exited ${code}`))));
-    child.stdin.end(JSON.stringify(bareJob));
-  });
+  // 1. The bare client, as many processes as the fleet has workers (one process cannot hold 20,000
+  // sockets under the descriptor limit), each with the same clients as that worker; figures summed.
+  type Bare = { open: number; failed: number; connectMs: number; rssMaxBytes: number; cpuMs: number; received: number };
+  const bareOne = (w: number) => {
+    const mine = roster.filter((r) => r.worker === w);
+    const bareJob = { urls: mine.map((r) => `${urls[chatNo(r.chat) % shards]}/api/v1/chats/${r.chat}/ws?token=${tokens.first[r.c]}`), connectRate: connectRate / plan.workers, sendIntervalMs, trafficMs, messageBytes: plan.messageBytes };
+    return new Promise<Bare>((resolve, reject) => {
+      // The same Node flags as a fleet worker: the ratio is then the fleet's own code.
+      const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, join(import.meta.dirname, '_bare-client.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`bare client ${w} exited ${code}`))));
+      child.stdin.end(JSON.stringify(bareJob));
+    });
+  };
+  const bares = await Promise.all(Array.from({ length: plan.workers }, (_, w) => bareOne(w)));
+  const bare: Bare = {
+    open: bares.reduce((a, b) => a + b.open, 0),
+    failed: bares.reduce((a, b) => a + b.failed, 0),
+    connectMs: Math.max(...bares.map((b) => b.connectMs)),
+    rssMaxBytes: bares.reduce((a, b) => a + b.rssMaxBytes, 0),
+    cpuMs: bares.reduce((a, b) => a + b.cpuMs, 0),
+    received: bares.reduce((a, b) => a + b.received, 0),
+  };
   await new Promise((r) => setTimeout(r, 2_000));
 
   // 2. The fleet, recording everything.
@@ -103,7 +119,7 @@ try {
     sockets: N,
     gatewayProcesses: shards,
     fleet: { workers: plan.workers, open: c.open, kbPerSocket: r2((fleetRssMb * 1_000) / N), usPerDeliveredMessage: r2((fleetCpuMs * 1_000) / Math.max(1, fleetReceived)), delivered: fleetReceived, connectRate: Math.round(fleetRate) },
-    bare: { open: bare.open, kbPerSocket: r2(bare.rssMaxBytes / 1_000 / N), usPerDeliveredMessage: r2((bare.cpuMs * 1_000) / Math.max(1, bare.received)), delivered: bare.received, connectRate: Math.round(bareRate) },
+    bare: { processes: plan.workers, open: bare.open, kbPerSocket: r2(bare.rssMaxBytes / 1_000 / N), usPerDeliveredMessage: r2((bare.cpuMs * 1_000) / Math.max(1, bare.received)), delivered: bare.received, connectRate: Math.round(bareRate) },
     ratios: {} as Record<string, number>,
   };
   result.ratios = {
