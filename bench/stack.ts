@@ -78,7 +78,7 @@ const chatNo = (chat: string) => Number(chat.slice('chat-'.length));
 function cpuNow(procs: { name: string; pid: number }[]): Map<string, number> {
   return new Map(procs.map((p) => [p.name, readProc(p.pid)?.cpuSeconds ?? Number.NaN]));
 }
-/** This process's fleet workers (forked children running worker.ts). */
+/** This process's fleet workers (forked children running worker.ts, or its JavaScript copy: fleet/compile.ts). */
 function fleetWorkers(): { name: string; pid: number }[] {
   const out: { name: string; pid: number }[] = [];
   for (const d of readdirSync('/proc')) {
@@ -86,7 +86,7 @@ function fleetWorkers(): { name: string; pid: number }[] {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('worker.ts')) out.push({ name: `fleet-${out.length}`, pid: Number(d) });
+      if (ppid === process.pid && /fleet\/worker\.(js|ts)\b/.test(readFileSync(`/proc/${d}/cmdline`, 'utf8'))) out.push({ name: `fleet-${out.length}`, pid: Number(d) });
     } catch {
       /* gone */
     }
