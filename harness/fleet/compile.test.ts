@@ -11,10 +11,20 @@ const WORKER = join(ROOT, 'harness', 'fleet', 'worker.ts');
 describe('compiledEntry (the fleet worker as plain JavaScript)', () => {
   it('writes the whole graph stripped, with .js specifiers, under node_modules/.cache, and it behaves as the .ts', async () => {
     const entry = compiledEntry(WORKER, ROOT);
-    expect(entry).toMatch(new RegExp(`node_modules\\${sep}\\.cache\\${sep}chatstorm-worker\\${sep}[0-9a-f]{16}\\${sep}harness\\${sep}fleet\\${sep}worker\\.js$`));
+    expect(entry).toMatch(
+      new RegExp(
+        `node_modules\\${sep}\\.cache\\${sep}chatstorm-worker\\${sep}[0-9a-f]{16}\\${sep}harness\\${sep}fleet\\${sep}worker\\.js$`,
+      ),
+    );
     const dir = entry.slice(0, -join('harness', 'fleet', 'worker.js').length);
     // Static and dynamic imports both followed; type-only imports not.
-    for (const f of ['harness/client/client.js', 'harness/client/socketio-client.js', 'harness/record/writer.js', 'harness/fleet/traffic.js']) expect(existsSync(join(dir, f)), f).toBe(true);
+    for (const f of [
+      'harness/client/client.js',
+      'harness/client/socketio-client.js',
+      'harness/record/writer.js',
+      'harness/fleet/traffic.js',
+    ])
+      expect(existsSync(join(dir, f)), f).toBe(true);
     expect(existsSync(join(dir, 'harness/record/history.js'))).toBe(false);
     const js = readFileSync(entry, 'utf8');
     expect(js).not.toMatch(/from '\.{1,2}\/[^']+\.ts'/);

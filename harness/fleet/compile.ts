@@ -59,7 +59,8 @@ export function compiledEntry(entry: string, root: string): string {
   try {
     const files = graph(entry);
     const hash = createHash('sha256');
-    for (const [f, js] of [...files].sort(([a], [b]) => a.localeCompare(b))) hash.update(relative(root, f)).update('\0').update(js).update('\0');
+    for (const [f, js] of [...files].sort(([a], [b]) => a.localeCompare(b)))
+      hash.update(relative(root, f)).update('\0').update(js).update('\0');
     const cache = join(root, 'node_modules', '.cache', 'chatstorm-worker');
     const dir = join(cache, hash.digest('hex').slice(0, 16));
     const target = join(dir, relative(root, entry).replace(/\.ts$/, '.js'));

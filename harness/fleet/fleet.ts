@@ -3,6 +3,7 @@
  * clients, and collects their per-second aggregates. It never sees individual events.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunTokens } from '../auth/roster.ts';
 import type { RunPlan } from '../config/plan.ts';
