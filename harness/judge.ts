@@ -124,7 +124,7 @@ async function judgeWith(rec: RunRecord, n: number, probeFrom: number, plan: Ora
     cn.closes.sort((a, b) => a.t - b.t);
   }
   const phases = resolvePhases(rec.savedPhases, first, last);
-  const whole: History = { roster, byClient: [], faults: rec.faults, samples: rec.samples, stackSamples: rec.stackSamples, phases, drainComplete: rec.savedPhases.drainComplete ?? false };
+  const whole: History = { roster, byClient: [], faults: rec.faults, samples: rec.samples, stackSamples: rec.stackSamples, ...(rec.hostSamples ? { hostSamples: rec.hostSamples } : {}), phases, drainComplete: rec.savedPhases.drainComplete ?? false };
   let auth = null;
   if (probeFrom < n) {
     for (const list of probeEvents) list?.sort((a, b) => a.t - b.t);

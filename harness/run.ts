@@ -16,10 +16,12 @@ import { buildRoster, mintTokens } from './auth/roster.ts';
 import { publicPlan, type RunPlan } from './config/plan.ts';
 import { runTimeline, type TimelineRun } from './faults/timeline.ts';
 import { startFleet, type Fleet } from './fleet/fleet.ts';
+import { HOST_SAMPLES_FILE } from './record/files.ts';
 import type { Phases } from './record/history.ts';
 import { clockOffset } from './metrics/clock.ts';
 import { readRunRecord } from './record/reader.ts';
 import { encodeJudged, JUDGED_FILE } from './oracle/judged-json.ts';
+import { sampleHost } from './metrics/host.ts';
 import { sampleProcesses } from './metrics/proc.ts';
 import { ConfigError } from './config/errors.ts';
 import { judgeRun } from './judge.ts';
@@ -101,6 +103,9 @@ export async function run(plan: RunPlan, interrupt: AbortSignal, progress = new 
       stopRun.abort(dead.code);
     }, 250);
     teardown.defer(() => clearInterval(watch));
+    // The host's CPU pressure (PSI), whatever the stack: is anything on this machine waiting for a
+    // core? Without PSI nothing is written and generator-health says "not measured".
+    teardown.defer(sampleHost((sample) => appendFileSync(join(historyDir, HOST_SAMPLES_FILE), `${JSON.stringify(sample)}\n`)));
     if (s.processes) {
       // Toxiproxy's own health (descriptors, a stopped process, accept errors) is part of the sample.
       const acceptErrors = new Map<string, () => number>();

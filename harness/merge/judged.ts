@@ -84,6 +84,8 @@ export function mergeShards(shards: ShardJudged[]): Judged {
       // Every per-shard record keeps its shard: a generator-health example names the shard's worker or Toxiproxy.
       samples: shards.flatMap((s) => s.judged.frame.history.samples.map((x) => ({ ...x, shard: s.index }))),
       stackSamples: shards.flatMap((s) => (s.judged.frame.history.stackSamples ?? []).map((x) => ({ ...x, name: `${x.name} (shard ${s.index})`, shard: s.index }))),
+      // Each shard's coordinator sampled its host: not measured when no shard could.
+      ...(frames.some((f) => f.history.hostSamples) ? { hostSamples: shards.flatMap((s) => (s.judged.frame.history.hostSamples ?? []).map((x) => ({ ...x, shard: s.index }))) } : {}),
       phases: { start: origin, connected: latest('connected'), trafficStart: latest('trafficStart'), trafficEnd: latest('trafficEnd'), drained: latest('drained'), end: latest('end') },
       drainComplete: frames.every((f) => f.history.drainComplete),
     },

@@ -19,7 +19,7 @@ import { checkAuth, hasProbes, withoutProbes } from './auth.ts';
 import { protocolOf } from '../protocol/index.ts';
 import { collectDelivery, finishDelivery, type DeliveryCounts } from './delivery.ts';
 import { collectErrorsSurfaced, finishErrorsSurfaced, type ErrorsSurfacedCounts } from './errors-surfaced.ts';
-import { checkGeneratorHealth, discountForInstrument } from './generator-health.ts';
+import { checkGeneratorHealth, discountForInstrument, hostPressureOf } from './generator-health.ts';
 import { checkLatency, evaluateThresholds, measureLatency, type LatencyData } from './latency.ts';
 import { collectNoFallback, finishNoFallback } from './no-fallback.ts';
 import type { CheckPart } from './partial.ts';
@@ -161,7 +161,7 @@ export function finishEvaluation(part: PartEvaluation, frame: Frame, plan: Oracl
     finishNoFallback(part.noFallback, ctx.rel),
     finishErrorsSurfaced(part.errorsSurfaced, ctx.rel),
     checkGeneratorHealth(ctx),
-  ]);
+  ], hostPressureOf(ctx));
   if (auth) checks.push(auth);
 
   const history = frame.history;

@@ -4,6 +4,19 @@
  * descriptors, a stopped process, accept errors in its log). When any part of it saturated, what
  * it measured cannot be trusted: the run is "inconclusive" naming the part, never "pass" — and a
  * timed check that failed meanwhile is not reported as the gateway's failure (discountForInstrument).
+ *
+ * The host (harness/metrics/host.ts): the fleet can keep up and still run on a machine whose cores
+ * are oversubscribed — other work, or this run's own processes, waiting for a CPU. Then the gateway
+ * and Toxiproxy wait too, and every time the run measures can only get longer. A second is
+ * OVERSUBSCRIBED when PSI cpu "some" is at least HOST_PRESSURE_LIMIT of it AND at least
+ * HOST_RUNNABLE_PER_CORE runnable tasks per core were seen (each runnable task got at most half a
+ * core). The host was oversubscribed when such seconds are more than HOST_BAD_SHARE_LIMIT of the
+ * run's host samples. Then, and only if a TIMED finding failed (latency, or a reconnect finding a
+ * late instrument can cause), generator-health is "inconclusive" naming the host's CPU and who used
+ * it (gateway, Toxiproxy, fleet, the rest of the host) and those findings are discounted. Pressure
+ * alone never makes a run inconclusive: contention only lengthens measured times, so a pass stays a
+ * pass — the summary says the host was oversubscribed. Where PSI does not exist the summary says
+ * the host's CPU was not measured (hostMeasured 0), and nothing is discounted for it.
  */
 import type { Context } from './context.ts';
 import type { CheckResult, Example } from './types.ts';
@@ -26,6 +39,58 @@ export const BAD_SHARE_LIMIT = 0.1;
 export const SKIPPED_SHARE_LIMIT = 0.01;
 /** Share of a process's descriptor limit above which it is about to refuse sockets. */
 export const FD_SHARE_LIMIT = 0.95;
+
+/**
+ * PSI cpu "some" share of a second at or above which the second counts toward oversubscription.
+ * Measured on this 2-core host (docs/scale.md): 5–26 % at load ≈ 3 with nothing of ours busy,
+ * 88–100 % with three CPU burners (load 5–8 runnable) and also 77–100 % at load 3.5–4.5.
+ */
+export const HOST_PRESSURE_LIMIT = 0.8;
+/**
+ * Runnable tasks per core at the sample at or above which a second counts: "some" alone saturates
+ * at a load of 3–4 on 2 cores (one task waiting is enough); 2.5 per core (5 of 2 cores, the
+ * sampler included) is where three burners put this host and where a task gets ≤ half a core.
+ */
+export const HOST_RUNNABLE_PER_CORE = 2.5;
+/** Share of the run's host samples that may be oversubscribed before the host is said to be. */
+export const HOST_BAD_SHARE_LIMIT = 0.25;
+
+/** The host's CPU over the run, from the host samples; null when not measured. */
+export interface HostPressure { samples: number; oversubscribed: number; worst: number; overloaded: boolean; who: string }
+
+/** The run's window for the host, as generator-health judges it. */
+export function hostPressureOf(ctx: Context): HostPressure | null {
+  const { trafficStart, drained } = ctx.history.phases;
+  return hostPressure(ctx, (t) => t >= trafficStart && t <= drained + 1_000);
+}
+
+export function hostPressure(ctx: Context, inRun: (t: number) => boolean): HostPressure | null {
+  const host = ctx.history.hostSamples;
+  if (!host) return null;
+  const mine = host.filter((h) => inRun(h.t));
+  if (!mine.length) return null;
+  const hot = mine.filter((h) => h.cpuSome >= HOST_PRESSURE_LIMIT && (h.running === undefined || h.running >= HOST_RUNNABLE_PER_CORE * h.cores));
+  const hotSeconds = new Set(hot.map((h) => Math.floor(h.t / 1_000)));
+  const during = (t: number) => hotSeconds.has(Math.floor(t / 1_000));
+  const pick = hot.length ? during : (t: number) => inRun(t);
+  // Who used the CPU in those seconds: cores per second on average, by side.
+  const seconds = Math.max(1, hot.length || mine.length);
+  const stack = (ctx.history.stackSamples ?? []).filter((x) => pick(x.t));
+  const proxy = stack.filter((x) => x.name.startsWith('toxiproxy')).reduce((a, x) => a + x.cpu, 0) / seconds;
+  const gateway = stack.filter((x) => !x.name.startsWith('toxiproxy')).reduce((a, x) => a + x.cpu, 0) / seconds;
+  const fleet = ctx.history.samples.filter((x) => pick(x.t)).reduce((a, x) => a + x.cpu, 0) / seconds;
+  const used = (hot.length ? hot : mine).filter((h) => h.busyCores !== undefined);
+  const busy = used.length ? used.reduce((a, h) => a + h.busyCores!, 0) / used.length : null;
+  const cores = mine[0].cores;
+  const f = (x: number) => x.toFixed(2);
+  const who = `gateway ${f(gateway)}, Toxiproxy ${f(proxy)}, fleet ${f(fleet)}${busy !== null ? `, the rest of the host ${f(Math.max(0, busy - gateway - proxy - fleet))}` : ''} of ${cores} cores`;
+  return { samples: mine.length, oversubscribed: hot.length, worst: Math.max(...mine.map((h) => h.cpuSome)), overloaded: hot.length > mine.length * HOST_BAD_SHARE_LIMIT, who };
+}
+
+/** The sentence naming the host's CPU, for generator-health and for the checks it discounts. */
+export function hostSentence(p: HostPressure): string {
+  return `the host's CPU was oversubscribed: ${p.oversubscribed} of ${p.samples} s with a task waiting for a core ≥ ${HOST_PRESSURE_LIMIT * 100} % of the second and ≥ ${HOST_RUNNABLE_PER_CORE} runnable tasks per core (cores used in those seconds: ${p.who})`;
+}
 
 export function checkGeneratorHealth(ctx: Context): CheckResult {
   const { trafficStart, drained } = ctx.history.phases;
@@ -71,6 +136,8 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
     skipped > planned * SKIPPED_SHARE_LIMIT ? `${skipped} of ${planned} planned sends skipped because the fleet was late` : '',
   ].filter(Boolean);
   const unhealthy = fleetProblems.length > 0 || proxyProblems.length > 0;
+  const host = hostPressure(ctx, inRun);
+  const hostNote = host === null ? ' The host\'s CPU pressure was not measured (no PSI on this host, or a run older than it).' : host.overloaded ? ` Note: ${hostSentence(host)}; pressure alone can only lengthen measured times, so nothing timed is blamed on the gateway while it lasted.` : '';
   const eldP99s = samples.map((s) => s.eldP99).sort((a, b) => a - b);
   const lateMax = Math.max(0, ...samples.map((s) => s.timerLateMax ?? 0));
   const parts = [fleetProblems.length ? `the fleet (${fleetProblems.join('; ')})` : '', proxyProblems.length ? `the Toxiproxy pool (${proxyProblems.join('; ')})` : ''].filter(Boolean);
@@ -82,8 +149,8 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
         ? 'No generator sample was recorded: the load generator cannot be vouched for.'
         : unhealthy
           ? `The instrument saturated — ${parts.join(' and ')}: what it measured cannot be trusted, and no failure is blamed on the gateway.`
-          : `The load generator kept up: worst event-loop p99 ${eldP99s[eldP99s.length - 1].toFixed(1)} ms, timers at most ${lateMax} ms late, max CPU ${(Math.max(...samples.map((s) => s.cpu)) * 100).toFixed(0)} % of a core over ${samples.length} samples${skipped ? `; ${skipped} of ${planned} planned sends skipped for lateness (within ${SKIPPED_SHARE_LIMIT * 100} %)` : ''}${proxyNames.length ? `; ${proxyNames.length} Toxiproxy server(s) kept up` : ''}.`,
-    counts: { samples: samples.length, behindSeconds: behind.length, saturatedSeconds: saturated.length, stalls: stalls.length, skippedSends: skipped, fdFullSeconds: fdFull.length, proxyProblems: proxyProblems.length },
+          : `The load generator kept up: worst event-loop p99 ${eldP99s[eldP99s.length - 1].toFixed(1)} ms, timers at most ${lateMax} ms late, max CPU ${(Math.max(...samples.map((s) => s.cpu)) * 100).toFixed(0)} % of a core over ${samples.length} samples${skipped ? `; ${skipped} of ${planned} planned sends skipped for lateness (within ${SKIPPED_SHARE_LIMIT * 100} %)` : ''}${proxyNames.length ? `; ${proxyNames.length} Toxiproxy server(s) kept up` : ''}.${hostNote}`,
+    counts: { samples: samples.length, behindSeconds: behind.length, saturatedSeconds: saturated.length, stalls: stalls.length, skippedSends: skipped, fdFullSeconds: fdFull.length, proxyProblems: proxyProblems.length, hostMeasured: host ? 1 : 0, hostSamples: host?.samples ?? 0, hostOversubscribedSeconds: host?.oversubscribed ?? 0, hostOversubscribed: host?.overloaded ? 1 : 0 },
     examples,
     firstBreachAt: unhealthy && examples.length ? examples[0].at ?? null : null,
   };
@@ -96,12 +163,28 @@ export const TIMED_CHECKS: readonly string[] = ['latency', 'reconnect'];
  * When the instrument saturated, a failed timed check (latency, reconnect) is not evidence against
  * the gateway: its verdict becomes "inconclusive", its finding kept in the summary (nothing is
  * hidden). Findings no lateness can cause — a fallback, a lost or duplicated message, a silent send
- * error, an auth breach — still fail.
+ * error, an auth breach, a reconnect too early, too often or given up — still fail.
+ * The same when the host's CPU was oversubscribed (`host`, hostPressureOf): then generator-health,
+ * which passed for the fleet, becomes "inconclusive" naming the host — but only when a timed
+ * finding it discounts failed; pressure alone leaves every verdict as it was.
  */
-export function discountForInstrument(checks: CheckResult[]): CheckResult[] {
+export function discountForInstrument(checks: CheckResult[], host: HostPressure | null = null): CheckResult[] {
   const health = checks.find((c) => c.name === 'generator-health');
-  if (health?.verdict !== 'inconclusive') return checks;
-  return checks.map((c) => (c.verdict === 'fail' && TIMED_CHECKS.includes(c.name) && !latenessCannotExplain(c) ? { ...c, verdict: 'inconclusive', summary: `Not judged against the gateway: the instrument saturated (see generator-health). Seen: ${c.summary}` } : c));
+  if (!health) return checks;
+  const discountable = (c: CheckResult) => c.verdict === 'fail' && TIMED_CHECKS.includes(c.name) && !latenessCannotExplain(c);
+  if (health.verdict === 'inconclusive') {
+    return checks.map((c) => (discountable(c) ? { ...c, verdict: 'inconclusive', summary: `Not judged against the gateway: the instrument saturated (see generator-health). Seen: ${c.summary}` } : c));
+  }
+  if (!host?.overloaded || !checks.some(discountable)) return checks;
+  const sentence = hostSentence(host);
+  const names = checks.filter(discountable).map((c) => c.name);
+  return checks.map((c) =>
+    discountable(c)
+      ? { ...c, verdict: 'inconclusive', summary: `Not judged against the gateway: ${sentence} (see generator-health). Seen: ${c.summary}` }
+      : c === health
+        ? { ...c, verdict: 'inconclusive', summary: `The host's CPU was oversubscribed — ${sentence.replace(/^the host's CPU was oversubscribed: /, '')}: ${names.join(' and ')} failed meanwhile and ${names.length > 1 ? 'are' : 'is'} not blamed on the gateway. The fleet itself kept up.`, firstBreachAt: c.firstBreachAt ?? null }
+        : c,
+  );
 }
 
 /**

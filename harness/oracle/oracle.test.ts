@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../policy/policy.ts';
 import { parseThreshold } from '../config/threshold.ts';
-import type { ClientEvent, FaultRecord, GeneratorSample, History } from '../record/history.ts';
+import type { ClientEvent, FaultRecord, GeneratorSample, History, HostSample } from '../record/history.ts';
 import type { OraclePlan } from './context.ts';
 import { evaluate } from './evaluate.ts';
 
@@ -397,5 +397,74 @@ describe('the reconnect storm in the evaluation', () => {
     const storm = evaluate(history(ev, [cut]), plan).metrics.reconnectStorm!;
     expect(storm).toHaveLength(1);
     expect(storm[0]).toMatchObject({ fault: 'cut#1', from: 5, peak: 2, peakAt: 6, attempts: 3, failures: 0 });
+  });
+});
+
+describe('the host\'s CPU (generator-health: PSI cpu pressure)', () => {
+  /** 30 host samples over the traffic; the first `hot` seconds at `some` with `running` runnable on 2 cores. */
+  const hostSamples = (hot: number, some = 0.95, running = 14): HostSample[] =>
+    Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, cpuSome: i < hot ? some : 0.1, running: i < hot ? running : 2, busyCores: 2, cores: 2 }));
+  const onHost = (h: History, host?: HostSample[]) => {
+    h.stackSamples = Array.from({ length: 30 }, (_, i) => [{ t: T0 + 1_000 + i * 1_000, name: 'gateway', cpu: 0.2, rssMb: 80 }, { t: T0 + 1_000 + i * 1_000, name: 'toxiproxy-1', cpu: 0.1, rssMb: 30 }]).flat();
+    if (host) h.hostSamples = host;
+    return h;
+  };
+  /** A clean history whose message 3 arrived 900 ms late: latency fails on a host that was not busy. */
+  const slow = () => {
+    const { ev } = cleanHistory();
+    for (const list of ev) for (const e of list) if (e.k === 'recv' && e.seq === 3) e.t += 900;
+    return ev;
+  };
+
+  it('an oversubscribed host makes a failed latency inconclusive, naming the host\'s CPU and who used it', () => {
+    const e = evaluate(onHost(history(slow()), hostSamples(20)), plan);
+    const health = e.checks.find((c) => c.name === 'generator-health')!;
+    expect(health.verdict).toBe('inconclusive');
+    expect(health.summary).toMatch(/^The host's CPU was oversubscribed — 20 of 30 s with a task waiting for a core/);
+    // Cores used in those seconds: gateway 0.2, Toxiproxy 0.1, fleet 0.3 of the 2 busy: 1.4 elsewhere.
+    expect(health.summary).toContain('gateway 0.20, Toxiproxy 0.10, fleet 0.30, the rest of the host 1.40 of 2 cores');
+    expect(health.summary).toContain('latency failed meanwhile');
+    expect(health.counts).toMatchObject({ hostMeasured: 1, hostOversubscribed: 1, hostOversubscribedSeconds: 20 });
+    const latency = e.checks.find((c) => c.name === 'latency')!;
+    expect(latency.verdict).toBe('inconclusive');
+    expect(latency.summary).toMatch(/^Not judged against the gateway: the host's CPU was oversubscribed: 20 of 30 s/);
+    expect(e.verdict).toBe('inconclusive');
+  });
+
+  it('pressure alone changes no verdict: a clean run on an oversubscribed host passes, and says the host was oversubscribed', () => {
+    const e = evaluate(onHost(cleanHistory().h, hostSamples(30)), plan);
+    expect(e.verdict).toBe('pass');
+    const health = e.checks.find((c) => c.name === 'generator-health')!;
+    expect(health.verdict).toBe('pass');
+    expect(health.summary).toContain("Note: the host's CPU was oversubscribed: 30 of 30 s");
+  });
+
+  it('never excuses what no CPU wait can cause: a lost message and a reconnect too early still fail', () => {
+    const { ev } = cleanHistory();
+    ev[2] = ev[2].filter((e) => !(e.k === 'recv' && e.seq === 5));
+    ev[1].push({ k: 'close', t: T0 + 3_500, c: 1, code: 1006, by: 'network' }, { k: 'attempt', t: T0 + 3_700, c: 1, n: 1, delay: 200, since: 3 }, { k: 'open', t: T0 + 3_710, c: 1, n: 1 });
+    const e = evaluate(onHost(history(ev), hostSamples(30)), plan);
+    expect(e.checks.find((c) => c.name === 'delivery')!.verdict).toBe('fail');
+    const reconnect = e.checks.find((c) => c.name === 'reconnect')!;
+    expect(reconnect.counts.delayTooShort).toBe(1);
+    expect(reconnect.verdict).toBe('fail');
+    expect(e.verdict).toBe('fail');
+  });
+
+  it('the rule can fail: too little pressure, too few runnable tasks, too few such seconds, or no PSI leave a late delivery failed', () => {
+    const verdicts = [hostSamples(30, 0.6), hostSamples(30, 0.95, 4), hostSamples(7), undefined].map((host) => {
+      const e = evaluate(onHost(history(slow()), host), plan);
+      return [e.verdict, e.checks.find((c) => c.name === 'latency')!.verdict, e.checks.find((c) => c.name === 'generator-health')!.verdict];
+    });
+    expect(verdicts).toEqual(Array.from({ length: 4 }, () => ['fail', 'fail', 'pass']));
+    // 8 of 30 s (27 %) is above the 25 % limit: inconclusive.
+    expect(evaluate(onHost(history(slow()), hostSamples(8)), plan).verdict).toBe('inconclusive');
+  });
+
+  it('says when the host was not measured (no PSI, or a run folder older than it): never a silent pass', () => {
+    const health = check(onHost(cleanHistory().h), 'generator-health');
+    expect(health.verdict).toBe('pass');
+    expect(health.summary).toContain("The host's CPU pressure was not measured");
+    expect(health.counts.hostMeasured).toBe(0);
   });
 });

@@ -7,6 +7,7 @@
  *   history/faults.json          FaultRecord[]
  *   history/samples.ndjson       GeneratorSample per line
  *   history/stack-samples.ndjson StackSample per line
+ *   history/host-samples.ndjson  HostSample per line (absent where PSI is not, and in older runs)
  *   history/phases.json          Phases + drainComplete
  */
 import { readdirSync } from 'node:fs';
@@ -17,6 +18,7 @@ export const ROSTER_FILE = 'roster.json';
 export const FAULTS_FILE = 'faults.json';
 export const SAMPLES_FILE = 'samples.ndjson';
 export const STACK_SAMPLES_FILE = 'stack-samples.ndjson';
+export const HOST_SAMPLES_FILE = 'host-samples.ndjson';
 export const PHASES_FILE = 'phases.json';
 
 export const historyDir = (runDir: string) => join(runDir, HISTORY_DIR);

@@ -138,6 +138,23 @@ export interface StackSample {
   shard?: number;
 }
 
+/**
+ * A once-per-second sample of the host's CPU (metrics/host.ts): did something wait for a core?
+ * Absent from a history where PSI does not exist, and from run folders older than it.
+ */
+export interface HostSample {
+  t: number;
+  /** PSI cpu "some" over the last second: share of wall time in which a runnable task waited for a CPU (0–1). */
+  cpuSome: number;
+  /** Runnable tasks at the sample (/proc/stat procs_running, the sampler included). */
+  running?: number;
+  /** Cores busy over the last second, all processes of the host. */
+  busyCores?: number;
+  cores: number;
+  /** A merged run (chatstorm merge): the shard whose coordinator took the sample. */
+  shard?: number;
+}
+
 /** Timestamps of the phases of the run, epoch ms. */
 export interface Phases {
   start: number;
@@ -156,6 +173,8 @@ export interface History {
   samples: GeneratorSample[];
   /** CPU and memory of the gateway and Toxiproxy (local stack only; may be absent). */
   stackSamples?: StackSample[];
+  /** The host's CPU pressure (absent: not measured — no PSI, or a run folder older than it). */
+  hostSamples?: HostSample[];
   phases: Phases;
   /** Did every client come back and catch up before the drain timeout? */
   drainComplete: boolean;

@@ -8,8 +8,8 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Decoder, FORMAT_VERSION, HEADER_BYTES, KIND_STRING, readHeader, type Want } from './codec.ts';
-import { eventFiles, FAULTS_FILE, PHASES_FILE, ROSTER_FILE, SAMPLES_FILE, STACK_SAMPLES_FILE, type EventFile } from './files.ts';
-import type { ClientEvent, FaultRecord, GeneratorSample, History, Phases, RosterEntry, StackSample } from './history.ts';
+import { eventFiles, FAULTS_FILE, PHASES_FILE, ROSTER_FILE, HOST_SAMPLES_FILE, SAMPLES_FILE, STACK_SAMPLES_FILE, type EventFile } from './files.ts';
+import type { ClientEvent, FaultRecord, GeneratorSample, History, HostSample, Phases, RosterEntry, StackSample } from './history.ts';
 
 /** A history this version cannot read (a newer format, or not a history at all). The CLI exits 64. */
 export class HistoryFormatError extends Error {
@@ -184,6 +184,8 @@ export interface RunRecord {
   faults: FaultRecord[];
   samples: GeneratorSample[];
   stackSamples: StackSample[];
+  /** Absent (undefined) when the run has no host-samples file: not measured. */
+  hostSamples?: HostSample[];
   /** phases.json as saved (a killed run may lack some). */
   savedPhases: Partial<Phases> & { drainComplete?: boolean };
   files: EventFile[];
@@ -200,11 +202,15 @@ export function readRunRecord(historyDir: string): RunRecord {
   ndjson<GeneratorSample>(join(historyDir, SAMPLES_FILE), (s) => samples.push(s));
   const stackSamples: StackSample[] = [];
   ndjson<StackSample>(join(historyDir, STACK_SAMPLES_FILE), (s) => stackSamples.push(s));
+  const hostFile = join(historyDir, HOST_SAMPLES_FILE);
+  const hostSamples: HostSample[] | undefined = existsSync(hostFile) ? [] : undefined;
+  if (hostSamples) ndjson<HostSample>(hostFile, (s) => hostSamples.push(s));
   return {
     roster,
     faults: json<FaultRecord[]>(join(historyDir, FAULTS_FILE), []),
     samples,
     stackSamples,
+    ...(hostSamples ? { hostSamples } : {}),
     savedPhases: json(join(historyDir, PHASES_FILE), {}),
     files: eventFiles(historyDir),
   };
@@ -232,5 +238,5 @@ export function readHistory(historyDir: string): History {
   const first = Math.min(...byClient.flatMap((l) => (l.length ? [l[0].t] : [])), Infinity);
   const last = Math.max(...byClient.flatMap((l) => (l.length ? [l[l.length - 1].t] : [])), -Infinity);
   const phases = resolvePhases(rec.savedPhases, first, last);
-  return { roster: rec.roster, byClient, faults: rec.faults, samples: rec.samples, stackSamples: rec.stackSamples, phases, drainComplete: rec.savedPhases.drainComplete ?? false };
+  return { roster: rec.roster, byClient, faults: rec.faults, samples: rec.samples, stackSamples: rec.stackSamples, ...(rec.hostSamples ? { hostSamples: rec.hostSamples } : {}), phases, drainComplete: rec.savedPhases.drainComplete ?? false };
 }
