@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkOf, ROOT, runCli } from './cli.ts';
+import { checkOf, expectPassOrInstrument, ROOT, runCli } from './cli.ts';
 
 const FIXED = 'examples/clients/fixed-store/adapter.ts';
 const LEGACY = 'examples/clients/legacy-fallback-store/adapter.ts';
@@ -18,8 +18,8 @@ describe('client adapters in the network-cut run', () => {
     const r = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--client', FIXED]);
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
-    expect({ verdict: s.verdict, failed: s.failedChecks, errors: s.runtimeErrors }).toEqual({ verdict: 'pass', failed: [], errors: [] });
-    expect(r.code).toBe(0);
+    // pass, or inconclusive naming the instrument or the host's CPU (a loaded shared machine); never fail.
+    expectPassOrInstrument(s, r.code);
     expect(JSON.parse(readFileSync(join(r.runDir, 'plan.json'), 'utf8')).client).toBe(resolve(ROOT, FIXED));
 
     // The cut really hit the store: every instance dropped, came back on its own schedule, resumed.
@@ -75,7 +75,12 @@ describe('client adapters in the network-cut run', () => {
     expect(rc.counts.gaveUpWithinBudget).toBe(100);
     expect(rc.counts.delayOutsidePolicy).toBeGreaterThan(0);
     expect(rc.examples.find((e) => e.category === 'gave-up-early')!.detail).toBe('gave up after 5 attempts; maxAttempts is 10');
-    expect(rc.examples.find((e) => e.category === 'delay-outside-policy')!.detail).toMatch(/^attempt 2 came 5\d\d ms after the previous failure; the policy allows 1000–2000 ms/);
+    // A fixed 500 ms retry: the store's timer can fire late on a loaded host (614 ms seen at load
+    // 15), never early, so the milliseconds are not guaranteed — only that the retry came well
+    // before the policy's 1 s (under 1,000 ms is the breach).
+    const early = /^attempt 2 came (\d+) ms after the previous failure; the policy allows 1000–2000 ms/.exec(rc.examples.find((e) => e.category === 'delay-outside-policy')!.detail ?? '');
+    expect(early, 'delay-outside-policy example').not.toBeNull();
+    expect(Number(early![1])).toBeLessThan(1_000);
 
     // Messages "sent" in local mode had no error: the person was told nothing.
     const errors = checkOf(s, 'errors-surfaced');

@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLEAN_CLIENT, clientControls, MUTANTS } from '../mutants/registry.ts';
-import { checkOf, runCli } from './cli.ts';
+import { checkOf, expectPassOrInstrument, runCli } from './cli.ts';
 
 const killed = new Set<string>();
 /** Mutants that ran (a filtered run, `-t client`, runs some): a skipped mutant is no survivor. */
@@ -43,8 +43,8 @@ describe('mutation suite: every mutant fails on its own check', () => {
       const r = await runCli(['run', c.scenario, '--profile', c.profile, '--client', CLEAN_CLIENT]);
       expect(r.summary, r.stderr).not.toBeNull();
       const s = r.summary!;
-      expect({ verdict: s.verdict, failed: s.failedChecks, errors: s.runtimeErrors }).toEqual({ verdict: 'pass', failed: [], errors: [] });
-      expect(r.code).toBe(0);
+      // pass, or inconclusive naming the instrument or the host's CPU (a loaded shared machine); never fail.
+      expectPassOrInstrument(s, r.code);
       // The fault hit every client, so the clean store had the same chance to go wrong.
       expect(s.metrics.faults.every((f) => f.affected === s.clients)).toBe(true);
     }, 150_000);

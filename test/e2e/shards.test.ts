@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../harness/report/summary.ts';
-import { checkOf, ROOT, runCli, type CliResult } from './cli.ts';
+import { checkOf, expectPassOrInstrument, ROOT, runCli, whyNotPass as why, type CliResult } from './cli.ts';
 
 const SECRET = 'shards-test-secret';
 const SCENARIO = 'test/fixtures/sharded-cut.ts';
@@ -71,7 +71,6 @@ describe('three shards against one gateway, merged', () => {
     // What a correct gateway guarantees on any machine: nothing lost, no fallback, every error
     // shown, no runtime error (a shard late for --start-at is one, and says so). latency,
     // reconnect timing and generator-health also depend on how loaded the shared machine is.
-    const why = (s: Summary) => s.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.name}: ${c.verdict}: ${c.summary}`).concat(s.runtimeErrors.map((e) => `${e.code}: ${e.message}`)).join('\n');
     const HOLD = ['delivery', 'no-fallback', 'errors-surfaced'];
     for (const r of shards) {
       const s = r.summary!;
@@ -92,15 +91,9 @@ describe('three shards against one gateway, merged', () => {
     expect(m.summary, m.stderr).not.toBeNull();
     const s = m.summary!;
     // The merged verdict passes. The one other outcome a correct gateway may get is inconclusive
-    // naming the instrument, when this shared machine starved a shard's fleet or Toxiproxy (the
-    // instrument judges itself: docs/scale.md); never fail.
-    const failing = (x: Summary) => x.checks.filter((c) => c.verdict === 'fail').map((c) => c.name);
-    expect({ failed: failing(s), errors: s.runtimeErrors }, why(s)).toEqual({ failed: [], errors: [] });
-    if (s.verdict !== 'pass') {
-      expect(checkOf(s, 'generator-health'), why(s)).toMatchObject({ verdict: 'inconclusive', summary: expect.stringMatching(/^The instrument saturated — /) });
-      expect(s.checks.filter((c) => c.verdict !== 'pass').every((c) => c.name === 'generator-health' || c.summary.startsWith('Not judged against the gateway: the instrument saturated')), why(s)).toBe(true);
-    }
-    expect({ code: m.code, verdict: s.verdict }, why(s)).toEqual(s.verdict === 'pass' ? { code: 0, verdict: 'pass' } : { code: 2, verdict: 'inconclusive' });
+    // naming the instrument or the host's CPU, when this shared machine starved a shard's fleet,
+    // its Toxiproxy or the host (the instrument judges itself: docs/scale.md); never fail.
+    expectPassOrInstrument(s, m.code);
     // The merged verdict is the one-host verdict of the same plan (merge.test.ts shows it check by
     // check from hand-written histories): every shard passed, so does the merge.
     if (shards.every((r) => r.summary!.verdict === 'pass')) expect(s.verdict).toBe('pass');
@@ -168,7 +161,6 @@ describe('a broken gateway fails the merged run on the same check as one host', 
     // The same check fails both, and only it: a timed check the loaded machine distorted is
     // inconclusive naming the instrument, never failed.
     const failed = (s: Summary) => ({ verdict: s.verdict, failed: s.checks.filter((c) => c.verdict === 'fail').map((c) => c.name), lost: checkOf(s, 'delivery').counts.lost > 0 });
-    const why = (s: Summary) => s.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.name}: ${c.verdict}: ${c.summary}`).join('\n');
     expect(failed(single.summary!), why(single.summary!)).toEqual({ verdict: 'fail', failed: ['delivery'], lost: true });
     expect(failed(m.summary!), why(m.summary!)).toEqual(failed(single.summary!));
     expect(m.code).toBe(1);

@@ -9,32 +9,23 @@
  * - a server broken on purpose (drops 5 % of room broadcasts, ignores recovery) fails delivery.
  *
  * On a busy machine the generator may fall behind (event-loop delay above 200 ms: its timers fire
- * late): generator-health is then inconclusive, and latency and reconnect, which time the
- * generator's own timers, may fail with it; the report says the results cannot be trusted.
- * delivery, no-fallback and errors-surfaced must hold whatever the load. Such runs are asserted as
- * such, never skipped.
+ * late) or the host's CPU may be oversubscribed: generator-health is then inconclusive naming the
+ * instrument or the host, and latency and reconnect, which time what waited for a core, are
+ * inconclusive with it (expectPassOrInstrument); never fail. delivery, no-fallback and
+ * errors-surfaced must hold whatever the load. Such runs are asserted as such, never skipped.
  */
 import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../harness/report/summary.ts';
-import { checkOf, runCli } from './cli.ts';
+import { checkOf, expectPassOrInstrument, runCli } from './cli.ts';
 
 const SCENARIO = 'scenarios/socketio-network-cut.ts';
-/** Checks that time the generator's own timers: a lagging generator makes them untrustworthy. */
-const TIMED = ['latency', 'reconnect'];
-
-/** Checks that did not pass, other than those a lagging generator excuses. */
-function unexcused(s: Summary): string[] {
-  const lagging = checkOf(s, 'generator-health').verdict === 'inconclusive';
-  return s.checks.filter((c) => c.verdict !== 'pass' && !(lagging && (c.name === 'generator-health' || TIMED.includes(c.name)))).map((c) => c.name);
-}
 
 describe('Socket.IO gateway through Toxiproxy (network-cut, small)', () => {
   it('the WebSocket-only client and the example server pass: every client came back, recovered, missed nothing', async () => {
     const r = await runCli(['run', SCENARIO, '--profile', 'small']);
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
-    expect(s.runtimeErrors).toEqual([]);
-    expect(unexcused(s)).toEqual([]);
+    expectPassOrInstrument(s, r.code);
     for (const name of ['delivery', 'no-fallback', 'errors-surfaced']) expect({ name, verdict: checkOf(s, name).verdict }).toEqual({ name, verdict: 'pass' });
     expect(s.clients).toBe(100);
     const fault = s.metrics.faults[0];
