@@ -190,6 +190,24 @@ describe('merging shards equals judging the run whole', () => {
     expect(latency.verdict).toBe('inconclusive');
   });
 
+  it("a shard's oversubscribed host is kept with its shard: the merged slow latency is not judged against the gateway, naming the host", () => {
+    const r = run();
+    const root = mkdtempSync(join(tmpdir(), 'chatstorm-merge-'));
+    const busy = (h: History): History => ({ ...h, hostSamples: h.samples.map((x) => ({ t: x.t, cpuSome: 0.97, running: 12, busyCores: 2, cores: 2 })) });
+    const dirs = [0, 1, 2].map((i) => shardFolder(root, r, i, 'p(99.5)<100', false, i === 1 ? busy : undefined));
+    const merged = mergeRuns(dirs, join(root, 'merged')).summary;
+    const health = merged.checks.find((c) => c.name === 'generator-health')!;
+    expect(health.verdict).toBe('inconclusive');
+    expect(health.summary).toMatch(/^The host's CPU was oversubscribed — /);
+    expect(health.counts.hostMeasured).toBe(1);
+    const latency = merged.checks.find((c) => c.name === 'latency')!;
+    expect(latency.verdict).toBe('inconclusive');
+    expect(latency.summary).toMatch(/^Not judged against the gateway: the host's CPU was oversubscribed/);
+    // Without the busy host the same shards fail latency.
+    const calm = mergeRuns([0, 1, 2].map((i) => shardFolder(mkdtempSync(join(tmpdir(), 'chatstorm-merge-')), r, i, 'p(99.5)<100', false)), join(root, 'merged-calm')).summary;
+    expect(calm.checks.find((c) => c.name === 'latency')!.verdict).toBe('fail');
+  });
+
   it('the merged evaluation equals the whole one: counts, histograms, series, examples by shard', () => {
     const { whole, merged } = whole_and_merged('p(99)<1000', { chat: 4, seq: 7 });
     expect(merged.clients).toBe(whole.clients);
