@@ -41,7 +41,9 @@ export function readProcStat(): { running: number; busy: number; total: number }
 
 /** Whether this host can be sampled; the reason when not. */
 export function hostPressureAvailable(): { ok: true } | { ok: false; reason: string } {
-  return readCpuPressureUs() === null ? { ok: false, reason: `${PSI_CPU_FILE} is not readable (no PSI on this host)` } : { ok: true };
+  return readCpuPressureUs() === null
+    ? { ok: false, reason: `${PSI_CPU_FILE} is not readable (no PSI on this host)` }
+    : { ok: true };
 }
 
 /** Samples the host once a second; returns the stop function. Nothing is sampled without PSI. */
@@ -59,7 +61,10 @@ export function sampleHost(onSample: (s: HostSample) => void): () => void {
     if (!prev) return;
     const wallUs = (t - prev.t) * 1_000;
     const share = Math.min(1, Math.max(0, (psi - prev.psi) / wallUs));
-    const busy = stat && prev.stat && stat.total > prev.stat.total ? ((stat.busy - prev.stat.busy) / (stat.total - prev.stat.total)) * cores : undefined;
+    const busy =
+      stat && prev.stat && stat.total > prev.stat.total
+        ? ((stat.busy - prev.stat.busy) / (stat.total - prev.stat.total)) * cores
+        : undefined;
     onSample({
       t,
       cpuSome: Math.round(share * 1_000) / 1_000,

@@ -40,15 +40,26 @@ describe('host CPU pressure', () => {
       expect(health.summary).toContain("The host's CPU pressure was not measured");
       return;
     }
-    const host = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as HostSample);
+    const host = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as HostSample);
     expect(host.length).toBeGreaterThan(0);
-    for (const h of host) expect(h).toMatchObject({ t: expect.any(Number), cpuSome: expect.any(Number), cores: expect.any(Number), running: expect.any(Number) });
+    for (const h of host)
+      expect(h).toMatchObject({
+        t: expect.any(Number),
+        cpuSome: expect.any(Number),
+        cores: expect.any(Number),
+        running: expect.any(Number),
+      });
     expect(health.counts.hostMeasured).toBe(1);
     expect(health.counts.hostSamples).toBeGreaterThan(0);
     // A timed check that did not pass is discounted for the instrument or the host, never failed.
-    for (const c of s.checks.filter((x) => x.name === 'latency' || x.name === 'reconnect')) expect(c.verdict, why).not.toBe('fail');
+    for (const c of s.checks.filter((x) => x.name === 'latency' || x.name === 'reconnect'))
+      expect(c.verdict, why).not.toBe('fail');
     if (health.counts.hostOversubscribed) expect(health.summary, why).toMatch(/host's CPU was oversubscribed/);
     // What no CPU wait can cause still holds with the burners running.
-    for (const name of ['delivery', 'no-fallback', 'errors-surfaced']) expect({ name, verdict: checkOf(s, name).verdict }, why).toEqual({ name, verdict: 'pass' });
+    for (const name of ['delivery', 'no-fallback', 'errors-surfaced'])
+      expect({ name, verdict: checkOf(s, name).verdict }, why).toEqual({ name, verdict: 'pass' });
   }, 120_000);
 });

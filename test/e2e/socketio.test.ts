@@ -15,7 +15,6 @@
  * errors-surfaced must hold whatever the load. Such runs are asserted as such, never skipped.
  */
 import { describe, expect, it } from 'vitest';
-import type { Summary } from '../../harness/report/summary.ts';
 import { checkOf, expectPassOrInstrument, runCli } from './cli.ts';
 
 const SCENARIO = 'scenarios/socketio-network-cut.ts';
