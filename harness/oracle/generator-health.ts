@@ -148,7 +148,7 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
       samples.length === 0
         ? 'No generator sample was recorded: the load generator cannot be vouched for.'
         : unhealthy
-          ? `The instrument saturated — ${parts.join(' and ')}: what it measured cannot be trusted, and no failure is blamed on the gateway.`
+          ? `The instrument saturated — ${parts.join(' and ')}: what it measured cannot be trusted, and no failure is blamed on the gateway.${host?.overloaded ? ` Which side ran out: ${hostSentence(host)}.` : ''}`
           : `The load generator kept up: worst event-loop p99 ${eldP99s[eldP99s.length - 1].toFixed(1)} ms, timers at most ${lateMax} ms late, max CPU ${(Math.max(...samples.map((s) => s.cpu)) * 100).toFixed(0)} % of a core over ${samples.length} samples${skipped ? `; ${skipped} of ${planned} planned sends skipped for lateness (within ${SKIPPED_SHARE_LIMIT * 100} %)` : ''}${proxyNames.length ? `; ${proxyNames.length} Toxiproxy server(s) kept up` : ''}.${hostNote}`,
     counts: { samples: samples.length, behindSeconds: behind.length, saturatedSeconds: saturated.length, stalls: stalls.length, skippedSends: skipped, fdFullSeconds: fdFull.length, proxyProblems: proxyProblems.length, hostMeasured: host ? 1 : 0, hostSamples: host?.samples ?? 0, hostOversubscribedSeconds: host?.oversubscribed ?? 0, hostOversubscribed: host?.overloaded ? 1 : 0 },
     examples,

@@ -431,6 +431,18 @@ describe('the host\'s CPU (generator-health: PSI cpu pressure)', () => {
     expect(e.verdict).toBe('inconclusive');
   });
 
+  it('a saturated fleet on an oversubscribed host: the fleet is named, and so is which side used the cores', () => {
+    const h = history(slow(), [], Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: 10, eldMax: i === 3 ? 2_500 : 20, cpu: 0.3, open: 3, connecting: 0, sent: 1, received: 3 })));
+    const health = evaluate(onHost(h, hostSamples(20)), plan).checks.find((c) => c.name === 'generator-health')!;
+    expect(health.summary).toMatch(/^The instrument saturated — the fleet/);
+    expect(health.summary).toContain("Which side ran out: the host's CPU was oversubscribed: 20 of 30 s");
+    expect(health.summary).toContain('gateway 0.20, Toxiproxy 0.10, fleet 0.30');
+    // Without the host's pressure the fleet is named alone.
+    const alone = evaluate(onHost(history(slow(), [], h.samples)), plan).checks.find((c) => c.name === 'generator-health')!;
+    expect(alone.summary).toMatch(/^The instrument saturated — the fleet/);
+    expect(alone.summary).not.toContain('Which side ran out');
+  });
+
   it('pressure alone changes no verdict: a clean run on an oversubscribed host passes, and says the host was oversubscribed', () => {
     const e = evaluate(onHost(cleanHistory().h, hostSamples(30)), plan);
     expect(e.verdict).toBe('pass');
