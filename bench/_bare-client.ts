@@ -6,11 +6,13 @@
 import { WebSocket } from 'ws';
 
 const now = () => performance.timeOrigin + performance.now();
-const job = JSON.parse(await new Promise<string>((r) => {
-  let s = '';
-  process.stdin.on('data', (d) => (s += d));
-  process.stdin.on('end', () => r(s));
-})) as { urls: string[]; connectRate: number; sendIntervalMs: number; trafficMs: number; messageBytes: number };
+const job = JSON.parse(
+  await new Promise<string>((r) => {
+    let s = '';
+    process.stdin.on('data', (d) => (s += d));
+    process.stdin.on('end', () => r(s));
+  }),
+) as { urls: string[]; connectRate: number; sendIntervalMs: number; trafficMs: number; messageBytes: number };
 
 const sockets: WebSocket[] = [];
 let open = 0;
@@ -59,6 +61,8 @@ const iv = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss(
 await new Promise((r) => setTimeout(r, job.trafficMs + 1_000));
 clearInterval(iv);
 const used = process.cpuUsage(cpu0);
-process.stdout.write(`${JSON.stringify({ open, failed, connectMs: connectedAt - t0, rssMaxBytes: rssMax, cpuMs: (used.user + used.system) / 1_000, received: received - received0, sent })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ open, failed, connectMs: connectedAt - t0, rssMaxBytes: rssMax, cpuMs: (used.user + used.system) / 1_000, received: received - received0, sent })}\n`,
+);
 for (const ws of sockets) ws.terminate();
 process.exit(0);

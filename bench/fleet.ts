@@ -31,7 +31,13 @@ import { freePort } from '../harness/stack/ports.ts';
 import { spawnManaged, type ManagedProcess } from '../harness/stack/process.ts';
 import { PROJECT_ROOT } from '../harness/stack/toxiproxy-binary.ts';
 
-const { values } = parseArgs({ options: { sockets: { type: 'string', default: '5000' }, 'connect-rate': { type: 'string', default: '4000' }, traffic: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: {
+    sockets: { type: 'string', default: '5000' },
+    'connect-rate': { type: 'string', default: '4000' },
+    traffic: { type: 'string', default: '20' },
+  },
+});
 const N = Number(values.sockets);
 const connectRate = Number(values['connect-rate']);
 const trafficMs = Number(values.traffic) * 1_000;
@@ -39,13 +45,25 @@ const sendIntervalMs = 10_000;
 const now = () => performance.timeOrigin + performance.now();
 const dir = mkdtempSync(join(tmpdir(), 'bench-fleet-'));
 
-const plan = resolvePlan({ name: 'bench-fleet', clients: N, chatSize: 10, connectRate, sendInterval: sendIntervalMs, duration: trafficMs }, { scenarioFile: 'bench/fleet.ts', reportRoot: dir });
+const plan = resolvePlan(
+  { name: 'bench-fleet', clients: N, chatSize: 10, connectRate, sendInterval: sendIntervalMs, duration: trafficMs },
+  { scenarioFile: 'bench/fleet.ts', reportRoot: dir },
+);
 const shards = Math.max(1, Math.ceil(N / fdCapacity(openFileLimit('self') ?? 1024, 1)));
 const gateways: ManagedProcess[] = [];
 const urls: string[] = [];
 for (let g = 0; g < shards; g++) {
   const port = await freePort();
-  gateways.push(await spawnManaged({ name: `gateway-${g}`, command: process.execPath, args: [join(PROJECT_ROOT, 'gateway', 'main.ts')], env: { PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: plan.jwtSecret }, logFile: join(dir, `gateway-${g}.log`), readyUrl: `http://127.0.0.1:${port}/healthz` }));
+  gateways.push(
+    await spawnManaged({
+      name: `gateway-${g}`,
+      command: process.execPath,
+      args: [join(PROJECT_ROOT, 'gateway', 'main.ts')],
+      env: { PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: plan.jwtSecret },
+      logFile: join(dir, `gateway-${g}.log`),
+      readyUrl: `http://127.0.0.1:${port}/healthz`,
+    }),
+  );
   urls.push(`ws://127.0.0.1:${port}`);
 }
 const roster = buildRoster(plan);
@@ -58,13 +76,23 @@ try {
   type Bare = { open: number; failed: number; connectMs: number; rssMaxBytes: number; cpuMs: number; received: number };
   const bareOne = (w: number) => {
     const mine = roster.filter((r) => r.worker === w);
-    const bareJob = { urls: mine.map((r) => `${urls[chatNo(r.chat) % shards]}/api/v1/chats/${r.chat}/ws?token=${tokens.first[r.c]}`), connectRate: connectRate / plan.workers, sendIntervalMs, trafficMs, messageBytes: plan.messageBytes };
+    const bareJob = {
+      urls: mine.map((r) => `${urls[chatNo(r.chat) % shards]}/api/v1/chats/${r.chat}/ws?token=${tokens.first[r.c]}`),
+      connectRate: connectRate / plan.workers,
+      sendIntervalMs,
+      trafficMs,
+      messageBytes: plan.messageBytes,
+    };
     return new Promise<Bare>((resolve, reject) => {
       // The same Node flags as a fleet worker: the ratio is then the fleet's own code.
-      const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, join(import.meta.dirname, '_bare-client.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, join(import.meta.dirname, '_bare-client.ts')], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
-      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`bare client ${w} exited ${code}`))));
+      child.on('exit', (code) =>
+        code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`bare client ${w} exited ${code}`)),
+      );
       child.stdin.end(JSON.stringify(bareJob));
     });
   };
@@ -83,7 +111,14 @@ try {
   const historyDir = join(dir, 'history');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(historyDir, { recursive: true });
-  const fleet = startFleet(plan, roster, tokens, urls, historyDir, Array.from({ length: shards }, (_, g) => [g]));
+  const fleet = startFleet(
+    plan,
+    roster,
+    tokens,
+    urls,
+    historyDir,
+    Array.from({ length: shards }, (_, g) => [g]),
+  );
   const samples: GeneratorSample[] = [];
   fleet.onSample((s) => samples.push(s));
   const c = await fleet.connected(120_000, new AbortController().signal);
@@ -102,13 +137,17 @@ try {
   let last = 0;
   let opens = 0;
   for (const f of eventFiles(historyDir)) {
-    scanEvents(f, (_c, k) => k === 'attempt' || k === 'open', (ev) => {
-      if (ev.k === 'attempt' && ev.n === 1) first = Math.min(first, ev.t);
-      else if (ev.k === 'open' && ev.n === 1) {
-        opens++;
-        last = Math.max(last, ev.t);
-      }
-    });
+    scanEvents(
+      f,
+      (_c, k) => k === 'attempt' || k === 'open',
+      (ev) => {
+        if (ev.k === 'attempt' && ev.n === 1) first = Math.min(first, ev.t);
+        else if (ev.k === 'open' && ev.n === 1) {
+          opens++;
+          last = Math.max(last, ev.t);
+        }
+      },
+    );
   }
   const fleetRate = opens / ((last - first) / 1_000);
   const bareRate = bare.open / (bare.connectMs / 1_000);
@@ -118,8 +157,22 @@ try {
     command: `node bench/fleet.ts --sockets ${N} --connect-rate ${connectRate} --traffic ${trafficMs / 1_000}`,
     sockets: N,
     gatewayProcesses: shards,
-    fleet: { workers: plan.workers, open: c.open, kbPerSocket: r2((fleetRssMb * 1_000) / N), usPerDeliveredMessage: r2((fleetCpuMs * 1_000) / Math.max(1, fleetReceived)), delivered: fleetReceived, connectRate: Math.round(fleetRate) },
-    bare: { processes: plan.workers, open: bare.open, kbPerSocket: r2(bare.rssMaxBytes / 1_000 / N), usPerDeliveredMessage: r2((bare.cpuMs * 1_000) / Math.max(1, bare.received)), delivered: bare.received, connectRate: Math.round(bareRate) },
+    fleet: {
+      workers: plan.workers,
+      open: c.open,
+      kbPerSocket: r2((fleetRssMb * 1_000) / N),
+      usPerDeliveredMessage: r2((fleetCpuMs * 1_000) / Math.max(1, fleetReceived)),
+      delivered: fleetReceived,
+      connectRate: Math.round(fleetRate),
+    },
+    bare: {
+      processes: plan.workers,
+      open: bare.open,
+      kbPerSocket: r2(bare.rssMaxBytes / 1_000 / N),
+      usPerDeliveredMessage: r2((bare.cpuMs * 1_000) / Math.max(1, bare.received)),
+      delivered: bare.received,
+      connectRate: Math.round(bareRate),
+    },
     ratios: {} as Record<string, number>,
   };
   result.ratios = {
@@ -127,10 +180,18 @@ try {
     cpuPerDeliveredMessage: r2(result.fleet.usPerDeliveredMessage / result.bare.usPerDeliveredMessage),
     connectRate: r2(result.fleet.connectRate / result.bare.connectRate),
   };
-  console.log(`bench/fleet: ${N} sockets (${plan.workers} fleet worker(s), ${shards} gateway process(es)); configured connect rate ${connectRate}/s`);
-  console.log(`  RSS per socket        fleet ${result.fleet.kbPerSocket} KB   bare ws ${result.bare.kbPerSocket} KB   ratio ${result.ratios.kbPerSocket}x`);
-  console.log(`  CPU per delivered msg fleet ${result.fleet.usPerDeliveredMessage} µs   bare ws ${result.bare.usPerDeliveredMessage} µs   ratio ${result.ratios.cpuPerDeliveredMessage}x`);
-  console.log(`  achieved connect rate fleet ${result.fleet.connectRate}/s   bare ws ${result.bare.connectRate}/s   ratio ${result.ratios.connectRate}x`);
+  console.log(
+    `bench/fleet: ${N} sockets (${plan.workers} fleet worker(s), ${shards} gateway process(es)); configured connect rate ${connectRate}/s`,
+  );
+  console.log(
+    `  RSS per socket        fleet ${result.fleet.kbPerSocket} KB   bare ws ${result.bare.kbPerSocket} KB   ratio ${result.ratios.kbPerSocket}x`,
+  );
+  console.log(
+    `  CPU per delivered msg fleet ${result.fleet.usPerDeliveredMessage} µs   bare ws ${result.bare.usPerDeliveredMessage} µs   ratio ${result.ratios.cpuPerDeliveredMessage}x`,
+  );
+  console.log(
+    `  achieved connect rate fleet ${result.fleet.connectRate}/s   bare ws ${result.bare.connectRate}/s   ratio ${result.ratios.connectRate}x`,
+  );
   const file = join(import.meta.dirname, 'results.json');
   const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   all.fleet = result;

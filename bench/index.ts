@@ -16,7 +16,9 @@ const all = readdirSync(import.meta.dirname)
 const unknown = wanted.filter((w) => !all.includes(`${w}.ts`));
 if (unknown.length) {
   // e.g. `npm run bench -- --deliveries N`: a part's options go to that part (`npm run bench:judge -- --deliveries N`).
-  console.error(`bench: no part named ${unknown.map((u) => JSON.stringify(u)).join(', ')}; parts: ${all.map((f) => f.replace(/\.ts$/, '')).join(', ')}. Options of a part: run it directly (node bench/<part>.ts … or npm run bench:judge -- …).`);
+  console.error(
+    `bench: no part named ${unknown.map((u) => JSON.stringify(u)).join(', ')}; parts: ${all.map((f) => f.replace(/\.ts$/, '')).join(', ')}. Options of a part: run it directly (node bench/<part>.ts … or npm run bench:judge -- …).`,
+  );
   process.exit(64);
 }
 const parts = all.filter((f) => wanted.length === 0 || wanted.includes(f.replace(/\.ts$/, '')));

@@ -39,9 +39,17 @@ const ROOT = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'chatstorm-bench-judge-'));
 const historyDir = join(dir, 'history');
 const t = performance.now();
-const written = writeSyntheticHistory(historyDir, { clients, chatSize, workers: Number(values.workers), messagesPerClient, intervalMs: 5_000 });
+const written = writeSyntheticHistory(historyDir, {
+  clients,
+  chatSize,
+  workers: Number(values.workers),
+  messagesPerClient,
+  intervalMs: 5_000,
+});
 const bytes = spawnSync('du', ['-sb', historyDir], { encoding: 'utf8' }).stdout.split('\t')[0];
-console.log(`history: ${written.deliveries.toLocaleString('en')} deliveries, ${written.records.toLocaleString('en')} records, ${(Number(bytes) / 1e6).toFixed(0)} MB on disk (${(Number(bytes) / written.records).toFixed(1)} bytes/record); written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+console.log(
+  `history: ${written.deliveries.toLocaleString('en')} deliveries, ${written.records.toLocaleString('en')} records, ${(Number(bytes) / 1e6).toFixed(0)} MB on disk (${(Number(bytes) / written.records).toFixed(1)} bytes/record); written in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+);
 
 const PLAN = `{ policy: DEFAULT_POLICY, thresholds: { delivery_latency: [parseThreshold('p(99)<250')] }, settleMs: 2000, reconnectToleranceMs: 250, faults: [] }`;
 const SCRIPTS = {
@@ -68,7 +76,11 @@ const SCRIPTS = {
 };
 
 function measure(name: keyof typeof SCRIPTS) {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', SCRIPTS[name]], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', SCRIPTS[name]], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   if (r.status !== 0) throw new Error(`${name} failed (exit ${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as { records: number; ms: number; cpuMs: number; maxRssMb: number; [k: string]: unknown };
 }
@@ -77,16 +89,25 @@ const baseline = measure('baseline');
 const judge = measure('judge');
 if (!values.keep) rmSync(dir, { recursive: true, force: true });
 // A clean history: delivery must pass with every delivery accounted for, or the bench measured nothing.
-if (judge.checks && (judge.checks as Record<string, string>).delivery !== 'pass') throw new Error(`the synthetic history was judged ${JSON.stringify(judge.checks)}: the bench is wrong`);
-if (judge.required !== written.deliveries) throw new Error(`judged ${judge.required} required deliveries of ${written.deliveries}: the bench is wrong`);
+if (judge.checks && (judge.checks as Record<string, string>).delivery !== 'pass')
+  throw new Error(`the synthetic history was judged ${JSON.stringify(judge.checks)}: the bench is wrong`);
+if (judge.required !== written.deliveries)
+  throw new Error(`judged ${judge.required} required deliveries of ${written.deliveries}: the bench is wrong`);
 
 const rate = (m: { records: number; ms: number }) => m.records / (m.ms / 1000);
 // CPU time (of the whole process, start-up included) says how much of the wall time was the machine's other load.
-const row = (name: string, m: { records: number; ms: number; cpuMs: number; maxRssMb: number }) => `${name.padEnd(9)} ${(m.ms / 1000).toFixed(1).padStart(7)} s wall, ${(m.cpuMs / 1000).toFixed(1).padStart(6)} s CPU  ${(rate(m) / 1e6).toFixed(2).padStart(6)} M records/s  peak RSS ${m.maxRssMb.toFixed(0).padStart(5)} MB`;
+const row = (name: string, m: { records: number; ms: number; cpuMs: number; maxRssMb: number }) =>
+  `${name.padEnd(9)} ${(m.ms / 1000).toFixed(1).padStart(7)} s wall, ${(m.cpuMs / 1000).toFixed(1).padStart(6)} s CPU  ${(rate(m) / 1e6).toFixed(2).padStart(6)} M records/s  peak RSS ${m.maxRssMb.toFixed(0).padStart(5)} MB`;
 console.log(row('baseline', baseline));
-console.log(`${row('judge', judge)}  (${judge.parts} parts, ${judge.threads ? `${judge.threads} threads` : 'one thread'}; verdicts ${JSON.stringify(judge.checks)})`);
-console.log(`judge/baseline: ${(judge.ms / baseline.ms).toFixed(2)}× the time, ${(judge.maxRssMb / baseline.maxRssMb).toFixed(2)}× the peak RSS`);
-console.log(`target: ≤ 1024 MB peak RSS (${judge.maxRssMb <= 1024 ? 'met' : 'NOT met'}), ≥ 1 M records/s (${rate(judge) >= 1e6 ? 'met' : 'NOT met'} on this machine, now)`);
+console.log(
+  `${row('judge', judge)}  (${judge.parts} parts, ${judge.threads ? `${judge.threads} threads` : 'one thread'}; verdicts ${JSON.stringify(judge.checks)})`,
+);
+console.log(
+  `judge/baseline: ${(judge.ms / baseline.ms).toFixed(2)}× the time, ${(judge.maxRssMb / baseline.maxRssMb).toFixed(2)}× the peak RSS`,
+);
+console.log(
+  `target: ≤ 1024 MB peak RSS (${judge.maxRssMb <= 1024 ? 'met' : 'NOT met'}), ≥ 1 M records/s (${rate(judge) >= 1e6 ? 'met' : 'NOT met'} on this machine, now)`,
+);
 
 const file = join(import.meta.dirname, 'results.json');
 const results = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
@@ -97,9 +118,24 @@ results.judge = {
   deliveries: written.deliveries,
   records: written.records,
   bytesPerRecord: Math.round((Number(bytes) / written.records) * 10) / 10,
-  baseline: { seconds: Math.round(baseline.ms) / 1000, cpuSeconds: Math.round(baseline.cpuMs) / 1000, recordsPerSecond: Math.round(rate(baseline)), peakRssMb: Math.round(baseline.maxRssMb) },
-  judge: { seconds: Math.round(judge.ms) / 1000, cpuSeconds: Math.round(judge.cpuMs) / 1000, recordsPerSecond: Math.round(rate(judge)), peakRssMb: Math.round(judge.maxRssMb), parts: judge.parts, threads: judge.threads },
-  ratio: { time: Math.round((judge.ms / baseline.ms) * 100) / 100, peakRss: Math.round((judge.maxRssMb / baseline.maxRssMb) * 100) / 100 },
+  baseline: {
+    seconds: Math.round(baseline.ms) / 1000,
+    cpuSeconds: Math.round(baseline.cpuMs) / 1000,
+    recordsPerSecond: Math.round(rate(baseline)),
+    peakRssMb: Math.round(baseline.maxRssMb),
+  },
+  judge: {
+    seconds: Math.round(judge.ms) / 1000,
+    cpuSeconds: Math.round(judge.cpuMs) / 1000,
+    recordsPerSecond: Math.round(rate(judge)),
+    peakRssMb: Math.round(judge.maxRssMb),
+    parts: judge.parts,
+    threads: judge.threads,
+  },
+  ratio: {
+    time: Math.round((judge.ms / baseline.ms) * 100) / 100,
+    peakRss: Math.round((judge.maxRssMb / baseline.maxRssMb) * 100) / 100,
+  },
 };
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`written: ${file} (key "judge")`);

@@ -18,9 +18,15 @@ import { decodeJudged, JUDGED_FILE, type JudgedJson } from '../harness/oracle/ju
 import { mergeShards } from '../harness/merge/judged.ts';
 import type { RunPlan } from '../harness/config/plan.ts';
 
-const { values } = parseArgs({ options: { from: { type: 'string' }, shards: { type: 'string', default: '3,10,100' }, repeat: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    from: { type: 'string' },
+    shards: { type: 'string', default: '3,10,100' },
+    repeat: { type: 'string', default: '3' },
+  },
+});
 if (!values.from) {
-  console.log('bench/merge.ts: skipped: give --from <run-dir>, a shard\'s run folder (chatstorm run … --shard i/n)');
+  console.log("bench/merge.ts: skipped: give --from <run-dir>, a shard's run folder (chatstorm run … --shard i/n)");
   process.exit(0);
 }
 const file = join(values.from, JUDGED_FILE);
@@ -41,7 +47,9 @@ const best = (fn: () => void) => {
   return min;
 };
 const one = JSON.parse(text) as JudgedJson;
-console.log(`one shard: ${one.frame.history.roster.length} clients, ${one.frame.seconds} s of series; judged.json ${(text.length / 1024).toFixed(0)} KB`);
+console.log(
+  `one shard: ${one.frame.history.roster.length} clients, ${one.frame.seconds} s of series; judged.json ${(text.length / 1024).toFixed(0)} KB`,
+);
 console.log('shards  parse (baseline) ms  merge ms  merge / parse');
 for (const n of values.shards!.split(',').map(Number)) {
   const texts = Array.from({ length: n }, () => text);
@@ -50,5 +58,7 @@ for (const n of values.shards!.split(',').map(Number)) {
     const merged = mergeShards(texts.map((t, index) => ({ index, judged: decodeJudged(JSON.parse(t) as JudgedJson) })));
     finishEvaluation(merged.part, merged.frame, plan, merged.auth, []);
   });
-  console.log(`${String(n).padStart(6)}  ${parse.toFixed(1).padStart(19)}  ${merge.toFixed(1).padStart(8)}  ${(merge / parse).toFixed(2).padStart(13)}`);
+  console.log(
+    `${String(n).padStart(6)}  ${parse.toFixed(1).padStart(19)}  ${merge.toFixed(1).padStart(8)}  ${(merge / parse).toFixed(2).padStart(13)}`,
+  );
 }

@@ -12,7 +12,13 @@ import { parseThreshold } from '../harness/config/threshold.ts';
 import type { ClientEvent, History } from '../harness/record/history.ts';
 import { evaluate } from '../harness/oracle/evaluate.ts';
 
-const { values } = parseArgs({ options: { clients: { type: 'string', default: '1000,5000,10000' }, 'messages-per-client': { type: 'string', default: '6' }, repeat: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '1000,5000,10000' },
+    'messages-per-client': { type: 'string', default: '6' },
+    repeat: { type: 'string', default: '3' },
+  },
+});
 const sizes = values.clients!.split(',').map(Number);
 const perClient = Number(values['messages-per-client']);
 const repeat = Number(values.repeat);
@@ -22,17 +28,34 @@ function synthetic(clients: number): History {
   const T0 = 1_700_000_000_000;
   const chatSize = 10;
   const byClient: ClientEvent[][] = Array.from({ length: clients }, () => []);
-  for (let c = 0; c < clients; c++) byClient[c].push({ k: 'attempt', t: T0 + 1, c, n: 1, delay: 0, since: null }, { k: 'open', t: T0 + 2, c, n: 1 });
+  for (let c = 0; c < clients; c++)
+    byClient[c].push({ k: 'attempt', t: T0 + 1, c, n: 1, delay: 0, since: null }, { k: 'open', t: T0 + 2, c, n: 1 });
   for (let chat = 0; chat * chatSize < clients; chat++) {
-    const members = Array.from({ length: Math.min(chatSize, clients - chat * chatSize) }, (_, i) => chat * chatSize + i);
+    const members = Array.from(
+      { length: Math.min(chatSize, clients - chat * chatSize) },
+      (_, i) => chat * chatSize + i,
+    );
     let seq = 0;
     for (let k = 0; k < perClient; k++) {
       for (const c of members) {
         const t = T0 + 1_000 + k * 5_000 + (c % chatSize) * 100;
         seq++;
         const id = `m${c}-${k}`;
-        byClient[c].push({ k: 'send', t, c, id, open: true }, { k: 'ack', t: t + 2, c, id, seq, mid: `chat-${chat}:${seq}` });
-        for (const m of members) byClient[m].push({ k: 'recv', t: t + 3, c: m, seq, id, sender: `u${c}`, mid: `chat-${chat}:${seq}`, sts: t + 1 });
+        byClient[c].push(
+          { k: 'send', t, c, id, open: true },
+          { k: 'ack', t: t + 2, c, id, seq, mid: `chat-${chat}:${seq}` },
+        );
+        for (const m of members)
+          byClient[m].push({
+            k: 'recv',
+            t: t + 3,
+            c: m,
+            seq,
+            id,
+            sender: `u${c}`,
+            mid: `chat-${chat}:${seq}`,
+            sts: t + 1,
+          });
       }
     }
   }
@@ -42,7 +65,14 @@ function synthetic(clients: number): History {
     byClient,
     faults: [],
     samples: [],
-    phases: { start: T0, connected: T0 + 2, trafficStart: T0 + 500, trafficEnd: T0 + 1_000 + perClient * 5_000, drained: T0 + 2_000 + perClient * 5_000, end: T0 + 2_500 + perClient * 5_000 },
+    phases: {
+      start: T0,
+      connected: T0 + 2,
+      trafficStart: T0 + 500,
+      trafficEnd: T0 + 1_000 + perClient * 5_000,
+      drained: T0 + 2_000 + perClient * 5_000,
+      end: T0 + 2_500 + perClient * 5_000,
+    },
     drainComplete: true,
   };
 }
@@ -57,7 +87,13 @@ function best(fn: () => void): number {
   return min;
 }
 
-const plan = { policy: DEFAULT_POLICY, thresholds: { delivery_latency: [parseThreshold('p(99)<250')] }, settleMs: 2_000, reconnectToleranceMs: 250, faults: [] };
+const plan = {
+  policy: DEFAULT_POLICY,
+  thresholds: { delivery_latency: [parseThreshold('p(99)<250')] },
+  settleMs: 2_000,
+  reconnectToleranceMs: 250,
+  faults: [],
+};
 console.log('clients  events     parse (baseline)  judge      judge/parse');
 for (const clients of sizes) {
   const h = synthetic(clients);
@@ -70,6 +106,9 @@ for (const clients of sizes) {
   const judge = best(() => {
     verdict = evaluate(h, plan).verdict;
   });
-  if (verdict !== 'inconclusive' && verdict !== 'pass') throw new Error(`synthetic history judged ${verdict}: the bench is wrong`);
-  console.log(`${String(clients).padEnd(8)} ${String(events).padEnd(10)} ${parse.toFixed(0).padStart(8)} ms       ${judge.toFixed(0).padStart(6)} ms  ${(judge / parse).toFixed(2)}×`);
+  if (verdict !== 'inconclusive' && verdict !== 'pass')
+    throw new Error(`synthetic history judged ${verdict}: the bench is wrong`);
+  console.log(
+    `${String(clients).padEnd(8)} ${String(events).padEnd(10)} ${parse.toFixed(0).padStart(8)} ms       ${judge.toFixed(0).padStart(6)} ms  ${(judge / parse).toFixed(2)}×`,
+  );
 }

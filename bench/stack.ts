@@ -57,16 +57,30 @@ const connectRate = Number(values['connect-rate']);
 const trafficMs = Number(values.traffic) * 1_000;
 const sendIntervalMs = Number(values['send-interval']);
 const cutMs = Number(values.cut);
-const parseEnv = (s: string | undefined): NodeJS.ProcessEnv => (s === undefined ? TOXIPROXY_ENV : Object.fromEntries(s.split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])));
+const parseEnv = (s: string | undefined): NodeJS.ProcessEnv =>
+  s === undefined
+    ? TOXIPROXY_ENV
+    : Object.fromEntries(
+        s
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      );
 const toxiEnv = [parseEnv(values['toxi-a-env']), parseEnv(values['toxi-b-env'])];
 const defaultGateway = join(PROJECT_ROOT, 'gateway', 'main.ts');
-const gatewayEntry = [values['gateway-a'] ? resolve(values['gateway-a']) : defaultGateway, values['gateway-b'] ? resolve(values['gateway-b']) : defaultGateway];
+const gatewayEntry = [
+  values['gateway-a'] ? resolve(values['gateway-a']) : defaultGateway,
+  values['gateway-b'] ? resolve(values['gateway-b']) : defaultGateway,
+];
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dir = mkdtempSync(join(tmpdir(), 'bench-stack-'));
 const load0 = loadavg().map((x) => Math.round(x * 100) / 100);
 
-const plan = resolvePlan({ name: 'bench-stack', clients: N, chatSize: 10, connectRate, sendInterval: sendIntervalMs, duration: trafficMs }, { scenarioFile: 'bench/stack.ts', reportRoot: dir });
+const plan = resolvePlan(
+  { name: 'bench-stack', clients: N, chatSize: 10, connectRate, sendInterval: sendIntervalMs, duration: trafficMs },
+  { scenarioFile: 'bench/stack.ts', reportRoot: dir },
+);
 const gateways: ManagedProcess[] = [];
 const servers: StartedToxiproxy[] = [];
 const ROUTES = 4;
@@ -86,7 +100,8 @@ function fleetWorkers(): { name: string; pid: number }[] {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && /fleet\/worker\.(js|ts)\b/.test(readFileSync(`/proc/${d}/cmdline`, 'utf8'))) out.push({ name: `fleet-${out.length}`, pid: Number(d) });
+      if (ppid === process.pid && /fleet\/worker\.(js|ts)\b/.test(readFileSync(`/proc/${d}/cmdline`, 'utf8')))
+        out.push({ name: `fleet-${out.length}`, pid: Number(d) });
     } catch {
       /* gone */
     }
@@ -100,11 +115,21 @@ try {
   for (let g = 0; g < 2; g++) {
     const port = await freePort();
     upstream.push(`127.0.0.1:${port}`);
-    gateways.push(await spawnManaged({ name: `gateway-${'AB'[g]}`, command: process.execPath, args: [gatewayEntry[g]], env: { PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: plan.jwtSecret, ...prof }, logFile: join(dir, `gateway-${g}.log`), readyUrl: `http://127.0.0.1:${port}/healthz` }));
+    gateways.push(
+      await spawnManaged({
+        name: `gateway-${'AB'[g]}`,
+        command: process.execPath,
+        args: [gatewayEntry[g]],
+        env: { PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: plan.jwtSecret, ...prof },
+        logFile: join(dir, `gateway-${g}.log`),
+        readyUrl: `http://127.0.0.1:${port}/healthz`,
+      }),
+    );
   }
   for (let t = 0; t < 2; t++) servers.push(await startToxiproxy(dir, undefined, `toxiproxy-${'AB'[t]}`, toxiEnv[t]));
   const proxies = [];
-  for (let j = 0; j < ROUTES; j++) proxies.push(await createProxy(servers[toxiOf(j)].client, `route-${j}`, upstream[gatewayOf(j)]));
+  for (let j = 0; j < ROUTES; j++)
+    proxies.push(await createProxy(servers[toxiOf(j)].client, `route-${j}`, upstream[gatewayOf(j)]));
   const proxyUrls = proxies.map((p) => `ws://${p.listen}`);
   const roster = buildRoster(plan);
   const tokens = await mintTokens(roster, plan.jwtSecret, 3_600);
@@ -112,7 +137,11 @@ try {
   // routes[i] = [i]: the fleet sends chat i mod ROUTES (whole) through proxy i.
   const routes = Array.from({ length: ROUTES }, (_, j) => [j]);
 
-  const parts = () => [...gateways.map((g) => ({ name: g.name, pid: g.pid })), ...servers.map((s) => ({ name: s.process.name, pid: s.process.pid })), ...fleetWorkers()];
+  const parts = () => [
+    ...gateways.map((g) => ({ name: g.name, pid: g.pid })),
+    ...servers.map((s) => ({ name: s.process.name, pid: s.process.pid })),
+    ...fleetWorkers(),
+  ];
   const historyDir = join(dir, 'history');
   mkdirSync(historyDir, { recursive: true });
   const base = cpuNow(parts());
@@ -165,39 +194,69 @@ try {
   let firstAttempt = Infinity;
   let lastOpen = 0;
   for (const f of eventFiles(historyDir)) {
-    scanEvents(f, (_c, k) => k === 'attempt' || k === 'open' || k === 'recv' || k === 'fail', (ev) => {
-      if (ev.k === 'fail') {
-        if (ev.why === 'timeout') pastTimeout++;
-        return;
-      }
-      const r = per[routeOf[ev.c]];
-      if (ev.k === 'attempt' && ev.n === 1 && ev.t < cutAt) firstAttempt = Math.min(firstAttempt, ev.t);
-      else if (ev.k === 'open' && ev.t < cutAt) {
-        r.opens++;
-        lastOpen = Math.max(lastOpen, ev.t);
-      } else if (ev.k === 'open') r.reopens++;
-      else if (ev.k === 'attempt' && ev.t >= cutAt) reattempts++;
-      else if (ev.k === 'recv' && ev.t >= trafficStart && ev.t < cutAt) r.delivered++;
-    });
+    scanEvents(
+      f,
+      (_c, k) => k === 'attempt' || k === 'open' || k === 'recv' || k === 'fail',
+      (ev) => {
+        if (ev.k === 'fail') {
+          if (ev.why === 'timeout') pastTimeout++;
+          return;
+        }
+        const r = per[routeOf[ev.c]];
+        if (ev.k === 'attempt' && ev.n === 1 && ev.t < cutAt) firstAttempt = Math.min(firstAttempt, ev.t);
+        else if (ev.k === 'open' && ev.t < cutAt) {
+          r.opens++;
+          lastOpen = Math.max(lastOpen, ev.t);
+        } else if (ev.k === 'open') r.reopens++;
+        else if (ev.k === 'attempt' && ev.t >= cutAt) reattempts++;
+        else if (ev.k === 'recv' && ev.t >= trafficStart && ev.t < cutAt) r.delivered++;
+      },
+    );
   }
-  const sum = (pick: (j: number) => boolean, f: 'opens' | 'delivered' | 'reopens') => per.reduce((a, r, j) => a + (pick(j) ? r[f] : 0), 0);
+  const sum = (pick: (j: number) => boolean, f: 'opens' | 'delivered' | 'reopens') =>
+    per.reduce((a, r, j) => a + (pick(j) ? r[f] : 0), 0);
   const workerCount = procs.filter((p) => p.name.startsWith('fleet-')).length;
   const carried = (name: string, f: 'opens' | 'delivered' | 'reopens') =>
-    name.startsWith('toxiproxy-') ? sum((j) => toxiOf(j) === 'AB'.indexOf(name.at(-1)!), f) : name.startsWith('gateway-') ? sum((j) => gatewayOf(j) === 'AB'.indexOf(name.at(-1)!), f) : sum(() => true, f) / workerCount;
-  const us = (a: Map<string, number>, b: Map<string, number>, name: string, n: number) => Math.round(((b.get(name)! - a.get(name)!) * 1e6) / Math.max(1, n) * 10) / 10;
-  const rows: Record<string, { connectUs: number; deliveryUs: number; reconnectUs: number; rssMb: number; kbPerSocket: number }> = {};
+    name.startsWith('toxiproxy-')
+      ? sum((j) => toxiOf(j) === 'AB'.indexOf(name.at(-1)!), f)
+      : name.startsWith('gateway-')
+        ? sum((j) => gatewayOf(j) === 'AB'.indexOf(name.at(-1)!), f)
+        : sum(() => true, f) / workerCount;
+  const us = (a: Map<string, number>, b: Map<string, number>, name: string, n: number) =>
+    Math.round((((b.get(name)! - a.get(name)!) * 1e6) / Math.max(1, n)) * 10) / 10;
+  const rows: Record<
+    string,
+    { connectUs: number; deliveryUs: number; reconnectUs: number; rssMb: number; kbPerSocket: number }
+  > = {};
   for (const p of procs) {
     rows[p.name] = {
-      connectUs: us(base, s1, p.name, carried(p.name, 'opens') - (p.name.startsWith('fleet-') ? openAtFleetBase / workerCount : 0)),
+      connectUs: us(
+        base,
+        s1,
+        p.name,
+        carried(p.name, 'opens') - (p.name.startsWith('fleet-') ? openAtFleetBase / workerCount : 0),
+      ),
       deliveryUs: us(s2, s3, p.name, carried(p.name, 'delivered')),
       reconnectUs: us(s3, s4, p.name, carried(p.name, 'reopens')),
       rssMb: Math.round(rss.get(p.name)! * 10) / 10,
-      kbPerSocket: Math.round((rss.get(p.name)! * 1e3) / Math.max(1, carried(p.name, 'opens')) * 10) / 10,
+      kbPerSocket: Math.round(((rss.get(p.name)! * 1e3) / Math.max(1, carried(p.name, 'opens'))) * 10) / 10,
     };
   }
-  const ratio = (a: string, b: string) => Object.fromEntries((['connectUs', 'deliveryUs', 'reconnectUs', 'kbPerSocket'] as const).map((k) => [k, Math.round((rows[b][k] / rows[a][k]) * 100) / 100]));
-  const total = (pick: (n: string) => boolean, k: 'connectUs' | 'deliveryUs' | 'reconnectUs') => Object.entries(rows).filter(([n]) => pick(n)).reduce((a, [, r]) => a + r[k], 0);
-  const command = `node bench/stack.ts ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`.trim();
+  const ratio = (a: string, b: string) =>
+    Object.fromEntries(
+      (['connectUs', 'deliveryUs', 'reconnectUs', 'kbPerSocket'] as const).map((k) => [
+        k,
+        Math.round((rows[b][k] / rows[a][k]) * 100) / 100,
+      ]),
+    );
+  const total = (pick: (n: string) => boolean, k: 'connectUs' | 'deliveryUs' | 'reconnectUs') =>
+    Object.entries(rows)
+      .filter(([n]) => pick(n))
+      .reduce((a, [, r]) => a + r[k], 0);
+  const command = `node bench/stack.ts ${process.argv
+    .slice(2)
+    .map((a) => (/\s/.test(a) ? JSON.stringify(a) : a))
+    .join(' ')}`.trim();
   const result = {
     at: new Date().toISOString(),
     command,
@@ -206,23 +265,53 @@ try {
     open: c.open,
     achievedConnectRate: Math.round(sum(() => true, 'opens') / ((lastOpen - firstAttempt) / 1_000)),
     seconds: { connect: Math.round(t1 - t0) / 1_000, reconnect: Math.round(t4 - cutAt) / 1_000 },
-    counts: { opens: sum(() => true, 'opens'), delivered: sum(() => true, 'delivered'), reopens: sum(() => true, 'reopens'), attemptsAfterCut: reattempts, connectTimeouts: pastTimeout },
+    counts: {
+      opens: sum(() => true, 'opens'),
+      delivered: sum(() => true, 'delivered'),
+      reopens: sum(() => true, 'reopens'),
+      attemptsAfterCut: reattempts,
+      connectTimeouts: pastTimeout,
+    },
     toxiproxyEnv: { A: toxiEnv[0], B: toxiEnv[1] },
-    gatewayEntry: { A: gatewayEntry[0].replace(`${PROJECT_ROOT}/`, ''), B: gatewayEntry[1].replace(`${PROJECT_ROOT}/`, '') },
+    gatewayEntry: {
+      A: gatewayEntry[0].replace(`${PROJECT_ROOT}/`, ''),
+      B: gatewayEntry[1].replace(`${PROJECT_ROOT}/`, ''),
+    },
     processes: rows,
     // The whole path per socket/message: one Toxiproxy + one gateway + the fleet (A and B averaged).
     path: {
-      toxiproxy: { connectUs: total((n) => n.startsWith('toxiproxy-'), 'connectUs') / 2, deliveryUs: total((n) => n.startsWith('toxiproxy-'), 'deliveryUs') / 2, reconnectUs: total((n) => n.startsWith('toxiproxy-'), 'reconnectUs') / 2 },
-      gateway: { connectUs: total((n) => n.startsWith('gateway-'), 'connectUs') / 2, deliveryUs: total((n) => n.startsWith('gateway-'), 'deliveryUs') / 2, reconnectUs: total((n) => n.startsWith('gateway-'), 'reconnectUs') / 2 },
-      fleet: { connectUs: total((n) => n.startsWith('fleet-'), 'connectUs') / workerCount, deliveryUs: total((n) => n.startsWith('fleet-'), 'deliveryUs') / workerCount, reconnectUs: total((n) => n.startsWith('fleet-'), 'reconnectUs') / workerCount },
+      toxiproxy: {
+        connectUs: total((n) => n.startsWith('toxiproxy-'), 'connectUs') / 2,
+        deliveryUs: total((n) => n.startsWith('toxiproxy-'), 'deliveryUs') / 2,
+        reconnectUs: total((n) => n.startsWith('toxiproxy-'), 'reconnectUs') / 2,
+      },
+      gateway: {
+        connectUs: total((n) => n.startsWith('gateway-'), 'connectUs') / 2,
+        deliveryUs: total((n) => n.startsWith('gateway-'), 'deliveryUs') / 2,
+        reconnectUs: total((n) => n.startsWith('gateway-'), 'reconnectUs') / 2,
+      },
+      fleet: {
+        connectUs: total((n) => n.startsWith('fleet-'), 'connectUs') / workerCount,
+        deliveryUs: total((n) => n.startsWith('fleet-'), 'deliveryUs') / workerCount,
+        reconnectUs: total((n) => n.startsWith('fleet-'), 'reconnectUs') / workerCount,
+      },
     },
     ratiosBOverA: { toxiproxy: ratio('toxiproxy-A', 'toxiproxy-B'), gateway: ratio('gateway-A', 'gateway-B') },
   };
-  console.log(`bench/stack: ${N} sockets, ${result.open} open in ${result.seconds.connect} s (achieved ${result.achievedConnectRate}/s of ${connectRate}/s), ${result.counts.delivered} deliveries, ${result.counts.reopens} reopens (${reattempts} attempts, ${pastTimeout} connect timeouts in all) after a ${cutMs} ms cut in ${result.seconds.reconnect} s; load ${load0.join(' ')}`);
+  console.log(
+    `bench/stack: ${N} sockets, ${result.open} open in ${result.seconds.connect} s (achieved ${result.achievedConnectRate}/s of ${connectRate}/s), ${result.counts.delivered} deliveries, ${result.counts.reopens} reopens (${reattempts} attempts, ${pastTimeout} connect timeouts in all) after a ${cutMs} ms cut in ${result.seconds.reconnect} s; load ${load0.join(' ')}`,
+  );
   console.log('  process         µs/connect  µs/delivery  µs/reconnect    RSS MB  KB/socket');
-  for (const [n, r] of Object.entries(rows)) console.log(`  ${n.padEnd(14)} ${String(r.connectUs).padStart(11)} ${String(r.deliveryUs).padStart(12)} ${String(r.reconnectUs).padStart(13)} ${String(r.rssMb).padStart(9)} ${String(r.kbPerSocket).padStart(10)}`);
-  console.log(`  Toxiproxy B/A: ${JSON.stringify(result.ratiosBOverA.toxiproxy)}   (A ${JSON.stringify(toxiEnv[0])}, B ${JSON.stringify(toxiEnv[1])})`);
-  console.log(`  gateway   B/A: ${JSON.stringify(result.ratiosBOverA.gateway)}   (A ${result.gatewayEntry.A}, B ${result.gatewayEntry.B})`);
+  for (const [n, r] of Object.entries(rows))
+    console.log(
+      `  ${n.padEnd(14)} ${String(r.connectUs).padStart(11)} ${String(r.deliveryUs).padStart(12)} ${String(r.reconnectUs).padStart(13)} ${String(r.rssMb).padStart(9)} ${String(r.kbPerSocket).padStart(10)}`,
+    );
+  console.log(
+    `  Toxiproxy B/A: ${JSON.stringify(result.ratiosBOverA.toxiproxy)}   (A ${JSON.stringify(toxiEnv[0])}, B ${JSON.stringify(toxiEnv[1])})`,
+  );
+  console.log(
+    `  gateway   B/A: ${JSON.stringify(result.ratiosBOverA.gateway)}   (A ${result.gatewayEntry.A}, B ${result.gatewayEntry.B})`,
+  );
   const file = join(import.meta.dirname, 'results.json');
   const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   all.stack = result;

@@ -16,14 +16,22 @@ const ROOT = new URL('..', import.meta.url);
 const HTML = 'text/html; charset=utf-8';
 const JS = 'text/javascript; charset=utf-8';
 
-interface DemoFile { file: string; type: string; strip?: boolean }
+interface DemoFile {
+  file: string;
+  type: string;
+  strip?: boolean;
+}
 
 const FILES: Record<string, DemoFile> = {
   '/demo/': { file: 'gateway/public/demo/index.html', type: HTML },
   '/demo/index.html': { file: 'gateway/public/demo/index.html', type: HTML },
   '/demo/app.js': { file: 'gateway/public/demo/app.js', type: JS },
   '/demo/stores/fixed-store.js': { file: 'examples/clients/fixed-store/store.ts', type: JS, strip: true },
-  '/demo/stores/legacy-fallback-store.js': { file: 'examples/clients/legacy-fallback-store/store.ts', type: JS, strip: true },
+  '/demo/stores/legacy-fallback-store.js': {
+    file: 'examples/clients/legacy-fallback-store/store.ts',
+    type: JS,
+    strip: true,
+  },
 };
 
 /** Answers a request whose path is /demo or starts with /demo/. */

@@ -154,7 +154,12 @@ class Peer {
   }
 }
 
-async function join(g: Gateway, sub: string, chatId = 'general', params: Record<string, string | number | undefined> = {}): Promise<Peer> {
+async function join(
+  g: Gateway,
+  sub: string,
+  chatId = 'general',
+  params: Record<string, string | number | undefined> = {},
+): Promise<Peer> {
   return Peer.open(wsUrl(g, chatId, { token: await token({ sub, chats: [chatId] }), ...params }));
 }
 
@@ -210,10 +215,17 @@ describe('admission', () => {
       'sub not a string': await token({ sub: 42 }),
     };
     const results = await Promise.all(
-      Object.entries(probes).map(async ([name, t]) => [name, await rejection(wsUrl(g, 'general', { token: t }))] as const),
+      Object.entries(probes).map(
+        async ([name, t]) => [name, await rejection(wsUrl(g, 'general', { token: t }))] as const,
+      ),
     );
     for (const [name, r] of results) {
-      expect({ name, opened: r.opened, code: r.code, frames: r.frames }).toEqual({ name, opened: true, code: 4401, frames: 0 });
+      expect({ name, opened: r.opened, code: r.code, frames: r.frames }).toEqual({
+        name,
+        opened: true,
+        code: 4401,
+        frames: 0,
+      });
       expect(r.reason.length).toBeGreaterThan(0);
     }
     // The control: the same path with a good token is admitted.
@@ -273,7 +285,13 @@ describe('messages', () => {
     const [ack, own] = await alice1.take(2);
     const after = performance.timeOrigin + performance.now();
 
-    expect(ack).toEqual({ type: 'ack', client_msg_id: 'c-1', message_id: expect.any(String), seq: 1, server_ts: expect.any(Number) });
+    expect(ack).toEqual({
+      type: 'ack',
+      client_msg_id: 'c-1',
+      message_id: expect.any(String),
+      seq: 1,
+      server_ts: expect.any(Number),
+    });
     expect(ack.server_ts).toBeGreaterThanOrEqual(before);
     expect(ack.server_ts).toBeLessThanOrEqual(after);
     const expected = {
@@ -579,7 +597,10 @@ describe('hooks', () => {
 
   it('outgoing can rewrite and multiply frames per recipient', async () => {
     const g = await gateway({
-      hooks: { outgoing: (frame, recipient) => (recipient === 'bob' && frame.type === 'message' ? [frame, { ...frame, is_fallback: true }] : [frame]) },
+      hooks: {
+        outgoing: (frame, recipient) =>
+          recipient === 'bob' && frame.type === 'message' ? [frame, { ...frame, is_fallback: true }] : [frame],
+      },
     });
     const alice = await join(g, 'alice');
     const bob = await join(g, 'bob');
@@ -656,7 +677,8 @@ describe('restart with a state file', () => {
 // gateway accepts; what the gateway sends, the codec decodes into the events the checks read.
 describe('pinned to the harness codec', () => {
   const base = (g: Gateway) => g.url.replace(/^http/, 'ws');
-  const decodedFrames = (p: Peer) => p.drain().then((frames) => frames.flatMap((f) => chatV1.decode(JSON.stringify(f))));
+  const decodedFrames = (p: Peer) =>
+    p.drain().then((frames) => frames.flatMap((f) => chatV1.decode(JSON.stringify(f))));
 
   it('the codec URL opens, its sends are acked and delivered, and every frame decodes', async () => {
     const g = await gateway();
@@ -665,32 +687,53 @@ describe('pinned to the harness codec', () => {
     alice.send(chatV1.encodeSend('m1', 'hi'));
     expect(chatV1.sentId(chatV1.encodeSend('m1', 'hi'))).toBe('m1');
     const own = await decodedFrames(alice);
-    expect(own).toEqual(expect.arrayContaining([
-      { k: 'ack', id: 'm1', seq: 1, mid: expect.any(String) },
-      { k: 'recv', seq: 1, id: 'm1', sender: 'alice', mid: expect.any(String), sts: expect.any(Number) },
-    ]));
-    expect(await decodedFrames(bob)).toEqual([{ k: 'recv', seq: 1, id: 'm1', sender: 'alice', mid: own[0].k === 'ack' ? own[0].mid : '', sts: expect.any(Number) }]);
+    expect(own).toEqual(
+      expect.arrayContaining([
+        { k: 'ack', id: 'm1', seq: 1, mid: expect.any(String) },
+        { k: 'recv', seq: 1, id: 'm1', sender: 'alice', mid: expect.any(String), sts: expect.any(Number) },
+      ]),
+    );
+    expect(await decodedFrames(bob)).toEqual([
+      {
+        k: 'recv',
+        seq: 1,
+        id: 'm1',
+        sender: 'alice',
+        mid: own[0].k === 'ack' ? own[0].mid : '',
+        sts: expect.any(Number),
+      },
+    ]);
     bob.send(chatV1.encodePing('p1'));
     expect(chatV1.decode(JSON.stringify(await bob.next()))).toEqual([{ k: 'pong' }]);
     bob.send('not json');
     expect(chatV1.decode(JSON.stringify(await bob.next()))).toEqual([{ k: 'error-frame', code: expect.any(String) }]);
   });
 
-  it('resumes from the codec\'s since, and its gap decodes as a gap', async () => {
+  it("resumes from the codec's since, and its gap decodes as a gap", async () => {
     const g = await gateway({ historyLimit: 1 });
     const alice = await join(g, 'alice');
     for (const id of ['a', 'b', 'c']) await alice.sendAndAck(id);
     const url = chatV1.url(base(g), 'general', await token({ sub: 'bob' }), 0);
     expect(chatV1.sinceOf(url)).toBe(0);
     const bob = await Peer.open(url);
-    expect((await decodedFrames(bob)).map((e) => e.k === 'recv' ? `recv ${e.seq}` : e.k === 'gap' ? `gap ${e.from}-${e.to}` : e.k)).toEqual(['gap 1-2', 'recv 3']);
+    expect(
+      (await decodedFrames(bob)).map((e) =>
+        e.k === 'recv' ? `recv ${e.seq}` : e.k === 'gap' ? `gap ${e.from}-${e.to}` : e.k,
+      ),
+    ).toEqual(['gap 1-2', 'recv 3']);
   });
 
-  it('refuses with the codec\'s close codes', async () => {
+  it("refuses with the codec's close codes", async () => {
     const g = await gateway();
-    expect((await rejection(chatV1.url(base(g), 'general', await token({}, 'wrong'), null))).code).toBe(chatV1.refusals.unauthorized);
+    expect((await rejection(chatV1.url(base(g), 'general', await token({}, 'wrong'), null))).code).toBe(
+      chatV1.refusals.unauthorized,
+    );
     expect((await rejection(chatV1.url(base(g), 'general', '', null))).code).toBe(CHAT_V1_CLOSE.unauthorized);
-    expect((await rejection(chatV1.url(base(g), 'vault', await token({ chats: ['general'] }), null))).code).toBe(chatV1.refusals.forbidden);
-    expect((await rejection(chatV1.url(base(g), 'general', await token(), null).replace('?', '?since=x&'))).code).toBe(CHAT_V1_CLOSE.malformed);
+    expect((await rejection(chatV1.url(base(g), 'vault', await token({ chats: ['general'] }), null))).code).toBe(
+      chatV1.refusals.forbidden,
+    );
+    expect((await rejection(chatV1.url(base(g), 'general', await token(), null).replace('?', '?since=x&'))).code).toBe(
+      CHAT_V1_CLOSE.malformed,
+    );
   });
 });

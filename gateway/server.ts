@@ -191,7 +191,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const checkMembership = hooks.checkMembership !== false;
   // Imported once: given the raw bytes, jose imports a WebCrypto key on every verify, which
   // doubled the CPU of a connect's token check (bench/stack.ts, docs/scale.md).
-  const secret = await crypto.subtle.importKey('raw', new TextEncoder().encode(cfg.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  const secret = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(cfg.jwtSecret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['verify'],
+  );
   const idempotencyBound = Math.max(cfg.historyLimit, MIN_IDEMPOTENCY_ENTRIES);
 
   const chats = new Map<string, ChatState>();
@@ -201,7 +207,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let messages = 0;
   let closing: Promise<void> | null = null;
   /** chat id → highest seq reserved in the state file. */
-  const reserved = new Map<string, number>(options.stateFile && existsSync(options.stateFile) ? Object.entries(JSON.parse(readFileSync(options.stateFile, 'utf8')) as Record<string, number>) : []);
+  const reserved = new Map<string, number>(
+    options.stateFile && existsSync(options.stateFile)
+      ? Object.entries(JSON.parse(readFileSync(options.stateFile, 'utf8')) as Record<string, number>)
+      : [],
+  );
   /** Marks loaded at start: numbering resumes above them. */
   const restored = new Map(reserved);
   function reserve(chat: ChatState): void {
@@ -276,13 +286,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     if (path === '/demo' || path.startsWith('/demo/')) {
       // The manual-test page (docs/client-adapters.md), loaded on demand: an image without it answers 404.
-      import('./demo-page.ts').then(
-        (demo) => demo.serveDemo(req, res, path),
-        () => {
-          res.writeHead(404, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ ok: false, error: 'not found' }));
-        },
-      ).catch(() => res.destroy());
+      import('./demo-page.ts')
+        .then(
+          (demo) => demo.serveDemo(req, res, path),
+          () => {
+            res.writeHead(404, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ ok: false, error: 'not found' }));
+          },
+        )
+        .catch(() => res.destroy());
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' });
@@ -419,7 +431,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   function chatFor(chatId: string): ChatState {
     let chat = chats.get(chatId);
     if (!chat) {
-      chat = { id: chatId, seq: restored.get(chatId) ?? 0, history: [], head: 0, accepted: new Map(), members: new Set() };
+      chat = {
+        id: chatId,
+        seq: restored.get(chatId) ?? 0,
+        history: [],
+        head: 0,
+        accepted: new Map(),
+        members: new Set(),
+      };
       chats.set(chatId, chat);
     }
     return chat;
@@ -572,7 +591,13 @@ function resolveOptions(o: GatewayOptions) {
   if (typeof o.jwtSecret !== 'string' || o.jwtSecret === '') {
     throw new TypeError(`gateway option jwtSecret must be a non-empty string (got ${describe(o.jwtSecret)})`);
   }
-  const int = (name: string, value: number | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+  const int = (
+    name: string,
+    value: number | undefined,
+    fallback: number,
+    min: number,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number => {
     const v = value ?? fallback;
     if (!Number.isInteger(v) || v < min || v > max) {
       throw new RangeError(`gateway option ${name} must be an integer in ${min}..${max} (got ${describe(value)})`);

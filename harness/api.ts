@@ -63,14 +63,20 @@ export async function run(scenario: ScenarioDefinition | string, options: RunOpt
   const { signal, progress, reportDir, gatewayCommand, ...rest } = options;
   const file = typeof scenario === 'string' ? scenario : `<defineScenario ${scenario?.name ?? '?'}>`;
   const definition = typeof scenario === 'string' ? await loadScenario(scenario) : validateScenario(scenario, file);
-  const resolved = resolvePlan(definition, { ...rest, scenarioFile: file, reportRoot: reportDir, gatewayCommand: gatewayCommand ? [gatewayCommand] : undefined });
+  const resolved = resolvePlan(definition, {
+    ...rest,
+    scenarioFile: file,
+    reportRoot: reportDir,
+    gatewayCommand: gatewayCommand ? [gatewayCommand] : undefined,
+  });
   const out = progress === false ? silent : (progress ?? process.stderr);
   // As the CLI: the run folder is claimed first (a run never writes into an old one; a taken runId
   // throws ConfigError, an unusable reportDir ReportDirError), then the client adapter must load and
   // the engine or Toxiproxy be there; a preflight failure leaves no empty folder behind.
   const folder = claimRunFolder(reportDir ?? 'reports', resolved.runId, rest.runId !== undefined);
   const plan = { ...resolved, runId: folder.runId, reportDir: folder.dir };
-  for (const note of [...(plan.notes ?? []), ...(folder.note ? [folder.note] : [])]) out.write(`chatstorm: note: ${note}\n`);
+  for (const note of [...(plan.notes ?? []), ...(folder.note ? [folder.note] : [])])
+    out.write(`chatstorm: note: ${note}\n`);
   let fitted: RunPlan;
   try {
     fitted = await readyToStart(plan, { log: (l) => out.write(`chatstorm: ${l}\n`) });

@@ -52,8 +52,22 @@ describe('judge: part by part, merged exactly', () => {
   it('judged per worker and merged with mergeEvaluations gives exactly the whole: counts, examples, HDR percentiles, series', () => {
     const history = withoutProbes(readHistory(dir));
     const all = buildContext(history, plan);
-    const frame = buildFrame(history, plan, all.clients.map((v) => connectionsOf(v.entry.c, v.events)), lastEventOf(history.byClient, history.phases.start));
-    const parts = [0, 1, 2].map((w) => judgePart(buildContext(history, plan, history.roster.filter((r) => r.worker === w).map((r) => r.c)), frame));
+    const frame = buildFrame(
+      history,
+      plan,
+      all.clients.map((v) => connectionsOf(v.entry.c, v.events)),
+      lastEventOf(history.byClient, history.phases.start),
+    );
+    const parts = [0, 1, 2].map((w) =>
+      judgePart(
+        buildContext(
+          history,
+          plan,
+          history.roster.filter((r) => r.worker === w).map((r) => r.c),
+        ),
+        frame,
+      ),
+    );
     const before = JSON.stringify(parts.map((p) => p.delivery));
     const merged = finishEvaluation(mergeEvaluations(parts), frame, plan, null);
     expect(merged).toEqual(whole);
@@ -82,7 +96,11 @@ describe('judge: part by part, merged exactly', () => {
     cpSync(dir, old, { recursive: true });
     for (const f of eventFiles(old)) {
       const lines: string[] = [];
-      scanEvents(f, () => true, (ev) => lines.push(JSON.stringify(ev)));
+      scanEvents(
+        f,
+        () => true,
+        (ev) => lines.push(JSON.stringify(ev)),
+      );
       writeFileSync(f.path.replace(/\.rec$/, '.ndjson'), `${lines.join('\n')}\n`);
       rmSync(f.path);
     }
@@ -100,7 +118,11 @@ describe('judge: part by part, merged exactly', () => {
     let withDue = 0;
     for (const f of eventFiles(late)) {
       const events: ClientEvent[] = [];
-      scanEvents(f, () => true, (ev) => events.push(ev));
+      scanEvents(
+        f,
+        () => true,
+        (ev) => events.push(ev),
+      );
       rmSync(f.path);
       const shift = new Map<number, number>();
       const moved = events.map((ev): ClientEvent => {
@@ -122,7 +144,17 @@ describe('judge: part by part, merged exactly', () => {
     }
     const { phases } = readHistory(late);
     // Fleet worker 1 had its event loop behind for the whole traffic phase.
-    const samples = Array.from({ length: Math.ceil((phases.drained - phases.trafficStart) / 1_000) }, (_, i) => ({ t: phases.trafficStart + i * 1_000, worker: 1, eldP99: 400, eldMax: 600, cpu: 0.5, open: 30, connecting: 0, sent: 3, received: 12 }));
+    const samples = Array.from({ length: Math.ceil((phases.drained - phases.trafficStart) / 1_000) }, (_, i) => ({
+      t: phases.trafficStart + i * 1_000,
+      worker: 1,
+      eldP99: 400,
+      eldMax: 600,
+      cpu: 0.5,
+      open: 30,
+      connecting: 0,
+      sent: 3,
+      received: 12,
+    }));
     writeFileSync(join(late, 'samples.ndjson'), `${samples.map((x) => JSON.stringify(x)).join('\n')}\n`);
     const judgedWhole = evaluate(readHistory(late), plan);
     const by = Object.fromEntries(judgedWhole.checks.map((c) => [c.name, c]));
@@ -158,9 +190,15 @@ describe('judge: bounded memory', () => {
   it('judges a history larger than the heap it is allowed (which reading it whole cannot)', () => {
     const dir = folder({ clients: 1_000, chatSize: 10, workers: 2, messagesPerClient: 30 });
     const HEAP_MB = 40;
-    const node = (script: string) => spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' });
+    const node = (script: string) =>
+      spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--input-type=module', '-e', script], {
+        cwd: join(import.meta.dirname, '..'),
+        encoding: 'utf8',
+      });
     // 300,000 deliveries. Read whole into memory (as the judge did before), they do not fit the heap:
-    const whole = node(`import { readHistory } from './harness/record/reader.ts'; console.log(readHistory(${JSON.stringify(dir)}).byClient.length);`);
+    const whole = node(
+      `import { readHistory } from './harness/record/reader.ts'; console.log(readHistory(${JSON.stringify(dir)}).byClient.length);`,
+    );
     expect(whole.status).not.toBe(0);
     expect(whole.stderr).toMatch(/heap out of memory|Allocation failed/);
     // Streamed and judged in parts, they do.
@@ -193,8 +231,20 @@ describe('judge: auth probes', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'chatstorm-judge-probes-')), 'history');
     writeSyntheticHistory(dir, { clients: 10, chatSize: 5, workers: 1, messagesPerClient: 2 });
     const roster = JSON.parse(readFileSync(join(dir, 'roster.json'), 'utf8'));
-    roster.push({ c: 10, user: 'u10', chat: 'chat-0', worker: 1, probe: { kind: 'missing', when: 'first-connect', expect: 4401 } });
-    roster.push({ c: 11, user: 'u11', chat: 'chat-1', worker: 1, probe: { kind: 'wrong-chat', when: 'first-connect', expect: 4403 } });
+    roster.push({
+      c: 10,
+      user: 'u10',
+      chat: 'chat-0',
+      worker: 1,
+      probe: { kind: 'missing', when: 'first-connect', expect: 4401 },
+    });
+    roster.push({
+      c: 11,
+      user: 'u11',
+      chat: 'chat-1',
+      worker: 1,
+      probe: { kind: 'wrong-chat', when: 'first-connect', expect: 4403 },
+    });
     writeFileSync(join(dir, 'roster.json'), JSON.stringify(roster));
     const log = new EventLog(join(dir, 'events-1.rec'), 1_700_000_000_000);
     const t = 1_700_000_000_200;

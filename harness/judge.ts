@@ -18,7 +18,14 @@ import type { OraclePlan } from './oracle/context.ts';
 import { buildContext } from './oracle/context.ts';
 import { checkAuth, withoutProbes } from './oracle/auth.ts';
 import { protocolOf } from './protocol/index.ts';
-import { buildFrame, finishEvaluation, judgePart, type Frame, type Judged, type PartEvaluation } from './oracle/evaluate.ts';
+import {
+  buildFrame,
+  finishEvaluation,
+  judgePart,
+  type Frame,
+  type Judged,
+  type PartEvaluation,
+} from './oracle/evaluate.ts';
 import { emptyLike, mergeInto } from './oracle/merge.ts';
 import type { Evaluation } from './oracle/types.ts';
 import type { Connections } from './oracle/windows.ts';
@@ -62,7 +69,12 @@ export interface JudgedRun {
  * two cores or more for a history of THREADS_FROM_BYTES or more, else none: every file is scanned
  * and every part judged in this thread).
  */
-export async function judgeRun(historyDir: string, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = [], opts: { partRecords?: number; threads?: number } = {}): Promise<JudgedRun> {
+export async function judgeRun(
+  historyDir: string,
+  plan: OraclePlan,
+  runtimeErrors: { code: string; message: string }[] = [],
+  opts: { partRecords?: number; threads?: number } = {},
+): Promise<JudgedRun> {
   const rec = readRunRecord(historyDir);
   const { roster } = rec;
   const n = roster.length;
@@ -91,7 +103,17 @@ export async function judgeRun(historyDir: string, plan: OraclePlan, runtimeErro
   }
 }
 
-async function judgeWith(rec: RunRecord, n: number, probeFrom: number, plan: OraclePlan, runtimeErrors: { code: string; message: string }[], partRecords: number, run: (steps: Step[], take: (r: StepResult) => void) => Promise<void>, threads: number, share: (s: Setup) => void): Promise<JudgedRun> {
+async function judgeWith(
+  rec: RunRecord,
+  n: number,
+  probeFrom: number,
+  plan: OraclePlan,
+  runtimeErrors: { code: string; message: string }[],
+  partRecords: number,
+  run: (steps: Step[], take: (r: StepResult) => void) => Promise<void>,
+  threads: number,
+  share: (s: Setup) => void,
+): Promise<JudgedRun> {
   const { roster } = rec;
   // Pass 1: each file scanned on its own, the scans combined in file order (each client's
   // opens and closes in the order read, as one scan of every file would give them).
@@ -111,7 +133,8 @@ async function judgeWith(rec: RunRecord, n: number, probeFrom: number, plan: Ora
       records += s.records;
       for (let c = 0; c < n; c++) perClient[c] += s.perClient[c];
       for (let i = 0; i < s.opens.length; i += 2) conns[s.opens[i]].opens.push(s.opens[i + 1]);
-      for (let i = 0; i < s.closes.length; i += 3) conns[s.closes[i]].closes.push({ t: s.closes[i + 1], by: s.closeBy[i / 3], code: s.closes[i + 2] });
+      for (let i = 0; i < s.closes.length; i += 3)
+        conns[s.closes[i]].closes.push({ t: s.closes[i + 1], by: s.closeBy[i / 3], code: s.closes[i + 2] });
       for (const ev of s.probeEvents) probeEvents[ev.c].push(ev);
       for (const [status, k] of Object.entries(s.httpRefusals)) httpRefusals[status] = (httpRefusals[status] ?? 0) + k;
       first = Math.min(first, s.first);
@@ -124,7 +147,16 @@ async function judgeWith(rec: RunRecord, n: number, probeFrom: number, plan: Ora
     cn.closes.sort((a, b) => a.t - b.t);
   }
   const phases = resolvePhases(rec.savedPhases, first, last);
-  const whole: History = { roster, byClient: [], faults: rec.faults, samples: rec.samples, stackSamples: rec.stackSamples, ...(rec.hostSamples ? { hostSamples: rec.hostSamples } : {}), phases, drainComplete: rec.savedPhases.drainComplete ?? false };
+  const whole: History = {
+    roster,
+    byClient: [],
+    faults: rec.faults,
+    samples: rec.samples,
+    stackSamples: rec.stackSamples,
+    ...(rec.hostSamples ? { hostSamples: rec.hostSamples } : {}),
+    phases,
+    drainComplete: rec.savedPhases.drainComplete ?? false,
+  };
   let auth = null;
   if (probeFrom < n) {
     for (const list of probeEvents) list?.sort((a, b) => a.t - b.t);
@@ -144,7 +176,8 @@ async function judgeWith(rec: RunRecord, n: number, probeFrom: number, plan: Ora
     const files = rec.files.filter((f) => f.worker === fleet.worker);
     const own = files.length ? files : rec.files;
     if (fleet.parts.length === 1 || own.length !== 1 || own[0].format !== 'rec') {
-      for (const clients of fleet.parts) steps.push({ kind: 'judge', part: parts++, clients, files: own, after: null, remove: null });
+      for (const clients of fleet.parts)
+        steps.push({ kind: 'judge', part: parts++, clients, files: own, after: null, remove: null });
       continue;
     }
     // Several parts in one worker's file: split it once, each part's records to a file of its
@@ -158,7 +191,14 @@ async function judgeWith(rec: RunRecord, n: number, probeFrom: number, plan: Ora
     const paths = fleet.parts.map((_, g) => join(spillDir!, `split-${split}-part-${g}.rec`));
     steps.push({ kind: 'split', file: own[0], groupOf, paths });
     fleet.parts.forEach((clients, g) => {
-      steps.push({ kind: 'judge', part: parts++, clients, files: [{ worker: fleet.worker, path: paths[g], format: 'rec' }], after: split, remove: paths[g] });
+      steps.push({
+        kind: 'judge',
+        part: parts++,
+        clients,
+        files: [{ worker: fleet.worker, path: paths[g], format: 'rec' }],
+        after: split,
+        remove: paths[g],
+      });
     });
   }
   let merged: PartEvaluation | null = null;
@@ -177,11 +217,25 @@ async function judgeWith(rec: RunRecord, n: number, probeFrom: number, plan: Ora
   if (!merged) merged = judgePart(buildContext(history, plan, []), frame);
   // Copied before finishing: the judged parts stay as they were, for a shard's judged.json.
   const judged: Judged = { part: mergeInto(emptyLike(merged), merged), frame, auth };
-  return { evaluation: finishEvaluation(merged, frame, plan, auth, runtimeErrors), phases, drainComplete: whole.drainComplete, records, parts, threads, httpRefusals, clock, judged };
+  return {
+    evaluation: finishEvaluation(merged, frame, plan, auth, runtimeErrors),
+    phases,
+    drainComplete: whole.drainComplete,
+    records,
+    parts,
+    threads,
+    httpRefusals,
+    clock,
+    judged,
+  };
 }
 
 /** What a judging thread is given once pass 1 is done: the frame every part is judged against, the plan, the roster's length. */
-export interface Setup { frame: Frame; plan: OraclePlan; n: number }
+export interface Setup {
+  frame: Frame;
+  plan: OraclePlan;
+  n: number;
+}
 
 /**
  * One step of the judge. scan: pass 1 over one events file; split: one worker's events file into
@@ -207,14 +261,26 @@ export interface ScanResult {
   httpRefusals: Record<string, number>;
 }
 
-export interface PartResult { part: number; evaluation: PartEvaluation; clock: ClockLegs }
+export interface PartResult {
+  part: number;
+  evaluation: PartEvaluation;
+  clock: ClockLegs;
+}
 
 export type StepResult = ScanResult | PartResult | null;
 
 /** The plan's fields the oracle reads (plain data: it is copied to the judging threads). */
 function oraclePlanOf(p: OraclePlan): OraclePlan {
   const { policy, thresholds, settleMs, reconnectToleranceMs, faults, connectAllowanceMs, protocol } = p;
-  return { policy, thresholds, settleMs, reconnectToleranceMs, faults, ...(connectAllowanceMs !== undefined ? { connectAllowanceMs } : {}), ...(protocol !== undefined ? { protocol } : {}) };
+  return {
+    policy,
+    thresholds,
+    settleMs,
+    reconnectToleranceMs,
+    faults,
+    ...(connectAllowanceMs !== undefined ? { connectAllowanceMs } : {}),
+    ...(protocol !== undefined ? { protocol } : {}),
+  };
 }
 
 function addLegs(into: ClockLegs, legs: ClockLegs): void {
@@ -237,7 +303,12 @@ export function runStep(setup: Setup | null, step: Step): StepResult {
   // Preallocated: indices far from 0 in an empty array make a slow, dictionary-backed array.
   const byClient: ClientEvent[][] = new Array(n);
   for (const c of step.clients) byClient[c] = [];
-  for (const f of step.files) scanEvents(f, (c) => want[c] === 1, (ev) => byClient[ev.c].push(ev));
+  for (const f of step.files)
+    scanEvents(
+      f,
+      (c) => want[c] === 1,
+      (ev) => byClient[ev.c].push(ev),
+    );
   if (step.remove) rmSync(step.remove, { force: true });
   // Each client's events come from one process in order; a stable sort keeps same-time order.
   for (const c of step.clients) byClient[c].sort((a, b) => a.t - b.t);
@@ -248,7 +319,18 @@ export function runStep(setup: Setup | null, step: Step): StepResult {
 
 /** Pass 1 over one file: records per client, opens and closes, the probes' events, the time span. */
 function scan(file: EventFile, n: number, probeFrom: number): ScanResult {
-  const r: ScanResult = { records: 0, perClient: new Float64Array(n), opens: [], closes: [], closeBy: [], probeEvents: [], first: Infinity, last: -Infinity, lastJudged: -Infinity, httpRefusals: {} };
+  const r: ScanResult = {
+    records: 0,
+    perClient: new Float64Array(n),
+    opens: [],
+    closes: [],
+    closeBy: [],
+    probeEvents: [],
+    first: Infinity,
+    last: -Infinity,
+    lastJudged: -Infinity,
+    httpRefusals: {},
+  };
   const seen = (c: number, t: number) => {
     if (t < r.first) r.first = t;
     if (t > r.last) r.last = t;
@@ -284,7 +366,14 @@ function scan(file: EventFile, n: number, probeFrom: number): ScanResult {
  * (metrics/histogram.ts, exact min and max), the per-second latencies as the runs they were filled
  * from (series.ts `latencyRuns`, which is what the merge reads).
  */
-export interface PackedResult { part: number; clock: ClockLegs; evaluation: Omit<PartEvaluation, 'latency' | 'series'> & { latency: Omit<LatencyData, 'steady' | 'all'> & { steady: EncodedHistogram; all: EncodedHistogram }; series: Omit<SeriesPart, 'latency'> } }
+export interface PackedResult {
+  part: number;
+  clock: ClockLegs;
+  evaluation: Omit<PartEvaluation, 'latency' | 'series'> & {
+    latency: Omit<LatencyData, 'steady' | 'all'> & { steady: EncodedHistogram; all: EncodedHistogram };
+    series: Omit<SeriesPart, 'latency'>;
+  };
+}
 
 /** A step's result as a judging thread sends it. */
 export function packResult(r: StepResult): StepResult | PackedResult {
@@ -292,13 +381,31 @@ export function packResult(r: StepResult): StepResult | PackedResult {
   const e = r.evaluation;
   if (!e.series.latencyRuns) throw new Error('packResult: a judged part has its series latency runs');
   const { latency: _, ...series } = e.series;
-  return { ...r, evaluation: { ...e, latency: { ...e.latency, steady: encodeHistogram(e.latency.steady), all: encodeHistogram(e.latency.all) }, series } };
+  return {
+    ...r,
+    evaluation: {
+      ...e,
+      latency: { ...e.latency, steady: encodeHistogram(e.latency.steady), all: encodeHistogram(e.latency.all) },
+      series,
+    },
+  };
 }
 
 function unpackResult(r: StepResult | PackedResult): StepResult {
   if (!r || !('evaluation' in r)) return r;
   const e = (r as PackedResult).evaluation;
-  return { ...r, evaluation: { ...e, latency: { ...e.latency, steady: decodeHistogram(e.latency.steady, false), all: decodeHistogram(e.latency.all, false) }, series: { ...e.series, latency: new Array(e.series.seconds).fill(null) } } };
+  return {
+    ...r,
+    evaluation: {
+      ...e,
+      latency: {
+        ...e.latency,
+        steady: decodeHistogram(e.latency.steady, false),
+        all: decodeHistogram(e.latency.all, false),
+      },
+      series: { ...e.series, latency: new Array(e.series.seconds).fill(null) },
+    },
+  };
 }
 
 /**

@@ -18,7 +18,8 @@ import { defineScenario } from '../harness/config/scenario.ts';
 
 export default defineScenario({
   name: 'auth-abuse',
-  description: 'Every kind of bad credential, on first connect and on reconnect after a cut, among 300 chatting clients: each refused with the right close code, none ever receives a message.',
+  description:
+    'Every kind of bad credential, on first connect and on reconnect after a cut, among 300 chatting clients: each refused with the right close code, none ever receives a message.',
   clients: 300,
   chatSize: 10,
   duration: '30s',

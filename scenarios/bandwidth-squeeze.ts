@@ -15,6 +15,10 @@ export default defineScenario({
   faults: [{ type: 'bandwidth', at: '10s', duration: '10s', rate: 1, stream: 'downstream' }],
   thresholds: { delivery_latency: ['p(99)<250'] },
   profiles: {
-    small: { clients: 50, duration: '10s', faults: [{ type: 'bandwidth', at: '3s', duration: '3s', rate: 1, stream: 'downstream' }] },
+    small: {
+      clients: 50,
+      duration: '10s',
+      faults: [{ type: 'bandwidth', at: '3s', duration: '3s', rate: 1, stream: 'downstream' }],
+    },
   },
 });

@@ -14,6 +14,12 @@ export default defineScenario({
   thresholds: { delivery_latency: ['p(99)<250'] },
   drainTimeout: '40s',
   profiles: {
-    small: { clients: 100, duration: '16s', sendInterval: '500ms', faults: [{ type: 'flapping', at: '3s', duration: '8s', period: '4s', down: '1s' }], drainTimeout: '20s' },
+    small: {
+      clients: 100,
+      duration: '16s',
+      sendInterval: '500ms',
+      faults: [{ type: 'flapping', at: '3s', duration: '8s', period: '4s', down: '1s' }],
+      drainTimeout: '20s',
+    },
   },
 });

@@ -11,13 +11,19 @@ import { defineScenario } from '../harness/config/scenario.ts';
 
 export default defineScenario({
   name: 'gateway-restart',
-  description: 'Kill the gateway, start it 3 s later: sockets die, history is lost; resumes must get a gap, losses are counted.',
+  description:
+    'Kill the gateway, start it 3 s later: sockets die, history is lost; resumes must get a gap, losses are counted.',
   clients: 1_000,
   duration: '30s',
   sendInterval: '2s',
   faults: [{ type: 'gateway-restart', at: '10s', duration: '3s' }],
   thresholds: { delivery_latency: ['p(99)<250'] },
   profiles: {
-    small: { clients: 100, duration: '12s', sendInterval: '500ms', faults: [{ type: 'gateway-restart', at: '3s', duration: '2s' }] },
+    small: {
+      clients: 100,
+      duration: '12s',
+      sendInterval: '500ms',
+      faults: [{ type: 'gateway-restart', at: '3s', duration: '2s' }],
+    },
   },
 });

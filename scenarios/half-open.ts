@@ -16,7 +16,8 @@ const defaults = { heartbeat: false, ackTimeout: false } as const;
 
 export default defineScenario({
   name: 'half-open',
-  description: 'A 20 s blackhole (sockets open, nothing passes). With heartbeat and ack timeout the clients notice, reconnect and lose nothing.',
+  description:
+    'A 20 s blackhole (sockets open, nothing passes). With heartbeat and ack timeout the clients notice, reconnect and lose nothing.',
   clients: 500,
   duration: '45s',
   sendInterval: '2s',
@@ -30,7 +31,12 @@ export default defineScenario({
       clients: 50,
       duration: '16s',
       sendInterval: '1s',
-      policy: { heartbeat: { interval: '1s', deadAfter: '2s' }, ackTimeout: '2s', connectTimeout: '2s', backoff: { initial: '250ms', max: '2s' } },
+      policy: {
+        heartbeat: { interval: '1s', deadAfter: '2s' },
+        ackTimeout: '2s',
+        connectTimeout: '2s',
+        backoff: { initial: '250ms', max: '2s' },
+      },
       faults: [{ type: 'blackhole', at: '3s', duration: '6s' }],
       thresholds: { delivery_latency: ['p(99)<250'], detect_time: ['max<5000'] },
       drainTimeout: '20s',

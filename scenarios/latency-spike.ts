@@ -14,6 +14,11 @@ export default defineScenario({
   faults: [{ type: 'latency', at: '10s', duration: '10s', latency: '300ms', jitter: '100ms' }],
   thresholds: { delivery_latency: ['p(99)<250'] },
   profiles: {
-    small: { clients: 100, duration: '10s', sendInterval: '500ms', faults: [{ type: 'latency', at: '3s', duration: '3s', latency: '300ms', jitter: '100ms' }] },
+    small: {
+      clients: 100,
+      duration: '10s',
+      sendInterval: '500ms',
+      faults: [{ type: 'latency', at: '3s', duration: '3s', latency: '300ms', jitter: '100ms' }],
+    },
   },
 });

@@ -8,7 +8,8 @@ import { defineScenario } from '../harness/config/scenario.ts';
 
 export default defineScenario({
   name: 'long-outage',
-  description: 'An outage longer than the backoff budget: every client gives up visibly after 10 attempts, never falls back.',
+  description:
+    'An outage longer than the backoff budget: every client gives up visibly after 10 attempts, never falls back.',
   clients: 200,
   duration: '215s',
   sendInterval: '5s',

@@ -15,7 +15,8 @@ import { defineScenario } from '../harness/config/scenario.ts';
 
 export default defineScenario({
   name: 'network-cut',
-  description: 'Cut the network for 5 s at second 15 of 30 under 1,000 sockets; every client must come back within its backoff, resume, and miss nothing.',
+  description:
+    'Cut the network for 5 s at second 15 of 30 under 1,000 sockets; every client must come back within its backoff, resume, and miss nothing.',
   clients: 1_000,
   chatSize: 10,
   duration: '30s',

@@ -7,7 +7,8 @@ import { defineScenario } from '../harness/config/scenario.ts';
 
 export default defineScenario({
   name: 'partial-outage',
-  description: '30 % of clients cut for 10 s while the rest keep chatting: only they reconnect, nobody misses anything.',
+  description:
+    '30 % of clients cut for 10 s while the rest keep chatting: only they reconnect, nobody misses anything.',
   clients: 1_000,
   duration: '30s',
   sendInterval: '2s',
@@ -15,6 +16,11 @@ export default defineScenario({
   faults: [{ type: 'cut', at: '10s', duration: '10s', fraction: 0.3 }],
   thresholds: { delivery_latency: ['p(99)<250'] },
   profiles: {
-    small: { clients: 100, duration: '12s', sendInterval: '500ms', faults: [{ type: 'cut', at: '3s', duration: '4s', fraction: 0.3 }] },
+    small: {
+      clients: 100,
+      duration: '12s',
+      sendInterval: '500ms',
+      faults: [{ type: 'cut', at: '3s', duration: '4s', fraction: 0.3 }],
+    },
   },
 });

@@ -10,7 +10,8 @@ import { defineScenario } from '../harness/config/scenario.ts';
 
 export default defineScenario({
   name: 'reconnect-storm',
-  description: 'A 35 s outage: the backoff reaches its 30 s cap and, without jitter, 1,000 clients return in one burst.',
+  description:
+    'A 35 s outage: the backoff reaches its 30 s cap and, without jitter, 1,000 clients return in one burst.',
   clients: 1_000,
   duration: '80s',
   sendInterval: '5s',

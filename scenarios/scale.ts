@@ -14,7 +14,8 @@ import { defineScenario } from '../harness/config/scenario.ts';
 
 export default defineScenario({
   name: 'scale',
-  description: '20,000 sockets on one host, one message per 20 s each, a 5 s cut: every client back within its backoff, nothing lost.',
+  description:
+    '20,000 sockets on one host, one message per 20 s each, a 5 s cut: every client back within its backoff, nothing lost.',
   clients: 20_000,
   chatSize: 10,
   connectRate: 2_000,

@@ -17,7 +17,8 @@ import networkCut from './network-cut.ts';
 export default defineScenario({
   ...networkCut,
   name: 'socketio-network-cut',
-  description: 'Cut the network for 5 s at second 15 of 30 under 1,000 Socket.IO sockets; every client must come back within its backoff, recover its session, miss nothing and never fall back to long-polling.',
+  description:
+    'Cut the network for 5 s at second 15 of 30 under 1,000 Socket.IO sockets; every client must come back within its backoff, recover its session, miss nothing and never fall back to long-polling.',
   protocol: 'socket.io',
   profiles: {
     small: {

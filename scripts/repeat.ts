@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values, positionals } = parseArgs({
-  options: { runs: { type: 'string', default: '5' }, scenario: { type: 'string', default: 'scenarios/network-cut.ts' }, 'report-dir': { type: 'string', default: 'reports/repeat' } },
+  options: {
+    runs: { type: 'string', default: '5' },
+    scenario: { type: 'string', default: 'scenarios/network-cut.ts' },
+    'report-dir': { type: 'string', default: 'reports/repeat' },
+  },
   allowPositionals: true,
 });
 const runs = Number(values.runs);
@@ -24,7 +28,20 @@ for (let i = 1; i <= runs; i++) {
   // A run never reuses a folder (exit 64): each invocation's runs get names of their own.
   const runId = `${stamp}-run-${i}`;
   const started = Date.now();
-  const r = spawnSync(process.execPath, ['bin/chatstorm.js', 'run', values.scenario!, '--report-dir', values['report-dir']!, '--run-id', runId, ...positionals], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CI: '1' } });
+  const r = spawnSync(
+    process.execPath,
+    [
+      'bin/chatstorm.js',
+      'run',
+      values.scenario!,
+      '--report-dir',
+      values['report-dir']!,
+      '--run-id',
+      runId,
+      ...positionals,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CI: '1' } },
+  );
   let verdict = `exit ${r.status}`;
   try {
     const s = JSON.parse(readFileSync(join(values['report-dir']!, runId, 'summary.json'), 'utf8'));

@@ -28,9 +28,13 @@ const browser = await chromium.launch({ executablePath, args: ['--headless', '--
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: Number(height) }, deviceScaleFactor: 1 });
   const url = pathToFileURL(file).href;
-  await page.route('**/*', (r) => (r.request().url() === url || r.request().url().startsWith('data:') ? r.continue() : r.abort()));
+  await page.route('**/*', (r) =>
+    r.request().url() === url || r.request().url().startsWith('data:') ? r.continue() : r.abort(),
+  );
   await page.goto(url);
-  await page.waitForFunction(() => [...document.querySelectorAll('canvas')].every((c) => c.dataset.drawn), null, { timeout: 15_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('canvas')].every((c) => c.dataset.drawn), null, {
+    timeout: 15_000,
+  });
   await page.screenshot({ path: out });
   console.log(`${join(dir, 'index.html')} → ${out} (1280 × ${height})`);
 } finally {

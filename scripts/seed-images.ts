@@ -17,10 +17,25 @@
  * Needs the docker CLI and an engine; Go only when the Toxiproxy image has to be built.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DEFAULT_NODE_IMAGE, NODE_BASE_IMAGE, REFERENCE_GATEWAY_DOCKERFILE, REFERENCE_GATEWAY_IMAGE, TOXIPROXY_IMAGE } from '../harness/stack/testcontainers.ts';
+import {
+  DEFAULT_NODE_IMAGE,
+  NODE_BASE_IMAGE,
+  REFERENCE_GATEWAY_DOCKERFILE,
+  REFERENCE_GATEWAY_IMAGE,
+  TOXIPROXY_IMAGE,
+} from '../harness/stack/testcontainers.ts';
 import { PROJECT_ROOT, TOOLS_BIN, TOXIPROXY_VERSION } from '../harness/stack/toxiproxy-binary.ts';
 
 const force = process.argv.includes('--force');
@@ -34,8 +49,18 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: Buffer; cwd?: string } = {}): string {
-  const r = spawnSync(cmd, args, { env: opts.env ?? process.env, input: opts.input, cwd: opts.cwd ?? PROJECT_ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: Buffer; cwd?: string } = {},
+): string {
+  const r = spawnSync(cmd, args, {
+    env: opts.env ?? process.env,
+    input: opts.input,
+    cwd: opts.cwd ?? PROJECT_ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (r.error) fail(`${cmd} could not be started: ${r.error.message}`);
   if (r.status !== 0) fail(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr || r.stdout}`);
   return r.stdout;
@@ -51,37 +76,60 @@ function runLoud(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 function imageLabel(image: string, label: string): string | null {
-  const r = spawnSync('docker', ['image', 'inspect', '--format', `{{ index .Config.Labels "${label}" }}`, image], { encoding: 'utf8' });
+  const r = spawnSync('docker', ['image', 'inspect', '--format', `{{ index .Config.Labels "${label}" }}`, image], {
+    encoding: 'utf8',
+  });
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-const imagePresent = (image: string) => spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }).status === 0;
+const imagePresent = (image: string) =>
+  spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }).status === 0;
 
 // --- the engine --------------------------------------------------------------------------------
 const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' });
 if (info.error) fail('the docker CLI is not installed (Debian/Ubuntu: apt-get install docker.io)');
-if (info.status !== 0) fail(`no Docker engine answers: ${info.stderr.trim()}\n  start one (e.g. \`dockerd > /var/log/dockerd.log 2>&1 &\`) and run this again`);
+if (info.status !== 0)
+  fail(
+    `no Docker engine answers: ${info.stderr.trim()}\n  start one (e.g. \`dockerd > /var/log/dockerd.log 2>&1 &\`) and run this again`,
+  );
 say(`Docker engine ${info.stdout.trim()}`);
 
 // --- 1. Toxiproxy ------------------------------------------------------------------------------
 const STATIC_TOXIPROXY = join(TOOLS_BIN, 'toxiproxy-server-static');
 if (imagePresent(TOXIPROXY_IMAGE) && !force) {
-  say(`${TOXIPROXY_IMAGE} present (${imageLabel(TOXIPROXY_IMAGE, 'chatstorm.seeded') === 'true' ? 'seeded earlier' : 'pulled'}), kept`);
+  say(
+    `${TOXIPROXY_IMAGE} present (${imageLabel(TOXIPROXY_IMAGE, 'chatstorm.seeded') === 'true' ? 'seeded earlier' : 'pulled'}), kept`,
+  );
 } else {
   const versionFile = `${STATIC_TOXIPROXY}.version`;
-  const cached = existsSync(STATIC_TOXIPROXY) && existsSync(versionFile) && readFileSync(versionFile, 'utf8').trim() === TOXIPROXY_VERSION;
+  const cached =
+    existsSync(STATIC_TOXIPROXY) &&
+    existsSync(versionFile) &&
+    readFileSync(versionFile, 'utf8').trim() === TOXIPROXY_VERSION;
   if (!cached) {
     // The go-installed tools/bin/toxiproxy-server links libc (Go's net package uses cgo when it
     // can); FROM scratch needs a static one. Same module, same version, same flags as the release.
-    if (spawnSync('go', ['version']).status !== 0) fail(`Go is needed to build the Toxiproxy image (${TOXIPROXY_IMAGE} is not present): https://go.dev/dl/ or apt-get install golang-go`);
+    if (spawnSync('go', ['version']).status !== 0)
+      fail(
+        `Go is needed to build the Toxiproxy image (${TOXIPROXY_IMAGE} is not present): https://go.dev/dl/ or apt-get install golang-go`,
+      );
     const gobin = mkdtempSync(join(tmpdir(), 'chatstorm-toxiproxy-'));
     say(`building a static Toxiproxy server ${TOXIPROXY_VERSION} (CGO_ENABLED=0 go install) …`);
-    runLoud('go', ['install', '-trimpath', `-ldflags=-s -w -X github.com/Shopify/toxiproxy/v2.Version=${TOXIPROXY_VERSION.replace(/^v/, '')}`, `github.com/Shopify/toxiproxy/v2/cmd/server@${TOXIPROXY_VERSION}`], {
-      ...process.env,
-      CGO_ENABLED: '0',
-      GOBIN: gobin,
-      GOFLAGS: '-modcacherw',
-    });
+    runLoud(
+      'go',
+      [
+        'install',
+        '-trimpath',
+        `-ldflags=-s -w -X github.com/Shopify/toxiproxy/v2.Version=${TOXIPROXY_VERSION.replace(/^v/, '')}`,
+        `github.com/Shopify/toxiproxy/v2/cmd/server@${TOXIPROXY_VERSION}`,
+      ],
+      {
+        ...process.env,
+        CGO_ENABLED: '0',
+        GOBIN: gobin,
+        GOFLAGS: '-modcacherw',
+      },
+    );
     mkdirSync(TOOLS_BIN, { recursive: true });
     // A rename across file systems (tmp is often tmpfs) fails: copy.
     copyFileSync(join(gobin, 'server'), STATIC_TOXIPROXY);
@@ -95,7 +143,7 @@ if (imagePresent(TOXIPROXY_IMAGE) && !force) {
   writeFileSync(
     join(ctx, 'Dockerfile'),
     [
-      '# Seeded by chatstorm scripts/seed-images.ts: the official image\'s layout, built locally.',
+      "# Seeded by chatstorm scripts/seed-images.ts: the official image's layout, built locally.",
       'FROM scratch',
       'EXPOSE 8474',
       'ENTRYPOINT ["/toxiproxy"]',
@@ -113,8 +161,15 @@ if (imagePresent(TOXIPROXY_IMAGE) && !force) {
 
 // --- 2. Node base ------------------------------------------------------------------------------
 const nodeMajor = Number(process.versions.node.split('.')[0]);
-if (nodeMajor !== 24) fail(`${NODE_BASE_IMAGE} must hold Node 24, and this is ${process.version} (${process.execPath}); run through npm (npm run seed-images), which uses the project's Node 24`);
-if (imagePresent(NODE_BASE_IMAGE) && !force && imageLabel(NODE_BASE_IMAGE, 'chatstorm.node-version') === process.version) {
+if (nodeMajor !== 24)
+  fail(
+    `${NODE_BASE_IMAGE} must hold Node 24, and this is ${process.version} (${process.execPath}); run through npm (npm run seed-images), which uses the project's Node 24`,
+  );
+if (
+  imagePresent(NODE_BASE_IMAGE) &&
+  !force &&
+  imageLabel(NODE_BASE_IMAGE, 'chatstorm.node-version') === process.version
+) {
   say(`${NODE_BASE_IMAGE} present (Node ${process.version}), kept`);
 } else {
   const root = mkdtempSync(join(tmpdir(), 'chatstorm-rootfs-'));
@@ -125,17 +180,22 @@ if (imagePresent(NODE_BASE_IMAGE) && !force && imageLabel(NODE_BASE_IMAGE, 'chat
   };
   place(process.execPath, 'usr/local/bin/node', 0o755);
   // Debug symbols are a sixth of the binary; strip them when binutils is there.
-  if (spawnSync('strip', ['--strip-all', join(root, 'usr/local/bin/node')]).status === 0) say('stripped the Node binary');
+  if (spawnSync('strip', ['--strip-all', join(root, 'usr/local/bin/node')]).status === 0)
+    say('stripped the Node binary');
   // Every library the dynamic loader resolves for node, at the path it resolves it to ("=> /path"),
   // plus the loader itself (the line without "=>"); copyFileSync follows symbolic links.
   const libs = run('ldd', [process.execPath])
     .split('\n')
     .map((l) => /=>\s*(\/\S+)/.exec(l)?.[1] ?? /^\s*(\/\S+)\s+\(/.exec(l)?.[1])
     .filter((p): p is string => Boolean(p));
-  if (!libs.some((l) => l.includes('ld-linux'))) fail(`ldd ${process.execPath} named no dynamic loader; is this a glibc Linux?`);
+  if (!libs.some((l) => l.includes('ld-linux')))
+    fail(`ldd ${process.execPath} named no dynamic loader; is this a glibc Linux?`);
   for (const lib of libs) place(lib, lib.slice(1));
   mkdirSync(join(root, 'etc'), { recursive: true });
-  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nnode:x:1000:1000::/home/node:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n');
+  writeFileSync(
+    join(root, 'etc/passwd'),
+    'root:x:0:0:root:/root:/sbin/nologin\nnode:x:1000:1000::/home/node:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n',
+  );
   writeFileSync(join(root, 'etc/group'), 'root:x:0:\nnode:x:1000:\nnogroup:x:65534:\n');
   mkdirSync(join(root, 'tmp'));
   chmodSync(join(root, 'tmp'), 0o1777);
@@ -146,10 +206,14 @@ if (imagePresent(NODE_BASE_IMAGE) && !force && imageLabel(NODE_BASE_IMAGE, 'chat
   say(`importing ${NODE_BASE_IMAGE} (Node ${process.version} and ${libs.length} libraries) …`);
   run('docker', [
     'import',
-    '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    '--change', `LABEL chatstorm.seeded="true" chatstorm.node-version="${process.version}"`,
-    '--change', 'CMD ["node"]',
-    '--message', `chatstorm seed-images: Node ${process.version} from ${process.execPath}`,
+    '--change',
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    '--change',
+    `LABEL chatstorm.seeded="true" chatstorm.node-version="${process.version}"`,
+    '--change',
+    'CMD ["node"]',
+    '--message',
+    `chatstorm seed-images: Node ${process.version} from ${process.execPath}`,
     tarball,
     NODE_BASE_IMAGE,
   ]);
@@ -157,17 +221,50 @@ if (imagePresent(NODE_BASE_IMAGE) && !force && imageLabel(NODE_BASE_IMAGE, 'chat
   rmSync(root, { recursive: true, force: true });
 }
 // The libraries ldd listed are all it needs: prove it before anything is built on it.
-const probe = run('docker', ['run', '--rm', '--network', 'none', NODE_BASE_IMAGE, 'node', '-p', 'process.version']).trim();
+const probe = run('docker', [
+  'run',
+  '--rm',
+  '--network',
+  'none',
+  NODE_BASE_IMAGE,
+  'node',
+  '-p',
+  'process.version',
+]).trim();
 if (probe !== process.version) fail(`${NODE_BASE_IMAGE} runs Node ${probe}, expected ${process.version}`);
 say(`${NODE_BASE_IMAGE} runs node ${probe}`);
 
 // --- 3. The reference gateway ------------------------------------------------------------------
-say(`building ${REFERENCE_GATEWAY_IMAGE} from ${REFERENCE_GATEWAY_DOCKERFILE} on ${NODE_BASE_IMAGE} (${DEFAULT_NODE_IMAGE} is not needed) …`);
-runLoud('docker', ['build', '--quiet', '-f', REFERENCE_GATEWAY_DOCKERFILE, '--build-arg', `NODE_IMAGE=${NODE_BASE_IMAGE}`, '-t', REFERENCE_GATEWAY_IMAGE, '.']);
+say(
+  `building ${REFERENCE_GATEWAY_IMAGE} from ${REFERENCE_GATEWAY_DOCKERFILE} on ${NODE_BASE_IMAGE} (${DEFAULT_NODE_IMAGE} is not needed) …`,
+);
+runLoud('docker', [
+  'build',
+  '--quiet',
+  '-f',
+  REFERENCE_GATEWAY_DOCKERFILE,
+  '--build-arg',
+  `NODE_IMAGE=${NODE_BASE_IMAGE}`,
+  '-t',
+  REFERENCE_GATEWAY_IMAGE,
+  '.',
+]);
 
 // --- 4. chatstorm itself (the shards' image) ------------------------------------------------------
 say(`building ${CHATSTORM_IMAGE} from ${CHATSTORM_DOCKERFILE} on ${NODE_BASE_IMAGE} and ${TOXIPROXY_IMAGE} …`);
-runLoud('docker', ['build', '--quiet', '-f', CHATSTORM_DOCKERFILE, '--build-arg', `NODE_IMAGE=${NODE_BASE_IMAGE}`, '--build-arg', `TOXIPROXY_IMAGE=${TOXIPROXY_IMAGE}`, '-t', CHATSTORM_IMAGE, '.']);
+runLoud('docker', [
+  'build',
+  '--quiet',
+  '-f',
+  CHATSTORM_DOCKERFILE,
+  '--build-arg',
+  `NODE_IMAGE=${NODE_BASE_IMAGE}`,
+  '--build-arg',
+  `TOXIPROXY_IMAGE=${TOXIPROXY_IMAGE}`,
+  '-t',
+  CHATSTORM_IMAGE,
+  '.',
+]);
 const version = run('docker', ['run', '--rm', '--network', 'none', CHATSTORM_IMAGE, 'merge', '--help']);
 if (!version.includes('--out')) fail(`${CHATSTORM_IMAGE} does not run chatstorm: ${version}`);
 

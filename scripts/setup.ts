@@ -12,7 +12,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { findToxiproxy, installToxiproxy, TOOLS_BIN, ToxiproxyMissingError } from '../harness/stack/toxiproxy-binary.ts';
+import {
+  findToxiproxy,
+  installToxiproxy,
+  TOOLS_BIN,
+  ToxiproxyMissingError,
+} from '../harness/stack/toxiproxy-binary.ts';
 
 const strict = process.argv.includes('--strict');
 
@@ -33,7 +38,9 @@ if (current !== target) {
     console.log(`chatstorm setup: linked ${link} -> ${target}`);
   } catch (e) {
     // Not fatal: `npm run chatstorm -- …` works without it.
-    console.warn(`chatstorm setup: warning: could not link ${link} (${(e as Error).message}); use npm run chatstorm -- …`);
+    console.warn(
+      `chatstorm setup: warning: could not link ${link} (${(e as Error).message}); use npm run chatstorm -- …`,
+    );
   }
 }
 
@@ -59,9 +66,14 @@ if (existsSync(actionlint)) {
 } else {
   mkdirSync(TOOLS_BIN, { recursive: true });
   console.log(`chatstorm setup: installing ${ACTIONLINT_MODULE} with go install into ${TOOLS_BIN} …`);
-  const r = spawnSync('go', ['install', ACTIONLINT_MODULE], { env: { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: '-modcacherw' }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync('go', ['install', ACTIONLINT_MODULE], {
+    env: { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: '-modcacherw' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (r.error || r.status !== 0) {
-    console.warn(`chatstorm setup: warning: could not install actionlint (${r.error?.message ?? `go exit ${r.status}`}); the workflow lint test needs it`);
+    console.warn(
+      `chatstorm setup: warning: could not install actionlint (${r.error?.message ?? `go exit ${r.status}`}); the workflow lint test needs it`,
+    );
     if (strict) process.exit(1);
   }
 }

@@ -14,7 +14,29 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 /** The pipeline, earliest stage first. A stage may import only stages before it. */
-export const ORDER = ['record', 'units', 'policy', 'protocol', 'faults', 'config', 'metrics', 'preflight', 'stack', 'auth', 'client', 'fleet', 'oracle', 'judge.ts', 'judge-worker.ts', 'report', 'merge', 'run.ts', 'api.ts', 'tuning', 'cli'];
+export const ORDER = [
+  'record',
+  'units',
+  'policy',
+  'protocol',
+  'faults',
+  'config',
+  'metrics',
+  'preflight',
+  'stack',
+  'auth',
+  'client',
+  'fleet',
+  'oracle',
+  'judge.ts',
+  'judge-worker.ts',
+  'report',
+  'merge',
+  'run.ts',
+  'api.ts',
+  'tuning',
+  'cli',
+];
 
 const rootArg = process.argv.indexOf('--root');
 const ROOT = rootArg > 0 ? resolve(process.argv[rootArg + 1]) : resolve(import.meta.dirname, '..');
@@ -34,7 +56,13 @@ function stageOf(abs: string): string | null {
   return rel.split('/')[0];
 }
 
-interface Edge { from: string; to: string; file: string; line: number; spec: string }
+interface Edge {
+  from: string;
+  to: string;
+  file: string;
+  line: number;
+  spec: string;
+}
 
 const edges: Edge[] = [];
 for (const file of files(HARNESS)) {
@@ -59,7 +87,9 @@ console.log('stage        imports (stage ← files importing it)');
 for (const s of ORDER.filter((x) => stages.includes(x))) {
   const targets = new Map<string, number>();
   for (const e of edges.filter((x) => x.from === s)) targets.set(e.to, (targets.get(e.to) ?? 0) + 1);
-  const list = [...targets].sort((a, b) => rank(a[0]) - rank(b[0])).map(([t, n]) => `${t}${rank(t) > rank(s) ? ' (BACK)' : ''} ×${n}`);
+  const list = [...targets]
+    .sort((a, b) => rank(a[0]) - rank(b[0]))
+    .map(([t, n]) => `${t}${rank(t) > rank(s) ? ' (BACK)' : ''} ×${n}`);
   console.log(`${s.padEnd(12)} ${list.join(', ') || '—'}`);
 }
 console.log(`\n${back.length} back-import(s) (from a stage to a later one):`);

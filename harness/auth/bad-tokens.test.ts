@@ -26,7 +26,10 @@ afterAll(async () => {
 });
 
 /** Connects and reports how the attempt ended: the close code and reason, or the HTTP status before the upgrade. */
-function connect(g: Gateway, token: string): Promise<{ opened: boolean; code: number; reason: string; status?: number }> {
+function connect(
+  g: Gateway,
+  token: string,
+): Promise<{ opened: boolean; code: number; reason: string; status?: number }> {
   const url = `ws://127.0.0.1:${g.port}/api/v1/chats/chat-0/ws${token === '' ? '' : `?token=${encodeURIComponent(token)}`}`;
   return new Promise((resolve) => {
     const ws = new WebSocket(url);
@@ -41,7 +44,9 @@ function connect(g: Gateway, token: string): Promise<{ opened: boolean; code: nu
       const m = /^Unexpected server response: (\d+)$/.exec(e.message);
       if (m) status = Number(m[1]);
     });
-    ws.on('close', (code, reason) => resolve({ opened, code, reason: reason.toString(), ...(status ? { status } : {}) }));
+    ws.on('close', (code, reason) =>
+      resolve({ opened, code, reason: reason.toString(), ...(status ? { status } : {}) }),
+    );
   });
 }
 
@@ -87,7 +92,15 @@ describe('bad tokens against the reference gateway', () => {
   });
 
   it('with rejectBeforeUpgrade the gateway answers HTTP 401/403 and the client sees a bare 1006', async () => {
-    expect(await connect(strict, await mintBadToken('alg-none', key, claims))).toMatchObject({ opened: false, code: 1006, status: 401 });
-    expect(await connect(strict, await mintBadToken('wrong-chat', key, claims))).toMatchObject({ opened: false, code: 1006, status: 403 });
+    expect(await connect(strict, await mintBadToken('alg-none', key, claims))).toMatchObject({
+      opened: false,
+      code: 1006,
+      status: 401,
+    });
+    expect(await connect(strict, await mintBadToken('wrong-chat', key, claims))).toMatchObject({
+      opened: false,
+      code: 1006,
+      status: 403,
+    });
   });
 });

@@ -35,12 +35,27 @@ export async function mintBadToken(
       return mintToken(Buffer.concat([key, Buffer.from('!')]), { sub, chats: [chat], ttlSeconds: claims.ttlSeconds });
     case 'alg-none':
       // {"alg":"none"} and an empty signature: accepted by any verifier that trusts the header.
-      return new UnsecuredJWT({ chats: [chat] }).setSubject(sub).setIssuedAt(t).setExpirationTime(t + claims.ttlSeconds).encode();
+      return new UnsecuredJWT({ chats: [chat] })
+        .setSubject(sub)
+        .setIssuedAt(t)
+        .setExpirationTime(t + claims.ttlSeconds)
+        .encode();
     case 'expired':
       // Expired an hour ago: far beyond any clock tolerance a gateway may allow.
-      return new SignJWT({ chats: [chat] }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(sub).setIssuedAt(t - 7_200).setExpirationTime(t - 3_600).sign(key);
+      return new SignJWT({ chats: [chat] })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(sub)
+        .setIssuedAt(t - 7_200)
+        .setExpirationTime(t - 3_600)
+        .sign(key);
     case 'not-yet-valid':
-      return new SignJWT({ chats: [chat] }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(sub).setIssuedAt(t).setNotBefore(t + 3_600).setExpirationTime(t + 3_600 + claims.ttlSeconds).sign(key);
+      return new SignJWT({ chats: [chat] })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(sub)
+        .setIssuedAt(t)
+        .setNotBefore(t + 3_600)
+        .setExpirationTime(t + 3_600 + claims.ttlSeconds)
+        .sign(key);
     case 'wrong-chat':
       return mintToken(key, { sub, chats: [claims.otherChat], ttlSeconds: claims.ttlSeconds });
     case 'expires-before-reconnect':
@@ -55,7 +70,11 @@ export async function mintBadToken(
  * reconnect probe starts with a good one and switches; expires-before-reconnect keeps one token
  * that is good at first and expired by the reconnect.
  */
-export async function mintProbeTokens(roster: RosterEntry[], secret: string, ttlSeconds: number): Promise<{ first: Map<number, string>; later: Map<number, string> }> {
+export async function mintProbeTokens(
+  roster: RosterEntry[],
+  secret: string,
+  ttlSeconds: number,
+): Promise<{ first: Map<number, string>; later: Map<number, string> }> {
   const key = secretKey(secret);
   const first = new Map<number, string>();
   const later = new Map<number, string>();
@@ -65,8 +84,15 @@ export async function mintProbeTokens(roster: RosterEntry[], secret: string, ttl
       if (!r.probe) return;
       // A real chat of the run that is not the probe's own, as a member of another chat would hold.
       const otherChat = chats.find((ch) => ch !== r.chat) ?? `${r.chat}-other`;
-      const expiringTtlSeconds = r.probe.ttlMs === undefined ? undefined : Math.max(1, Math.floor(r.probe.ttlMs / 1000));
-      const bad = await mintBadToken(r.probe.kind, key, { sub: r.user, chat: r.chat, otherChat, ttlSeconds, expiringTtlSeconds });
+      const expiringTtlSeconds =
+        r.probe.ttlMs === undefined ? undefined : Math.max(1, Math.floor(r.probe.ttlMs / 1000));
+      const bad = await mintBadToken(r.probe.kind, key, {
+        sub: r.user,
+        chat: r.chat,
+        otherChat,
+        ttlSeconds,
+        expiringTtlSeconds,
+      });
       if (r.probe.when === 'first-connect' || r.probe.kind === 'expires-before-reconnect') {
         first.set(r.c, bad);
       } else {

@@ -12,7 +12,12 @@ import type { ProbeSpec, RosterEntry } from '../record/history.ts';
 import { mintProbeTokens } from './bad-tokens.ts';
 import { mintToken, secretKey } from './tokens.ts';
 
-export function buildRoster(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'workers'> & { authProbes?: ProbeSpec[]; shard?: Pick<ShardPlan, 'index' | 'count'> | null }): RosterEntry[] {
+export function buildRoster(
+  plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'workers'> & {
+    authProbes?: ProbeSpec[];
+    shard?: Pick<ShardPlan, 'index' | 'count'> | null;
+  },
+): RosterEntry[] {
   if (!plan.shard) return wholeRoster(plan);
   // The shard's own chats only (a shard of a 1,000,000-client run never builds the other shards'
   // entries), in the whole roster's order: its clients by run-wide index, then its probes.
@@ -23,17 +28,21 @@ export function buildRoster(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats'
   const workerOf = (chat: number) => Math.floor(Math.floor(chat / count) / perWorker);
   const out: RosterEntry[] = [];
   for (let k = index; k < plan.chats; k += count) {
-    for (let g = k * plan.chatSize; g < Math.min(plan.clients, (k + 1) * plan.chatSize); g++) out.push({ c: out.length, user: `u${g}`, chat: `chat-${k}`, worker: workerOf(k), g });
+    for (let g = k * plan.chatSize; g < Math.min(plan.clients, (k + 1) * plan.chatSize); g++)
+      out.push({ c: out.length, user: `u${g}`, chat: `chat-${k}`, worker: workerOf(k), g });
   }
   (plan.authProbes ?? []).forEach((probe, j) => {
     const k = j % plan.chats;
     const g = plan.clients + j;
-    if (k % count === index) out.push({ c: out.length, user: `u${g}`, chat: `chat-${k}`, worker: workerOf(k), probe, g });
+    if (k % count === index)
+      out.push({ c: out.length, user: `u${g}`, chat: `chat-${k}`, worker: workerOf(k), probe, g });
   });
   return out;
 }
 
-function wholeRoster(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'workers'> & { authProbes?: ProbeSpec[] }): RosterEntry[] {
+function wholeRoster(
+  plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'workers'> & { authProbes?: ProbeSpec[] },
+): RosterEntry[] {
   const perWorker = Math.ceil(plan.chats / plan.workers);
   const clients: RosterEntry[] = Array.from({ length: plan.clients }, (_, c) => {
     const chatIndex = Math.floor(c / plan.chatSize);
@@ -50,12 +59,17 @@ function wholeRoster(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'wor
 }
 
 /** Tokens per client: `first[c]` for its first connect ('' = none at all), `later` for a probe's attempts after its first open. */
-export interface RunTokens { first: string[]; later: Map<number, string> }
+export interface RunTokens {
+  first: string[];
+  later: Map<number, string>;
+}
 
 /** One token per client, valid for the run plus a margin; probes get their bad ones (bad-tokens.ts). */
 export async function mintTokens(roster: RosterEntry[], secret: string, ttlSeconds: number): Promise<RunTokens> {
   const key = secretKey(secret);
   const probes = await mintProbeTokens(roster, secret, ttlSeconds);
-  const first = await Promise.all(roster.map((r) => probes.first.get(r.c) ?? mintToken(key, { sub: r.user, chats: [r.chat], ttlSeconds })));
+  const first = await Promise.all(
+    roster.map((r) => probes.first.get(r.c) ?? mintToken(key, { sub: r.user, chats: [r.chat], ttlSeconds })),
+  );
   return { first, later: probes.later };
 }

@@ -21,7 +21,12 @@ import type { CapacityInput } from '../tuning/capacity.ts';
 import { addRunOptions, int, preflight, runOverrides, type RunFlags } from './run-options.ts';
 
 /** The flags only `run` takes: a shard of a run spread over hosts. */
-interface ShardFlags { shard?: string; shards?: number; claimShard?: boolean; startAt?: string }
+interface ShardFlags {
+  shard?: string;
+  shards?: number;
+  claimShard?: boolean;
+  startAt?: string;
+}
 
 /**
  * The forced exit (a second Ctrl-C) skips the teardown, but must not leave the gateway and
@@ -32,7 +37,10 @@ interface ShardFlags { shard?: string; shards?: number; claimShard?: boolean; st
 function killChildrenNow(): void {
   let pids: number[];
   try {
-    pids = execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8', timeout: 2_000 }).split('\n').filter(Boolean).map(Number);
+    pids = execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8', timeout: 2_000 })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return; // pgrep exits 1 when there is no child
   }
@@ -50,7 +58,7 @@ function killChildrenNow(): void {
 /** Writes to stdout synchronously (a large dump), waiting out a full pipe; a closed pipe (| head) ends quietly. */
 function writeStdout(text: string): void {
   const b = Buffer.from(text);
-  for (let off = 0; off < b.length;) {
+  for (let off = 0; off < b.length; ) {
     try {
       off += writeSync(1, b, off);
     } catch (e) {
@@ -67,8 +75,14 @@ function writeStdout(text: string): void {
  * covers --start-at: every new run has fresh claims, and replicas of one run share them.
  */
 function claimShard(scenario: ScenarioDefinition, o: RunOptions): Pick<RunOptions, 'shard' | 'shards'> {
-  if (o.shards === undefined || o.shard !== undefined) throw new ConfigError('invalid run configuration', [`--claim-shard takes the index for --shards <n> (got ${o.shard !== undefined ? `--shard ${o.shard}` : 'no --shards'})`]);
-  if (o.startAt === undefined) throw new ConfigError('invalid run configuration', ['--claim-shard needs --start-at: the shared instant tells one run\'s shards from the next run\'s']);
+  if (o.shards === undefined || o.shard !== undefined)
+    throw new ConfigError('invalid run configuration', [
+      `--claim-shard takes the index for --shards <n> (got ${o.shard !== undefined ? `--shard ${o.shard}` : 'no --shards'})`,
+    ]);
+  if (o.startAt === undefined)
+    throw new ConfigError('invalid run configuration', [
+      "--claim-shard needs --start-at: the shared instant tells one run's shards from the next run's",
+    ]);
   const hash = resolvePlan(scenario, { ...o, shard: `0/${o.shards}`, shards: undefined }).shard!.planHash;
   const dir = join(o.reportRoot ?? 'reports', '.shard-claims', hash);
   mkdirSync(dir, { recursive: true });
@@ -80,7 +94,9 @@ function claimShard(scenario: ScenarioDefinition, o: RunOptions): Pick<RunOption
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
-  throw new ConfigError('invalid run configuration', [`--claim-shard: all ${o.shards} shards of plan ${hash} are taken already (${dir}); one replica too many, or an earlier run with the same --start-at`]);
+  throw new ConfigError('invalid run configuration', [
+    `--claim-shard: all ${o.shards} shards of plan ${hash} are taken already (${dir}); one replica too many, or an earlier run with the same --start-at`,
+  ]);
 }
 
 /** Prints the console verdict of a judged run and exits with its code. */
@@ -94,21 +110,38 @@ for (const stream of [process.stdout, process.stderr]) stream.on('error', () => 
 
 const program = new Command()
   .name('chatstorm')
-  .description('Load and resilience tests for WebSocket chat gateways: real sockets, real Toxiproxy faults, checks from the recorded history.')
+  .description(
+    'Load and resilience tests for WebSocket chat gateways: real sockets, real Toxiproxy faults, checks from the recorded history.',
+  )
   .showHelpAfterError()
   .exitOverride();
 
 addRunOptions(
   program
     .command('run')
-    .description('run a scenario: start the gateway behind Toxiproxy (or put Toxiproxy in front of --target), drive the clients and faults, judge, report')
+    .description(
+      'run a scenario: start the gateway behind Toxiproxy (or put Toxiproxy in front of --target), drive the clients and faults, judge, report',
+    )
     .argument('<scenario-file>', 'a scenario module (TypeScript) whose default export is defineScenario({...})'),
 )
   // Sharding is run's alone: a capacity step or a sweep point is one host's run.
-  .option('--shard <i/n>', 'run shard i of n (0 <= i < n): this process owns the chats k with k mod n = i; `chatstorm merge` joins the shards\' run folders into one verdict')
-  .option('--shards <n>', 'run one shard of n, its index from JOB_COMPLETION_INDEX (as a Kubernetes Indexed Job sets it)', int('--shards'))
-  .option('--claim-shard', 'with --shards n outside a Kubernetes Indexed Job (docker compose --scale, a plain loop): take the first shard index no other process of the same plan has taken, by creating <report-dir>/.shard-claims/<plan hash>/<index>')
-  .option('--start-at <iso-time>', 'start traffic and the fault timeline at this shared instant, e.g. 2026-11-30T18:40:00Z; a run not connected by then ends with verdict error')
+  .option(
+    '--shard <i/n>',
+    "run shard i of n (0 <= i < n): this process owns the chats k with k mod n = i; `chatstorm merge` joins the shards' run folders into one verdict",
+  )
+  .option(
+    '--shards <n>',
+    'run one shard of n, its index from JOB_COMPLETION_INDEX (as a Kubernetes Indexed Job sets it)',
+    int('--shards'),
+  )
+  .option(
+    '--claim-shard',
+    'with --shards n outside a Kubernetes Indexed Job (docker compose --scale, a plain loop): take the first shard index no other process of the same plan has taken, by creating <report-dir>/.shard-claims/<plan hash>/<index>',
+  )
+  .option(
+    '--start-at <iso-time>',
+    'start traffic and the fault timeline at this shared instant, e.g. 2026-11-30T18:40:00Z; a run not connected by then ends with verdict error',
+  )
   .action(async (file: string, o: RunFlags & ShardFlags, cmd: Command) => {
     const scenario = await loadScenario(file);
     const options: RunOptions = { ...runOverrides(file, o, cmd), shard: o.shard, shards: o.shards, startAt: o.startAt };
@@ -117,8 +150,10 @@ addRunOptions(
     // The run folder is claimed first of all: a taken --run-id or an unusable --report-dir stops here.
     const folder = claimRunFolder(o.reportDir, resolved.runId, o.runId !== undefined);
     const plan = { ...resolved, runId: folder.runId, reportDir: folder.dir };
-    for (const note of [...(plan.notes ?? []), ...(folder.note ? [folder.note] : [])]) console.error(`chatstorm: note: ${note}`);
-    if (plan.remoteTarget) console.error(`chatstorm: --allow-remote: testing ${plan.remoteTarget}, a gateway on another machine`);
+    for (const note of [...(plan.notes ?? []), ...(folder.note ? [folder.note] : [])])
+      console.error(`chatstorm: note: ${note}`);
+    if (plan.remoteTarget)
+      console.error(`chatstorm: --allow-remote: testing ${plan.remoteTarget}, a gateway on another machine`);
     // Sized to the host and refused (exit 64) before anything starts when it cannot fit.
     let fitted = plan;
     try {
@@ -179,7 +214,9 @@ function abortOnSignals(): AbortSignal {
       killChildrenNow();
       process.exit(exitCodeForInterruption(sig));
     }
-    console.error(`\nchatstorm: ${sig}: stopping the current run, tearing down and writing what was measured (again to force)`);
+    console.error(
+      `\nchatstorm: ${sig}: stopping the current run, tearing down and writing what was measured (again to force)`,
+    );
     abort.abort(sig);
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => onSignal(sig));
@@ -197,44 +234,64 @@ function stoppedCode(code: number, signal: AbortSignal): number {
 addRunOptions(
   program
     .command('capacity')
-    .description('find the knee: run the scenario at growing load (each step a full run with its faults, the same seed) until a step breaks, bisect to the resolution, write capacity.json and capacity.html (docs/capacity.md)')
+    .description(
+      'find the knee: run the scenario at growing load (each step a full run with its faults, the same seed) until a step breaks, bisect to the resolution, write capacity.json and capacity.html (docs/capacity.md)',
+    )
     .argument('<scenario-file>', 'a scenario module (TypeScript) whose default export is defineScenario({...})')
     .option('--vary <what>', '"clients" (sockets) or "rate" (messages sent per second by the fleet)', 'clients')
-    .option('--from <n>', 'load of the first step (default: the scenario\'s)', int('--from'))
+    .option('--from <n>', "load of the first step (default: the scenario's)", int('--from'))
     .option('--to <n>', 'highest load tried (default: 16 times --from)', int('--to'))
     .option('--factor <x>', 'growth from one step to the next', '1.5')
-    .option('--resolution <n|p%>', 'stop bisecting when the last pass and the first failure are this close: a load, or a share of the last pass', '5%')
+    .option(
+      '--resolution <n|p%>',
+      'stop bisecting when the last pass and the first failure are this close: a load, or a share of the last pass',
+      '5%',
+    )
     .option('--headroom <p%>', 'the recommended maximum is the knee less this share', '20%'),
-)
-  .action(async (file: string, o: RunFlags & CapacityInput, cmd: Command) => {
-    const { planCapacity, runCapacity } = await import('../tuning/capacity.ts');
-    const scenario = await loadScenario(file);
-    const spec = planCapacity(scenario, runOverrides(file, o, cmd), o);
-    await preflight(spec.firstPlan, o);
-    const signal = abortOnSignals();
-    const r = await runCapacity(spec, signal, run, (l) => console.error(l));
-    console.log(`chatstorm capacity: ${r.result.stop.message}${r.result.recommended ? `\n  recommended maximum: ${r.result.recommended.load} ${r.result.unit} (${r.result.recommended.note})` : ''}\n  ${r.json}\n  ${r.html}`);
-    process.exit(stoppedCode(r.result.exitCode, signal));
-  });
+).action(async (file: string, o: RunFlags & CapacityInput, cmd: Command) => {
+  const { planCapacity, runCapacity } = await import('../tuning/capacity.ts');
+  const scenario = await loadScenario(file);
+  const spec = planCapacity(scenario, runOverrides(file, o, cmd), o);
+  await preflight(spec.firstPlan, o);
+  const signal = abortOnSignals();
+  const r = await runCapacity(spec, signal, run, (l) => console.error(l));
+  console.log(
+    `chatstorm capacity: ${r.result.stop.message}${r.result.recommended ? `\n  recommended maximum: ${r.result.recommended.load} ${r.result.unit} (${r.result.recommended.note})` : ''}\n  ${r.json}\n  ${r.html}`,
+  );
+  process.exit(stoppedCode(r.result.exitCode, signal));
+});
 
 addRunOptions(
   program
     .command('sweep')
-    .description('run the scenario under every combination of settings (the same seed) and write a compare page with a ranking table (docs/tuning.md)')
+    .description(
+      'run the scenario under every combination of settings (the same seed) and write a compare page with a ranking table (docs/tuning.md)',
+    )
     .argument('<scenario-file>', 'a scenario module (TypeScript) whose default export is defineScenario({...})')
-    .option('--set <key=v1,v2>', 'a scenario setting and its values, e.g. policy.backoff.jitter=none,full or gateway.pingInterval=10s,30s; repeatable: every combination runs', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--case <"k=v k=v">', 'instead of --set: one run with these settings; repeatable (a listed set of runs)', (v: string, prev: string[]) => [...prev, v], [] as string[]),
-)
-  .action(async (file: string, o: RunFlags & { set: string[]; case: string[] }, cmd: Command) => {
-    const { planSweep, runSweep } = await import('../tuning/sweep.ts');
-    const scenario = await loadScenario(file);
-    const spec = planSweep(scenario, runOverrides(file, o, cmd), o.set, o.case);
-    await preflight(spec.points[0].plan, o);
-    const signal = abortOnSignals();
-    const r = await runSweep(spec, signal, run, (l) => console.error(l));
-    console.log(`chatstorm sweep: ${r.result.points.length} runs; best: ${r.result.ranking[0]?.label ?? 'none'}\n  ${r.json}\n  ${r.html}`);
-    process.exit(stoppedCode(r.result.exitCode, signal));
-  });
+    .option(
+      '--set <key=v1,v2>',
+      'a scenario setting and its values, e.g. policy.backoff.jitter=none,full or gateway.pingInterval=10s,30s; repeatable: every combination runs',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      '--case <"k=v k=v">',
+      'instead of --set: one run with these settings; repeatable (a listed set of runs)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    ),
+).action(async (file: string, o: RunFlags & { set: string[]; case: string[] }, cmd: Command) => {
+  const { planSweep, runSweep } = await import('../tuning/sweep.ts');
+  const scenario = await loadScenario(file);
+  const spec = planSweep(scenario, runOverrides(file, o, cmd), o.set, o.case);
+  await preflight(spec.points[0].plan, o);
+  const signal = abortOnSignals();
+  const r = await runSweep(spec, signal, run, (l) => console.error(l));
+  console.log(
+    `chatstorm sweep: ${r.result.points.length} runs; best: ${r.result.ranking[0]?.label ?? 'none'}\n  ${r.json}\n  ${r.html}`,
+  );
+  process.exit(stoppedCode(r.result.exitCode, signal));
+});
 
 program
   .command('report')
@@ -249,7 +306,7 @@ program
 
 program
   .command('history')
-  .description('print a run\'s recorded client events as NDJSON, one event per line (docs/history.md)')
+  .description("print a run's recorded client events as NDJSON, one event per line (docs/history.md)")
   .argument('<run-dir>', 'a run folder, e.g. reports/latest')
   .action((dir: string) => {
     if (!existsSync(dir)) throw new ConfigError('history', [`<run-dir>: no such folder: "${dir}"`]);
@@ -259,7 +316,9 @@ program
 
 program
   .command('merge')
-  .description('merge the run folders of the shards of one run (--shard i/n) into one run folder with every report and the exact merged verdict')
+  .description(
+    'merge the run folders of the shards of one run (--shard i/n) into one run folder with every report and the exact merged verdict',
+  )
   .argument('<run-dir...>', 'one run folder per shard, every shard exactly once')
   .requiredOption('--out <dir>', 'the merged run folder to write')
   .action(async (dirs: string[], o: { out: string }) => {
@@ -269,7 +328,9 @@ program
 
 program
   .command('compare')
-  .description('put runs side by side in one self-contained HTML page (the tuning view): settings, checks, thresholds, resilience and charts per run, differences marked')
+  .description(
+    'put runs side by side in one self-contained HTML page (the tuning view): settings, checks, thresholds, resilience and charts per run, differences marked',
+  )
   .argument('<run-dir...>', 'two or more run folders, each with a summary.json (e.g. reports/<run-id>)')
   .option('--out <file>', 'the page to write', 'compare.html')
   .action((dirs: string[], o: { out: string }) => {
@@ -288,7 +349,9 @@ program
 
 program
   .command('cleanup')
-  .description('remove what crashed runs left behind: containers and networks labelled chatstorm=true, and orphaned local Toxiproxy and gateway processes of this project')
+  .description(
+    'remove what crashed runs left behind: containers and networks labelled chatstorm=true, and orphaned local Toxiproxy and gateway processes of this project',
+  )
   .option('--all', 'also remove containers of runs whose harness process is still alive')
   .option('--run-id <id>', 'only what this run left')
   .option('--dry-run', 'list, remove nothing')
@@ -320,7 +383,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   const err = e as Error & { exitCode?: number; code?: string };
-  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+    process.exit(0);
   if (err.code?.startsWith('commander.')) process.exit(EXIT.config);
   if (e instanceof ConfigError) {
     console.error(`chatstorm: ${e.message}`);

@@ -41,43 +41,121 @@ export interface RunFlags {
 /** Adds every option of `run` to a command. */
 export function addRunOptions(cmd: Command): Command {
   return cmd
-    .option('--clients <n>', 'number of client sockets (default: the scenario\'s, else 1000)', int('--clients'))
+    .option('--clients <n>', "number of client sockets (default: the scenario's, else 1000)", int('--clients'))
     .option('--duration <d>', 'length of the traffic phase, e.g. "30s" (default: the scenario\'s, else 30s)')
-    .option('--target <ws-url>', 'test a gateway chatstorm did not start, e.g. ws://127.0.0.1:8083; chatstorm puts its own Toxiproxy in front of it')
-    .option('--gateway-cmd <command>', 'start this command as the gateway instead of the reference one; it gets PORT, HOST and JWT_SECRET in its environment and must answer GET /healthz')
-    .addOption(new Option('--jwt-secret <secret>', 'HS256 secret the tokens are minted with (the gateway must share it); prefer CHATSTORM_JWT_SECRET or --jwt-secret-file: a flag shows in ps').env('CHATSTORM_JWT_SECRET'))
-    .option('--jwt-secret-file <file>', 'read the HS256 secret from this file (one line; a trailing newline is dropped)')
+    .option(
+      '--target <ws-url>',
+      'test a gateway chatstorm did not start, e.g. ws://127.0.0.1:8083; chatstorm puts its own Toxiproxy in front of it',
+    )
+    .option(
+      '--gateway-cmd <command>',
+      'start this command as the gateway instead of the reference one; it gets PORT, HOST and JWT_SECRET in its environment and must answer GET /healthz',
+    )
+    .addOption(
+      new Option(
+        '--jwt-secret <secret>',
+        'HS256 secret the tokens are minted with (the gateway must share it); prefer CHATSTORM_JWT_SECRET or --jwt-secret-file: a flag shows in ps',
+      ).env('CHATSTORM_JWT_SECRET'),
+    )
+    .option(
+      '--jwt-secret-file <file>',
+      'read the HS256 secret from this file (one line; a trailing newline is dropped)',
+    )
     .option('--allow-remote', 'allow a --target that is not on this machine (not loopback); the report says so')
-    .option('--skip-healthz', 'with --target: start without waiting for a 2xx GET /healthz (for gateways that have none)')
+    .option(
+      '--skip-healthz',
+      'with --target: start without waiting for a 2xx GET /healthz (for gateways that have none)',
+    )
     .option('--report-dir <dir>', 'where run folders are written; reports/<run-id>/ by default', 'reports')
     .option('--seed <n>', 'seed of the traffic plan and jitter: same seed, same plan', int('--seed'), 1)
-    .option('--workers <n>', 'fleet processes (default: one per 10000 clients; the preflight refuses more than one process can hold)', int('--workers'))
+    .option(
+      '--workers <n>',
+      'fleet processes (default: one per 10000 clients; the preflight refuses more than one process can hold)',
+      int('--workers'),
+    )
     .option('--run-id <id>', 'name of the run folder (default: timestamp and scenario name)')
     .option('--profile <name>', 'a named variant of the scenario, e.g. "small" (the size the tests run)')
-    .option('--stack <kind>', 'where the gateway and Toxiproxy run: "local" processes or Docker containers with "testcontainers" (default: the scenario\'s, else local; testcontainers when --gateway-image is given)')
-    .option('--gateway-image <image>', 'with --stack testcontainers: the gateway image to test (default: the reference gateway, built from gateway/Dockerfile)')
-    .option('--gateway-port <n>', 'with --stack testcontainers: port the gateway listens on in its container (default 8083; on the host network a free port, passed as PORT)', int('--gateway-port'))
-    .option('--gateway-env <KEY=VALUE>', 'with --stack testcontainers: environment of the gateway container, repeatable (JWT_SECRET always comes from --jwt-secret)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--docker-network <mode>', 'with --stack testcontainers: "host" (default; containers share the host\'s loopback) or "bridge" (a network of their own, ports published)')
-    .option('--source-ips <range>', 'spread the clients over these loopback source addresses, e.g. 127.0.0.2-127.0.0.9 (each address has its own ephemeral ports per destination; see docs/scale.md)')
-    .option('--protocol <name>', 'the gateway\'s wire protocol: "chat-v1" or "socket.io" (docs/protocols.md; default: the scenario\'s, else chat-v1)')
-    .option('--client <module>', 'drive your own client (e.g. the product\'s store) through a client adapter module instead of the reference client; see docs/client-adapters.md (default: the scenario\'s client, else the reference client)');
+    .option(
+      '--stack <kind>',
+      'where the gateway and Toxiproxy run: "local" processes or Docker containers with "testcontainers" (default: the scenario\'s, else local; testcontainers when --gateway-image is given)',
+    )
+    .option(
+      '--gateway-image <image>',
+      'with --stack testcontainers: the gateway image to test (default: the reference gateway, built from gateway/Dockerfile)',
+    )
+    .option(
+      '--gateway-port <n>',
+      'with --stack testcontainers: port the gateway listens on in its container (default 8083; on the host network a free port, passed as PORT)',
+      int('--gateway-port'),
+    )
+    .option(
+      '--gateway-env <KEY=VALUE>',
+      'with --stack testcontainers: environment of the gateway container, repeatable (JWT_SECRET always comes from --jwt-secret)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      '--docker-network <mode>',
+      'with --stack testcontainers: "host" (default; containers share the host\'s loopback) or "bridge" (a network of their own, ports published)',
+    )
+    .option(
+      '--source-ips <range>',
+      'spread the clients over these loopback source addresses, e.g. 127.0.0.2-127.0.0.9 (each address has its own ephemeral ports per destination; see docs/scale.md)',
+    )
+    .option(
+      '--protocol <name>',
+      'the gateway\'s wire protocol: "chat-v1" or "socket.io" (docs/protocols.md; default: the scenario\'s, else chat-v1)',
+    )
+    .option(
+      '--client <module>',
+      "drive your own client (e.g. the product's store) through a client adapter module instead of the reference client; see docs/client-adapters.md (default: the scenario's client, else the reference client)",
+    );
 }
 
 /** The flags as resolvePlan's overrides; cmd tells a --jwt-secret flag from $CHATSTORM_JWT_SECRET. */
 export function runOverrides(file: string, o: RunFlags, cmd?: Command): RunOptions {
-  const jwtSecret = o.jwtSecretFile === undefined ? o.jwtSecret : readSecretFile(o.jwtSecretFile, cmd?.getOptionValueSource('jwtSecret') === 'cli');
-  return { scenarioFile: file, clients: o.clients, duration: o.duration, target: o.target, gatewayCommand: o.gatewayCmd ? [o.gatewayCmd] : undefined, jwtSecret, reportRoot: o.reportDir, seed: o.seed, workers: o.workers, runId: o.runId, profile: o.profile, stack: o.stack, gatewayImage: o.gatewayImage, gatewayPort: o.gatewayPort, gatewayEnv: o.gatewayEnv, dockerNetwork: o.dockerNetwork, client: o.client, protocol: o.protocol, allowRemote: o.allowRemote, skipHealthz: o.skipHealthz , sourceIps: o.sourceIps };
+  const jwtSecret =
+    o.jwtSecretFile === undefined
+      ? o.jwtSecret
+      : readSecretFile(o.jwtSecretFile, cmd?.getOptionValueSource('jwtSecret') === 'cli');
+  return {
+    scenarioFile: file,
+    clients: o.clients,
+    duration: o.duration,
+    target: o.target,
+    gatewayCommand: o.gatewayCmd ? [o.gatewayCmd] : undefined,
+    jwtSecret,
+    reportRoot: o.reportDir,
+    seed: o.seed,
+    workers: o.workers,
+    runId: o.runId,
+    profile: o.profile,
+    stack: o.stack,
+    gatewayImage: o.gatewayImage,
+    gatewayPort: o.gatewayPort,
+    gatewayEnv: o.gatewayEnv,
+    dockerNetwork: o.dockerNetwork,
+    client: o.client,
+    protocol: o.protocol,
+    allowRemote: o.allowRemote,
+    skipHealthz: o.skipHealthz,
+    sourceIps: o.sourceIps,
+  };
 }
 
 /** --jwt-secret-file: the secret without its trailing newline; a missing or empty file is a usage error. */
 function readSecretFile(file: string, alsoFlag: boolean): string {
-  if (alsoFlag) throw new ConfigError('invalid run configuration', ['--jwt-secret and --jwt-secret-file exclude each other (give one)']);
+  if (alsoFlag)
+    throw new ConfigError('invalid run configuration', [
+      '--jwt-secret and --jwt-secret-file exclude each other (give one)',
+    ]);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError('invalid run configuration', [`--jwt-secret-file: cannot read "${file}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`]);
+    throw new ConfigError('invalid run configuration', [
+      `--jwt-secret-file: cannot read "${file}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    ]);
   }
   const secret = text.replace(/\r?\n$/, '');
   if (!secret) throw new ConfigError('invalid run configuration', [`--jwt-secret-file: "${file}" is empty`]);

@@ -29,19 +29,31 @@ async function gateway(): Promise<Gateway> {
   return g;
 }
 
-interface Harnessed { client: AdapterClient; events: ClientEvent[]; of<K extends ClientEvent['k']>(k: K): Extract<ClientEvent, { k: K }>[] }
+interface Harnessed {
+  client: AdapterClient;
+  events: ClientEvent[];
+  of<K extends ClientEvent['k']>(k: K): Extract<ClientEvent, { k: K }>[];
+}
 
-async function host(factory: ClientAdapterFactory, opts: { origin?: string; c?: number; user?: string; token?: string } = {}): Promise<Harnessed> {
+async function host(
+  factory: ClientAdapterFactory,
+  opts: { origin?: string; c?: number; user?: string; token?: string } = {},
+): Promise<Harnessed> {
   const events: ClientEvent[] = [];
   const user = opts.user ?? 'alice';
   const token = opts.token ?? (await mintToken(SECRET, { sub: user, chats: ['general'] }));
-  const client = new AdapterClient(factory, { c: opts.c ?? 3, user, chat: 'general', token, origin: opts.origin ?? 'ws://127.0.0.1:9' }, DEFAULT_POLICY, {
-    now: () => performance.timeOrigin + performance.now(),
-    setTimeout: (fn, ms) => setTimeout(fn, ms),
-    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-    random: Math.random,
-    record: (ev) => events.push(ev),
-  });
+  const client = new AdapterClient(
+    factory,
+    { c: opts.c ?? 3, user, chat: 'general', token, origin: opts.origin ?? 'ws://127.0.0.1:9' },
+    DEFAULT_POLICY,
+    {
+      now: () => performance.timeOrigin + performance.now(),
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      random: Math.random,
+      record: (ev) => events.push(ev),
+    },
+  );
   clients.push(client);
   return { client, events, of: (k) => events.filter((e) => e.k === k) as never };
 }
@@ -62,7 +74,9 @@ describe('the fixed store through its adapter', () => {
     a.client.send('m0-0', 'hello');
     expect(a.of('send')).toEqual([expect.objectContaining({ id: 'm0-0', open: true })]);
     expect(a.client.pendingCount).toBe(1);
-    await vi.waitFor(() => expect(b.of('recv')).toEqual([expect.objectContaining({ seq: 1, id: 'm0-0', sender: 'alice' })]));
+    await vi.waitFor(() =>
+      expect(b.of('recv')).toEqual([expect.objectContaining({ seq: 1, id: 'm0-0', sender: 'alice' })]),
+    );
     await vi.waitFor(() => expect(a.of('ack')).toEqual([expect.objectContaining({ id: 'm0-0', seq: 1 })]));
     expect(a.client.pendingCount).toBe(0);
     expect(b.client.lastSeq).toBe(1);
@@ -83,7 +97,9 @@ describe('the fixed store through its adapter', () => {
     a.client.send('m3-0', 'while down');
     expect(a.of('send')).toEqual([expect.objectContaining({ id: 'm3-0', open: false })]);
     expect(a.of('send-error')).toEqual([expect.objectContaining({ id: 'm3-0', why: 'Not sent: not connected.' })]);
-    await vi.waitFor(() => expect(a.of('fail')[0]).toEqual(expect.objectContaining({ n: 1, why: 'refused' })), { timeout: 5_000 });
+    await vi.waitFor(() => expect(a.of('fail')[0]).toEqual(expect.objectContaining({ n: 1, why: 'refused' })), {
+      timeout: 5_000,
+    });
     // The retry asked to resume from the last seq seen.
     expect(a.of('attempt')[1]).toEqual(expect.objectContaining({ n: 1, since: 0 }));
     expect(a.of('fallback')).toEqual([]);
@@ -94,7 +110,11 @@ describe('the fixed store through its adapter', () => {
     const g = await gateway();
     const a = await host(fixedStore, { origin: origin(g), token: 'not-a-jwt' });
     a.client.start();
-    await vi.waitFor(() => expect(a.of('stopped')).toEqual([expect.objectContaining({ state: 'unauthorized', message: 'Your session has expired. Please sign in again.' })]));
+    await vi.waitFor(() =>
+      expect(a.of('stopped')).toEqual([
+        expect.objectContaining({ state: 'unauthorized', message: 'Your session has expired. Please sign in again.' }),
+      ]),
+    );
     // The gateway completes the upgrade and closes with a code a browser can read.
     expect(a.of('close')).toEqual([expect.objectContaining({ code: 4401, by: 'server' })]);
     expect(a.of('attempt')).toHaveLength(1);
@@ -109,13 +129,30 @@ describe('the old store through its adapter', () => {
     a.client.start();
     await vi.waitFor(() => expect(a.client.state).toBe('open'));
     await g.close();
-    await vi.waitFor(() => expect(a.of('fallback')).toEqual([expect.objectContaining({ what: 'system', detail: 'the store shows the notice "Using local mode" (is_fallback)' })]), { timeout: 5_000 });
+    await vi.waitFor(
+      () =>
+        expect(a.of('fallback')).toEqual([
+          expect.objectContaining({
+            what: 'system',
+            detail: 'the store shows the notice "Using local mode" (is_fallback)',
+          }),
+        ]),
+      { timeout: 5_000 },
+    );
     a.client.send('m3-7', 'into the void');
     expect(a.of('fallback')[1]).toEqual(expect.objectContaining({ what: 'local-message', id: 'm3-7' }));
-    expect(a.of('fallback')[1].detail).toBe('message m3-7 "into the void" shown in the store, never sent by the gateway (is_fallback)');
+    expect(a.of('fallback')[1].detail).toBe(
+      'message m3-7 "into the void" shown in the store, never sent by the gateway (is_fallback)',
+    );
     // Its stale "Not connected" banner does not count: the message is shown as if it went out.
     expect(a.of('send-error').filter((e) => e.id === 'm3-7')).toEqual([]);
-    await vi.waitFor(() => expect(a.of('stopped')).toEqual([expect.objectContaining({ state: 'failed', message: 'Connection lost. Using local mode.' })]), { timeout: 10_000 });
+    await vi.waitFor(
+      () =>
+        expect(a.of('stopped')).toEqual([
+          expect.objectContaining({ state: 'failed', message: 'Connection lost. Using local mode.' }),
+        ]),
+      { timeout: 10_000 },
+    );
     expect(a.of('attempt').length).toBe(6);
     expect(a.client.state).toBe('failed');
   });
@@ -146,15 +183,29 @@ describe('what the view tells the harness', () => {
     const s = scripted();
     const h = await host(s.factory);
     s.show({ messages: [{ id: 'a', content: 'no identity at all' }] });
-    s.show({ messages: [{ id: 'a', content: 'no identity at all' }, { id: 'b', messageId: 'general:9', content: 'claims a gateway id it never got', clientMsgId: 'x1' }] });
-    s.show({ messages: [{ id: 'n1', kind: 'system', content: 'Reconnecting…' }, { id: 'n2', kind: 'system', content: 'You are in Offline mode' }] });
-    expect(h.of('fallback').map((e) => [e.what, e.id ?? null])).toEqual([['local-message', 'a'], ['local-message', 'x1'], ['system', null]]);
+    s.show({
+      messages: [
+        { id: 'a', content: 'no identity at all' },
+        { id: 'b', messageId: 'general:9', content: 'claims a gateway id it never got', clientMsgId: 'x1' },
+      ],
+    });
+    s.show({
+      messages: [
+        { id: 'n1', kind: 'system', content: 'Reconnecting…' },
+        { id: 'n2', kind: 'system', content: 'You are in Offline mode' },
+      ],
+    });
+    expect(h.of('fallback').map((e) => [e.what, e.id ?? null])).toEqual([
+      ['local-message', 'a'],
+      ['local-message', 'x1'],
+      ['system', null],
+    ]);
     // Shown again: already on record, not counted twice.
     s.show({ messages: [{ id: 'a', content: 'no identity at all' }] });
     expect(h.of('fallback')).toHaveLength(3);
   });
 
-  it('errors: one naming a message is that send\'s; a banner counts for sends made while not connected', async () => {
+  it("errors: one naming a message is that send's; a banner counts for sends made while not connected", async () => {
     const s = scripted();
     const h = await host(s.factory);
     h.client.send('m3-0', 'x');
@@ -162,7 +213,10 @@ describe('what the view tells the harness', () => {
     expect(h.of('send-error')).toEqual([]);
     s.show({ errors: [{ text: 'You are offline' }] });
     s.show({ errors: [{ text: 'You are offline' }, { text: 'Not sent', clientMsgId: 'm3-9' }] });
-    expect(h.of('send-error').map((e) => [e.id, e.why])).toEqual([['m3-0', 'You are offline'], ['m3-9', 'Not sent']]);
+    expect(h.of('send-error').map((e) => [e.id, e.why])).toEqual([
+      ['m3-0', 'You are offline'],
+      ['m3-9', 'Not sent'],
+    ]);
   });
 
   it('the state failed is a visible stop; without any error shown, a silent one', async () => {
@@ -186,7 +240,9 @@ describe('what the view tells the harness', () => {
     h.client.stop();
     await new Promise((r) => setTimeout(r, 60));
     expect(fired).toBe(false);
-    expect(() => new s.env.WebSocket('ws://127.0.0.1:9/api/v1/chats/general/ws')).toThrow(/stopped at the end of the run/);
+    expect(() => new s.env.WebSocket('ws://127.0.0.1:9/api/v1/chats/general/ws')).toThrow(
+      /stopped at the end of the run/,
+    );
     spy.mockRestore();
   });
 });

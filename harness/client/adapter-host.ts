@@ -15,7 +15,14 @@ import type { RawData } from 'ws';
 import type { ClientEvent } from '../record/history.ts';
 import { chatV1 } from '../protocol/chat-v1.ts';
 import type { FrameCodec } from '../protocol/types.ts';
-import type { ClientAdapter, ClientAdapterFactory, ShownMessage, ShownState, StoreView, WebSocketConstructor } from './adapter.ts';
+import type {
+  ClientAdapter,
+  ClientAdapterFactory,
+  ShownMessage,
+  ShownState,
+  StoreView,
+  WebSocketConstructor,
+} from './adapter.ts';
 import type { ClientEnv, ClientState } from './client.ts';
 import type { ClientPolicy } from '../policy/policy.ts';
 
@@ -98,7 +105,14 @@ export class AdapterClient implements FleetClient {
 
   private readonly codec: FrameCodec;
 
-  constructor(factory: ClientAdapterFactory, identity: AdapterIdentity, policy: ClientPolicy, env: AdapterHostEnv, base: typeof WsWebSocket = WsWebSocket, codec: FrameCodec = chatV1) {
+  constructor(
+    factory: ClientAdapterFactory,
+    identity: AdapterIdentity,
+    policy: ClientPolicy,
+    env: AdapterHostEnv,
+    base: typeof WsWebSocket = WsWebSocket,
+    codec: FrameCodec = chatV1,
+  ) {
     this.id = identity;
     this.codec = codec;
     this.env = env;
@@ -121,7 +135,10 @@ export class AdapterClient implements FleetClient {
 
   get state(): ClientState {
     if (this.finished) return 'closed';
-    if (this.shownState === 'failed') return this.lastCode === this.codec.refusals.unauthorized || this.lastCode === this.codec.refusals.forbidden ? 'stopped' : 'failed';
+    if (this.shownState === 'failed')
+      return this.lastCode === this.codec.refusals.unauthorized || this.lastCode === this.codec.refusals.forbidden
+        ? 'stopped'
+        : 'failed';
     const w = this.current;
     if (!w || w.ended) return this.started ? 'backoff' : 'idle';
     if (w.ws.readyState === OPEN) return 'open';
@@ -197,7 +214,10 @@ export class AdapterClient implements FleetClient {
     const t = this.env.now();
     const msgs = view.messages ?? [];
     // Stores append: rescan only the new tail unless the list changed before it.
-    const from = this.scanLen > 0 && msgs.length >= this.scanLen && msgs[this.scanLen - 1]?.id === this.scanLastId ? this.scanLen : 0;
+    const from =
+      this.scanLen > 0 && msgs.length >= this.scanLen && msgs[this.scanLen - 1]?.id === this.scanLastId
+        ? this.scanLen
+        : 0;
     for (let i = from; i < msgs.length; i++) this.shown(msgs[i], t);
     this.scanLen = msgs.length;
     this.scanLastId = msgs.length ? msgs[msgs.length - 1].id : null;
@@ -228,7 +248,12 @@ export class AdapterClient implements FleetClient {
       this.shownState = view.state;
       if (view.state === 'failed') {
         const message = general ?? errors.find((e) => e?.text)?.text ?? '';
-        const state = this.lastCode === this.codec.refusals.unauthorized ? 'unauthorized' : this.lastCode === this.codec.refusals.forbidden ? 'forbidden' : 'failed';
+        const state =
+          this.lastCode === this.codec.refusals.unauthorized
+            ? 'unauthorized'
+            : this.lastCode === this.codec.refusals.forbidden
+              ? 'forbidden'
+              : 'failed';
         this.record({ k: 'stopped', t, c: this.id.c, state, message });
       }
     }
@@ -241,23 +266,46 @@ export class AdapterClient implements FleetClient {
     const text = excerpt(m.content);
     if (m.kind === 'system') {
       if (m.isFallback || LOCAL_MODE.test(String(m.content))) {
-        this.record({ k: 'fallback', t, c, what: 'system', detail: `the store shows the notice "${text}"${m.isFallback ? ' (is_fallback)' : ''}` });
+        this.record({
+          k: 'fallback',
+          t,
+          c,
+          what: 'system',
+          detail: `the store shows the notice "${text}"${m.isFallback ? ' (is_fallback)' : ''}`,
+        });
       }
       return;
     }
     // The most specific identity the store kept decides; none at all cannot be traced to the gateway.
     const fromGateway =
-      m.messageId !== undefined ? this.wireMids.has(m.messageId)
-      : m.senderId !== undefined && m.clientMsgId !== undefined ? this.wireKeys.has(`${m.senderId}\n${m.clientMsgId}`)
-      : m.seq !== undefined ? this.wireSeqs.has(m.seq)
-      : false;
+      m.messageId !== undefined
+        ? this.wireMids.has(m.messageId)
+        : m.senderId !== undefined && m.clientMsgId !== undefined
+          ? this.wireKeys.has(`${m.senderId}\n${m.clientMsgId}`)
+          : m.seq !== undefined
+            ? this.wireSeqs.has(m.seq)
+            : false;
     const label = m.clientMsgId ?? m.id;
     if (!fromGateway) {
       // The store shows the message as if it went out: a banner elsewhere does not make that an error shown.
       if (m.clientMsgId !== undefined) this.awaiting.delete(m.clientMsgId);
-      this.record({ k: 'fallback', t, c, what: 'local-message', id: label, detail: `message ${label} "${text}" shown in the store, never sent by the gateway${m.isFallback ? ' (is_fallback)' : ''}` });
+      this.record({
+        k: 'fallback',
+        t,
+        c,
+        what: 'local-message',
+        id: label,
+        detail: `message ${label} "${text}" shown in the store, never sent by the gateway${m.isFallback ? ' (is_fallback)' : ''}`,
+      });
     } else if (m.isFallback) {
-      this.record({ k: 'fallback', t, c, what: 'is_fallback', id: label, detail: `the store marks gateway message ${m.messageId ?? label} is_fallback` });
+      this.record({
+        k: 'fallback',
+        t,
+        c,
+        what: 'is_fallback',
+        id: label,
+        detail: `the store marks gateway message ${m.messageId ?? label} is_fallback`,
+      });
     }
   }
 
@@ -285,7 +333,14 @@ export class AdapterClient implements FleetClient {
     const t = this.env.now();
     const n = ++this.series;
     const since = this.codec.sinceOf(url);
-    this.record({ k: 'attempt', t, c: this.id.c, n, delay: this.lastEnd === null ? 0 : Math.round(t - this.lastEnd), since });
+    this.record({
+      k: 'attempt',
+      t,
+      c: this.id.c,
+      n,
+      delay: this.lastEnd === null ? 0 : Math.round(t - this.lastEnd),
+      since,
+    });
     return n;
   }
 
@@ -327,7 +382,9 @@ export class AdapterClient implements FleetClient {
       }
       (add as (...a: unknown[]) => void).call(ws, type, g, options);
     });
-    define(ws, 'removeEventListener', (type: string, handler: unknown) => (remove as (...a: unknown[]) => void).call(ws, type, guarded.get(handler) ?? handler));
+    define(ws, 'removeEventListener', (type: string, handler: unknown) =>
+      (remove as (...a: unknown[]) => void).call(ws, type, guarded.get(handler) ?? handler),
+    );
 
     const close = ws.close;
     define(ws, 'close', (code?: number, reason?: string) => {
@@ -443,7 +500,10 @@ export class AdapterClient implements FleetClient {
     if (this.finished) return;
     this.adapterErrors++;
     // A few are enough to see what broke; thousands of clients would flood the terminal.
-    if (adapterErrorsLogged++ < 5) console.error(`chatstorm: client ${this.id.c}: the store or its adapter threw: ${(e as Error)?.stack ?? String(e)}`);
+    if (adapterErrorsLogged++ < 5)
+      console.error(
+        `chatstorm: client ${this.id.c}: the store or its adapter threw: ${(e as Error)?.stack ?? String(e)}`,
+      );
   }
 
   private record(ev: ClientEvent): void {

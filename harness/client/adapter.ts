@@ -157,21 +157,35 @@ export function defineClientAdapter(factory: ClientAdapterFactory): ClientAdapte
  * or scenario field it came from) when the module is missing or has no factory as default export.
  */
 export async function loadClientAdapter(modulePath: string, field = 'client'): Promise<ClientAdapterFactory> {
-  return (await loadFactory(modulePath, field, 'client adapter', 'export default defineClientAdapter((env) => ({ connect, send, close, view }))')) as ClientAdapterFactory;
+  return (await loadFactory(
+    modulePath,
+    field,
+    'client adapter',
+    'export default defineClientAdapter((env) => ({ connect, send, close, view }))',
+  )) as ClientAdapterFactory;
 }
 
 /** Imports a module whose default export must be a function; every way that fails is a ConfigError naming the field. */
-export async function loadFactory(modulePath: string, field: string, what: string, usage: string): Promise<(...args: never[]) => unknown> {
+export async function loadFactory(
+  modulePath: string,
+  field: string,
+  what: string,
+  usage: string,
+): Promise<(...args: never[]) => unknown> {
   const abs = resolve(modulePath);
   if (!existsSync(abs)) throw new ConfigError(`${what} not found`, [`${field}: no such module: "${modulePath}"`]);
   let mod: { default?: unknown };
   try {
     mod = await import(pathToFileURL(abs).href);
   } catch (e) {
-    throw new ConfigError(`${what} ${modulePath} could not be loaded`, [`${field}: ${(e as Error).message.split('\n')[0]}`]);
+    throw new ConfigError(`${what} ${modulePath} could not be loaded`, [
+      `${field}: ${(e as Error).message.split('\n')[0]}`,
+    ]);
   }
   if (typeof mod.default !== 'function') {
-    throw new ConfigError(`invalid ${what} ${modulePath}`, [`${field}: the default export must be a factory, ${usage} (got ${mod.default === undefined ? 'no default export' : typeof mod.default})`]);
+    throw new ConfigError(`invalid ${what} ${modulePath}`, [
+      `${field}: the default export must be a factory, ${usage} (got ${mod.default === undefined ? 'no default export' : typeof mod.default})`,
+    ]);
   }
   return mod.default as (...args: never[]) => unknown;
 }

@@ -16,7 +16,10 @@ import type { ClientEvent } from '../record/history.ts';
 const T0 = 1_700_000_000_000;
 const C = 7;
 
-interface Timer { at: number; fn: () => void }
+interface Timer {
+  at: number;
+  fn: () => void;
+}
 
 /** A manual clock with a timer queue; timers run in time order, ties in the order they were set. */
 class FakeTimers {
@@ -214,7 +217,15 @@ function expectAttemptAfter(h: Harness, wait: number, n: number, since: number |
   expect(h.sockets.length, `attempt ${n} did not start after ${wait} ms`).toBe(before + 1);
   const a = h.last('attempt') as Extract<ClientEvent, { k: 'attempt' }>;
   // A backoff attempt says when its timer was due: with on-time timers, the moment it fired.
-  expect(a).toEqual({ k: 'attempt', t: h.timers.now, c: C, n, delay, since, ...(wait > 0 ? { due: h.timers.now } : a.due !== undefined ? { due: h.timers.now } : {}) });
+  expect(a).toEqual({
+    k: 'attempt',
+    t: h.timers.now,
+    c: C,
+    n,
+    delay,
+    since,
+    ...(wait > 0 ? { due: h.timers.now } : a.due !== undefined ? { due: h.timers.now } : {}),
+  });
   return h.socket;
 }
 
@@ -368,7 +379,7 @@ describe('attempt schedule', () => {
     expectAttemptAfter(h, 2_000, 3); // 0.5 × 4 s
   });
 
-  it("decorrelated jitter grows from the previous actual delay", () => {
+  it('decorrelated jitter grows from the previous actual delay', () => {
     const b: Partial<BackoffPolicy> = { jitter: 'decorrelated' };
     const h = setup({ backoff: b, random: [0.5, 0.5, 0] });
     h.startOpen();
@@ -483,14 +494,17 @@ describe('close codes', () => {
     expect(h.of('attempt')).toHaveLength(1);
   });
 
-  it.each(refusals)('%i right after the upgrade on the first connect (open, then close) stops it (%s)', (code, state) => {
-    const h = setup();
-    h.startOpen();
-    h.socket.serverClose(code);
-    expect(h.last('close')).toMatchObject({ code, by: 'server' });
-    expectStoppedForGood(h, state);
-    expect(h.of('attempt')).toHaveLength(1);
-  });
+  it.each(refusals)(
+    '%i right after the upgrade on the first connect (open, then close) stops it (%s)',
+    (code, state) => {
+      const h = setup();
+      h.startOpen();
+      h.socket.serverClose(code);
+      expect(h.last('close')).toMatchObject({ code, by: 'server' });
+      expectStoppedForGood(h, state);
+      expect(h.of('attempt')).toHaveLength(1);
+    },
+  );
 
   it.each(refusals)('%i on a long-open socket stops the client for good (%s)', (code, state) => {
     const h = setup();
@@ -946,7 +960,9 @@ describe('frames', () => {
     const s = h.startOpen();
     h.advance(3);
     s.frame(message(5, { sender_id: 'u9', client_msg_id: 'x-1', server_ts: 1234.5 }));
-    expect(h.events.slice(-1)).toEqual([{ k: 'recv', t: T0 + 3, c: C, seq: 5, id: 'x-1', sender: 'u9', mid: 'c1:5', sts: 1234.5 }]);
+    expect(h.events.slice(-1)).toEqual([
+      { k: 'recv', t: T0 + 3, c: C, seq: 5, id: 'x-1', sender: 'u9', mid: 'c1:5', sts: 1234.5 },
+    ]);
     expect(h.client.lastSeq).toBe(5);
   });
 
@@ -969,7 +985,9 @@ describe('frames', () => {
     const s = h.startOpen();
     s.frame(message(4));
     s.frame({ type: 'system', event: 'offline_mode', message: 'messages will be delivered later' });
-    expect(h.of('fallback')).toEqual([{ k: 'fallback', t: T0, c: C, what: 'system', detail: expect.stringContaining('offline_mode') }]);
+    expect(h.of('fallback')).toEqual([
+      { k: 'fallback', t: T0, c: C, what: 'system', detail: expect.stringContaining('offline_mode') },
+    ]);
     expect(h.of('gap')).toHaveLength(0);
     expect(h.client.lastSeq).toBe(4);
   });
@@ -987,7 +1005,8 @@ describe('frames', () => {
     const h = setup();
     const s = h.startOpen();
     const before = h.events.length;
-    for (const bad of ['not json', 'null', '42', '"a string"', '{"type":"unknown"}']) expect(() => s.frame(bad)).not.toThrow();
+    for (const bad of ['not json', 'null', '42', '"a string"', '{"type":"unknown"}'])
+      expect(() => s.frame(bad)).not.toThrow();
     expect(h.events).toHaveLength(before);
     expect(h.client.state).toBe('open');
   });
@@ -1080,7 +1099,7 @@ describe('regressions', () => {
 });
 
 describe('a host that bounds handshakes in flight (ClientEnv.whenFree)', () => {
-  it('a reconnect waits for the host to start it and keeps the time its timer was due, so the wait is never the policy\'s delay', () => {
+  it("a reconnect waits for the host to start it and keeps the time its timer was due, so the wait is never the policy's delay", () => {
     const held: { due: number; start: () => void }[] = [];
     const h = setup({ whenFree: (due, start) => void held.push({ due, start }) });
     h.startOpen();

@@ -42,7 +42,10 @@ export interface ClientIdentity {
   url(since: number | null): string;
 }
 
-interface Pending { content: string; timer: unknown }
+interface Pending {
+  content: string;
+  timer: unknown;
+}
 
 export class ChatClient {
   state: ClientState = 'idle';
@@ -96,7 +99,8 @@ export class ChatClient {
     this.socket!.send(this.codec.encodeSend(clientMsgId, content));
     this.env.clearTimeout(this.pending.get(clientMsgId)?.timer);
     const pending: Pending = { content, timer: null };
-    if (this.policy.ackTimeoutMs !== null) pending.timer = this.env.setTimeout(() => this.onAckTimeout(), this.policy.ackTimeoutMs);
+    if (this.policy.ackTimeoutMs !== null)
+      pending.timer = this.env.setTimeout(() => this.onAckTimeout(), this.policy.ackTimeoutMs);
     this.pending.set(clientMsgId, pending);
     return true;
   }
@@ -126,7 +130,15 @@ export class ChatClient {
     const n = this.attempt;
     const since = this.policy.resume && this.everOpened ? (this.lastSeq ?? 0) : null;
     this.state = 'connecting';
-    this.env.record({ k: 'attempt', t: this.env.now(), c: this.id.c, n, delay, since, ...(due !== undefined ? { due } : {}) });
+    this.env.record({
+      k: 'attempt',
+      t: this.env.now(),
+      c: this.id.c,
+      n,
+      delay,
+      since,
+      ...(due !== undefined ? { due } : {}),
+    });
     let socket: SocketLike;
     try {
       socket = this.env.connect(this.id.url(since));
@@ -170,7 +182,8 @@ export class ChatClient {
     // de-duplicates them (chat-v1 idempotency).
     for (const [id, p] of this.pending) {
       this.socket!.send(this.codec.encodeSend(id, p.content));
-      if (this.policy.ackTimeoutMs !== null) p.timer = this.env.setTimeout(() => this.onAckTimeout(), this.policy.ackTimeoutMs);
+      if (this.policy.ackTimeoutMs !== null)
+        p.timer = this.env.setTimeout(() => this.onAckTimeout(), this.policy.ackTimeoutMs);
     }
   }
 
@@ -186,7 +199,8 @@ export class ChatClient {
     this.env.record({ k: 'close', t: this.env.now(), c: this.id.c, code, by });
     if (this.policy.ackTimeoutMs === null) {
       // Without an ack timeout nothing will resend them: tell the user, do not pretend.
-      for (const id of this.pending.keys()) this.env.record({ k: 'send-error', t: this.env.now(), c: this.id.c, id, why: 'connection lost before ack' });
+      for (const id of this.pending.keys())
+        this.env.record({ k: 'send-error', t: this.env.now(), c: this.id.c, id, why: 'connection lost before ack' });
       this.pending.clear();
     } else {
       for (const p of this.pending.values()) this.env.clearTimeout(p.timer);
@@ -217,8 +231,16 @@ export class ChatClient {
     this.clearTimers();
     this.state = 'stopped';
     const unauthorized = code === this.codec.refusals.unauthorized;
-    this.error = unauthorized ? 'Your session is no longer valid. Please sign in again.' : 'You are not a member of this chat.';
-    this.env.record({ k: 'stopped', t: this.env.now(), c: this.id.c, state: unauthorized ? 'unauthorized' : 'forbidden', message: this.error });
+    this.error = unauthorized
+      ? 'Your session is no longer valid. Please sign in again.'
+      : 'You are not a member of this chat.';
+    this.env.record({
+      k: 'stopped',
+      t: this.env.now(),
+      c: this.id.c,
+      state: unauthorized ? 'unauthorized' : 'forbidden',
+      message: this.error,
+    });
     this.failPending(unauthorized ? 'unauthorized' : 'forbidden');
   }
 

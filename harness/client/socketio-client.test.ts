@@ -25,13 +25,34 @@ async function gateway(): Promise<SocketIoGateway> {
 }
 
 const token = (sub: string, chats: string[]) =>
-  new SignJWT({ sub, chats }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+  new SignJWT({ sub, chats })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(SECRET));
 
-async function client(g: SocketIoGateway, c: number, user: string, chat: string, chats = [chat], factory?: SocketIoClientFactory) {
+async function client(
+  g: SocketIoGateway,
+  c: number,
+  user: string,
+  chat: string,
+  chats = [chat],
+  factory?: SocketIoClientFactory,
+) {
   const events: ClientEvent[] = [];
   const tok = await token(user, chats);
-  const env = { now: () => performance.timeOrigin + performance.now(), setTimeout, clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout), random: Math.random, record: (e: ClientEvent) => events.push(e) };
-  const cl = new SocketIoClient({ c, chat, origin: g.url.replace(/^http/, 'ws'), token: () => tok }, DEFAULT_POLICY, env, factory);
+  const env = {
+    now: () => performance.timeOrigin + performance.now(),
+    setTimeout,
+    clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
+    random: Math.random,
+    record: (e: ClientEvent) => events.push(e),
+  };
+  const cl = new SocketIoClient(
+    { c, chat, origin: g.url.replace(/^http/, 'ws'), token: () => tok },
+    DEFAULT_POLICY,
+    env,
+    factory,
+  );
   clients.push(cl);
   const of = <K extends ClientEvent['k']>(k: K) => events.filter((e): e is Extract<ClientEvent, { k: K }> => e.k === k);
   return { cl, events, of };
@@ -94,10 +115,16 @@ describe('SocketIoClient', () => {
     const a = await client(g, 0, 'alice', 'general', ['general'], polling);
     a.cl.start();
     await vi.waitFor(() => expect(a.cl.state).toBe('open'));
-    expect(a.of('fallback')).toEqual([expect.objectContaining({ c: 0, what: 'transport', detail: 'Engine.IO connection opened over HTTP long-polling (transports ["polling"]): transport "polling"' })]);
+    expect(a.of('fallback')).toEqual([
+      expect.objectContaining({
+        c: 0,
+        what: 'transport',
+        detail: 'Engine.IO connection opened over HTTP long-polling (transports ["polling"]): transport "polling"',
+      }),
+    ]);
   });
 
-  it('after the server goes away it reconnects on socket.io-client\'s schedule, each attempt on record', async () => {
+  it("after the server goes away it reconnects on socket.io-client's schedule, each attempt on record", async () => {
     const g = await gateway();
     const a = await client(g, 0, 'alice', 'general');
     a.cl.start();

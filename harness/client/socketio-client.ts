@@ -44,7 +44,12 @@ export function defineSocketIoClient(f: SocketIoClientFactory): SocketIoClientFa
 }
 
 export async function loadSocketIoClient(modulePath: string, field = 'client'): Promise<SocketIoClientFactory> {
-  return (await loadFactory(modulePath, field, 'Socket.IO client', 'with protocol socket.io: export default defineSocketIoClient(({ url, options, io }) => socket)')) as SocketIoClientFactory;
+  return (await loadFactory(
+    modulePath,
+    field,
+    'Socket.IO client',
+    'with protocol socket.io: export default defineSocketIoClient(({ url, options, io }) => socket)',
+  )) as SocketIoClientFactory;
 }
 
 export interface SocketIoIdentity {
@@ -73,7 +78,13 @@ export class SocketIoClient implements FleetClient {
   private readonly codec: SocketIoCodec;
 
   /** `factory`: a user's client (defineSocketIoClient); default: io(url, options), WebSocket only. */
-  constructor(id: SocketIoIdentity, policy: ClientPolicy, env: Omit<ClientEnv, 'connect'>, factory: SocketIoClientFactory = (ctx) => ctx.io(ctx.url, ctx.options), codec: SocketIoCodec = socketIo) {
+  constructor(
+    id: SocketIoIdentity,
+    policy: ClientPolicy,
+    env: Omit<ClientEnv, 'connect'>,
+    factory: SocketIoClientFactory = (ctx) => ctx.io(ctx.url, ctx.options),
+    codec: SocketIoCodec = socketIo,
+  ) {
     this.id = id;
     this.policy = policy;
     this.env = env;
@@ -101,7 +112,8 @@ export class SocketIoClient implements FleetClient {
 
     manager.on('reconnect_attempt', (n) => this.attempt(n));
     manager.on('open', () => {
-      const name = (manager as unknown as { engine?: { transport?: { name?: string } } }).engine?.transport?.name ?? 'unknown';
+      const name =
+        (manager as unknown as { engine?: { transport?: { name?: string } } }).engine?.transport?.name ?? 'unknown';
       const now = transportNames(manager.opts.transports);
       const reverted = !requested.includes('polling') && now.includes('polling');
       const marker = this.codec.transport(name, now, reverted);
@@ -110,7 +122,11 @@ export class SocketIoClient implements FleetClient {
     manager.on('reconnect_failed', () => {
       if (this.stopping) return;
       this.st = 'failed';
-      this.record({ k: 'stopped', state: 'failed', message: `Could not reconnect after ${this.policy.maxAttempts} attempts. Check your connection and try again.` });
+      this.record({
+        k: 'stopped',
+        state: 'failed',
+        message: `Could not reconnect after ${this.policy.maxAttempts} attempts. Check your connection and try again.`,
+      });
       this.failPending('gave up reconnecting');
     });
     socket.on('connect', () => {
@@ -148,7 +164,8 @@ export class SocketIoClient implements FleetClient {
     });
     socket.on(this.codec.events.message, (...args: unknown[]) => {
       for (const d of this.codec.decodeMessage(args)) {
-        if (d.k === 'recv' && Number.isFinite(d.seq) && (this.lastSeq === null || d.seq > this.lastSeq)) this.lastSeq = d.seq;
+        if (d.k === 'recv' && Number.isFinite(d.seq) && (this.lastSeq === null || d.seq > this.lastSeq))
+          this.lastSeq = d.seq;
         this.record(d);
       }
     });
@@ -173,7 +190,8 @@ export class SocketIoClient implements FleetClient {
       const t2 = this.env.now();
       for (const d of this.codec.decodeAck(clientMsgId, args)) {
         this.record(d, t2);
-        if (d.k === 'error-frame') this.record({ k: 'send-error', id: clientMsgId, why: `refused by gateway: ${d.code}` }, t2);
+        if (d.k === 'error-frame')
+          this.record({ k: 'send-error', id: clientMsgId, why: `refused by gateway: ${d.code}` }, t2);
       }
     });
     return true;

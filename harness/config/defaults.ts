@@ -19,7 +19,9 @@ export const DEFAULTS = Object.freeze({
   policy: DEFAULT_POLICY,
   protocol: DEFAULT_PROTOCOL,
   gateway: Object.freeze({ pingIntervalMs: 30_000, historyLimit: 10_000 }),
-  thresholds: Object.freeze({ delivery_latency: Object.freeze(['p(99)<500']) }) as Readonly<Record<string, readonly string[]>>,
+  thresholds: Object.freeze({ delivery_latency: Object.freeze(['p(99)<500']) }) as Readonly<
+    Record<string, readonly string[]>
+  >,
   /** Proxies: one, or this many when a fault acts on a fraction of the clients. */
   proxies: 1,
   proxiesForFractions: 10,

@@ -15,6 +15,9 @@ export async function loadScenario(file: string): Promise<ScenarioDefinition> {
   } catch (e) {
     throw new ConfigError(`scenario file ${file} could not be loaded`, [(e as Error).message.split('\n')[0]]);
   }
-  if (mod.default === undefined) throw new ConfigError(`invalid scenario ${file}`, ['default export: missing (export default defineScenario({...}))']);
+  if (mod.default === undefined)
+    throw new ConfigError(`invalid scenario ${file}`, [
+      'default export: missing (export default defineScenario({...}))',
+    ]);
   return validateScenario(mod.default, file);
 }

@@ -18,34 +18,57 @@ const problems = (o: Partial<RunOptions>, s: Partial<ScenarioDefinition> = {}): 
 describe('plan guards', () => {
   it('loopback is all of 127.0.0.0/8, ::1 and localhost; nothing else', () => {
     for (const h of ['127.0.0.1', '127.3.2.1', 'localhost', '[::1]', '::1']) expect(isLoopbackHost(h), h).toBe(true);
-    for (const h of ['10.0.0.1', '0.0.0.0', 'gateway.example', '128.0.0.1', '127.0.0.1.example']) expect(isLoopbackHost(h), h).toBe(false);
+    for (const h of ['10.0.0.1', '0.0.0.0', 'gateway.example', '128.0.0.1', '127.0.0.1.example'])
+      expect(isLoopbackHost(h), h).toBe(false);
   });
 
   it('a remote --target needs --allow-remote, and the plan then names it', () => {
-    expect(problems({ target: 'ws://gw.example:8083' })[0]).toContain('--target: "ws://gw.example:8083" is not on this machine (gw.example is not loopback); chatstorm would open 4 sockets to it');
+    expect(problems({ target: 'ws://gw.example:8083' })[0]).toContain(
+      '--target: "ws://gw.example:8083" is not on this machine (gw.example is not loopback); chatstorm would open 4 sockets to it',
+    );
     const p = resolvePlan(base, { scenarioFile: 'a.ts', target: 'ws://gw.example:8083', allowRemote: true });
     expect(p.remoteTarget).toBe('gw.example:8083');
     expect(p.target).toEqual({ kind: 'external', url: 'ws://gw.example:8083', healthCheck: true });
-    expect(resolvePlan(base, { scenarioFile: 'a.ts', target: 'ws://127.0.0.2:9', skipHealthz: true }).target).toEqual({ kind: 'external', url: 'ws://127.0.0.2:9', healthCheck: false });
-    expect(problems({ skipHealthz: true })).toEqual(['--skip-healthz only applies with --target (a gateway chatstorm starts must answer /healthz)']);
+    expect(resolvePlan(base, { scenarioFile: 'a.ts', target: 'ws://127.0.0.2:9', skipHealthz: true }).target).toEqual({
+      kind: 'external',
+      url: 'ws://127.0.0.2:9',
+      healthCheck: false,
+    });
+    expect(problems({ skipHealthz: true })).toEqual([
+      '--skip-healthz only applies with --target (a gateway chatstorm starts must answer /healthz)',
+    ]);
   });
 
   it('--clients: at most 200,000 on one host (the remedy named: shards), 10,000,000 in a whole run; sendInterval has a floor', () => {
-    expect(problems({ clients: 200_001 })).toEqual(['--clients: 200,001 clients, and one host would hold them all: above the cap of 200,000 clients per host; split the run over shards: --shards 2 or more (run each with --shard <i>/2; the largest share is then 100,001)']);
+    expect(problems({ clients: 200_001 })).toEqual([
+      '--clients: 200,001 clients, and one host would hold them all: above the cap of 200,000 clients per host; split the run over shards: --shards 2 or more (run each with --shard <i>/2; the largest share is then 100,001)',
+    ]);
     expect(problems({ clients: 200_000 })).toEqual([]);
-    expect(problems({}, { clients: 250_000 })).toEqual([expect.stringMatching(/^clients: 250,000 clients, and one host would hold them all: above the cap of 200,000 clients per host; split the run over shards: --shards 2 or more/)]);
-    expect(problems({ clients: 10_000_001, shards: 100, env: { JOB_COMPLETION_INDEX: '0' } })).toEqual(['--clients: at most 10,000,000 clients in a whole run, however many shards (a guard against a typo) (got 10000001)']);
-    expect(() => validateScenario({ name: 'a', sendInterval: '99ms' }, 'a.ts')).toThrow('sendInterval: "99ms" is 99 ms, below the floor of 100 ms');
+    expect(problems({}, { clients: 250_000 })).toEqual([
+      expect.stringMatching(
+        /^clients: 250,000 clients, and one host would hold them all: above the cap of 200,000 clients per host; split the run over shards: --shards 2 or more/,
+      ),
+    ]);
+    expect(problems({ clients: 10_000_001, shards: 100, env: { JOB_COMPLETION_INDEX: '0' } })).toEqual([
+      '--clients: at most 10,000,000 clients in a whole run, however many shards (a guard against a typo) (got 10000001)',
+    ]);
+    expect(() => validateScenario({ name: 'a', sendInterval: '99ms' }, 'a.ts')).toThrow(
+      'sendInterval: "99ms" is 99 ms, below the floor of 100 ms',
+    );
     expect(() => validateScenario({ name: 'a', sendInterval: '100ms' }, 'a.ts')).not.toThrow();
   });
 
   it('--run-id is a folder name, never a path', () => {
-    for (const id of ['../x', 'a/b', 'a\\b', '..', '.', 'latest', '']) expect(problems({ runId: id })[0], id).toContain('--run-id: expected a folder name');
-    for (const id of ['nightly-1.2_x', '01-jitter=none_pingInterval=5s']) expect(problems({ runId: id }), id).toEqual([]);
+    for (const id of ['../x', 'a/b', 'a\\b', '..', '.', 'latest', ''])
+      expect(problems({ runId: id })[0], id).toContain('--run-id: expected a folder name');
+    for (const id of ['nightly-1.2_x', '01-jitter=none_pingInterval=5s'])
+      expect(problems({ runId: id }), id).toEqual([]);
   });
 
   it('a chatSize above clients is said, not silently cut', () => {
-    expect(resolvePlan({ ...base, chatSize: 10 }, { scenarioFile: 'a.ts' }).notes).toEqual(['chatSize 10 is more than the 4 clients: one chat of 4']);
+    expect(resolvePlan({ ...base, chatSize: 10 }, { scenarioFile: 'a.ts' }).notes).toEqual([
+      'chatSize 10 is more than the 4 clients: one chat of 4',
+    ]);
     expect(resolvePlan({ ...base, chatSize: 2 }, { scenarioFile: 'a.ts' }).notes).toBeUndefined();
   });
 });

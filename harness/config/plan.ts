@@ -165,7 +165,9 @@ export function applyProfile(s: ScenarioDefinition, name: string | undefined): S
   const profile = s.profiles?.[name];
   if (!profile) {
     const known = Object.keys(s.profiles ?? {});
-    throw new ConfigError(`invalid run configuration`, [`--profile: scenario "${s.name}" has no profile "${name}" (${known.length ? `profiles: ${known.join(', ')}` : 'it defines none'})`]);
+    throw new ConfigError(`invalid run configuration`, [
+      `--profile: scenario "${s.name}" has no profile "${name}" (${known.length ? `profiles: ${known.join(', ')}` : 'it defines none'})`,
+    ]);
   }
   return {
     ...s,
@@ -208,18 +210,27 @@ function resolvePolicy(p: PolicyInput = {}, problems: Problems): ClientPolicy {
     },
     maxAttempts: p.maxAttempts ?? d.maxAttempts,
     resetOnOpen: p.resetOnOpen ?? d.resetOnOpen,
-    heartbeat: p.heartbeat ? { intervalMs: parseDuration(p.heartbeat.interval), deadAfterMs: parseDuration(p.heartbeat.deadAfter) } : d.heartbeat,
+    heartbeat: p.heartbeat
+      ? { intervalMs: parseDuration(p.heartbeat.interval), deadAfterMs: parseDuration(p.heartbeat.deadAfter) }
+      : d.heartbeat,
     ackTimeoutMs: p.ackTimeout ? parseDuration(p.ackTimeout) : d.ackTimeoutMs,
     resume: p.resume ?? d.resume,
   };
   if (policy.backoff.initialMs > policy.backoff.maxMs) {
-    problems.push(`policy.backoff.initial: ${policy.backoff.initialMs}ms is above policy.backoff.max ${policy.backoff.maxMs}ms`);
+    problems.push(
+      `policy.backoff.initial: ${policy.backoff.initialMs}ms is above policy.backoff.max ${policy.backoff.maxMs}ms`,
+    );
   }
   return policy;
 }
 
 /** The codec named by --protocol or the scenario (undefined when unknown), and whether it can express the policy. */
-function resolveProtocol(name: string, field: string, policy: ClientPolicy, problems: Problems): ProtocolInfo | undefined {
+function resolveProtocol(
+  name: string,
+  field: string,
+  policy: ClientPolicy,
+  problems: Problems,
+): ProtocolInfo | undefined {
   const protocol = PROTOCOLS[name];
   if (!protocol) problems.push(`${field}: unknown protocol "${name}" (known: ${Object.keys(PROTOCOLS).join(', ')})`);
   else problems.push(...protocol.policyProblems(policy).map((p) => `${p} (protocol ${name})`));
@@ -234,9 +245,18 @@ function resolveFaults(entries: FaultInput[] = [], trafficMs: number, o: RunOpti
     const n = (counters.get(f.type) ?? 0) + 1;
     counters.set(f.type, n);
     const fraction = 'fraction' in f ? (f.fraction ?? DEFAULTS.faultFraction) : DEFAULTS.faultFraction;
-    const plan: FaultPlan = { id: `${f.type}#${n}`, type: f.type, atMs: parseDuration(f.at), durationMs: parseDuration(f.duration), fraction, params: fault.params(f) };
+    const plan: FaultPlan = {
+      id: `${f.type}#${n}`,
+      type: f.type,
+      atMs: parseDuration(f.at),
+      durationMs: parseDuration(f.duration),
+      fraction,
+      params: fault.params(f),
+    };
     if (plan.atMs + plan.durationMs > trafficMs) {
-      problems.push(`faults[${i}]: ends at ${plan.atMs + plan.durationMs}ms, after the traffic phase (duration ${trafficMs}ms)`);
+      problems.push(
+        `faults[${i}]: ends at ${plan.atMs + plan.durationMs}ms, after the traffic phase (duration ${trafficMs}ms)`,
+      );
     }
     problems.push(...(fault.problems?.(plan, { path: `faults[${i}]`, target: o.target }) ?? []));
     return plan;
@@ -245,14 +265,20 @@ function resolveFaults(entries: FaultInput[] = [], trafficMs: number, o: RunOpti
 
 function resolveThresholds(input: ScenarioDefinition['thresholds']): Record<string, Threshold[]> {
   const thresholds: Record<string, Threshold[]> = {};
-  for (const [metric, exprs] of Object.entries(input ?? DEFAULTS.thresholds)) thresholds[metric] = (exprs ?? []).map(parseThreshold);
+  for (const [metric, exprs] of Object.entries(input ?? DEFAULTS.thresholds))
+    thresholds[metric] = (exprs ?? []).map(parseThreshold);
   return thresholds;
 }
 
-function resolveTarget(o: RunOptions, clients: number, problems: Problems): { target: TargetPlan; remoteTarget?: string } {
+function resolveTarget(
+  o: RunOptions,
+  clients: number,
+  problems: Problems,
+): { target: TargetPlan; remoteTarget?: string } {
   if (o.target === undefined) {
     if (o.allowRemote) problems.push('--allow-remote only applies with --target');
-    if (o.skipHealthz) problems.push('--skip-healthz only applies with --target (a gateway chatstorm starts must answer /healthz)');
+    if (o.skipHealthz)
+      problems.push('--skip-healthz only applies with --target (a gateway chatstorm starts must answer /healthz)');
     return { target: { kind: 'local', gatewayCommand: o.gatewayCommand ?? null } };
   }
   let url: URL | undefined;
@@ -263,41 +289,78 @@ function resolveTarget(o: RunOptions, clients: number, problems: Problems): { ta
     return { target: { kind: 'local', gatewayCommand: o.gatewayCommand ?? null } };
   }
   let remoteTarget: string | undefined;
-  if (url.protocol !== 'ws:') problems.push(`--target: "${o.target}" must be a ws:// URL (Toxiproxy forwards TCP; wss would need the proxy to terminate TLS)`);
+  if (url.protocol !== 'ws:')
+    problems.push(
+      `--target: "${o.target}" must be a ws:// URL (Toxiproxy forwards TCP; wss would need the proxy to terminate TLS)`,
+    );
   if (o.gatewayCommand) problems.push(`--target and --gateway-cmd exclude each other (got --target ${o.target})`);
   if (url.protocol === 'ws:' && !isLoopbackHost(url.hostname)) {
     // Thousands of sockets and cut networks, aimed at another machine by a typo: only on purpose.
     if (o.allowRemote) remoteTarget = url.host;
-    else problems.push(`--target: "${o.target}" is not on this machine (${url.hostname} is not loopback); chatstorm would open ${clients} sockets to it: pass --allow-remote to test a remote gateway`);
+    else
+      problems.push(
+        `--target: "${o.target}" is not on this machine (${url.hostname} is not loopback); chatstorm would open ${clients} sockets to it: pass --allow-remote to test a remote gateway`,
+      );
   }
-  return { target: { kind: 'external', url: `ws://${url.host}`, healthCheck: !o.skipHealthz }, ...(remoteTarget ? { remoteTarget } : {}) };
+  return {
+    target: { kind: 'external', url: `ws://${url.host}`, healthCheck: !o.skipHealthz },
+    ...(remoteTarget ? { remoteTarget } : {}),
+  };
 }
 
 function resolveDocker(o: RunOptions, problems: Problems): DockerPlan {
-  if (o.target !== undefined) problems.push(`--target and --stack testcontainers exclude each other (got --target ${o.target}): with --target, the gateway is already running`);
-  if (o.gatewayCommand) problems.push(`--gateway-cmd starts a local process; with --stack testcontainers name an image with --gateway-image (got --gateway-cmd ${o.gatewayCommand.join(' ')})`);
+  if (o.target !== undefined)
+    problems.push(
+      `--target and --stack testcontainers exclude each other (got --target ${o.target}): with --target, the gateway is already running`,
+    );
+  if (o.gatewayCommand)
+    problems.push(
+      `--gateway-cmd starts a local process; with --stack testcontainers name an image with --gateway-image (got --gateway-cmd ${o.gatewayCommand.join(' ')})`,
+    );
   const gatewayEnv: Record<string, string> = {};
   for (const kv of o.gatewayEnv ?? []) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(kv);
     if (!m) problems.push(`--gateway-env: expected KEY=VALUE with KEY a variable name (got "${kv}")`);
     // The value may be a secret: it is not repeated in the message.
-    else if (m[1] === 'JWT_SECRET') problems.push('--gateway-env: JWT_SECRET is always set from --jwt-secret (got JWT_SECRET=…); use --jwt-secret');
+    else if (m[1] === 'JWT_SECRET')
+      problems.push('--gateway-env: JWT_SECRET is always set from --jwt-secret (got JWT_SECRET=…); use --jwt-secret');
     else gatewayEnv[m[1]] = m[2];
   }
-  if (o.gatewayImage !== undefined && !/^[^\s]+$/.test(o.gatewayImage)) problems.push(`--gateway-image: expected an image reference such as registry/name:tag (got "${o.gatewayImage}")`);
-  if (o.gatewayPort !== undefined && (!Number.isInteger(o.gatewayPort) || o.gatewayPort < 1 || o.gatewayPort > 65_535)) problems.push(`--gateway-port: expected a port number 1-65535 (got ${o.gatewayPort})`);
+  if (o.gatewayImage !== undefined && !/^[^\s]+$/.test(o.gatewayImage))
+    problems.push(`--gateway-image: expected an image reference such as registry/name:tag (got "${o.gatewayImage}")`);
+  if (o.gatewayPort !== undefined && (!Number.isInteger(o.gatewayPort) || o.gatewayPort < 1 || o.gatewayPort > 65_535))
+    problems.push(`--gateway-port: expected a port number 1-65535 (got ${o.gatewayPort})`);
   const network = o.dockerNetwork ?? DEFAULTS.dockerNetwork;
-  if (network !== 'host' && network !== 'bridge') problems.push(`--docker-network: expected "host" or "bridge" (got "${o.dockerNetwork}")`);
-  return { gatewayImage: o.gatewayImage ?? null, gatewayPort: o.gatewayPort ?? null, gatewayEnv, network: network as DockerPlan['network'] };
+  if (network !== 'host' && network !== 'bridge')
+    problems.push(`--docker-network: expected "host" or "bridge" (got "${o.dockerNetwork}")`);
+  return {
+    gatewayImage: o.gatewayImage ?? null,
+    gatewayPort: o.gatewayPort ?? null,
+    gatewayEnv,
+    network: network as DockerPlan['network'],
+  };
 }
 
-function resolveStack(s: ScenarioDefinition, o: RunOptions, problems: Problems): { stack: StackKind; docker: DockerPlan | null } {
+function resolveStack(
+  s: ScenarioDefinition,
+  o: RunOptions,
+  problems: Problems,
+): { stack: StackKind; docker: DockerPlan | null } {
   const stack = (o.stack ?? s.stack ?? (o.gatewayImage !== undefined ? 'testcontainers' : DEFAULTS.stack)) as StackKind;
   if (stack === 'testcontainers') return { stack, docker: resolveDocker(o, problems) };
   if (stack !== 'local') problems.push(`--stack: expected "local" or "testcontainers" (got "${o.stack}")`);
   else {
-    const dockerOnly = [['--gateway-image', o.gatewayImage], ['--gateway-port', o.gatewayPort], ['--gateway-env', o.gatewayEnv?.length ? o.gatewayEnv : undefined], ['--docker-network', o.dockerNetwork]] as const;
-    for (const [flag, value] of dockerOnly) if (value !== undefined) problems.push(`${flag} only applies with --stack testcontainers (the stack is local${o.stack ? '' : ', the default'})`);
+    const dockerOnly = [
+      ['--gateway-image', o.gatewayImage],
+      ['--gateway-port', o.gatewayPort],
+      ['--gateway-env', o.gatewayEnv?.length ? o.gatewayEnv : undefined],
+      ['--docker-network', o.dockerNetwork],
+    ] as const;
+    for (const [flag, value] of dockerOnly)
+      if (value !== undefined)
+        problems.push(
+          `${flag} only applies with --stack testcontainers (the stack is local${o.stack ? '' : ', the default'})`,
+        );
   }
   return { stack, docker: null };
 }
@@ -310,7 +373,10 @@ function checkOptions(o: RunOptions, seed: number, problems: Problems): void {
     if (!r.success) problems.push(`--clients: ${r.error.issues[0].message} (got ${o.clients})`);
   }
   // A folder name, never a path: a run must not write outside --report-dir, nor over `latest`.
-  if (o.runId !== undefined && (!/^[^/\\\0]+$/.test(o.runId) || o.runId === '.' || o.runId === '..' || o.runId === 'latest')) {
+  if (
+    o.runId !== undefined &&
+    (!/^[^/\\\0]+$/.test(o.runId) || o.runId === '.' || o.runId === '..' || o.runId === 'latest')
+  ) {
     problems.push(`--run-id: expected a folder name (no "/" or "\\", not ".", ".." or "latest") (got "${o.runId}")`);
   }
 }
@@ -330,14 +396,20 @@ function resolveClient(s: ScenarioDefinition, o: RunOptions, problems: Problems)
   const clientModule = o.client ?? s.client;
   if (clientModule === undefined) return null;
   const client = resolvePath(clientModule);
-  if (!existsSync(client)) problems.push(`${o.client !== undefined ? '--client' : 'client'}: no such module: "${clientModule}" (paths are resolved against the current directory, ${process.cwd()})`);
+  if (!existsSync(client))
+    problems.push(
+      `${o.client !== undefined ? '--client' : 'client'}: no such module: "${clientModule}" (paths are resolved against the current directory, ${process.cwd()})`,
+    );
   return client;
 }
 
 function resolveStartAt(o: RunOptions, problems: Problems): number | null {
   if (o.startAt === undefined) return null;
   // Date.parse takes far more than ISO 8601; a shared instant must not depend on a local time zone.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(o.startAt) || Number.isNaN(Date.parse(o.startAt))) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(o.startAt) ||
+    Number.isNaN(Date.parse(o.startAt))
+  ) {
     problems.push(`--start-at: expected an ISO 8601 time with a zone, e.g. 2026-11-30T18:40:00Z (got "${o.startAt}")`);
     return null;
   }
@@ -353,7 +425,12 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   const trafficMs = resolveTrafficMs(s, o, problems);
   const policy = resolvePolicy(s.policy, problems);
   const protocolName = o.protocol ?? s.protocol ?? DEFAULTS.protocol;
-  const protocol = resolveProtocol(protocolName, o.protocol !== undefined ? '--protocol' : 'protocol', policy, problems);
+  const protocol = resolveProtocol(
+    protocolName,
+    o.protocol !== undefined ? '--protocol' : 'protocol',
+    policy,
+    problems,
+  );
   const faults = resolveFaults(s.faults, trafficMs, o, problems);
   const proxies = s.proxies ?? (faults.some((f) => f.fraction < 1) ? DEFAULTS.proxiesForFractions : DEFAULTS.proxies);
   const thresholds = resolveThresholds(s.thresholds);
@@ -363,25 +440,38 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   checkOptions(o, seed, problems);
   const sourceIps = resolveSourceIps(o, problems);
   const testBlockMs = Number(process.env.CHATSTORM_TEST_BLOCK_MS ?? 0) || 0;
-  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) problems.push(`--workers: expected a positive integer (got ${o.workers})`);
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1))
+    problems.push(`--workers: expected a positive integer (got ${o.workers})`);
   const client = resolveClient(s, o, problems);
-  const authProbes = resolveAuthProbes(s.authProbes, faults, problems, (protocol ?? PROTOCOLS[DEFAULTS.protocol]).refusals);
+  const authProbes = resolveAuthProbes(
+    s.authProbes,
+    faults,
+    problems,
+    (protocol ?? PROTOCOLS[DEFAULTS.protocol]).refusals,
+  );
   // An adapter builds its own URLs from one token: it cannot switch to a bad one on reconnect.
   if (client !== null && authProbes.some((p) => p.when === 'reconnect' && p.kind !== 'expires-before-reconnect')) {
-    problems.push(`authProbes: reconnect probes switch tokens inside the reference client and cannot run with a client adapter (${o.client !== undefined ? '--client' : 'client'} ${o.client ?? s.client}); use when: "first-connect" (and expires-before-reconnect)`);
+    problems.push(
+      `authProbes: reconnect probes switch tokens inside the reference client and cannot run with a client adapter (${o.client !== undefined ? '--client' : 'client'} ${o.client ?? s.client}); use when: "first-connect" (and expires-before-reconnect)`,
+    );
   }
   const chats = Math.ceil(clients / chatSize);
   const shard = resolveShard(o, chats, problems);
   // What this host opens: the whole run, or this shard's share of it. The per-host cap is about that.
   const hostClients = shardShare({ clients, chatSize, chats, authProbes: [], shard }).clients;
-  if (hostClients > MAX_CLIENTS_PER_HOST) problems.push(perHostCap(o.clients !== undefined ? '--clients' : 'clients', clients, chatSize, chats, shard, hostClients));
+  if (hostClients > MAX_CLIENTS_PER_HOST)
+    problems.push(
+      perHostCap(o.clients !== undefined ? '--clients' : 'clients', clients, chatSize, chats, shard, hostClients),
+    );
   // A shard sizes its fleet by its own share (the layout of a host is not part of the plan's hash).
   const workers = o.workers ?? Math.max(1, Math.ceil(hostClients / DEFAULTS.clientsPerWorker));
   const startAt = resolveStartAt(o, problems);
   if (problems.length) throw new ConfigError(`invalid run configuration for ${o.scenarioFile}`, problems);
 
   // Shards of one run start together: each folder's default name says which shard it is.
-  const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-${s.name}${o.profile ? `-${o.profile}` : ''}${shard ? `-shard-${shard.index}-of-${shard.count}` : ''}`;
+  const runId =
+    o.runId ??
+    `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-${s.name}${o.profile ? `-${o.profile}` : ''}${shard ? `-shard-${shard.index}-of-${shard.count}` : ''}`;
   const root = o.reportRoot ?? DEFAULTS.reportRoot;
   const plan: RunPlan = {
     runId,
@@ -400,7 +490,10 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     authProbes,
     policy,
     protocol: protocolName as ProtocolName,
-    gateway: { pingIntervalMs: ms(s.gateway?.pingInterval, DEFAULTS.gateway.pingIntervalMs), historyLimit: s.gateway?.historyLimit ?? DEFAULTS.gateway.historyLimit },
+    gateway: {
+      pingIntervalMs: ms(s.gateway?.pingInterval, DEFAULTS.gateway.pingIntervalMs),
+      historyLimit: s.gateway?.historyLimit ?? DEFAULTS.gateway.historyLimit,
+    },
     faults,
     proxies,
     thresholds,
@@ -428,15 +521,35 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
  * over: the traffic and the jitter derive from the run-wide client index, never from the layout). Same scenario, options, seed and start: same hash.
  */
 export function planHash(plan: RunPlan): string {
-  const { runId: _r, reportDir: _d, shard, sourceIps: _s, layout: _l, workers: _w, jwtSecret: _j, client, scenario, ...shared } = plan;
+  const {
+    runId: _r,
+    reportDir: _d,
+    shard,
+    sourceIps: _s,
+    layout: _l,
+    workers: _w,
+    jwtSecret: _j,
+    client,
+    scenario,
+    ...shared
+  } = plan;
   // Paths differ between hosts and pods; the scenario's name and profile do not.
-  const canonical = { ...shared, scenario: { name: scenario.name, profile: scenario.profile }, client: client ? basename(client) : null, shards: shard?.count ?? null };
+  const canonical = {
+    ...shared,
+    scenario: { name: scenario.name, profile: scenario.profile },
+    client: client ? basename(client) : null,
+    shards: shard?.count ?? null,
+  };
   return createHash('sha256').update(stableJson(canonical)).digest('hex').slice(0, 16);
 }
 
 function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v) ?? 'null';
 }
 
@@ -446,7 +559,11 @@ function stableJson(v: unknown): string {
  * probes that join them (probe j joins chat j mod chats), as auth/roster.ts builds it. The whole
  * plan when it is not sharded. The preflight sizes a shard to its host by this share.
  */
-export function shardShare(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'authProbes'> & { shard: Pick<ShardPlan, 'index' | 'count'> | null }): { clients: number; probes: number } {
+export function shardShare(
+  plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' | 'authProbes'> & {
+    shard: Pick<ShardPlan, 'index' | 'count'> | null;
+  },
+): { clients: number; probes: number } {
   const probes = plan.authProbes?.length ?? 0;
   if (!plan.shard) return { clients: plan.clients, probes };
   const { index, count } = plan.shard;
@@ -464,12 +581,22 @@ export function shardShare(plan: Pick<RunPlan, 'clients' | 'chatSize' | 'chats' 
  * The per-host cap's refusal: the field and its value, what this host would hold, and the remedy —
  * the smallest shard count at which every shard's share fits (shard 0 holds the most).
  */
-function perHostCap(field: string, clients: number, chatSize: number, chats: number, shard: { index: number; count: number } | null, hostClients: number): string {
-  const largest = (count: number) => shardShare({ clients, chatSize, chats, authProbes: [], shard: { index: 0, count } }).clients;
+function perHostCap(
+  field: string,
+  clients: number,
+  chatSize: number,
+  chats: number,
+  shard: { index: number; count: number } | null,
+  hostClients: number,
+): string {
+  const largest = (count: number) =>
+    shardShare({ clients, chatSize, chats, authProbes: [], shard: { index: 0, count } }).clients;
   let n = Math.max(2, Math.ceil(clients / MAX_CLIENTS_PER_HOST));
   while (n < chats && largest(n) > MAX_CLIENTS_PER_HOST) n++;
   const cap = MAX_CLIENTS_PER_HOST.toLocaleString('en');
-  const where = shard ? `shard ${shard.index}/${shard.count} would hold ${hostClients.toLocaleString('en')} of them` : 'one host would hold them all';
+  const where = shard
+    ? `shard ${shard.index}/${shard.count} would hold ${hostClients.toLocaleString('en')} of them`
+    : 'one host would hold them all';
   return `${field}: ${clients.toLocaleString('en')} clients, and ${where}: above the cap of ${cap} clients per host; split the run over ${shard ? 'more ' : ''}shards: --shards ${n} or more (run each with --shard <i>/${n}; the largest share is then ${largest(n).toLocaleString('en')})`;
 }
 
@@ -499,18 +626,27 @@ function resolveShard(o: RunOptions, chats: number, problems: string[]): { index
     }
     const raw = (o.env ?? process.env).JOB_COMPLETION_INDEX;
     if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) >= count) {
-      problems.push(`--shards ${count}: the shard index comes from JOB_COMPLETION_INDEX, which must be an integer 0..${count - 1} (got ${raw === undefined ? 'nothing: it is not set' : `"${raw}"`}); outside a Kubernetes Indexed Job use --shard <index>/${count}`);
+      problems.push(
+        `--shards ${count}: the shard index comes from JOB_COMPLETION_INDEX, which must be an integer 0..${count - 1} (got ${raw === undefined ? 'nothing: it is not set' : `"${raw}"`}); outside a Kubernetes Indexed Job use --shard <index>/${count}`,
+      );
       return null;
     }
     index = Number(raw);
   } else return null;
-  if (count > chats) problems.push(`--shard${o.shards !== undefined ? 's' : ''}: ${count} shards but only ${chats} chats; a shard owns whole chats, so at most ${chats} shards`);
+  if (count > chats)
+    problems.push(
+      `--shard${o.shards !== undefined ? 's' : ''}: ${count} shards but only ${chats} chats; a shard owns whole chats, so at most ${chats} shards`,
+    );
   return { index, count };
 }
 
-
 /** One probe per (kind, when), in the order given; "all" is every kind, both ways where that means something. */
-function resolveAuthProbes(input: ScenarioDefinition['authProbes'], faults: FaultPlan[], problems: string[], refusals: Refusals): ProbeSpec[] {
+function resolveAuthProbes(
+  input: ScenarioDefinition['authProbes'],
+  faults: FaultPlan[],
+  problems: string[],
+  refusals: Refusals,
+): ProbeSpec[] {
   if (input === undefined) return [];
   const list: AuthProbeInput[] = input === 'all' ? AUTH_PROBE_KINDS.map((kind) => ({ kind })) : input;
   const out: ProbeSpec[] = [];
@@ -519,20 +655,32 @@ function resolveAuthProbes(input: ScenarioDefinition['authProbes'], faults: Faul
     if (expiring && p.when !== undefined && p.when !== 'reconnect') {
       problems.push(`authProbes[${i}].when: expires-before-reconnect is presented on reconnect only (got "${p.when}")`);
     }
-    if (!expiring && p.ttl !== undefined) problems.push(`authProbes[${i}].ttl: only expires-before-reconnect takes a ttl (got ${JSON.stringify(p.ttl)} for "${p.kind}")`);
-    const when = expiring ? ['reconnect' as const] : p.when === 'both' || p.when === undefined ? (['first-connect', 'reconnect'] as const) : [p.when];
+    if (!expiring && p.ttl !== undefined)
+      problems.push(
+        `authProbes[${i}].ttl: only expires-before-reconnect takes a ttl (got ${JSON.stringify(p.ttl)} for "${p.kind}")`,
+      );
+    const when = expiring
+      ? ['reconnect' as const]
+      : p.when === 'both' || p.when === undefined
+        ? (['first-connect', 'reconnect'] as const)
+        : [p.when];
     const expect = p.kind === 'wrong-chat' ? refusals.forbidden : refusals.unauthorized;
-    for (const w of when) out.push({ kind: p.kind, when: w, expect, ...(expiring ? { ttlMs: ms(p.ttl, DEFAULTS.probeTtlMs) } : {}) });
+    for (const w of when)
+      out.push({ kind: p.kind, when: w, expect, ...(expiring ? { ttlMs: ms(p.ttl, DEFAULTS.probeTtlMs) } : {}) });
   });
   // Faults that drop every connection they reach, so that a reconnect probe gets to reconnect.
   const dropping = faults.filter((f) => FAULTS[f.type].drops && f.fraction === 1);
   if (out.some((p) => p.when === 'reconnect') && dropping.length === 0) {
     const kinds = FAULT_LIST.filter((f) => f.drops).map((f) => f.type);
-    problems.push(`authProbes: reconnect probes need a fault that drops every connection (${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1)}, fraction 1); the scenario has none`);
+    problems.push(
+      `authProbes: reconnect probes need a fault that drops every connection (${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1)}, fraction 1); the scenario has none`,
+    );
   }
   for (const p of out) {
     if (p.ttlMs !== undefined && dropping.length > 0 && !dropping.some((f) => f.atMs >= p.ttlMs!)) {
-      problems.push(`authProbes: the expires-before-reconnect token lives ${p.ttlMs}ms, but every fault that drops connections starts before that (first at ${Math.min(...dropping.map((f) => f.atMs))}ms): the reconnect would still find it valid`);
+      problems.push(
+        `authProbes: the expires-before-reconnect token lives ${p.ttlMs}ms, but every fault that drops connections starts before that (first at ${Math.min(...dropping.map((f) => f.atMs))}ms): the reconnect would still find it valid`,
+      );
     }
   }
   return out;
@@ -541,6 +689,9 @@ function resolveAuthProbes(input: ScenarioDefinition['authProbes'], faults: Faul
 /** The plan as it may be written to a report: the secret is redacted. */
 export function publicPlan(plan: RunPlan): Omit<RunPlan, 'jwtSecret'> & { jwtSecret: string } {
   // Container environment often carries credentials: its keys are kept, its values are not.
-  const docker = plan.docker && { ...plan.docker, gatewayEnv: Object.fromEntries(Object.keys(plan.docker.gatewayEnv).map((k) => [k, '(redacted)'])) };
+  const docker = plan.docker && {
+    ...plan.docker,
+    gatewayEnv: Object.fromEntries(Object.keys(plan.docker.gatewayEnv).map((k) => [k, '(redacted)'])),
+  };
   return { ...plan, docker, jwtSecret: '(redacted)' };
 }

@@ -25,7 +25,10 @@ export const MAX_RUN_CLIENTS = 10_000_000;
 /** Shortest `sendInterval`: below it a typo ("0s") turns a chat test into a flood. */
 export const MIN_SEND_INTERVAL_MS = 100;
 
-export const clientsField = positiveInt.max(MAX_RUN_CLIENTS, `at most ${MAX_RUN_CLIENTS.toLocaleString('en')} clients in a whole run, however many shards (a guard against a typo)`);
+export const clientsField = positiveInt.max(
+  MAX_RUN_CLIENTS,
+  `at most ${MAX_RUN_CLIENTS.toLocaleString('en')} clients in a whole run, however many shards (a guard against a typo)`,
+);
 const sendInterval = duration.superRefine((v, ctx) => {
   let ms: number;
   try {
@@ -33,7 +36,11 @@ const sendInterval = duration.superRefine((v, ctx) => {
   } catch {
     return; // reported by duration
   }
-  if (ms < MIN_SEND_INTERVAL_MS) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is ${ms} ms, below the floor of ${MIN_SEND_INTERVAL_MS} ms per client (each client sends one message per interval)` });
+  if (ms < MIN_SEND_INTERVAL_MS)
+    ctx.addIssue({
+      code: 'custom',
+      message: `${JSON.stringify(v)} is ${ms} ms, below the floor of ${MIN_SEND_INTERVAL_MS} ms per client (each client sends one message per interval)`,
+    });
 });
 
 export const THRESHOLD_METRICS = ['delivery_latency', 'recovery_time', 'detect_time'] as const;
@@ -66,7 +73,16 @@ const policy = z.strictObject({
   resume: z.boolean().optional(),
 });
 
-export const AUTH_PROBE_KINDS = ['missing', 'malformed', 'bad-signature', 'alg-none', 'expired', 'not-yet-valid', 'wrong-chat', 'expires-before-reconnect'] as const;
+export const AUTH_PROBE_KINDS = [
+  'missing',
+  'malformed',
+  'bad-signature',
+  'alg-none',
+  'expired',
+  'not-yet-valid',
+  'wrong-chat',
+  'expires-before-reconnect',
+] as const;
 
 const authProbe = z.strictObject({
   /** One kind of bad credential (docs/auth.md). */
@@ -94,7 +110,13 @@ const authProbes = z.custom<'all' | z.input<typeof authProbeList>>().superRefine
   }
   const r = authProbeList.safeParse(v, { reportInput: true });
   if (r.success) return;
-  for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: (issue as { input?: unknown }).input });
+  for (const issue of r.error.issues)
+    ctx.addIssue({
+      code: 'custom',
+      message: issue.message,
+      path: issue.path,
+      input: (issue as { input?: unknown }).input,
+    });
 });
 
 const threshold = z.string().superRefine((v, ctx) => {
@@ -107,7 +129,10 @@ const threshold = z.string().superRefine((v, ctx) => {
 
 /** Every field but `name` is optional; the defaults are the product's (config/defaults.ts DEFAULTS). */
 const scenarioFields = z.strictObject({
-  name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"'),
   description: z.string().optional(),
   /** Sockets, one user each. Default 1000. */
   clients: clientsField.optional(),
@@ -187,8 +212,13 @@ export const scenarioSchema = scenarioFields.extend({
 /** Renders zod issues as "field: problem (got value)" lines. */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
-    const path = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || '(scenario)';
-    const shown = 'input' in issue && issue.input !== undefined && issue.code !== 'unrecognized_keys' ? JSON.stringify(issue.input) : undefined;
+    const path =
+      issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') ||
+      '(scenario)';
+    const shown =
+      'input' in issue && issue.input !== undefined && issue.code !== 'unrecognized_keys'
+        ? JSON.stringify(issue.input)
+        : undefined;
     // Custom messages already quote the value; object-level issues would dump the whole scenario.
     const got = shown !== undefined && shown.length < 200 && !issue.message.includes(shown) ? ` (got ${shown})` : '';
     return `${path}: ${issue.message}${got}`;

@@ -5,7 +5,12 @@
  */
 export type Aggregation = { kind: 'p'; q: number } | { kind: 'max' | 'min' | 'avg' | 'med' | 'count' | 'rate' };
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '!=';
-export interface Threshold { expression: string; aggregation: Aggregation; op: Operator; limit: number }
+export interface Threshold {
+  expression: string;
+  aggregation: Aggregation;
+  op: Operator;
+  limit: number;
+}
 
 const EXPR = /^\s*(p\(\s*(\d+(?:\.\d+)?)\s*\)|max|min|avg|med|count|rate)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
@@ -25,12 +30,18 @@ export function parseThreshold(expression: string): Threshold {
 
 export function holds(t: Threshold, observed: number): boolean {
   switch (t.op) {
-    case '<': return observed < t.limit;
-    case '<=': return observed <= t.limit;
-    case '>': return observed > t.limit;
-    case '>=': return observed >= t.limit;
-    case '==': return observed === t.limit;
-    case '!=': return observed !== t.limit;
+    case '<':
+      return observed < t.limit;
+    case '<=':
+      return observed <= t.limit;
+    case '>':
+      return observed > t.limit;
+    case '>=':
+      return observed >= t.limit;
+    case '==':
+      return observed === t.limit;
+    case '!=':
+      return observed !== t.limit;
   }
 }
 

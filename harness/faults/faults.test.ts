@@ -11,7 +11,11 @@ import type { FaultInput } from '../config/scenario.ts';
 import { FAULT_LIST, FAULTS } from './index.ts';
 
 const plan = (faults: FaultInput[], target?: string) =>
-  resolvePlan(validateScenario({ name: 'f', duration: '30s', faults }, 'f.ts'), { scenarioFile: 'f.ts', runId: 'r', target });
+  resolvePlan(validateScenario({ name: 'f', duration: '30s', faults }, 'f.ts'), {
+    scenarioFile: 'f.ts',
+    runId: 'r',
+    target,
+  });
 
 function problems(fn: () => unknown): string[] {
   try {
@@ -29,7 +33,9 @@ describe('fault registry', () => {
     expect(new Set(types).size).toBe(types.length);
     for (const f of FAULT_LIST) {
       expect(FAULTS[f.type]).toBe(f);
-      expect(f.schema.safeParse({ type: f.type, at: 0, duration: 1 }).error?.issues.some((i) => i.path[0] === 'type')).not.toBe(true);
+      expect(
+        f.schema.safeParse({ type: f.type, at: 0, duration: 1 }).error?.issues.some((i) => i.path[0] === 'type'),
+      ).not.toBe(true);
     }
   });
 
@@ -59,8 +65,12 @@ describe('fault registry', () => {
     expect(bad([{ type: 'latency', at: '1s', duration: '2s', latency: 'soon' }])).toEqual([
       'faults[0].latency: not a duration: "soon" (expected e.g. "500ms", "5s", "1m30s")',
     ]);
-    expect(bad([{ type: 'cut', at: '1s', duration: '2s', latnecy: 5 }])[0]).toBe('faults[0]: Unrecognized key: "latnecy"');
-    expect(bad([{ type: 'gateway-restart', at: 0, duration: 1, fraction: 0.5 }])[0]).toBe('faults[0]: Unrecognized key: "fraction"');
+    expect(bad([{ type: 'cut', at: '1s', duration: '2s', latnecy: 5 }])[0]).toBe(
+      'faults[0]: Unrecognized key: "latnecy"',
+    );
+    expect(bad([{ type: 'gateway-restart', at: 0, duration: 1, fraction: 0.5 }])[0]).toBe(
+      'faults[0]: Unrecognized key: "fraction"',
+    );
     expect(bad([{ type: 'bandwidth', at: 0, duration: 1, rate: -1 }])[0]).toMatch(/^faults\[0\]\.rate: .*\(got -1\)$/);
     expect(bad([{ type: 'flood', at: 0, duration: 1 }])[0]).toMatch(/^faults\[0\]\.type: .*'cut' \| 'blackhole'/);
   });

@@ -17,7 +17,10 @@ export const flapping = defineFault({
   on: 'proxies',
   drops: true,
   params: (f) => ({ periodMs: parseDuration(f.period), downMs: parseDuration(f.down) }),
-  problems: ({ params }, { path }) => (params.downMs >= params.periodMs ? [`${path}.down: ${params.downMs}ms must be shorter than ${path}.period ${params.periodMs}ms`] : []),
+  problems: ({ params }, { path }) =>
+    params.downMs >= params.periodMs
+      ? [`${path}.down: ${params.downMs}ms must be shorter than ${path}.period ${params.periodMs}ms`]
+      : [],
   async apply({ proxies }, plan) {
     const { periodMs, downMs } = plan.params;
     const state = { timers: [] as NodeJS.Timeout[], chain: Promise.resolve() };

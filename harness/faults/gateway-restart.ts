@@ -14,7 +14,8 @@ export const gatewayRestart = defineFault({
   on: 'gateway',
   drops: true,
   params: () => ({}),
-  problems: (_plan, { path, target }) => (target !== undefined ? [`${path}: gateway-restart needs a gateway chatstorm starts (not --target ${target})`] : []),
+  problems: (_plan, { path, target }) =>
+    target !== undefined ? [`${path}: gateway-restart needs a gateway chatstorm starts (not --target ${target})`] : [],
   async apply({ gateway }) {
     if (!gateway) throw new Error('gateway-restart needs a gateway started by chatstorm');
     await gateway.kill();

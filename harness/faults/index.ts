@@ -15,7 +15,18 @@ import { slicer } from './slicer.ts';
 import { slowClose } from './slow-close.ts';
 import type { Fault, FaultParams, FaultPlanOf } from './types.ts';
 
-export const FAULT_LIST = [cut, blackhole, latency, bandwidth, resetPeer, slicer, limitData, slowClose, flapping, gatewayRestart] as const;
+export const FAULT_LIST = [
+  cut,
+  blackhole,
+  latency,
+  bandwidth,
+  resetPeer,
+  slicer,
+  limitData,
+  slowClose,
+  flapping,
+  gatewayRestart,
+] as const;
 
 export type FaultType = (typeof FAULT_LIST)[number]['type'];
 

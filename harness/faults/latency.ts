@@ -7,6 +7,12 @@ import { toxicFault } from './toxic.ts';
 export const latency = toxicFault({
   type: 'latency',
   toxic: 'latency',
-  schema: z.strictObject({ type: z.literal('latency'), ...timing, latency: durationField, jitter: durationField.optional(), stream }),
+  schema: z.strictObject({
+    type: z.literal('latency'),
+    ...timing,
+    latency: durationField,
+    jitter: durationField.optional(),
+    stream,
+  }),
   params: (f) => ({ latency: durationMs(f.latency, 0), jitter: durationMs(f.jitter, 0), stream: f.stream ?? 'both' }),
 });

@@ -16,5 +16,10 @@ export const slicer = toxicFault({
     stream,
   }),
   // Toxiproxy's slicer delay is in microseconds.
-  params: (f) => ({ average_size: f.averageSize, size_variation: f.sizeVariation ?? 0, delay: durationMs(f.delay, 0) * 1000, stream: f.stream ?? 'both' }),
+  params: (f) => ({
+    average_size: f.averageSize,
+    size_variation: f.sizeVariation ?? 0,
+    delay: durationMs(f.delay, 0) * 1000,
+    stream: f.stream ?? 'both',
+  }),
 });

@@ -34,7 +34,13 @@ export function targetedProxies(all: ToxiproxyProxy[], fraction: number): Toxipr
   return all.slice(0, Math.max(1, Math.ceil(fraction * all.length)));
 }
 
-export function runTimeline(plans: FaultPlan[], stack: { proxies: ToxiproxyProxy[]; gateway: RestartableGateway | null }, trafficStart: number, signal: AbortSignal, onEvent?: (r: FaultRecord, phase: 'applied' | 'removed') => void): TimelineRun {
+export function runTimeline(
+  plans: FaultPlan[],
+  stack: { proxies: ToxiproxyProxy[]; gateway: RestartableGateway | null },
+  trafficStart: number,
+  signal: AbortSignal,
+  onEvent?: (r: FaultRecord, phase: 'applied' | 'removed') => void,
+): TimelineRun {
   const records: FaultRecord[] = [];
   const one = async (plan: FaultPlan) => {
     const fault = FAULTS[plan.type];

@@ -44,7 +44,13 @@ export function toxicFault<T extends string, S extends z.ZodType, P extends Faul
     params: def.params,
     async apply({ proxies }, plan) {
       const attributes = attributesOf(plan.params);
-      await onEveryProxy(proxies, (p) => Promise.all(streams(plan.params.stream).map((stream) => p.addToxic({ name: toxicName(plan, stream), type: def.toxic, stream, toxicity: 1, attributes } as never))));
+      await onEveryProxy(proxies, (p) =>
+        Promise.all(
+          streams(plan.params.stream).map((stream) =>
+            p.addToxic({ name: toxicName(plan, stream), type: def.toxic, stream, toxicity: 1, attributes } as never),
+          ),
+        ),
+      );
     },
     async remove({ proxies }, plan) {
       await onEveryProxy(proxies, (p) =>

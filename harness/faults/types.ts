@@ -49,7 +49,11 @@ export interface FaultCheckContext {
 }
 
 /** One fault of the vocabulary. */
-export interface Fault<T extends string = string, S extends z.ZodType = z.ZodType, P extends FaultParams = FaultParams> {
+export interface Fault<
+  T extends string = string,
+  S extends z.ZodType = z.ZodType,
+  P extends FaultParams = FaultParams,
+> {
   /** As a scenario's `type` spells it. */
   readonly type: T;
   /** The scenario entry: `{ type, at, duration, fraction?, …its parameters }` (strict). */
@@ -67,6 +71,8 @@ export interface Fault<T extends string = string, S extends z.ZodType = z.ZodTyp
 }
 
 /** Identity function that infers a fault's types from its schema and its `params`. */
-export function defineFault<T extends string, S extends z.ZodType, P extends FaultParams>(fault: Fault<T, S, P>): Fault<T, S, P> {
+export function defineFault<T extends string, S extends z.ZodType, P extends FaultParams>(
+  fault: Fault<T, S, P>,
+): Fault<T, S, P> {
   return fault;
 }

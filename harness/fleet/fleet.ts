@@ -16,7 +16,11 @@ import type { FromWorker, ToWorker } from './protocol.ts';
 const WORKER_TS = fileURLToPath(new URL('./worker.ts', import.meta.url));
 let workerEntry: string | null = null;
 /** The worker's entry: its module graph stripped to JavaScript once (compile.ts), so no worker loads amaro. CHATSTORM_WORKER_TS=1 runs the `.ts` entry (bench A/B). */
-const WORKER = () => (workerEntry ??= process.env.CHATSTORM_WORKER_TS === '1' ? WORKER_TS : compiledEntry(WORKER_TS, join(import.meta.dirname, '..', '..')));
+const WORKER = () =>
+  (workerEntry ??=
+    process.env.CHATSTORM_WORKER_TS === '1'
+      ? WORKER_TS
+      : compiledEntry(WORKER_TS, join(import.meta.dirname, '..', '..')));
 /**
  * Node flags of a fleet worker, for memory: V8 sizes the young generation for throughput (tens of
  * MB a process) and optimizes code for speed; at 10,000 sockets a process both are a large share
@@ -24,10 +28,20 @@ const WORKER = () => (workerEntry ??= process.env.CHATSTORM_WORKER_TS === '1' ? 
  * CPU per delivered message against a bare ws client with the same flags. CHATSTORM_SEMI_SPACE_MB
  * and CHATSTORM_V8_EXTRA override them (bench experiments).
  */
-export const WORKER_NODE_FLAGS = [`--max-semi-space-size=${Number(process.env.CHATSTORM_SEMI_SPACE_MB ?? 1) || 1}`, ...(process.env.CHATSTORM_V8_EXTRA ?? '--optimize-for-size').split(' ').filter(Boolean)];
+export const WORKER_NODE_FLAGS = [
+  `--max-semi-space-size=${Number(process.env.CHATSTORM_SEMI_SPACE_MB ?? 1) || 1}`,
+  ...(process.env.CHATSTORM_V8_EXTRA ?? '--optimize-for-size').split(' ').filter(Boolean),
+];
 const now = () => performance.timeOrigin + performance.now();
 
-export interface LiveStats { t: number; open: number; connecting: number; sentPerSec: number; receivedPerSec: number; p99: number | null }
+export interface LiveStats {
+  t: number;
+  open: number;
+  connecting: number;
+  sentPerSec: number;
+  receivedPerSec: number;
+  p99: number | null;
+}
 
 export interface Fleet extends AsyncDisposable {
   /** Resolves once every client has opened or stopped for good. */
@@ -56,7 +70,14 @@ export function proxyFor(roster: RosterEntry[], proxyCount: number, routes?: num
   });
 }
 
-export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunTokens, proxyUrls: string[], historyDir: string, routes?: number[][]): Fleet {
+export function startFleet(
+  plan: RunPlan,
+  roster: RosterEntry[],
+  tokens: RunTokens,
+  proxyUrls: string[],
+  historyDir: string,
+  routes?: number[][],
+): Fleet {
   const route = proxyFor(roster, proxyUrls.length, routes);
   const workers: ChildProcess[] = [];
   const failures: RuntimeFailure[] = [];
@@ -78,7 +99,12 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
   };
 
   for (let w = 0; w < plan.workers; w++) {
-    const child = fork(WORKER(), [], { execPath: process.execPath, execArgv: WORKER_NODE_FLAGS, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(WORKER(), [], {
+      execPath: process.execPath,
+      execArgv: WORKER_NODE_FLAGS,
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     workers.push(child);
     child.on('message', (m: FromWorker) => {
       switch (m.type) {
@@ -105,7 +131,11 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
     });
     child.on('exit', (code, signal) => {
       if (!stopping || (code !== 0 && code !== null)) {
-        failures.push({ code: 'fleet-worker-exited', message: `fleet worker ${w} exited unexpectedly (code ${code}, signal ${signal})`, t: now() });
+        failures.push({
+          code: 'fleet-worker-exited',
+          message: `fleet worker ${w} exited unexpectedly (code ${code}, signal ${signal})`,
+          t: now(),
+        });
       }
       dead.add(w);
       for (const set of waiting.values()) set.delete(w);
@@ -167,7 +197,10 @@ export function startFleet(plan: RunPlan, roster: RosterEntry[], tokens: RunToke
     await waitFor('stopped', 15_000, new AbortController().signal);
     // A stopped worker exits on its own ~50 ms later (a V8 profile, --cpu-prof, is written then); the laggards are killed.
     const alive = workers.filter((w) => w.exitCode === null && w.signalCode === null);
-    await Promise.race([Promise.all(alive.map((w) => new Promise((r) => w.once('exit', r)))), new Promise((r) => setTimeout(r, 2_000))]);
+    await Promise.race([
+      Promise.all(alive.map((w) => new Promise((r) => w.once('exit', r)))),
+      new Promise((r) => setTimeout(r, 2_000)),
+    ]);
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
   };
 

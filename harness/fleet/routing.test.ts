@@ -4,10 +4,14 @@ import { buildRoster } from '../auth/roster.ts';
 import { resolvePlan } from '../config/plan.ts';
 import { proxyFor } from './fleet.ts';
 
-const plan = (shard?: string) => resolvePlan({ name: 's', clients: 300, chatSize: 10, duration: '20s' }, { scenarioFile: 's.ts', runId: 'r', ...(shard ? { shard } : {}) });
+const plan = (shard?: string) =>
+  resolvePlan(
+    { name: 's', clients: 300, chatSize: 10, duration: '20s' },
+    { scenarioFile: 's.ts', runId: 'r', ...(shard ? { shard } : {}) },
+  );
 
 describe('proxy routing', () => {
-  it('a shard\'s clients use every proxy of its own pool (one gateway process)', () => {
+  it("a shard's clients use every proxy of its own pool (one gateway process)", () => {
     for (const shard of [undefined, '0/3', '2/3']) {
       const roster = buildRoster(plan(shard));
       const route = proxyFor(roster, 4);
@@ -15,8 +19,11 @@ describe('proxy routing', () => {
     }
   });
 
-  it('with several gateway processes, a shard\'s whole chats go to one process\'s proxies and every process gets chats', () => {
-    const routes = [[0, 2], [1, 3]];
+  it("with several gateway processes, a shard's whole chats go to one process's proxies and every process gets chats", () => {
+    const routes = [
+      [0, 2],
+      [1, 3],
+    ];
     // Shards of 2 over 2 gateway processes: routing by the run-wide chat number (k mod 2) would put all of a shard's chats on one.
     for (const shard of [undefined, '1/3', '0/2', '1/2']) {
       const roster = buildRoster(plan(shard));

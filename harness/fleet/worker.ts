@@ -124,11 +124,30 @@ async function start(msg: InitMessage): Promise<void> {
     const origin = msg.baseUrls[wc.proxy];
     // An auth probe switches to its bad token for every attempt after its first open.
     const tokenNow = () => (wc.laterToken !== undefined && everOpened.has(wc.c) ? wc.laterToken : wc.token);
-    const client = codec.kind === 'socket.io'
-      ? new sio!.SocketIoClient({ c: wc.c, chat: wc.chat, origin, token: tokenNow }, msg.policy, env(wc.c, wc.g ?? wc.c), sioClient, codec)
-      : adapter
-      ? new AdapterClient(adapter, { c: wc.c, user: wc.user, chat: wc.chat, token: wc.token, origin }, msg.policy, env(wc.c, wc.g ?? wc.c), undefined, codec)
-      : new ChatClient({ c: wc.c, url: (since) => codec.url(origin, wc.chat, tokenNow(), since) }, msg.policy, env(wc.c, wc.g ?? wc.c), codec);
+    const client =
+      codec.kind === 'socket.io'
+        ? new sio!.SocketIoClient(
+            { c: wc.c, chat: wc.chat, origin, token: tokenNow },
+            msg.policy,
+            env(wc.c, wc.g ?? wc.c),
+            sioClient,
+            codec,
+          )
+        : adapter
+          ? new AdapterClient(
+              adapter,
+              { c: wc.c, user: wc.user, chat: wc.chat, token: wc.token, origin },
+              msg.policy,
+              env(wc.c, wc.g ?? wc.c),
+              undefined,
+              codec,
+            )
+          : new ChatClient(
+              { c: wc.c, url: (since) => codec.url(origin, wc.chat, tokenNow(), since) },
+              msg.policy,
+              env(wc.c, wc.g ?? wc.c),
+              codec,
+            );
     clients.push(client);
     chatOf.push(wc.chat);
   });
@@ -210,7 +229,9 @@ function releaseHandshake(): void {
  */
 function startPacedConnects(msg: InitMessage): void {
   // Probes go first: an expires-before-reconnect token must still be valid when it connects.
-  const order = msg.clients.map((_, i) => i).sort((a, b) => Number(Boolean(msg.clients[b].probe)) - Number(Boolean(msg.clients[a].probe)));
+  const order = msg.clients
+    .map((_, i) => i)
+    .sort((a, b) => Number(Boolean(msg.clients[b].probe)) - Number(Boolean(msg.clients[a].probe)));
   let next = 0;
   let last = now();
   let credit = 1;
@@ -351,10 +372,16 @@ async function stop(): Promise<void> {
 process.on('message', (m: ToWorker) => {
   try {
     switch (m.type) {
-      case 'init': return void start(m).catch((e) => send({ type: 'fatal', worker: m.worker, message: (e as Error).stack ?? String(e) }));
-      case 'traffic': return startTraffic(m.start, m.end);
-      case 'drain': return drain();
-      case 'stop': void stop();
+      case 'init':
+        return void start(m).catch((e) =>
+          send({ type: 'fatal', worker: m.worker, message: (e as Error).stack ?? String(e) }),
+        );
+      case 'traffic':
+        return startTraffic(m.start, m.end);
+      case 'drain':
+        return drain();
+      case 'stop':
+        void stop();
     }
   } catch (e) {
     send({ type: 'fatal', worker: init?.worker ?? -1, message: (e as Error).stack ?? String(e) });

@@ -27,7 +27,10 @@ import { mergeEvaluations } from '../oracle/merge.ts';
 import type { CheckPart } from '../oracle/partial.ts';
 import { alignSeries } from '../metrics/series.ts';
 
-export interface ShardJudged { index: number; judged: Judged }
+export interface ShardJudged {
+  index: number;
+  judged: Judged;
+}
 
 const RANK = { pass: 0, inconclusive: 1, fail: 2, error: 3 } as const;
 
@@ -54,13 +57,18 @@ export function mergeShards(shards: ShardJudged[]): Judged {
   const parts: PartEvaluation[] = shards.map((s, i) => {
     const { part } = s.judged;
     const shiftS = (startOf(s) - origin) / 1_000;
-    const tag = <P extends CheckPart<Record<string, number>>>(p: P): P => ({ ...p, examples: p.examples.map((list) => list.map((e) => tagExample(e, s.index, shiftS))) });
+    const tag = <P extends CheckPart<Record<string, number>>>(p: P): P => ({
+      ...p,
+      examples: p.examples.map((list) => list.map((e) => tagExample(e, s.index, shiftS))),
+    });
     const faultDelivery: PartEvaluation['faultDelivery'] = [];
     for (let k = 0; k < totalWindows; k++) {
       const own = k - windowBase[i];
       const f = own >= 0 && own < part.faultDelivery.length ? part.faultDelivery[own] : null;
       const lateKnown = (f ?? shards.flatMap((x) => x.judged.part.faultDelivery)[0])?.late !== null;
-      faultDelivery.push(f ? { ...f } : { messages: 0, required: 0, lost: 0, duplicated: 0, late: lateKnown ? 0 : null });
+      faultDelivery.push(
+        f ? { ...f } : { messages: 0, required: 0, lost: 0, duplicated: 0, late: lateKnown ? 0 : null },
+      );
     }
     return {
       ...part,
@@ -78,24 +86,53 @@ export function mergeShards(shards: ShardJudged[]): Judged {
   const latest = (k: keyof Frame['history']['phases']) => Math.max(...frames.map((f) => f.history.phases[k]));
   const frame: Frame = {
     history: {
-      roster: shards.flatMap((s, i) => s.judged.frame.history.roster.map((r) => ({ ...r, c: r.c + clientBase[i], g: r.g ?? r.c, shard: s.index }))),
+      roster: shards.flatMap((s, i) =>
+        s.judged.frame.history.roster.map((r) => ({ ...r, c: r.c + clientBase[i], g: r.g ?? r.c, shard: s.index })),
+      ),
       byClient: [],
       faults: shards.flatMap((s) => s.judged.frame.history.faults.map((f) => ({ ...f, id: renamed(f.id, s.index) }))),
       // Every per-shard record keeps its shard: a generator-health example names the shard's worker or Toxiproxy.
       samples: shards.flatMap((s) => s.judged.frame.history.samples.map((x) => ({ ...x, shard: s.index }))),
-      stackSamples: shards.flatMap((s) => (s.judged.frame.history.stackSamples ?? []).map((x) => ({ ...x, name: `${x.name} (shard ${s.index})`, shard: s.index }))),
+      stackSamples: shards.flatMap((s) =>
+        (s.judged.frame.history.stackSamples ?? []).map((x) => ({
+          ...x,
+          name: `${x.name} (shard ${s.index})`,
+          shard: s.index,
+        })),
+      ),
       // Each shard's coordinator sampled its host: not measured when no shard could.
-      ...(frames.some((f) => f.history.hostSamples) ? { hostSamples: shards.flatMap((s) => (s.judged.frame.history.hostSamples ?? []).map((x) => ({ ...x, shard: s.index }))) } : {}),
-      phases: { start: origin, connected: latest('connected'), trafficStart: latest('trafficStart'), trafficEnd: latest('trafficEnd'), drained: latest('drained'), end: latest('end') },
+      ...(frames.some((f) => f.history.hostSamples)
+        ? {
+            hostSamples: shards.flatMap((s) =>
+              (s.judged.frame.history.hostSamples ?? []).map((x) => ({ ...x, shard: s.index })),
+            ),
+          }
+        : {}),
+      phases: {
+        start: origin,
+        connected: latest('connected'),
+        trafficStart: latest('trafficStart'),
+        trafficEnd: latest('trafficEnd'),
+        drained: latest('drained'),
+        end: latest('end'),
+      },
       drainComplete: frames.every((f) => f.history.drainComplete),
     },
-    windows: shards.flatMap((s, i) => s.judged.frame.windows.map((x) => ({ ...x, id: renamed(x.id, s.index), impacts: x.impacts.map((m) => ({ ...m, c: m.c + clientBase[i] })) }))),
+    windows: shards.flatMap((s, i) =>
+      s.judged.frame.windows.map((x) => ({
+        ...x,
+        id: renamed(x.id, s.index),
+        impacts: x.impacts.map((m) => ({ ...m, c: m.c + clientBase[i] })),
+      })),
+    ),
     // Latency was measured inside each shard's own steady windows; the first shard's are shown.
     steady: frames[0].steady,
     seconds,
   };
 
-  const auths = shards.filter((s) => s.judged.auth).map((s) => ({ index: s.index, check: s.judged.auth!, shiftS: (startOf(s) - origin) / 1_000 }));
+  const auths = shards
+    .filter((s) => s.judged.auth)
+    .map((s) => ({ index: s.index, check: s.judged.auth!, shiftS: (startOf(s) - origin) / 1_000 }));
   return { part: mergeEvaluations(parts), frame, auth: auths.length ? mergeAuth(auths) : null };
 }
 
@@ -114,7 +151,9 @@ function mergeAuth(auths: { index: number; check: CheckResult; shiftS: number }[
   }
   const counts: Record<string, number> = {};
   for (const a of auths) for (const [k, v] of Object.entries(a.check.counts)) counts[k] = (counts[k] ?? 0) + v;
-  const verdict = auths.map((a) => a.check.verdict).reduce((x, y) => (RANK[y] > RANK[x] ? y : x), 'pass' as CheckResult['verdict']);
+  const verdict = auths
+    .map((a) => a.check.verdict)
+    .reduce((x, y) => (RANK[y] > RANK[x] ? y : x), 'pass' as CheckResult['verdict']);
   const breaches = auths.filter((a) => a.check.firstBreachAt != null).map((a) => a.check.firstBreachAt! + a.shiftS);
   return {
     name: auths[0].check.name,

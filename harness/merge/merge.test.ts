@@ -37,7 +37,10 @@ function run(lose?: { chat: number; seq: number }): { roster: RosterEntry[]; ev:
     for (let j = 0; j < SIZE; j++) {
       const c = base + j;
       roster.push({ c, user: `u${c}`, chat: `chat-${k}`, worker: 0 });
-      ev.push([{ k: 'attempt', t: T0 + 100, c, n: 1, delay: 0, since: null }, { k: 'open', t: T0 + 110 + j, c, n: 1 }]);
+      ev.push([
+        { k: 'attempt', t: T0 + 100, c, n: 1, delay: 0, since: null },
+        { k: 'open', t: T0 + 110 + j, c, n: 1 },
+      ]);
     }
     let seq = 0;
     for (let s = 0; s < 20; s++) {
@@ -46,17 +49,30 @@ function run(lose?: { chat: number; seq: number }): { roster: RosterEntry[]; ev:
         const t = T0 + 1_000 + s * 1_000 + j * 100;
         const id = `m${sender}-${s}`;
         seq++;
-        ev[sender].push({ k: 'send', t, c: sender, id, open: true }, { k: 'ack', t: t + 2, c: sender, id, seq, mid: `chat-${k}:${seq}` });
+        ev[sender].push(
+          { k: 'send', t, c: sender, id, open: true },
+          { k: 'ack', t: t + 2, c: sender, id, seq, mid: `chat-${k}:${seq}` },
+        );
         for (let m = 0; m < SIZE; m++) {
           if (lose && lose.chat === k && lose.seq === seq && m === SIZE - 1) continue;
           // Only the last sender of each second is slow, 18 % of the time (6 % of the chat): the next
           // message comes 800 ms later, so the chat stays in order.
           const ms = k === 1 && j === SIZE - 1 && rnd() < 0.18 ? 300 + rnd() * 100 : 5 + rnd() * 55;
-          ev[base + m].push({ k: 'recv', t: t + ms, c: base + m, seq, id, sender: `u${sender}`, mid: `chat-${k}:${seq}`, sts: t + 1 });
+          ev[base + m].push({
+            k: 'recv',
+            t: t + ms,
+            c: base + m,
+            seq,
+            id,
+            sender: `u${sender}`,
+            mid: `chat-${k}:${seq}`,
+            sts: t + 1,
+          });
         }
       }
     }
-    for (let j = 0; j < SIZE; j++) ev[base + j].push({ k: 'close', t: T0 + 23_000, c: base + j, code: 1000, by: 'client' });
+    for (let j = 0; j < SIZE; j++)
+      ev[base + j].push({ k: 'close', t: T0 + 23_000, c: base + j, code: 1000, by: 'client' });
   }
   for (const list of ev) list.sort((a, b) => a.t - b.t);
   return { roster, ev };
@@ -67,8 +83,25 @@ function history(roster: RosterEntry[], byClient: ClientEvent[][]): History {
     roster,
     byClient,
     faults: [],
-    samples: Array.from({ length: 22 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: 10, eldMax: 15, cpu: 0.2, open: roster.length, connecting: 0, sent: 1, received: 1 })),
-    phases: { start: T0, connected: T0 + 120, trafficStart: T0 + 1_000, trafficEnd: T0 + 21_000, drained: T0 + 22_000, end: T0 + 23_000 },
+    samples: Array.from({ length: 22 }, (_, i) => ({
+      t: T0 + 1_000 + i * 1_000,
+      worker: 0,
+      eldP99: 10,
+      eldMax: 15,
+      cpu: 0.2,
+      open: roster.length,
+      connecting: 0,
+      sent: 1,
+      received: 1,
+    })),
+    phases: {
+      start: T0,
+      connected: T0 + 120,
+      trafficStart: T0 + 1_000,
+      trafficEnd: T0 + 21_000,
+      drained: T0 + 22_000,
+      end: T0 + 23_000,
+    },
     drainComplete: true,
   };
 }
@@ -84,14 +117,35 @@ function shardOf(r: { roster: RosterEntry[]; ev: ClientEvent[][] }, i: number, n
 }
 
 function summarize(h: History, plan: RunPlan): Summary {
-  return buildSummary({ plan, evaluation: evaluate(h, plan), phases: h.phases, drainComplete: h.drainComplete, interrupted: false, target: { provider: 'external', gatewayUrl: '', directUrl: '', versions: {} } });
+  return buildSummary({
+    plan,
+    evaluation: evaluate(h, plan),
+    phases: h.phases,
+    drainComplete: h.drainComplete,
+    interrupted: false,
+    target: { provider: 'external', gatewayUrl: '', directUrl: '', versions: {} },
+  });
 }
 
 const planOf = (threshold: string, shard?: number) =>
-  resolvePlan({ name: 'm', clients: CHATS * SIZE, chatSize: SIZE, thresholds: { delivery_latency: [threshold] } }, { scenarioFile: 'm.ts', runId: shard === undefined ? 'm' : `m-${shard}`, ...(shard === undefined ? {} : { shard: `${shard}/3` }) });
+  resolvePlan(
+    { name: 'm', clients: CHATS * SIZE, chatSize: SIZE, thresholds: { delivery_latency: [threshold] } },
+    {
+      scenarioFile: 'm.ts',
+      runId: shard === undefined ? 'm' : `m-${shard}`,
+      ...(shard === undefined ? {} : { shard: `${shard}/3` }),
+    },
+  );
 
 /** Shard i's run folder as `chatstorm run --shard i/3` leaves it; `dead`: only its plan.json (it died); `alter`: changes its history first. */
-function shardFolder(root: string, r: ReturnType<typeof run>, i: number, threshold: string, dead = false, alter: (h: History) => History = (h) => h): string {
+function shardFolder(
+  root: string,
+  r: ReturnType<typeof run>,
+  i: number,
+  threshold: string,
+  dead = false,
+  alter: (h: History) => History = (h) => h,
+): string {
   const plan = planOf(threshold, i);
   const dir = join(root, `shard-${i}`);
   mkdirSync(dir, { recursive: true });
@@ -118,7 +172,7 @@ function whole_and_merged(threshold: string, lose?: { chat: number; seq: number 
 const verdicts = (s: Summary) => s.checks.map((c) => [c.name, c.verdict]);
 
 describe('merging shards equals judging the run whole', () => {
-  it('same verdicts, counts and percentiles; a p99 threshold judged on the merged histogram, not on any shard\'s', () => {
+  it("same verdicts, counts and percentiles; a p99 threshold judged on the merged histogram, not on any shard's", () => {
     const { whole, shards, merged } = whole_and_merged('p(99)<100');
     // Shard 1 alone breaches p(99)<100; the whole run does not, and neither does the merge: the
     // worst shard's verdict would have been wrong, so would any average of the shards' p99s.
@@ -129,13 +183,17 @@ describe('merging shards equals judging the run whole', () => {
     expect(verdicts(merged)).toEqual(verdicts(whole));
     expect(whole.verdict).toBe('pass');
     for (const name of ['delivery', 'errors-surfaced', 'no-fallback']) {
-      expect(merged.checks.find((c) => c.name === name)!.counts, name).toEqual(whole.checks.find((c) => c.name === name)!.counts);
+      expect(merged.checks.find((c) => c.name === name)!.counts, name).toEqual(
+        whole.checks.find((c) => c.name === name)!.counts,
+      );
     }
     expect(merged.verdict).toBe(whole.verdict);
     // The per-second series: counts summed, percentiles from the merged per-second histograms.
     const w = whole.metrics.series.filter((p) => p.received > 0);
     const m = merged.metrics.series.filter((p) => p.received > 0);
-    expect(m.map((p) => [p.s, p.sent, p.received, p.p50, p.p99, p.max])).toEqual(w.map((p) => [p.s, p.sent, p.received, p.p50, p.p99, p.max]));
+    expect(m.map((p) => [p.s, p.sent, p.received, p.p50, p.p99, p.max])).toEqual(
+      w.map((p) => [p.s, p.sent, p.received, p.p50, p.p99, p.max]),
+    );
   });
 
   it('a percentile that the whole run breaches is breached by the merge (and the verdicts agree both ways)', () => {
@@ -161,14 +219,23 @@ describe('merging shards equals judging the run whole', () => {
     const dirs = [0, 1, 2].map((i) => shardFolder(root, r, i, 'p(99)<1000', i === 2));
     const merged = mergeRuns(dirs, join(root, 'merged')).summary;
     expect(merged.verdict).toBe('error');
-    expect(merged.runtimeErrors).toEqual([{ code: 'shard-died', message: `shard 2 (${dirs[2]}) wrote no summary.json: it died before judging its part of the run` }]);
+    expect(merged.runtimeErrors).toEqual([
+      {
+        code: 'shard-died',
+        message: `shard 2 (${dirs[2]}) wrote no summary.json: it died before judging its part of the run`,
+      },
+    ]);
     expect(merged.shards!.map((s) => s.verdict)).toEqual(['pass', 'pass', 'missing-summary']);
   });
 
   it('what the merge judges itself names the shard: a fleet that fell behind on shard 2, a slow delivery on shard 1', () => {
     const r = run();
     const root = mkdtempSync(join(tmpdir(), 'chatstorm-merge-'));
-    const behind = (h: History): History => ({ ...h, samples: h.samples.map((x) => ({ ...x, eldP99: 400, eldMax: 450 })), stackSamples: h.samples.map((x) => ({ t: x.t, name: 'toxiproxy', cpu: 0.99, rssMb: 30 })) });
+    const behind = (h: History): History => ({
+      ...h,
+      samples: h.samples.map((x) => ({ ...x, eldP99: 400, eldMax: 450 })),
+      stackSamples: h.samples.map((x) => ({ t: x.t, name: 'toxiproxy', cpu: 0.99, rssMb: 30 })),
+    });
     const dirs = [0, 1, 2].map((i) => shardFolder(root, r, i, 'p(99.5)<100', false, i === 2 ? behind : undefined));
     const merged = mergeRuns(dirs, join(root, 'merged')).summary;
     const health = merged.checks.find((c) => c.name === 'generator-health')!;
@@ -193,7 +260,10 @@ describe('merging shards equals judging the run whole', () => {
   it("a shard's oversubscribed host is kept with its shard: the merged slow latency is not judged against the gateway, naming the host", () => {
     const r = run();
     const root = mkdtempSync(join(tmpdir(), 'chatstorm-merge-'));
-    const busy = (h: History): History => ({ ...h, hostSamples: h.samples.map((x) => ({ t: x.t, cpuSome: 0.97, running: 12, busyCores: 2, cores: 2 })) });
+    const busy = (h: History): History => ({
+      ...h,
+      hostSamples: h.samples.map((x) => ({ t: x.t, cpuSome: 0.97, running: 12, busyCores: 2, cores: 2 })),
+    });
     const dirs = [0, 1, 2].map((i) => shardFolder(root, r, i, 'p(99.5)<100', false, i === 1 ? busy : undefined));
     const merged = mergeRuns(dirs, join(root, 'merged')).summary;
     const health = merged.checks.find((c) => c.name === 'generator-health')!;
@@ -204,7 +274,10 @@ describe('merging shards equals judging the run whole', () => {
     expect(latency.verdict).toBe('inconclusive');
     expect(latency.summary).toMatch(/^Not judged against the gateway: the host's CPU was oversubscribed/);
     // Without the busy host the same shards fail latency.
-    const calm = mergeRuns([0, 1, 2].map((i) => shardFolder(mkdtempSync(join(tmpdir(), 'chatstorm-merge-')), r, i, 'p(99.5)<100', false)), join(root, 'merged-calm')).summary;
+    const calm = mergeRuns(
+      [0, 1, 2].map((i) => shardFolder(mkdtempSync(join(tmpdir(), 'chatstorm-merge-')), r, i, 'p(99.5)<100', false)),
+      join(root, 'merged-calm'),
+    ).summary;
     expect(calm.checks.find((c) => c.name === 'latency')!.verdict).toBe('fail');
   });
 
@@ -217,8 +290,16 @@ describe('merging shards equals judging the run whole', () => {
       const m = merged.checks.find((x) => x.name === c.name)!;
       // generator-health counts every load generator's samples: three shards have three generators.
       const counts = c.name === 'generator-health' ? { ...c.counts, samples: c.counts.samples * 3 } : c.counts;
-      expect([c.name, m.verdict, m.counts, m.thresholds ?? null]).toEqual([c.name, c.verdict, counts, c.thresholds ?? null]);
-      expect(m.examples.map(({ shard: _shard, ...e }) => e), c.name).toEqual(c.examples);
+      expect([c.name, m.verdict, m.counts, m.thresholds ?? null]).toEqual([
+        c.name,
+        c.verdict,
+        counts,
+        c.thresholds ?? null,
+      ]);
+      expect(
+        m.examples.map(({ shard: _shard, ...e }) => e),
+        c.name,
+      ).toEqual(c.examples);
     }
     expect(merged.metrics.latency).toEqual(whole.metrics.latency);
     expect(merged.metrics.failureReasons).toEqual(whole.metrics.failureReasons);
@@ -231,7 +312,9 @@ describe('merging shards equals judging the run whole', () => {
     const r = run({ chat: 4, seq: 7 });
     const late = (h: History): History => ({
       ...h,
-      byClient: h.byClient.map((l) => l.map((e) => ({ ...e, t: e.t + 2_000, ...('sts' in e ? { sts: e.sts + 2_000 } : {}) }) as ClientEvent)),
+      byClient: h.byClient.map((l) =>
+        l.map((e) => ({ ...e, t: e.t + 2_000, ...('sts' in e ? { sts: e.sts + 2_000 } : {}) }) as ClientEvent),
+      ),
       samples: h.samples.map((x) => ({ ...x, t: x.t + 2_000 })),
       phases: Object.fromEntries(Object.entries(h.phases).map(([k, v]) => [k, v + 2_000])) as History['phases'],
     });
@@ -248,7 +331,10 @@ describe('merging shards equals judging the run whole', () => {
       writeFileSync(join(dir, JUDGED_FILE), JSON.stringify(encodeJudged(judgeInMemory(h, plan))));
       return { dir, s };
     });
-    const merged = mergeRuns(dirs.map((d) => d.dir), join(root, 'merged')).summary;
+    const merged = mergeRuns(
+      dirs.map((d) => d.dir),
+      join(root, 'merged'),
+    ).summary;
     const offset = [0, 2, 0];
     const expected = new Map<number, { sent: number; received: number }>();
     dirs.forEach(({ s }, i) => {
@@ -257,7 +343,9 @@ describe('merging shards equals judging the run whole', () => {
         expected.set(p.s + offset[i], { sent: e.sent + p.sent, received: e.received + p.received });
       }
     });
-    expect(merged.metrics.series.map((p) => [p.s, p.sent, p.received])).toEqual([...expected].sort((a, b) => a[0] - b[0]).map(([k, v]) => [k, v.sent, v.received]));
+    expect(merged.metrics.series.map((p) => [p.s, p.sent, p.received])).toEqual(
+      [...expected].sort((a, b) => a[0] - b[0]).map(([k, v]) => [k, v.sent, v.received]),
+    );
     // The lost message is shard 1's (chat 4): its example's time moved by the shard's 2 s.
     const lost = merged.checks.find((c) => c.name === 'delivery')!.examples.find((e) => e.category === 'lost')!;
     const own = dirs[1].s.checks.find((c) => c.name === 'delivery')!.examples.find((e) => e.category === 'lost')!;

@@ -24,11 +24,24 @@ export function mergeRuns(dirs: string[], out: string): { summary: Summary; repo
   const shards = readShards(dirs);
   const plan = shards[0].plan;
   const runId = basename(resolve(out));
-  const live = shards.filter((s): s is ShardFolder & { summary: Summary; judged: NonNullable<ShardFolder['judged']> } => s.summary !== null && s.judged !== null);
-  if (!live.length) throw new Error(`no shard has a summary.json and a judged.json: nothing to merge (${shards.map((s) => s.dir).join(', ')})`);
+  const live = shards.filter(
+    (s): s is ShardFolder & { summary: Summary; judged: NonNullable<ShardFolder['judged']> } =>
+      s.summary !== null && s.judged !== null,
+  );
+  if (!live.length)
+    throw new Error(
+      `no shard has a summary.json and a judged.json: nothing to merge (${shards.map((s) => s.dir).join(', ')})`,
+    );
   const runtimeErrors = [
-    ...shards.filter((s) => !live.includes(s as never)).map((s) => ({ code: 'shard-died', message: `shard ${s.index} (${s.dir}) wrote no ${s.summary ? 'judged.json' : 'summary.json'}: it died before judging its part of the run` })),
-    ...live.flatMap((s) => s.summary.runtimeErrors.map((e) => ({ code: e.code, message: `shard ${s.index}: ${e.message}` }))),
+    ...shards
+      .filter((s) => !live.includes(s as never))
+      .map((s) => ({
+        code: 'shard-died',
+        message: `shard ${s.index} (${s.dir}) wrote no ${s.summary ? 'judged.json' : 'summary.json'}: it died before judging its part of the run`,
+      })),
+    ...live.flatMap((s) =>
+      s.summary.runtimeErrors.map((e) => ({ code: e.code, message: `shard ${s.index}: ${e.message}` })),
+    ),
   ];
 
   const merged = mergeShards(live.map((s) => ({ index: s.index, judged: s.judged })));
@@ -46,7 +59,16 @@ export function mergeRuns(dirs: string[], out: string): { summary: Summary; repo
   for (const s of live) {
     for (const f of s.judged.frame.history.faults) {
       const cur = planned.get(f.id);
-      planned.set(f.id, cur ? { id: f.id, applyStart: Math.min(cur.applyStart, f.applyStart), removeEnd: cur.removeEnd === null || f.removeEnd === null ? null : Math.max(cur.removeEnd, f.removeEnd) } : { id: f.id, applyStart: f.applyStart, removeEnd: f.removeEnd });
+      planned.set(
+        f.id,
+        cur
+          ? {
+              id: f.id,
+              applyStart: Math.min(cur.applyStart, f.applyStart),
+              removeEnd: cur.removeEnd === null || f.removeEnd === null ? null : Math.max(cur.removeEnd, f.removeEnd),
+            }
+          : { id: f.id, applyStart: f.applyStart, removeEnd: f.removeEnd },
+      );
     }
   }
   const m = evaluation.metrics;
@@ -62,23 +84,42 @@ export function mergeRuns(dirs: string[], out: string): { summary: Summary; repo
     drainComplete: merged.frame.history.drainComplete && live.length === shards.length,
     interrupted,
     interruptedBy,
-    target: { ...live[0].summary.target, provider: `${live.length} of ${shards.length} shards, ${live[0].summary.target.provider}`, gatewayUrl: live.map((s) => s.summary.target.gatewayUrl).join(' ') },
+    target: {
+      ...live[0].summary.target,
+      provider: `${live.length} of ${shards.length} shards, ${live[0].summary.target.provider}`,
+      gatewayUrl: live.map((s) => s.summary.target.gatewayUrl).join(' '),
+    },
   });
   const offsets = shards.map((s) => s.summary?.shard?.clock.offsetMs ?? null);
   const ref = offsets.find((o) => o !== null) ?? null;
-  summary.shards = shards.map((s, i): MergedShard => ({
-    index: s.index,
-    runId: s.summary?.runId ?? '',
-    dir: s.dir,
-    verdict: s.summary?.verdict ?? 'missing-summary',
-    // A dead shard's share of the clients, from the plan it shared: the merged report still counts them.
-    clients: buildRoster({ ...plan, shard: s.plan.shard }).filter((r) => !r.probe).length,
-    startedAt: s.summary?.startedAt ?? null,
-    clock: s.summary?.shard?.clock ?? null,
-    offsetToFirstMs: offsets[i] === null || ref === null ? null : Math.round((offsets[i]! - ref) * 1000) / 1000,
-  }));
+  summary.shards = shards.map(
+    (s, i): MergedShard => ({
+      index: s.index,
+      runId: s.summary?.runId ?? '',
+      dir: s.dir,
+      verdict: s.summary?.verdict ?? 'missing-summary',
+      // A dead shard's share of the clients, from the plan it shared: the merged report still counts them.
+      clients: buildRoster({ ...plan, shard: s.plan.shard }).filter((r) => !r.probe).length,
+      startedAt: s.summary?.startedAt ?? null,
+      clock: s.summary?.shard?.clock ?? null,
+      offsetToFirstMs: offsets[i] === null || ref === null ? null : Math.round((offsets[i]! - ref) * 1000) / 1000,
+    }),
+  );
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'plan.json'), JSON.stringify({ ...plan, runId: summary.runId, reportDir: out, shard: null, mergedFrom: shards.map((s) => ({ index: s.index, dir: resolve(s.dir) })) }, null, 2));
+  writeFileSync(
+    join(out, 'plan.json'),
+    JSON.stringify(
+      {
+        ...plan,
+        runId: summary.runId,
+        reportDir: out,
+        shard: null,
+        mergedFrom: shards.map((s) => ({ index: s.index, dir: resolve(s.dir) })),
+      },
+      null,
+      2,
+    ),
+  );
   const files = writeReports(summary, out);
   return { summary, reportDir: out, files };
 }

@@ -38,7 +38,9 @@ export function readShards(dirs: string[]): ShardFolder[] {
     }
     const plan = JSON.parse(readFileSync(planFile, 'utf8')) as PublicPlan;
     if (!plan.shard) {
-      problems.push(`${dir}: not a shard's run folder (its plan.json has no shard; run each shard with --shard <i>/<n>)`);
+      problems.push(
+        `${dir}: not a shard's run folder (its plan.json has no shard; run each shard with --shard <i>/<n>)`,
+      );
       continue;
     }
     const file = join(dir, 'summary.json');
@@ -49,7 +51,9 @@ export function readShards(dirs: string[]): ShardFolder[] {
       try {
         judged = decodeJudged(JSON.parse(readFileSync(judgedFile, 'utf8')) as JudgedJson, judgedFile);
       } catch (e) {
-        problems.push(`${judgedFile}: cannot be read (${(e as Error).message}); rebuild it with \`chatstorm report ${dir}\``);
+        problems.push(
+          `${judgedFile}: cannot be read (${(e as Error).message}); rebuild it with \`chatstorm report ${dir}\``,
+        );
       }
     }
     found.push({ index: plan.shard.index, dir, plan, summary, judged });
@@ -60,13 +64,20 @@ export function readShards(dirs: string[]): ShardFolder[] {
     for (const f of found.slice(1)) {
       const s = f.plan.shard!;
       if (s.planHash !== refShard.planHash || f.plan.seed !== ref.plan.seed || s.count !== refShard.count) {
-        problems.push(`${f.dir}: shard ${s.index}/${s.count} of plan ${s.planHash} seed ${f.plan.seed}, but ${ref.dir} is shard ${refShard.index}/${refShard.count} of plan ${refShard.planHash} seed ${ref.plan.seed}: folders of different plans or seeds do not merge`);
+        problems.push(
+          `${f.dir}: shard ${s.index}/${s.count} of plan ${s.planHash} seed ${f.plan.seed}, but ${ref.dir} is shard ${refShard.index}/${refShard.count} of plan ${refShard.planHash} seed ${ref.plan.seed}: folders of different plans or seeds do not merge`,
+        );
       }
     }
     const byIndex = new Map<number, ShardFolder[]>();
     for (const f of found) byIndex.set(f.index, [...(byIndex.get(f.index) ?? []), f]);
-    for (const [i, list] of byIndex) if (list.length > 1) problems.push(`shard ${i}/${refShard.count} given ${list.length} times: ${list.map((f) => f.dir).join(', ')} (a shard run twice)`);
-    for (let i = 0; i < refShard.count; i++) if (!byIndex.has(i)) problems.push(`shard ${i}/${refShard.count} is missing: no run folder of it was given`);
+    for (const [i, list] of byIndex)
+      if (list.length > 1)
+        problems.push(
+          `shard ${i}/${refShard.count} given ${list.length} times: ${list.map((f) => f.dir).join(', ')} (a shard run twice)`,
+        );
+    for (let i = 0; i < refShard.count; i++)
+      if (!byIndex.has(i)) problems.push(`shard ${i}/${refShard.count} is missing: no run folder of it was given`);
   }
   if (problems.length) throw new ConfigError('cannot merge these run folders', problems);
   return found.sort((a, b) => a.index - b.index);

@@ -18,7 +18,11 @@ export interface ClockOffset {
 }
 
 /** The fastest legs seen so far: gathered part by part (the judge streams the history), then read with clockOffset. */
-export interface ClockLegs { minUp: number; minDown: number; samples: number }
+export interface ClockLegs {
+  minUp: number;
+  minDown: number;
+  samples: number;
+}
 
 export function newClockLegs(): ClockLegs {
   return { minUp: Infinity, minDown: Infinity, samples: 0 };
@@ -47,5 +51,9 @@ export function addClockLegs(legs: ClockLegs, history: History): ClockLegs {
 export function clockOffset(legs: ClockLegs): ClockOffset {
   if (!legs.samples) return { offsetMs: null, uncertaintyMs: null, samples: 0 };
   const round = (x: number) => Math.round(x * 1000) / 1000;
-  return { offsetMs: round((legs.minDown - legs.minUp) / 2), uncertaintyMs: round((legs.minUp + legs.minDown) / 2), samples: legs.samples };
+  return {
+    offsetMs: round((legs.minDown - legs.minUp) / 2),
+    uncertaintyMs: round((legs.minUp + legs.minDown) / 2),
+    samples: legs.samples,
+  };
 }

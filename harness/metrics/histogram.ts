@@ -21,7 +21,13 @@ export type Histogram = ReturnType<typeof hdr.build>;
  * Unpacked (64-bit counts): about 110 KB, fast — for the few that take every delivery. Same values either way.
  */
 export function newHistogram(packed = true): Histogram {
-  return hdr.build({ bitBucketSize: packed ? 'packed' : 64, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  return hdr.build({
+    bitBucketSize: packed ? 'packed' : 64,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
 }
 
 /** The value a latency in ms is recorded as: whole ms, at least 1 (the histogram's resolution), at most an hour. */
@@ -37,10 +43,22 @@ export function record(h: Histogram, ms: number): void {
 export function summarize(h: Histogram): LatencySummary {
   const n = h.totalCount;
   const at = (p: number) => (n ? h.getValueAtPercentile(p) : null);
-  return { count: n, min: n ? h.minNonZeroValue : null, mean: n ? Math.round(h.mean * 100) / 100 : null, p50: at(50), p90: at(90), p95: at(95), p99: at(99), p999: at(99.9), max: n ? h.maxValue : null };
+  return {
+    count: n,
+    min: n ? h.minNonZeroValue : null,
+    mean: n ? Math.round(h.mean * 100) / 100 : null,
+    p50: at(50),
+    p90: at(90),
+    p95: at(95),
+    p99: at(99),
+    p999: at(99.9),
+    max: n ? h.maxValue : null,
+  };
 }
 
-const SPECTRUM = [0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 98, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100];
+const SPECTRUM = [
+  0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 98, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100,
+];
 
 export function spectrum(h: Histogram): { percentile: number; value: number }[] {
   if (!h.totalCount) return [];
@@ -52,12 +70,18 @@ export function statistic(h: Histogram, kind: string, q?: number): number | null
   if (kind === 'count') return h.totalCount;
   if (!h.totalCount) return null;
   switch (kind) {
-    case 'p': return h.getValueAtPercentile(q!);
-    case 'max': return h.maxValue;
-    case 'min': return h.minNonZeroValue;
-    case 'avg': return h.mean;
-    case 'med': return h.getValueAtPercentile(50);
-    default: return null;
+    case 'p':
+      return h.getValueAtPercentile(q!);
+    case 'max':
+      return h.maxValue;
+    case 'min':
+      return h.minNonZeroValue;
+    case 'avg':
+      return h.mean;
+    case 'med':
+      return h.getValueAtPercentile(50);
+    default:
+      return null;
   }
 }
 
@@ -65,11 +89,21 @@ export function statistic(h: Histogram, kind: string, q?: number): number | null
  * A histogram as it travels between processes and run folders: HDR's compressed base64 encoding,
  * plus the exact min and max (a decoded histogram knows them only to its resolution).
  */
-export interface EncodedHistogram { hdr: string; count: number; min: number | null; max: number | null }
+export interface EncodedHistogram {
+  hdr: string;
+  count: number;
+  min: number | null;
+  max: number | null;
+}
 
 export function encodeHistogram(h: Histogram): EncodedHistogram {
   const n = h.totalCount;
-  return { hdr: hdr.encodeIntoCompressedBase64(h), count: n, min: n ? h.minNonZeroValue : null, max: n ? h.maxValue : null };
+  return {
+    hdr: hdr.encodeIntoCompressedBase64(h),
+    count: n,
+    min: n ? h.minNonZeroValue : null,
+    max: n ? h.maxValue : null,
+  };
 }
 
 /** An encoded histogram back, with its exact min and max; packed as newHistogram makes it. */

@@ -7,7 +7,11 @@ import { readFileSync } from 'node:fs';
 const TICKS_PER_SECOND = 100;
 const PAGE_BYTES = 4096;
 
-export interface ProcReading { cpuSeconds: number; rssBytes: number; /** Process state letter: R, S, T (stopped)… */ state: string }
+export interface ProcReading {
+  cpuSeconds: number;
+  rssBytes: number /** Process state letter: R, S, T (stopped)… */;
+  state: string;
+}
 
 export function readProc(pid: number): ProcReading | null {
   try {
@@ -25,7 +29,11 @@ export function readProc(pid: number): ProcReading | null {
 }
 
 /** Samples named processes once a second; each sample is CPU over the last second (fraction of one core) and RSS. */
-export function sampleProcesses<E extends object = object>(list: () => { name: string; pid: number }[], onSample: (s: { t: number; name: string; cpu: number; rssMb: number } & E) => void, extra: (name: string, pid: number, r: ProcReading) => E = () => ({}) as E): () => void {
+export function sampleProcesses<E extends object = object>(
+  list: () => { name: string; pid: number }[],
+  onSample: (s: { t: number; name: string; cpu: number; rssMb: number } & E) => void,
+  extra: (name: string, pid: number, r: ProcReading) => E = () => ({}) as E,
+): () => void {
   const last = new Map<string, { t: number; cpu: number; pid: number }>();
   const timer = setInterval(() => {
     const t = performance.timeOrigin + performance.now();
@@ -36,7 +44,13 @@ export function sampleProcesses<E extends object = object>(list: () => { name: s
       last.set(name, { t, cpu: r.cpuSeconds, pid });
       // A restarted process starts its CPU count again: skip the first reading of each pid.
       if (!prev || prev.pid !== pid) continue;
-      onSample({ t, name, cpu: Math.round(((r.cpuSeconds - prev.cpu) / ((t - prev.t) / 1_000)) * 1_000) / 1_000, rssMb: Math.round(r.rssBytes / 1e5) / 10, ...extra(name, pid, r) });
+      onSample({
+        t,
+        name,
+        cpu: Math.round(((r.cpuSeconds - prev.cpu) / ((t - prev.t) / 1_000)) * 1_000) / 1_000,
+        rssMb: Math.round(r.rssBytes / 1e5) / 10,
+        ...extra(name, pid, r),
+      });
     }
   }, 1_000);
   timer.unref();

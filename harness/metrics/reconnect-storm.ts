@@ -37,12 +37,24 @@ export interface ReconnectStorm {
 }
 
 /** What the storm reads of each second of the run's series (SeriesPoint has these fields). */
-export interface SecondCounts { s: number; attempts: number; failures: number; failuresByReason?: Record<string, number> }
+export interface SecondCounts {
+  s: number;
+  attempts: number;
+  failures: number;
+  failuresByReason?: Record<string, number>;
+}
 
 /** What the storm needs of a fault: its id and when its removal finished (epoch ms). */
-export interface RestoredFault { id: string; applyStart: number; removeEnd: number | null }
+export interface RestoredFault {
+  id: string;
+  applyStart: number;
+  removeEnd: number | null;
+}
 
-export interface StormPolicy { backoff: { maxMs: number }; connectTimeoutMs: number }
+export interface StormPolicy {
+  backoff: { maxMs: number };
+  connectTimeoutMs: number;
+}
 
 /** Nearest-rank percentile of a list of counts. */
 function nearestRank(values: number[], p: number): number {
@@ -55,14 +67,21 @@ function nearestRank(values: number[], p: number): number {
  * One storm per fault that was removed. series: the run's merged per-second series (second 0 =
  * origin); origin: epoch ms of second 0.
  */
-export function reconnectStorms(series: SecondCounts[], faults: RestoredFault[], policy: StormPolicy, origin: number): ReconnectStorm[] {
+export function reconnectStorms(
+  series: SecondCounts[],
+  faults: RestoredFault[],
+  policy: StormPolicy,
+  origin: number,
+): ReconnectStorm[] {
   const horizonS = Math.ceil((policy.backoff.maxMs + policy.connectTimeoutMs) / 1_000) + 1;
   const bySecond = new Map(series.map((p) => [p.s, p]));
   const out: ReconnectStorm[] = [];
   for (const f of faults) {
     if (f.removeEnd === null) continue;
     const from = Math.max(0, Math.floor((f.removeEnd - origin) / 1_000));
-    const nextStart = faults.filter((o) => o !== f && o.applyStart > f.removeEnd!).map((o) => Math.floor((o.applyStart - origin) / 1_000));
+    const nextStart = faults
+      .filter((o) => o !== f && o.applyStart > f.removeEnd!)
+      .map((o) => Math.floor((o.applyStart - origin) / 1_000));
     const to = Math.max(from + 1, Math.min(from + horizonS, ...nextStart));
     const counts: number[] = [];
     let peak = 0;
@@ -78,9 +97,21 @@ export function reconnectStorms(series: SecondCounts[], faults: RestoredFault[],
         peakAt = s;
       }
       failures += p.failures;
-      for (const [k, v] of Object.entries(p.failuresByReason ?? {})) failuresByReason[k] = (failuresByReason[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(p.failuresByReason ?? {}))
+        failuresByReason[k] = (failuresByReason[k] ?? 0) + v;
     }
-    out.push({ fault: f.id, from, to, peak, peakAt, p99: nearestRank(counts, 99), attempts: counts.reduce((a, b) => a + b, 0), failures, failuresByReason, gatewayAcceptErrors: null });
+    out.push({
+      fault: f.id,
+      from,
+      to,
+      peak,
+      peakAt,
+      p99: nearestRank(counts, 99),
+      attempts: counts.reduce((a, b) => a + b, 0),
+      failures,
+      failuresByReason,
+      gatewayAcceptErrors: null,
+    });
   }
   return out;
 }

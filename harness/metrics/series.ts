@@ -81,7 +81,13 @@ export function emptySeries(origin: number, seconds: number): SeriesPart {
 
 /** The series of some clients' events (each list one client's, in time order). */
 /** `sentOf`, when given: per list, per event, the receipt's send time as `sendTimeOf` gives it, NaN for none (computed already). */
-export function collectSeries(lists: ClientEvent[][], origin: number, seconds: number, sendTimeOf: (sender: string, id: string) => number | undefined, sentOf?: Float64Array[]): SeriesPart {
+export function collectSeries(
+  lists: ClientEvent[][],
+  origin: number,
+  seconds: number,
+  sendTimeOf: (sender: string, id: string) => number | undefined,
+  sentOf?: Float64Array[],
+): SeriesPart {
   const p = emptySeries(origin, seconds);
   const { openDelta, connectingDelta, attempts, failures, sent, received, failuresByReason, closesByCode, latency } = p;
   const bump = (rows: (Record<string, number> | undefined)[], s: number, key: string) => {
@@ -108,17 +114,29 @@ export function collectSeries(lists: ClientEvent[][], origin: number, seconds: n
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
       switch (ev.k) {
-        case 'attempt': attempts[sec(ev.t)]++; toggle(ev, false, true); break;
-        case 'open': toggle(ev, true, false); break;
+        case 'attempt':
+          attempts[sec(ev.t)]++;
+          toggle(ev, false, true);
+          break;
+        case 'open':
+          toggle(ev, true, false);
+          break;
         case 'fail':
           failures[sec(ev.t)]++;
           // Keyed like Metrics.failureReasons ("timeout", "closed 4401"), so the two can be read together.
           bump(failuresByReason, sec(ev.t), ev.code ? `${ev.why} ${ev.code}` : ev.why);
           toggle(ev, false, false);
           break;
-        case 'close': bump(closesByCode, sec(ev.t), String(ev.code)); toggle(ev, false, false); break;
-        case 'stopped': toggle(ev, false, false); break;
-        case 'send': sent[sec(ev.t)]++; break;
+        case 'close':
+          bump(closesByCode, sec(ev.t), String(ev.code));
+          toggle(ev, false, false);
+          break;
+        case 'stopped':
+          toggle(ev, false, false);
+          break;
+        case 'send':
+          sent[sec(ev.t)]++;
+          break;
         case 'recv': {
           const s = sec(ev.t);
           received[s]++;
@@ -152,7 +170,10 @@ export function collectSeries(lists: ClientEvent[][], origin: number, seconds: n
 
 /** Adds `b` into `a` (same origin and seconds); b's keys come after a's, as in client order. Changes `a` only. */
 export function mergeSeries(a: SeriesPart, b: SeriesPart): SeriesPart {
-  if (a.origin !== b.origin || a.seconds !== b.seconds) throw new Error(`series of different runs cannot merge (origin ${a.origin}/${b.origin}, seconds ${a.seconds}/${b.seconds})`);
+  if (a.origin !== b.origin || a.seconds !== b.seconds)
+    throw new Error(
+      `series of different runs cannot merge (origin ${a.origin}/${b.origin}, seconds ${a.seconds}/${b.seconds})`,
+    );
   for (const k of ['openDelta', 'connectingDelta', 'attempts', 'failures', 'sent', 'received'] as const) {
     const x = a[k];
     const y = b[k];
@@ -214,7 +235,10 @@ export function finishSeries(p: SeriesPart): SeriesPoint[] {
 }
 
 /** The series of a whole history in memory. */
-export function perSecondSeries(history: History, sendTimeOf: (sender: string, id: string) => number | undefined): SeriesPoint[] {
+export function perSecondSeries(
+  history: History,
+  sendTimeOf: (sender: string, id: string) => number | undefined,
+): SeriesPoint[] {
   const origin = history.phases.start;
   const lastEvent = Math.max(origin, ...history.byClient.map((l) => (l.length ? l[l.length - 1].t : origin)));
   const seconds = seriesSeconds(origin, history.phases.end, lastEvent);
@@ -226,9 +250,11 @@ export function perSecondSeries(history: History, sendTimeOf: (sender: string, i
  * shards need to be summed on the same wall-clock seconds. A new part; `p` is unchanged.
  */
 export function alignSeries(p: SeriesPart, origin: number, seconds: number, offset: number): SeriesPart {
-  if (offset < 0 || offset + p.seconds > seconds) throw new Error(`series of ${p.seconds} s at +${offset} s does not fit ${seconds} s`);
+  if (offset < 0 || offset + p.seconds > seconds)
+    throw new Error(`series of ${p.seconds} s at +${offset} s does not fit ${seconds} s`);
   const out = emptySeries(origin, seconds);
-  for (const k of ['openDelta', 'connectingDelta', 'attempts', 'failures', 'sent', 'received'] as const) out[k].set(p[k], offset);
+  for (const k of ['openDelta', 'connectingDelta', 'attempts', 'failures', 'sent', 'received'] as const)
+    out[k].set(p[k], offset);
   for (let s = 0; s < p.seconds; s++) {
     if (p.failuresByReason[s]) out.failuresByReason[s + offset] = { ...p.failuresByReason[s] };
     if (p.closesByCode[s]) out.closesByCode[s + offset] = { ...p.closesByCode[s] };

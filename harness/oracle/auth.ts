@@ -52,7 +52,10 @@ export function hasProbes(history: History): boolean {
 export function withoutProbes(history: History): History {
   const n = history.roster.findIndex((r) => r.probe);
   if (n < 0) return history;
-  if (history.roster.slice(n).some((r) => !r.probe)) throw new Error(`auth probes must come after every normal client in the roster (client ${n} is a probe, a later one is not)`);
+  if (history.roster.slice(n).some((r) => !r.probe))
+    throw new Error(
+      `auth probes must come after every normal client in the roster (client ${n} is a probe, a later one is not)`,
+    );
   return { ...history, roster: history.roster.slice(0, n), byClient: history.byClient.slice(0, n) };
 }
 
@@ -74,11 +77,17 @@ function outcomeOf(segment: ClientEvent[]): Outcome {
     const close = segment.find((e) => e.k === 'close' && e.t >= open.t);
     if (close?.k === 'close' && close.by === 'server') return { kind: 'refused', code: close.code, t: close.t };
     // 1000 from the client is the harness stopping every client at the end of the run.
-    if (close?.k === 'close' && !(close.by === 'client' && close.code === 1000)) return { kind: 'accepted', how: `stayed open until ${close.by === 'client' ? 'the client' : 'the network'} closed it (${close.code})`, t: open.t };
+    if (close?.k === 'close' && !(close.by === 'client' && close.code === 1000))
+      return {
+        kind: 'accepted',
+        how: `stayed open until ${close.by === 'client' ? 'the client' : 'the network'} closed it (${close.code})`,
+        t: open.t,
+      };
     return { kind: 'accepted', how: 'stayed open to the end of the run', t: open.t };
   }
   const fail = segment.find((e) => e.k === 'fail');
-  if (fail?.k === 'fail' && fail.code !== undefined && fail.code !== 1006) return { kind: 'refused', code: fail.code, t: fail.t };
+  if (fail?.k === 'fail' && fail.code !== undefined && fail.code !== 1006)
+    return { kind: 'refused', code: fail.code, t: fail.t };
   return { kind: 'undecided' };
 }
 
@@ -91,12 +100,22 @@ export function checkAuth(history: History, refusals: Refusals = chatV1.refusals
   const stopCodes = new Set([refusals.unauthorized, refusals.forbidden]);
   const origin = history.phases.start;
   const rel = (t: number) => Math.round((t - origin) / 10) / 100;
-  const counts = { probes: 0, refusedRightCode: 0, wrongCode: 0, accepted: 0, rejectedBeforeUpgrade: 0, notExercised: 0, retriedAfterRefusal: 0, receivedMessages: 0 };
+  const counts = {
+    probes: 0,
+    refusedRightCode: 0,
+    wrongCode: 0,
+    accepted: 0,
+    rejectedBeforeUpgrade: 0,
+    notExercised: 0,
+    retriedAfterRefusal: 0,
+    receivedMessages: 0,
+  };
   const examples: Example[] = [];
   let first: number | null = null;
   const breach = (t: number) => (first = first === null ? t : Math.min(first, t));
   const example = (category: string, r: RosterEntry, detail: string, extra: Partial<Example> = {}) => {
-    if (examples.length < MAX_EXAMPLES) examples.push({ category, client: r.c, user: r.user, chat: r.chat, ...extra, detail });
+    if (examples.length < MAX_EXAMPLES)
+      examples.push({ category, client: r.c, user: r.user, chat: r.chat, ...extra, detail });
   };
 
   for (const r of history.roster) {
@@ -120,15 +139,28 @@ export function checkAuth(history: History, refusals: Refusals = chatV1.refusals
       let verdict: { category: string; detail: string; t: number } | null = null;
       switch (o.kind) {
         case 'refused':
-          verdict = o.code === p.expect
-            ? { category: 'refused', detail: `${label}: refused with ${o.code} as expected`, t: o.t }
-            : { category: 'wrong-code', detail: `${label}: expected close ${p.expect}, observed close ${o.code}`, t: o.t };
+          verdict =
+            o.code === p.expect
+              ? { category: 'refused', detail: `${label}: refused with ${o.code} as expected`, t: o.t }
+              : {
+                  category: 'wrong-code',
+                  detail: `${label}: expected close ${p.expect}, observed close ${o.code}`,
+                  t: o.t,
+                };
           break;
         case 'rejected-before-upgrade':
-          verdict = { category: 'rejected-before-upgrade', detail: `${label}: expected close ${p.expect}, observed HTTP ${o.status} before the upgrade (a browser sees a bare 1006 and retries)`, t: o.t };
+          verdict = {
+            category: 'rejected-before-upgrade',
+            detail: `${label}: expected close ${p.expect}, observed HTTP ${o.status} before the upgrade (a browser sees a bare 1006 and retries)`,
+            t: o.t,
+          };
           break;
         case 'accepted':
-          verdict = { category: 'accepted', detail: `${label}: expected close ${p.expect}, observed accepted: the socket ${o.how}${recv.length ? `, ${recv.length} messages received` : ''}`, t: o.t };
+          verdict = {
+            category: 'accepted',
+            detail: `${label}: expected close ${p.expect}, observed accepted: the socket ${o.how}${recv.length ? `, ${recv.length} messages received` : ''}`,
+            t: o.t,
+          };
           break;
       }
       if (verdict && (worst === null || SEVERITY[verdict.category] > SEVERITY[worst.category])) worst = verdict;
@@ -136,9 +168,10 @@ export function checkAuth(history: History, refusals: Refusals = chatV1.refusals
 
     if (worst === null) {
       counts.notExercised++;
-      const why = p.when === 'first-connect' || firstOpen >= 0
-        ? 'no bad attempt reached the gateway (each failed on the network, or none was made)'
-        : 'its valid first connect never opened, so it never presented the bad token';
+      const why =
+        p.when === 'first-connect' || firstOpen >= 0
+          ? 'no bad attempt reached the gateway (each failed on the network, or none was made)'
+          : 'its valid first connect never opened, so it never presented the bad token';
       example('not-exercised', r, `${label}: not exercised: ${why}`);
     } else {
       if (worst.category === 'refused') counts.refusedRightCode++;
@@ -155,7 +188,11 @@ export function checkAuth(history: History, refusals: Refusals = chatV1.refusals
       counts.receivedMessages += received;
       const firstRecv = bad.flat().find((e): e is Extract<ClientEvent, { k: 'recv' }> => e.k === 'recv')!;
       breach(firstRecv.t);
-      example('received-message', r, `${label}: an unauthorised socket received ${received} messages`, { message: firstRecv.id, seq: firstRecv.seq, at: rel(firstRecv.t) });
+      example('received-message', r, `${label}: an unauthorised socket received ${received} messages`, {
+        message: firstRecv.id,
+        seq: firstRecv.seq,
+        at: rel(firstRecv.t),
+      });
     }
 
     // Any attempt after a refusal (chat-v1: 4401/4403), in any phase: the client must stop for good (docs/client-policy.md).
@@ -166,16 +203,27 @@ export function checkAuth(history: History, refusals: Refusals = chatV1.refusals
       const refusal = all[stopAt] as { code: number; t: number };
       const retries = segments.length - 1 - stopAt;
       breach(segments[stopAt + 1][0].t);
-      example('retried-after-refusal', r, `${label}: attempted ${retries} more time(s) after being refused with ${refusal.code}`, { at: rel(segments[stopAt + 1][0].t) });
+      example(
+        'retried-after-refusal',
+        r,
+        `${label}: attempted ${retries} more time(s) after being refused with ${refusal.code}`,
+        { at: rel(segments[stopAt + 1][0].t) },
+      );
     }
   }
 
-  const failed = counts.wrongCode + counts.accepted + counts.rejectedBeforeUpgrade + counts.retriedAfterRefusal + counts.receivedMessages;
+  const failed =
+    counts.wrongCode +
+    counts.accepted +
+    counts.rejectedBeforeUpgrade +
+    counts.retriedAfterRefusal +
+    counts.receivedMessages;
   const verdict = failed > 0 ? 'fail' : counts.notExercised > 0 ? 'inconclusive' : 'pass';
   const parts = [
     counts.wrongCode && `${counts.wrongCode} refused with the wrong code`,
     counts.accepted && `${counts.accepted} accepted`,
-    counts.rejectedBeforeUpgrade && `${counts.rejectedBeforeUpgrade} rejected before the upgrade (HTTP, a bare 1006 to a browser)`,
+    counts.rejectedBeforeUpgrade &&
+      `${counts.rejectedBeforeUpgrade} rejected before the upgrade (HTTP, a bare 1006 to a browser)`,
     counts.retriedAfterRefusal && `${counts.retriedAfterRefusal} retried after a refusal`,
     counts.receivedMessages && `${counts.receivedMessages} messages received by unauthorised sockets`,
     counts.notExercised && `${counts.notExercised} not exercised`,

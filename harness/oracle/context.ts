@@ -7,7 +7,10 @@ import type { ClientEvent, History, RosterEntry } from '../record/history.ts';
 import type { Example } from './types.ts';
 
 /** `protocol`: absent in plans written before protocols existed (then chat-v1). */
-export type OraclePlan = Pick<RunPlan, 'policy' | 'thresholds' | 'settleMs' | 'reconnectToleranceMs' | 'faults'> & { connectAllowanceMs?: number; protocol?: string };
+export type OraclePlan = Pick<RunPlan, 'policy' | 'thresholds' | 'settleMs' | 'reconnectToleranceMs' | 'faults'> & {
+  connectAllowanceMs?: number;
+  protocol?: string;
+};
 
 export interface ClientView {
   entry: RosterEntry;
@@ -105,7 +108,17 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
         case 'ack': {
           if (!acked.has(entry.chat)) acked.set(entry.chat, new Map());
           const chat = acked.get(entry.chat)!;
-          if (!chat.has(ev.seq)) chat.set(ev.seq, { chat: entry.chat, seq: ev.seq, sender: entry.user, id: ev.id, senderClient: c, sendT: sentAt(c, ev.id) ?? null, ackT: ev.t, sts: null });
+          if (!chat.has(ev.seq))
+            chat.set(ev.seq, {
+              chat: entry.chat,
+              seq: ev.seq,
+              sender: entry.user,
+              id: ev.id,
+              senderClient: c,
+              sendT: sentAt(c, ev.id) ?? null,
+              ackT: ev.t,
+              sts: null,
+            });
           break;
         }
       }
@@ -116,7 +129,14 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
   const example = (category: string, c: number | null, detail: string, extra: Partial<Example> = {}): Example => {
     const r = c === null ? undefined : history.roster[c];
     // A shard's client is named by its index in the whole run, as the merged report shows it.
-    return { category, ...(r ? { client: r.g ?? r.c, user: r.user, chat: r.chat, ...(r.shard !== undefined ? { shard: r.shard } : {}) } : {}), ...extra, detail };
+    return {
+      category,
+      ...(r
+        ? { client: r.g ?? r.c, user: r.user, chat: r.chat, ...(r.shard !== undefined ? { shard: r.shard } : {}) }
+        : {}),
+      ...extra,
+      detail,
+    };
   };
   const byC = new Map(clients.map((v) => [v.entry.c, v]));
   const receipts = new Map<ClientView, Float64Array>();
@@ -135,7 +155,19 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
     receipts.set(view, out);
     return out;
   };
-  return { history, plan, clients, view: (c) => byC.get(c), clientOfUser, members, acked, sentAt, sentOfReceipts, rel, example };
+  return {
+    history,
+    plan,
+    clients,
+    view: (c) => byC.get(c),
+    clientOfUser,
+    members,
+    acked,
+    sentAt,
+    sentOfReceipts,
+    rel,
+    example,
+  };
 }
 
 /** Adds an example unless the category already has `limit`. */

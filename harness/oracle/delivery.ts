@@ -14,11 +14,27 @@ import type { Context } from './context.ts';
 import { addExample, breachAt, examplesOf, newPart, type CheckPart } from './partial.ts';
 import type { CheckResult } from './types.ts';
 
-const COUNTS = { attempted: 0, acked: 0, required: 0, deliveredLive: 0, deliveredOnResume: 0, lost: 0, lostInGap: 0, duplicated: 0, outOfOrder: 0, phantom: 0, unacknowledged: 0, seqGaps: 0 };
+const COUNTS = {
+  attempted: 0,
+  acked: 0,
+  required: 0,
+  deliveredLive: 0,
+  deliveredOnResume: 0,
+  lost: 0,
+  lostInGap: 0,
+  duplicated: 0,
+  outOfOrder: 0,
+  phantom: 0,
+  unacknowledged: 0,
+  seqGaps: 0,
+};
 export type DeliveryCounts = typeof COUNTS;
 
 /** Example phases: sends, receipts, required deliveries, seq holes. */
-const SENDS = 0, RECEIPTS = 1, REQUIRED = 2, HOLES = 3;
+const SENDS = 0,
+  RECEIPTS = 1,
+  REQUIRED = 2,
+  HOLES = 3;
 
 /** Counts and examples over the clients of ctx (whole chats). */
 export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
@@ -42,7 +58,14 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
       else if (!outcome.has(s.id)) {
         counts.unacknowledged++;
         breach(s.t);
-        addExample(part, SENDS, ctx.example('unacknowledged', view.entry.c, 'sent on an open socket, never acked and no error shown', { message: s.id, at: ctx.rel(s.t) }));
+        addExample(
+          part,
+          SENDS,
+          ctx.example('unacknowledged', view.entry.c, 'sent on an open socket, never acked and no error shown', {
+            message: s.id,
+            at: ctx.rel(s.t),
+          }),
+        );
       }
     }
   }
@@ -65,29 +88,62 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
         // A message a user's store shows that the gateway never sent (client adapters): a local echo.
         counts.phantom++;
         breach(ev.t);
-        addExample(part, RECEIPTS, ctx.example('phantom', c, ev.detail, { ...(ev.id ? { message: ev.id } : {}), at: ctx.rel(ev.t) }));
+        addExample(
+          part,
+          RECEIPTS,
+          ctx.example('phantom', c, ev.detail, { ...(ev.id ? { message: ev.id } : {}), at: ctx.rel(ev.t) }),
+        );
         continue;
       }
       if (ev.k !== 'recv') continue;
       const known = chatAcked?.get(ev.seq);
       // sentOf[i]: the sender's client is known and sent this id.
-      const sentByThatUser = !Number.isNaN(sentOf[i]) && ctx.history.roster[ctx.clientOfUser.get(ev.sender)!].chat === chat;
+      const sentByThatUser =
+        !Number.isNaN(sentOf[i]) && ctx.history.roster[ctx.clientOfUser.get(ev.sender)!].chat === chat;
       if (!sentByThatUser || (known && (known.id !== ev.id || known.sender !== ev.sender))) {
         counts.phantom++;
         breach(ev.t);
-        addExample(part, RECEIPTS, ctx.example('phantom', c, known ? `seq ${ev.seq} was acked as ${known.sender}/${known.id}, received as ${ev.sender}/${ev.id}` : `nobody in ${chat} sent ${ev.sender}/${ev.id}`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
+        addExample(
+          part,
+          RECEIPTS,
+          ctx.example(
+            'phantom',
+            c,
+            known
+              ? `seq ${ev.seq} was acked as ${known.sender}/${known.id}, received as ${ev.sender}/${ev.id}`
+              : `nobody in ${chat} sent ${ev.sender}/${ev.id}`,
+            { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) },
+          ),
+        );
         continue;
       }
       if (got.has(ev.seq)) {
         counts.duplicated++;
         breach(ev.t);
-        addExample(part, RECEIPTS, ctx.example('duplicated', c, `seq ${ev.seq} received again (first at ${ctx.rel(events[got.get(ev.seq)!].t)} s)`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
+        addExample(
+          part,
+          RECEIPTS,
+          ctx.example(
+            'duplicated',
+            c,
+            `seq ${ev.seq} received again (first at ${ctx.rel(events[got.get(ev.seq)!].t)} s)`,
+            { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) },
+          ),
+        );
         continue;
       }
       if (ev.seq < maxSeq) {
         counts.outOfOrder++;
         breach(ev.t);
-        addExample(part, RECEIPTS, ctx.example('out-of-order', c, `seq ${ev.seq} arrived after seq ${maxSeq}`, { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) }));
+        addExample(
+          part,
+          RECEIPTS,
+          ctx.example('out-of-order', c, `seq ${ev.seq} arrived after seq ${maxSeq}`, {
+            message: ev.id,
+            seq: ev.seq,
+            at: ctx.rel(ev.t),
+          }),
+        );
       }
       maxSeq = Math.max(maxSeq, ev.seq);
       got.set(ev.seq, i);
@@ -118,7 +174,18 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
         if (gap) counts.lostInGap++;
         counts.lost++;
         breach(m.ackT);
-        addExample(part, REQUIRED, ctx.example('lost', c, gap ? `acked at ${ctx.rel(m.ackT)} s, announced as gap ${gap.k === 'gap' ? `${gap.from}-${gap.to}` : ''}` : `acked at ${ctx.rel(m.ackT)} s by ${m.sender}, never received`, { message: m.id, seq: m.seq, at: ctx.rel(m.ackT) }));
+        addExample(
+          part,
+          REQUIRED,
+          ctx.example(
+            'lost',
+            c,
+            gap
+              ? `acked at ${ctx.rel(m.ackT)} s, announced as gap ${gap.k === 'gap' ? `${gap.from}-${gap.to}` : ''}`
+              : `acked at ${ctx.rel(m.ackT)} s by ${m.sender}, never received`,
+            { message: m.id, seq: m.seq, at: ctx.rel(m.ackT) },
+          ),
+        );
       }
     }
   }
@@ -138,7 +205,16 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
     for (let seq = 1; seq < max; seq++) {
       if (observed.has(seq) || announced.some(([a, b]) => a <= seq && seq <= b)) continue;
       counts.seqGaps++;
-      addExample(part, HOLES, ctx.example('seq-gap', null, `no message of ${chat} ever carried seq ${seq} (highest seen ${max}) and no gap announced it`, { chat, seq }));
+      addExample(
+        part,
+        HOLES,
+        ctx.example(
+          'seq-gap',
+          null,
+          `no message of ${chat} ever carried seq ${seq} (highest seen ${max}) and no gap announced it`,
+          { chat, seq },
+        ),
+      );
     }
   }
 
@@ -149,8 +225,11 @@ export function finishDelivery(part: CheckPart<DeliveryCounts>, rel: (t: number)
   const counts = part.counts;
   const examples = examplesOf(part);
   const firstBreach = part.firstBreach;
-  const bad = counts.lost + counts.duplicated + counts.outOfOrder + counts.phantom + counts.unacknowledged + counts.seqGaps;
-  const problems = (['lost', 'duplicated', 'outOfOrder', 'phantom', 'unacknowledged', 'seqGaps'] as const).filter((k) => counts[k] > 0).map((k) => `${counts[k]} ${k}`);
+  const bad =
+    counts.lost + counts.duplicated + counts.outOfOrder + counts.phantom + counts.unacknowledged + counts.seqGaps;
+  const problems = (['lost', 'duplicated', 'outOfOrder', 'phantom', 'unacknowledged', 'seqGaps'] as const)
+    .filter((k) => counts[k] > 0)
+    .map((k) => `${counts[k]} ${k}`);
   return {
     name: 'delivery',
     verdict: bad === 0 ? (counts.acked > 0 ? 'pass' : 'inconclusive') : 'fail',

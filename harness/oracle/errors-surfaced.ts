@@ -28,7 +28,13 @@ export function collectErrorsSurfaced(ctx: Context): CheckPart<ErrorsSurfacedCou
         if (!ev.message.trim()) {
           counts.stoppedSilently++;
           breachAt(part, ev.t);
-          addExample(part, 0, ctx.example('stopped-silently', view.entry.c, `stopped (${ev.state}) without a message for the user`, { at: ctx.rel(ev.t) }));
+          addExample(
+            part,
+            0,
+            ctx.example('stopped-silently', view.entry.c, `stopped (${ev.state}) without a message for the user`, {
+              at: ctx.rel(ev.t),
+            }),
+          );
         }
       }
       if (ev.k !== 'send' || ev.open) continue;
@@ -37,7 +43,14 @@ export function collectErrorsSurfaced(ctx: Context): CheckPart<ErrorsSurfacedCou
       else {
         counts.silent++;
         breachAt(part, ev.t);
-        addExample(part, 0, ctx.example('silent', view.entry.c, 'send attempted while not connected, no error shown', { message: ev.id, at: ctx.rel(ev.t) }));
+        addExample(
+          part,
+          0,
+          ctx.example('silent', view.entry.c, 'send attempted while not connected, no error shown', {
+            message: ev.id,
+            at: ctx.rel(ev.t),
+          }),
+        );
       }
     }
   }

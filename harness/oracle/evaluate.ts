@@ -113,7 +113,13 @@ export function judgePart(ctx: Context, frame: Frame): PartEvaluation {
 }
 
 /** Verdicts, sentences and metrics from the merged parts. `auth`: the auth check, judged on the probes alone. */
-export function finishEvaluation(part: PartEvaluation, frame: Frame, plan: OraclePlan, auth: CheckResult | null, runtimeErrors: { code: string; message: string }[] = []): Evaluation {
+export function finishEvaluation(
+  part: PartEvaluation,
+  frame: Frame,
+  plan: OraclePlan,
+  auth: CheckResult | null,
+  runtimeErrors: { code: string; message: string }[] = [],
+): Evaluation {
   const ctx = buildContext(frame.history, plan, []);
   const { windows, steady } = frame;
   const reconnect = finishReconnect(part.reconnect.check, ctx);
@@ -130,13 +136,28 @@ export function finishEvaluation(part: PartEvaluation, frame: Frame, plan: Oracl
     }
   }
   const extra = [
-    ...evaluateThresholds('recovery_time', plan.thresholds.recovery_time ?? [], recoveries, 'per client, from each fault\'s end'),
-    ...evaluateThresholds('detect_time', plan.thresholds.detect_time ?? [], detects, 'per client, from each fault\'s start'),
+    ...evaluateThresholds(
+      'recovery_time',
+      plan.thresholds.recovery_time ?? [],
+      recoveries,
+      "per client, from each fault's end",
+    ),
+    ...evaluateThresholds(
+      'detect_time',
+      plan.thresholds.detect_time ?? [],
+      detects,
+      "per client, from each fault's start",
+    ),
   ];
   for (const t of extra) {
     // A client that never came back has an infinite recovery time: no upper bound holds.
     if (t.metric === 'recovery_time' && neverBack > 0 && t.statistic !== 'count' && t.statistic !== 'min') {
-      Object.assign(t, { ok: false, observed: null, headroom: null, window: `${t.window}; ${neverBack} client(s) never came back` });
+      Object.assign(t, {
+        ok: false,
+        observed: null,
+        headroom: null,
+        window: `${t.window}; ${neverBack} client(s) never came back`,
+      });
     }
   }
   // Nothing to measure (no client was knocked off, or the run was cut short): not judged, never passed.
@@ -144,9 +165,18 @@ export function finishEvaluation(part: PartEvaluation, frame: Frame, plan: Oracl
   if (extra.length) {
     reconnect.thresholds = extra;
     if (extra.some((t) => !t.ok && !unjudged.includes(t))) {
-      const breached = `Breached ${extra.filter((t) => !t.ok && !unjudged.includes(t)).map((t) => `${t.metric} ${t.expression} (observed ${t.observed === null ? 'never' : `${Math.round(t.observed)} ms`})`).join(', ')}`;
+      const breached = `Breached ${extra
+        .filter((t) => !t.ok && !unjudged.includes(t))
+        .map(
+          (t) =>
+            `${t.metric} ${t.expression} (observed ${t.observed === null ? 'never' : `${Math.round(t.observed)} ms`})`,
+        )
+        .join(', ')}`;
       // Lead with the breach: the sentence must not open with "all followed the policy" on a failed check.
-      reconnect.summary = reconnect.verdict === 'fail' ? `${breached}; ${reconnect.summary}` : `${breached}. Every attempt followed the policy otherwise: ${reconnect.summary}`;
+      reconnect.summary =
+        reconnect.verdict === 'fail'
+          ? `${breached}; ${reconnect.summary}`
+          : `${breached}. Every attempt followed the policy otherwise: ${reconnect.summary}`;
       reconnect.verdict = 'fail';
     } else if (unjudged.length && reconnect.verdict === 'pass') {
       reconnect.verdict = 'inconclusive';
@@ -154,28 +184,39 @@ export function finishEvaluation(part: PartEvaluation, frame: Frame, plan: Oracl
     }
   }
 
-  const checks: CheckResult[] = discountForInstrument([
-    finishDelivery(part.delivery, ctx.rel),
-    checkLatency(ctx, part.latency),
-    reconnect,
-    finishNoFallback(part.noFallback, ctx.rel),
-    finishErrorsSurfaced(part.errorsSurfaced, ctx.rel),
-    checkGeneratorHealth(ctx),
-  ], hostPressureOf(ctx));
+  const checks: CheckResult[] = discountForInstrument(
+    [
+      finishDelivery(part.delivery, ctx.rel),
+      checkLatency(ctx, part.latency),
+      reconnect,
+      finishNoFallback(part.noFallback, ctx.rel),
+      finishErrorsSurfaced(part.errorsSurfaced, ctx.rel),
+      checkGeneratorHealth(ctx),
+    ],
+    hostPressureOf(ctx),
+  );
   if (auth) checks.push(auth);
 
   const history = frame.history;
   const origin = history.phases.start;
-  const limits = (plan.thresholds.delivery_latency ?? []).filter((t) => t.op === '<' || t.op === '<=').map((t) => t.limit);
+  const limits = (plan.thresholds.delivery_latency ?? [])
+    .filter((t) => t.op === '<' || t.op === '<=')
+    .map((t) => t.limit);
   const lateAfterMs = limits.length ? Math.min(...limits) : null;
-  const delivery = new Map<string, FaultDelivery>(windows.map((w, i) => [w.id, { ...part.faultDelivery[i], lateAfterMs, ...faultSpan(ctx, w) }]));
+  const delivery = new Map<string, FaultDelivery>(
+    windows.map((w, i) => [w.id, { ...part.faultDelivery[i], lateAfterMs, ...faultSpan(ctx, w) }]),
+  );
   const series = finishSeries(part.series);
   return {
     verdict: combineVerdicts(checks, runtimeErrors),
     checks,
     runtimeErrors,
     metrics: {
-      latency: { steady: summarize(part.latency.steady), all: summarize(part.latency.all), spectrum: spectrum(part.latency.steady) },
+      latency: {
+        steady: summarize(part.latency.steady),
+        all: summarize(part.latency.all),
+        spectrum: spectrum(part.latency.steady),
+      },
       series,
       // From the merged series: peaks and p99 of summed per-second counts, never of parts.
       reconnectStorm: reconnectStorms(series, history.faults, plan.policy, origin),
@@ -184,8 +225,20 @@ export function finishEvaluation(part: PartEvaluation, frame: Frame, plan: Oracl
       faults: withFaultDelivery(faultResilience(ctx, windows), delivery),
       reconnectDelays: delayBands(ctx, part.reconnect.delays),
       attemptsPerClient: part.reconnect.attemptsPerClient,
-      stack: (history.stackSamples ?? []).map((x) => ({ s: Math.round((x.t - origin) / 100) / 10, name: x.name, cpu: x.cpu, rssMb: x.rssMb })),
-      generator: history.samples.map((s) => ({ s: Math.round((s.t - origin) / 100) / 10, worker: s.worker, eldP99: Math.round(s.eldP99 * 10) / 10, eldMax: Math.round(s.eldMax * 10) / 10, cpu: Math.round(s.cpu * 1000) / 1000, ...(s.shard !== undefined ? { shard: s.shard } : {}) })),
+      stack: (history.stackSamples ?? []).map((x) => ({
+        s: Math.round((x.t - origin) / 100) / 10,
+        name: x.name,
+        cpu: x.cpu,
+        rssMb: x.rssMb,
+      })),
+      generator: history.samples.map((s) => ({
+        s: Math.round((s.t - origin) / 100) / 10,
+        worker: s.worker,
+        eldP99: Math.round(s.eldP99 * 10) / 10,
+        eldMax: Math.round(s.eldMax * 10) / 10,
+        cpu: Math.round(s.cpu * 1000) / 1000,
+        ...(s.shard !== undefined ? { shard: s.shard } : {}),
+      })),
       steadyWindows: steady.map(([a, b]) => [ctx.rel(a), ctx.rel(b)]),
       toleranceMs: plan.reconnectToleranceMs,
     },
@@ -197,7 +250,11 @@ export function finishEvaluation(part: PartEvaluation, frame: Frame, plan: Oracl
  * the auth check. What a shard keeps for `chatstorm merge` (oracle/judged-json.ts), which merges
  * shards with mergeEvaluations and finishes them like one run.
  */
-export interface Judged { part: PartEvaluation; frame: Frame; auth: CheckResult | null }
+export interface Judged {
+  part: PartEvaluation;
+  frame: Frame;
+  auth: CheckResult | null;
+}
 
 /** Judges a whole history in memory as one part, without finishing it. */
 export function judgeInMemory(recorded: History, plan: OraclePlan): Judged {
@@ -205,12 +262,21 @@ export function judgeInMemory(recorded: History, plan: OraclePlan): Judged {
   const auth = hasProbes(recorded) ? checkAuth(recorded, protocolOf(plan.protocol).refusals) : null;
   const history = withoutProbes(recorded);
   const ctx = buildContext(history, plan);
-  const frame = buildFrame(history, plan, ctx.clients.map((v) => connectionsOf(v.entry.c, v.events)), lastEventOf(history.byClient, history.phases.start));
+  const frame = buildFrame(
+    history,
+    plan,
+    ctx.clients.map((v) => connectionsOf(v.entry.c, v.events)),
+    lastEventOf(history.byClient, history.phases.start),
+  );
   return { part: judgePart(ctx, frame), frame, auth };
 }
 
 /** Judges a whole history in memory: one part. */
-export function evaluate(recorded: History, plan: OraclePlan, runtimeErrors: { code: string; message: string }[] = []): Evaluation {
+export function evaluate(
+  recorded: History,
+  plan: OraclePlan,
+  runtimeErrors: { code: string; message: string }[] = [],
+): Evaluation {
   const { part, frame, auth } = judgeInMemory(recorded, plan);
   return finishEvaluation(part, frame, plan, auth, runtimeErrors);
 }
@@ -235,7 +301,9 @@ function faultSpan(ctx: Context, w: FaultWindow): { from: number; to: number } {
  * windows counts for both.
  */
 function faultDelivery(ctx: Context, windows: FaultWindow[]): FaultDeliveryCounts[] {
-  const limits = (ctx.plan.thresholds.delivery_latency ?? []).filter((t) => t.op === '<' || t.op === '<=').map((t) => t.limit);
+  const limits = (ctx.plan.thresholds.delivery_latency ?? [])
+    .filter((t) => t.op === '<' || t.op === '<=')
+    .map((t) => t.limit);
   const lateAfterMs = limits.length ? Math.min(...limits) : null;
   // Per client: seq → receipt times of the message the gateway acked with that seq (a receipt that
   // matches no ack is a phantom, the delivery check's business).
@@ -259,7 +327,13 @@ function faultDelivery(ctx: Context, windows: FaultWindow[]): FaultDeliveryCount
     const from = w.start;
     const to = (w.recoveredAt ?? ctx.history.phases.trafficEnd) + ctx.plan.settleMs;
     const inside = (t: number) => t >= from && t <= to;
-    const out: FaultDeliveryCounts = { messages: 0, required: 0, lost: 0, duplicated: 0, late: lateAfterMs === null ? null : 0 };
+    const out: FaultDeliveryCounts = {
+      messages: 0,
+      required: 0,
+      lost: 0,
+      duplicated: 0,
+      late: lateAfterMs === null ? null : 0,
+    };
     for (const [chat, msgs] of ctx.acked) {
       for (const m of msgs.values()) {
         if (m.ackT === null || m.sendT === null || !(inside(m.sendT) || inside(m.ackT))) continue;
@@ -283,7 +357,10 @@ function faultDelivery(ctx: Context, windows: FaultWindow[]): FaultDeliveryCount
   });
 }
 
-function withFaultDelivery<T extends { id: string }>(faults: T[], delivery: Map<string, FaultDelivery>): (T & { delivery?: FaultDelivery })[] {
+function withFaultDelivery<T extends { id: string }>(
+  faults: T[],
+  delivery: Map<string, FaultDelivery>,
+): (T & { delivery?: FaultDelivery })[] {
   return faults.map((f) => {
     const d = delivery.get(f.id);
     return d ? { ...f, delivery: d } : f;

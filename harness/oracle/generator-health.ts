@@ -56,7 +56,13 @@ export const HOST_RUNNABLE_PER_CORE = 2.5;
 export const HOST_BAD_SHARE_LIMIT = 0.25;
 
 /** The host's CPU over the run, from the host samples; null when not measured. */
-export interface HostPressure { samples: number; oversubscribed: number; worst: number; overloaded: boolean; who: string }
+export interface HostPressure {
+  samples: number;
+  oversubscribed: number;
+  worst: number;
+  overloaded: boolean;
+  who: string;
+}
 
 /** The run's window for the host, as generator-health judges it. */
 export function hostPressureOf(ctx: Context): HostPressure | null {
@@ -69,7 +75,10 @@ export function hostPressure(ctx: Context, inRun: (t: number) => boolean): HostP
   if (!host) return null;
   const mine = host.filter((h) => inRun(h.t));
   if (!mine.length) return null;
-  const hot = mine.filter((h) => h.cpuSome >= HOST_PRESSURE_LIMIT && (h.running === undefined || h.running >= HOST_RUNNABLE_PER_CORE * h.cores));
+  const hot = mine.filter(
+    (h) =>
+      h.cpuSome >= HOST_PRESSURE_LIMIT && (h.running === undefined || h.running >= HOST_RUNNABLE_PER_CORE * h.cores),
+  );
   const hotSeconds = new Set(hot.map((h) => Math.floor(h.t / 1_000)));
   const during = (t: number) => hotSeconds.has(Math.floor(t / 1_000));
   const pick = hot.length ? during : (t: number) => inRun(t);
@@ -84,7 +93,13 @@ export function hostPressure(ctx: Context, inRun: (t: number) => boolean): HostP
   const cores = mine[0].cores;
   const f = (x: number) => x.toFixed(2);
   const who = `gateway ${f(gateway)}, Toxiproxy ${f(proxy)}, fleet ${f(fleet)}${busy !== null ? `, the rest of the host ${f(Math.max(0, busy - gateway - proxy - fleet))}` : ''} of ${cores} cores`;
-  return { samples: mine.length, oversubscribed: hot.length, worst: Math.max(...mine.map((h) => h.cpuSome)), overloaded: hot.length > mine.length * HOST_BAD_SHARE_LIMIT, who };
+  return {
+    samples: mine.length,
+    oversubscribed: hot.length,
+    worst: Math.max(...mine.map((h) => h.cpuSome)),
+    overloaded: hot.length > mine.length * HOST_BAD_SHARE_LIMIT,
+    who,
+  };
 }
 
 /** The sentence naming the host's CPU, for generator-health and for the checks it discounts. */
@@ -99,11 +114,22 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
   const behind = samples.filter((s) => s.eldP99 > ELD_P99_LIMIT_MS || (s.timerLateP99 ?? 0) > TIMER_LATE_P99_LIMIT_MS);
   const saturated = samples.filter((s) => s.cpu > CPU_LIMIT);
   const stalls = samples.filter((s) => s.eldMax > ELD_MAX_LIMIT_MS || (s.timerLateMax ?? 0) > ELD_MAX_LIMIT_MS);
-  const fdFull = samples.filter((s) => s.fds !== undefined && s.fdLimit !== undefined && s.fds > s.fdLimit * FD_SHARE_LIMIT);
+  const fdFull = samples.filter(
+    (s) => s.fds !== undefined && s.fdLimit !== undefined && s.fds > s.fdLimit * FD_SHARE_LIMIT,
+  );
   const skipped = samples.reduce((a, s) => a + (s.skippedSends ?? 0), 0);
   const planned = skipped + samples.reduce((a, s) => a + s.sent, 0);
   // A merged run's samples carry their shard: the example names it (shard i's worker w).
-  const examples: Example[] = [...stalls, ...behind, ...saturated, ...fdFull].slice(0, 5).map((s) => ctx.example('behind', null, `${s.shard !== undefined ? `shard ${s.shard} ` : ''}fleet worker ${s.worker}: event-loop delay p99 ${s.eldP99.toFixed(1)} ms, max ${s.eldMax.toFixed(1)} ms, timers late p99 ${s.timerLateP99 ?? '?'} ms, max ${s.timerLateMax ?? '?'} ms, CPU ${(s.cpu * 100).toFixed(0)} %${s.fds !== undefined ? `, ${s.fds}/${s.fdLimit} descriptors` : ''}`, { at: ctx.rel(s.t), ...(s.shard !== undefined ? { shard: s.shard } : {}) }));
+  const examples: Example[] = [...stalls, ...behind, ...saturated, ...fdFull]
+    .slice(0, 5)
+    .map((s) =>
+      ctx.example(
+        'behind',
+        null,
+        `${s.shard !== undefined ? `shard ${s.shard} ` : ''}fleet worker ${s.worker}: event-loop delay p99 ${s.eldP99.toFixed(1)} ms, max ${s.eldMax.toFixed(1)} ms, timers late p99 ${s.timerLateP99 ?? '?'} ms, max ${s.timerLateMax ?? '?'} ms, CPU ${(s.cpu * 100).toFixed(0)} %${s.fds !== undefined ? `, ${s.fds}/${s.fdLimit} descriptors` : ''}`,
+        { at: ctx.rel(s.t), ...(s.shard !== undefined ? { shard: s.shard } : {}) },
+      ),
+    );
   const share = samples.length ? Math.max(behind.length, saturated.length) / samples.length : 0;
 
   // The Toxiproxy pool, from the stack samples (local stack only).
@@ -114,7 +140,9 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
     const mine = proxySamples.filter((s) => s.name === name);
     const hot = mine.filter((s) => s.cpu > CPU_LIMIT).length;
     const stopped = mine.filter((s) => s.stopped).length;
-    const full = mine.filter((s) => s.fds !== undefined && s.fdLimit !== undefined && s.fds > s.fdLimit * FD_SHARE_LIMIT).length;
+    const full = mine.filter(
+      (s) => s.fds !== undefined && s.fdLimit !== undefined && s.fds > s.fdLimit * FD_SHARE_LIMIT,
+    ).length;
     const accept = Math.max(0, ...mine.map((s) => s.acceptErrors ?? 0));
     const parts = [
       hot / mine.length > BAD_SHARE_LIMIT ? `${hot} s above ${CPU_LIMIT * 100} % CPU` : '',
@@ -125,22 +153,39 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
     if (parts.length) {
       proxyProblems.push(`${name}: ${parts.join(', ')}`);
       const at = mine.find((s) => s.stopped || s.cpu > CPU_LIMIT || (s.acceptErrors ?? 0) > 0) ?? mine[0];
-      examples.push(ctx.example('proxy-saturated', null, `${name}: ${parts.join(', ')}`, { at: ctx.rel(at.t), ...(at.shard !== undefined ? { shard: at.shard } : {}) }));
+      examples.push(
+        ctx.example('proxy-saturated', null, `${name}: ${parts.join(', ')}`, {
+          at: ctx.rel(at.t),
+          ...(at.shard !== undefined ? { shard: at.shard } : {}),
+        }),
+      );
     }
   }
 
   const fleetProblems = [
     stalls.length ? `${stalls.length} stalls > ${ELD_MAX_LIMIT_MS} ms` : '',
-    share > BAD_SHARE_LIMIT ? `${behind.length} s with event-loop p99 > ${ELD_P99_LIMIT_MS} ms or timer p99 > ${TIMER_LATE_P99_LIMIT_MS} ms and ${saturated.length} s above ${CPU_LIMIT * 100} % CPU, of ${samples.length} s` : '',
+    share > BAD_SHARE_LIMIT
+      ? `${behind.length} s with event-loop p99 > ${ELD_P99_LIMIT_MS} ms or timer p99 > ${TIMER_LATE_P99_LIMIT_MS} ms and ${saturated.length} s above ${CPU_LIMIT * 100} % CPU, of ${samples.length} s`
+      : '',
     fdFull.length ? `${fdFull.length} s near the descriptor limit` : '',
-    skipped > planned * SKIPPED_SHARE_LIMIT ? `${skipped} of ${planned} planned sends skipped because the fleet was late` : '',
+    skipped > planned * SKIPPED_SHARE_LIMIT
+      ? `${skipped} of ${planned} planned sends skipped because the fleet was late`
+      : '',
   ].filter(Boolean);
   const unhealthy = fleetProblems.length > 0 || proxyProblems.length > 0;
   const host = hostPressure(ctx, inRun);
-  const hostNote = host === null ? ' The host\'s CPU pressure was not measured (no PSI on this host, or a run older than it).' : host.overloaded ? ` Note: ${hostSentence(host)}; pressure alone can only lengthen measured times, so nothing timed is blamed on the gateway while it lasted.` : '';
+  const hostNote =
+    host === null
+      ? " The host's CPU pressure was not measured (no PSI on this host, or a run older than it)."
+      : host.overloaded
+        ? ` Note: ${hostSentence(host)}; pressure alone can only lengthen measured times, so nothing timed is blamed on the gateway while it lasted.`
+        : '';
   const eldP99s = samples.map((s) => s.eldP99).sort((a, b) => a - b);
   const lateMax = Math.max(0, ...samples.map((s) => s.timerLateMax ?? 0));
-  const parts = [fleetProblems.length ? `the fleet (${fleetProblems.join('; ')})` : '', proxyProblems.length ? `the Toxiproxy pool (${proxyProblems.join('; ')})` : ''].filter(Boolean);
+  const parts = [
+    fleetProblems.length ? `the fleet (${fleetProblems.join('; ')})` : '',
+    proxyProblems.length ? `the Toxiproxy pool (${proxyProblems.join('; ')})` : '',
+  ].filter(Boolean);
   return {
     name: 'generator-health',
     verdict: samples.length === 0 ? 'inconclusive' : unhealthy ? 'inconclusive' : 'pass',
@@ -150,9 +195,21 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
         : unhealthy
           ? `The instrument saturated — ${parts.join(' and ')}: what it measured cannot be trusted, and no failure is blamed on the gateway.${host?.overloaded ? ` Which side ran out: ${hostSentence(host)}.` : ''}`
           : `The load generator kept up: worst event-loop p99 ${eldP99s[eldP99s.length - 1].toFixed(1)} ms, timers at most ${lateMax} ms late, max CPU ${(Math.max(...samples.map((s) => s.cpu)) * 100).toFixed(0)} % of a core over ${samples.length} samples${skipped ? `; ${skipped} of ${planned} planned sends skipped for lateness (within ${SKIPPED_SHARE_LIMIT * 100} %)` : ''}${proxyNames.length ? `; ${proxyNames.length} Toxiproxy server(s) kept up` : ''}.${hostNote}`,
-    counts: { samples: samples.length, behindSeconds: behind.length, saturatedSeconds: saturated.length, stalls: stalls.length, skippedSends: skipped, fdFullSeconds: fdFull.length, proxyProblems: proxyProblems.length, hostMeasured: host ? 1 : 0, hostSamples: host?.samples ?? 0, hostOversubscribedSeconds: host?.oversubscribed ?? 0, hostOversubscribed: host?.overloaded ? 1 : 0 },
+    counts: {
+      samples: samples.length,
+      behindSeconds: behind.length,
+      saturatedSeconds: saturated.length,
+      stalls: stalls.length,
+      skippedSends: skipped,
+      fdFullSeconds: fdFull.length,
+      proxyProblems: proxyProblems.length,
+      hostMeasured: host ? 1 : 0,
+      hostSamples: host?.samples ?? 0,
+      hostOversubscribedSeconds: host?.oversubscribed ?? 0,
+      hostOversubscribed: host?.overloaded ? 1 : 0,
+    },
     examples,
-    firstBreachAt: unhealthy && examples.length ? examples[0].at ?? null : null,
+    firstBreachAt: unhealthy && examples.length ? (examples[0].at ?? null) : null,
   };
 }
 
@@ -171,18 +228,36 @@ export const TIMED_CHECKS: readonly string[] = ['latency', 'reconnect'];
 export function discountForInstrument(checks: CheckResult[], host: HostPressure | null = null): CheckResult[] {
   const health = checks.find((c) => c.name === 'generator-health');
   if (!health) return checks;
-  const discountable = (c: CheckResult) => c.verdict === 'fail' && TIMED_CHECKS.includes(c.name) && !latenessCannotExplain(c);
+  const discountable = (c: CheckResult) =>
+    c.verdict === 'fail' && TIMED_CHECKS.includes(c.name) && !latenessCannotExplain(c);
   if (health.verdict === 'inconclusive') {
-    return checks.map((c) => (discountable(c) ? { ...c, verdict: 'inconclusive', summary: `Not judged against the gateway: the instrument saturated (see generator-health). Seen: ${c.summary}` } : c));
+    return checks.map((c) =>
+      discountable(c)
+        ? {
+            ...c,
+            verdict: 'inconclusive',
+            summary: `Not judged against the gateway: the instrument saturated (see generator-health). Seen: ${c.summary}`,
+          }
+        : c,
+    );
   }
   if (!host?.overloaded || !checks.some(discountable)) return checks;
   const sentence = hostSentence(host);
   const names = checks.filter(discountable).map((c) => c.name);
   return checks.map((c) =>
     discountable(c)
-      ? { ...c, verdict: 'inconclusive', summary: `Not judged against the gateway: ${sentence} (see generator-health). Seen: ${c.summary}` }
+      ? {
+          ...c,
+          verdict: 'inconclusive',
+          summary: `Not judged against the gateway: ${sentence} (see generator-health). Seen: ${c.summary}`,
+        }
       : c === health
-        ? { ...c, verdict: 'inconclusive', summary: `The host's CPU was oversubscribed — ${sentence.replace(/^the host's CPU was oversubscribed: /, '')}: ${names.join(' and ')} failed meanwhile and ${names.length > 1 ? 'are' : 'is'} not blamed on the gateway. The fleet itself kept up.`, firstBreachAt: c.firstBreachAt ?? null }
+        ? {
+            ...c,
+            verdict: 'inconclusive',
+            summary: `The host's CPU was oversubscribed — ${sentence.replace(/^the host's CPU was oversubscribed: /, '')}: ${names.join(' and ')} failed meanwhile and ${names.length > 1 ? 'are' : 'is'} not blamed on the gateway. The fleet itself kept up.`,
+            firstBreachAt: c.firstBreachAt ?? null,
+          }
         : c,
   );
 }

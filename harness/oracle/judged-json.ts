@@ -20,11 +20,12 @@ export const JUDGED_VERSION = 1;
 type Arrays = 'openDelta' | 'connectingDelta' | 'attempts' | 'failures' | 'sent' | 'received';
 const ARRAYS: Arrays[] = ['openDelta', 'connectingDelta', 'attempts', 'failures', 'sent', 'received'];
 
-type SeriesJson = Omit<SeriesPart, Arrays | 'latency' | 'failuresByReason' | 'closesByCode'> & Record<Arrays, number[]> & {
-  failuresByReason: (Record<string, number> | null)[];
-  closesByCode: (Record<string, number> | null)[];
-  latency: (EncodedHistogram | null)[];
-};
+type SeriesJson = Omit<SeriesPart, Arrays | 'latency' | 'failuresByReason' | 'closesByCode'> &
+  Record<Arrays, number[]> & {
+    failuresByReason: (Record<string, number> | null)[];
+    closesByCode: (Record<string, number> | null)[];
+    latency: (EncodedHistogram | null)[];
+  };
 
 export interface JudgedJson {
   version: number;
@@ -40,12 +41,17 @@ export interface JudgedJson {
 export function encodeJudged(j: Judged): JudgedJson {
   const { part, frame, auth } = j;
   const s = part.series;
-  const sparse = <T, U>(xs: (T | null | undefined)[], f: (x: T) => U): (U | null)[] => Array.from({ length: s.seconds }, (_, i) => (xs[i] ? f(xs[i] as T) : null));
+  const sparse = <T, U>(xs: (T | null | undefined)[], f: (x: T) => U): (U | null)[] =>
+    Array.from({ length: s.seconds }, (_, i) => (xs[i] ? f(xs[i] as T) : null));
   return {
     version: JUDGED_VERSION,
     part: {
       ...part,
-      latency: { steady: encodeHistogram(part.latency.steady), all: encodeHistogram(part.latency.all), breaches: part.latency.breaches },
+      latency: {
+        steady: encodeHistogram(part.latency.steady),
+        all: encodeHistogram(part.latency.all),
+        breaches: part.latency.breaches,
+      },
       reconnect: { ...part.reconnect, delays: [...part.reconnect.delays] },
       series: {
         origin: s.origin,
@@ -62,7 +68,8 @@ export function encodeJudged(j: Judged): JudgedJson {
 }
 
 export function decodeJudged(json: JudgedJson, from = 'judged.json'): Judged {
-  if (json.version !== JUDGED_VERSION) throw new Error(`${from}: judged-part format ${json.version}, this chatstorm reads ${JUDGED_VERSION}`);
+  if (json.version !== JUDGED_VERSION)
+    throw new Error(`${from}: judged-part format ${json.version}, this chatstorm reads ${JUDGED_VERSION}`);
   const p = json.part;
   const s = p.series;
   const series: SeriesPart = {
@@ -76,7 +83,11 @@ export function decodeJudged(json: JudgedJson, from = 'judged.json'): Judged {
   return {
     part: {
       ...p,
-      latency: { steady: decodeHistogram(p.latency.steady, false), all: decodeHistogram(p.latency.all, false), breaches: p.latency.breaches },
+      latency: {
+        steady: decodeHistogram(p.latency.steady, false),
+        all: decodeHistogram(p.latency.all, false),
+        breaches: p.latency.breaches,
+      },
       reconnect: { ...p.reconnect, delays: new Map(p.reconnect.delays) },
       series,
     },

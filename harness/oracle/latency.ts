@@ -9,13 +9,19 @@ import type { Context } from './context.ts';
 import type { CheckResult, Example, ThresholdResult } from './types.ts';
 import { inWindows } from './windows.ts';
 
-export interface LatencyData { steady: Histogram; all: Histogram; breaches: { t: number; ms: number; c: number; id: string; seq: number }[] }
+export interface LatencyData {
+  steady: Histogram;
+  all: Histogram;
+  breaches: { t: number; ms: number; c: number; id: string; seq: number }[];
+}
 
 export function measureLatency(ctx: Context, steady: [number, number][]): LatencyData {
   const steadyH = newHistogram(false);
   const allH = newHistogram(false);
   const breaches: LatencyData['breaches'] = [];
-  const limits = (ctx.plan.thresholds.delivery_latency ?? []).filter((t) => t.op === '<' || t.op === '<=').map((t) => t.limit);
+  const limits = (ctx.plan.thresholds.delivery_latency ?? [])
+    .filter((t) => t.op === '<' || t.op === '<=')
+    .map((t) => t.limit);
   const slowest = limits.length ? Math.min(...limits) : Number.POSITIVE_INFINITY;
   for (const view of ctx.clients) {
     let openT = -Infinity;
@@ -31,28 +37,62 @@ export function measureLatency(ctx: Context, steady: [number, number][]): Latenc
       record(allH, ms);
       if (!inWindows(sent, steady)) continue;
       record(steadyH, ms);
-      if (ms > slowest && breaches.length < 1_000) breaches.push({ t: ev.t, ms, c: view.entry.c, id: ev.id, seq: ev.seq });
+      if (ms > slowest && breaches.length < 1_000)
+        breaches.push({ t: ev.t, ms, c: view.entry.c, id: ev.id, seq: ev.seq });
     }
   }
   return { steady: steadyH, all: allH, breaches };
 }
 
-export function evaluateThresholds(metric: string, thresholds: Threshold[], h: Histogram, window: string): ThresholdResult[] {
+export function evaluateThresholds(
+  metric: string,
+  thresholds: Threshold[],
+  h: Histogram,
+  window: string,
+): ThresholdResult[] {
   return thresholds.map((t) => {
     const observed = statistic(h, t.aggregation.kind, t.aggregation.kind === 'p' ? t.aggregation.q : undefined);
     const ok = observed !== null && holds(t, observed);
-    const headroom = observed === null ? null : t.op.startsWith('<') ? t.limit - observed : t.op.startsWith('>') ? observed - t.limit : null;
-    return { metric, expression: t.expression, statistic: aggregationName(t.aggregation), observed, limit: t.limit, ok, headroom, window };
+    const headroom =
+      observed === null
+        ? null
+        : t.op.startsWith('<')
+          ? t.limit - observed
+          : t.op.startsWith('>')
+            ? observed - t.limit
+            : null;
+    return {
+      metric,
+      expression: t.expression,
+      statistic: aggregationName(t.aggregation),
+      observed,
+      limit: t.limit,
+      ok,
+      headroom,
+      window,
+    };
   });
 }
 
 export function checkLatency(ctx: Context, data: LatencyData): CheckResult {
-  const thresholds = evaluateThresholds('delivery_latency', ctx.plan.thresholds.delivery_latency ?? [], data.steady, 'steady state');
+  const thresholds = evaluateThresholds(
+    'delivery_latency',
+    ctx.plan.thresholds.delivery_latency ?? [],
+    data.steady,
+    'steady state',
+  );
   const s = summarize(data.steady);
   const examples: Example[] = [];
   const failed = thresholds.filter((t) => !t.ok);
   if (failed.length) {
-    for (const b of data.breaches.slice(0, 5)) examples.push(ctx.example('slow', b.c, `delivered ${Math.round(b.ms)} ms after send`, { message: b.id, seq: b.seq, at: ctx.rel(b.t) }));
+    for (const b of data.breaches.slice(0, 5))
+      examples.push(
+        ctx.example('slow', b.c, `delivered ${Math.round(b.ms)} ms after send`, {
+          message: b.id,
+          seq: b.seq,
+          at: ctx.rel(b.t),
+        }),
+      );
   }
   const verdict = s.count === 0 ? 'inconclusive' : failed.length ? 'fail' : 'pass';
   return {

@@ -32,7 +32,11 @@ export function mergeEvaluations(parts: PartEvaluation[]): PartEvaluation {
 
 /** An evaluation of no client, to merge parts into (judged against the same frame as `like`). */
 export function emptyLike(like: PartEvaluation): PartEvaluation {
-  const none = <C extends Record<string, number>>(p: { examples: unknown[] }) => ({ counts: {} as C, examples: p.examples.map(() => []), firstBreach: null });
+  const none = <C extends Record<string, number>>(p: { examples: unknown[] }) => ({
+    counts: {} as C,
+    examples: p.examples.map(() => []),
+    firstBreach: null,
+  });
   return {
     delivery: none(like.delivery),
     reconnect: { check: none(like.reconnect.check), delays: new Map(), attemptsPerClient: {} },
@@ -41,7 +45,13 @@ export function emptyLike(like: PartEvaluation): PartEvaluation {
     latency: { steady: newHistogram(false), all: newHistogram(false), breaches: [] },
     failureReasons: {},
     closeCodes: {},
-    faultDelivery: like.faultDelivery.map((f) => ({ messages: 0, required: 0, lost: 0, duplicated: 0, late: f.late === null ? null : 0 })),
+    faultDelivery: like.faultDelivery.map((f) => ({
+      messages: 0,
+      required: 0,
+      lost: 0,
+      duplicated: 0,
+      late: f.late === null ? null : 0,
+    })),
     series: emptySeries(like.series.origin, like.series.seconds),
   };
 }
@@ -51,7 +61,10 @@ export function emptyLike(like: PartEvaluation): PartEvaluation {
  * The streaming judge folds its parts this way, so that a part is dropped once merged.
  */
 export function mergeInto(acc: PartEvaluation, p: PartEvaluation): PartEvaluation {
-  if (p.faultDelivery.length !== acc.faultDelivery.length) throw new Error(`mergeEvaluations: parts judged against different fault windows (${acc.faultDelivery.length} and ${p.faultDelivery.length})`);
+  if (p.faultDelivery.length !== acc.faultDelivery.length)
+    throw new Error(
+      `mergeEvaluations: parts judged against different fault windows (${acc.faultDelivery.length} and ${p.faultDelivery.length})`,
+    );
   acc.latency.steady.add(p.latency.steady);
   acc.latency.all.add(p.latency.all);
   for (const b of p.latency.breaches) if (acc.latency.breaches.length < BREACHES_KEPT) acc.latency.breaches.push(b);

@@ -11,7 +11,10 @@ import type { CheckResult } from './types.ts';
 export const NO_FALLBACK_EXAMPLES: ExampleLimit = { total: 100 };
 
 export function collectNoFallback(ctx: Context): CheckPart {
-  const part = newPart<Record<string, number>>({ total: 0, is_fallback: 0, system: 0, 'local-message': 0, transport: 0 }, 1);
+  const part = newPart<Record<string, number>>(
+    { total: 0, is_fallback: 0, system: 0, 'local-message': 0, transport: 0 },
+    1,
+  );
   const counts = part.counts;
   for (const view of ctx.clients) {
     for (const ev of view.events) {
@@ -20,7 +23,12 @@ export function collectNoFallback(ctx: Context): CheckPart {
       counts[ev.what] = (counts[ev.what] ?? 0) + 1;
       breachAt(part, ev.t);
       // A local message names its message (client_msg_id or the store's id), as delivery's phantom does.
-      addExample(part, 0, ctx.example(ev.what, view.entry.c, ev.detail, { ...(ev.id ? { message: ev.id } : {}), at: ctx.rel(ev.t) }), NO_FALLBACK_EXAMPLES);
+      addExample(
+        part,
+        0,
+        ctx.example(ev.what, view.entry.c, ev.detail, { ...(ev.id ? { message: ev.id } : {}), at: ctx.rel(ev.t) }),
+        NO_FALLBACK_EXAMPLES,
+      );
     }
   }
   return part;
@@ -32,7 +40,13 @@ export function finishNoFallback(part: CheckPart, rel: (t: number) => number): C
   return {
     name: 'no-fallback',
     verdict: counts.total === 0 ? 'pass' : 'fail',
-    summary: counts.total === 0 ? 'No fallback marker of any kind was seen.' : `${counts.total} fallback markers: ${Object.entries(counts).filter(([k, v]) => k !== 'total' && v > 0).map(([k, v]) => `${v} ${k}`).join(', ')}.`,
+    summary:
+      counts.total === 0
+        ? 'No fallback marker of any kind was seen.'
+        : `${counts.total} fallback markers: ${Object.entries(counts)
+            .filter(([k, v]) => k !== 'total' && v > 0)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ')}.`,
     counts,
     examples,
     firstBreachAt: first === null ? null : rel(first),

@@ -30,8 +30,12 @@ function cleanHistory(messages = 10): { h: History; ev: ClientEvent[][] } {
   for (let k = 0; k < messages; k++) {
     const t = T0 + 1_000 + k * 1_000;
     const id = `m0-${k}`;
-    ev[0].push({ k: 'send', t, c: 0, id, open: true }, { k: 'ack', t: t + 5, c: 0, id, seq: k + 1, mid: `chat-0:${k + 1}` });
-    for (let c = 0; c < 3; c++) ev[c].push({ k: 'recv', t: t + 10, c, seq: k + 1, id, sender: 'u0', mid: `chat-0:${k + 1}`, sts: t + 4 });
+    ev[0].push(
+      { k: 'send', t, c: 0, id, open: true },
+      { k: 'ack', t: t + 5, c: 0, id, seq: k + 1, mid: `chat-0:${k + 1}` },
+    );
+    for (let c = 0; c < 3; c++)
+      ev[c].push({ k: 'recv', t: t + 10, c, seq: k + 1, id, sender: 'u0', mid: `chat-0:${k + 1}`, sts: t + 4 });
   }
   for (let c = 0; c < 3; c++) ev[c].push({ k: 'close', t: T0 + 31_000, c, code: 1000, by: 'client' });
   return { h: history(ev), ev };
@@ -43,8 +47,27 @@ function history(ev: ClientEvent[][], faults: FaultRecord[] = [], samples?: Gene
     roster: ev.map((_, c) => ({ c, user: `u${c}`, chat: 'chat-0', worker: 0 })),
     byClient: ev,
     faults,
-    samples: samples ?? Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: 12, eldMax: 20, cpu: 0.3, open: 3, connecting: 0, sent: 1, received: 3 })),
-    phases: { start: T0, connected: T0 + 110, trafficStart: T0 + 1_000, trafficEnd: T0 + 30_000, drained: T0 + 30_500, end: T0 + 31_000 },
+    samples:
+      samples ??
+      Array.from({ length: 30 }, (_, i) => ({
+        t: T0 + 1_000 + i * 1_000,
+        worker: 0,
+        eldP99: 12,
+        eldMax: 20,
+        cpu: 0.3,
+        open: 3,
+        connecting: 0,
+        sent: 1,
+        received: 3,
+      })),
+    phases: {
+      start: T0,
+      connected: T0 + 110,
+      trafficStart: T0 + 1_000,
+      trafficEnd: T0 + 30_000,
+      drained: T0 + 30_500,
+      end: T0 + 31_000,
+    },
     drainComplete: true,
   };
 }
@@ -177,7 +200,16 @@ describe('oracle on hand-written histories', () => {
 
   it('catches a late reconnect after a restore', () => {
     const { ev } = cleanHistory();
-    const fault: FaultRecord = { id: 'cut#1', type: 'cut', plannedStart: T0 + 3_000, plannedEnd: T0 + 5_000, applyStart: T0 + 3_000, applyEnd: T0 + 3_010, removeStart: T0 + 5_000, removeEnd: T0 + 5_010 };
+    const fault: FaultRecord = {
+      id: 'cut#1',
+      type: 'cut',
+      plannedStart: T0 + 3_000,
+      plannedEnd: T0 + 5_000,
+      applyStart: T0 + 3_000,
+      applyEnd: T0 + 3_010,
+      removeStart: T0 + 5_000,
+      removeEnd: T0 + 5_010,
+    };
     ev[1].push(
       { k: 'close', t: T0 + 3_020, c: 1, code: 1006, by: 'network' },
       { k: 'attempt', t: T0 + 4_020, c: 1, n: 1, delay: 1_000, since: 3 },
@@ -200,7 +232,10 @@ describe('oracle on hand-written histories', () => {
     ev[1].push({ k: 'close', t, c: 1, code: 1006, by: 'network' });
     for (let n = 1; n <= 5; n++) {
       t += Math.min(30_000, 1_000 * 2 ** (n - 1));
-      ev[1].push({ k: 'attempt', t, c: 1, n, delay: 0, since: 3 }, { k: 'fail', t: t + 1, c: 1, n, why: 'refused', code: 1006 });
+      ev[1].push(
+        { k: 'attempt', t, c: 1, n, delay: 0, since: 3 },
+        { k: 'fail', t: t + 1, c: 1, n, why: 'refused', code: 1006 },
+      );
       t += 1;
     }
     ev[1].push({ k: 'stopped', t: t + 1, c: 1, state: 'failed', message: 'Could not reconnect' });
@@ -211,7 +246,13 @@ describe('oracle on hand-written histories', () => {
 
   it('catches a fallback marker', () => {
     const { ev } = cleanHistory();
-    ev[2].push({ k: 'fallback', t: T0 + 8_000, c: 2, what: 'system', detail: '{"type":"system","event":"local_mode","text":"Using local mode"}' });
+    ev[2].push({
+      k: 'fallback',
+      t: T0 + 8_000,
+      c: 2,
+      what: 'system',
+      detail: '{"type":"system","event":"local_mode","text":"Using local mode"}',
+    });
     const f = check(history(ev), 'no-fallback');
     expect(f.verdict).toBe('fail');
     expect(f.counts.total).toBe(1);
@@ -224,7 +265,14 @@ describe('oracle on hand-written histories', () => {
     ev[1].push(
       { k: 'close', t: T0 + 8_000, c: 1, code: 1006, by: 'network' },
       { k: 'send', t: T0 + 8_500, c: 1, id: 'm1-7', open: false },
-      { k: 'fallback', t: T0 + 8_501, c: 1, what: 'local-message', id: 'm1-7', detail: 'message m1-7 "hello" shown in the store, never sent by the gateway' },
+      {
+        k: 'fallback',
+        t: T0 + 8_501,
+        c: 1,
+        what: 'local-message',
+        id: 'm1-7',
+        detail: 'message m1-7 "hello" shown in the store, never sent by the gateway',
+      },
       { k: 'attempt', t: T0 + 9_000, c: 1, n: 1, delay: 1_000, since: 8 },
       { k: 'open', t: T0 + 9_010, c: 1, n: 1 },
     );
@@ -232,7 +280,10 @@ describe('oracle on hand-written histories', () => {
     expect(f.verdict).toBe('fail');
     expect(f.counts['local-message']).toBe(1);
     expect(f.examples[0]).toMatchObject({ category: 'local-message', client: 1, message: 'm1-7' });
-    expect(check(history(ev), 'delivery').examples.find((e) => e.category === 'phantom')).toMatchObject({ client: 1, message: 'm1-7' });
+    expect(check(history(ev), 'delivery').examples.find((e) => e.category === 'phantom')).toMatchObject({
+      client: 1,
+      message: 'm1-7',
+    });
   });
 
   it('catches a send while not open that showed no error', () => {
@@ -257,7 +308,16 @@ describe('oracle on hand-written histories', () => {
 
   it('leaves latency inside a fault window out of the steady state', () => {
     const { ev } = cleanHistory();
-    const fault: FaultRecord = { id: 'cut#1', type: 'cut', plannedStart: T0 + 3_000, plannedEnd: T0 + 5_000, applyStart: T0 + 3_000, applyEnd: T0 + 3_010, removeStart: T0 + 5_000, removeEnd: T0 + 5_010 };
+    const fault: FaultRecord = {
+      id: 'cut#1',
+      type: 'cut',
+      plannedStart: T0 + 3_000,
+      plannedEnd: T0 + 5_000,
+      applyStart: T0 + 3_000,
+      applyEnd: T0 + 3_010,
+      removeStart: T0 + 5_000,
+      removeEnd: T0 + 5_010,
+    };
     // Messages sent at 3 s and 4 s are slow, but they were sent during the fault.
     for (const list of ev) for (const e of list) if (e.k === 'recv' && (e.seq === 3 || e.seq === 4)) e.t += 900;
     expect(check(history(ev, [fault]), 'latency').verdict).toBe('pass');
@@ -266,13 +326,23 @@ describe('oracle on hand-written histories', () => {
 
   it('makes a run whose generator fell behind inconclusive, never pass', () => {
     const { ev } = cleanHistory();
-    const samples = Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: i % 3 === 0 ? 450 : 10, eldMax: 500, cpu: 0.5, open: 3, connecting: 0, sent: 1, received: 3 }));
+    const samples = Array.from({ length: 30 }, (_, i) => ({
+      t: T0 + 1_000 + i * 1_000,
+      worker: 0,
+      eldP99: i % 3 === 0 ? 450 : 10,
+      eldMax: 500,
+      cpu: 0.5,
+      open: 3,
+      connecting: 0,
+      sent: 1,
+      received: 3,
+    }));
     const e = evaluate(history(ev, [], samples), plan);
     expect(e.checks.find((c) => c.name === 'generator-health')!.verdict).toBe('inconclusive');
     expect(e.verdict).toBe('inconclusive');
   });
 
-  it('judges a backoff delay from when its timer was due: a late timer is the instrument\'s, counted, not a policy breach', () => {
+  it("judges a backoff delay from when its timer was due: a late timer is the instrument's, counted, not a policy breach", () => {
     const late = (due?: number) => {
       const { ev } = cleanHistory();
       // The 1 s timer after the drop at 3.5 s fires 900 ms late on a loaded host.
@@ -295,7 +365,18 @@ describe('oracle on hand-written histories', () => {
   it('an instrument that saturated turns a failed check into inconclusive, keeping what it saw', () => {
     const { ev } = cleanHistory();
     for (const list of ev) for (const e of list) if (e.k === 'recv' && e.seq === 3) e.t += 900;
-    const saturated = Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: 10, eldMax: 20, cpu: 0.3, open: 3, connecting: 0, sent: 1, received: 3, skippedSends: i === 4 ? 7 : 0 }));
+    const saturated = Array.from({ length: 30 }, (_, i) => ({
+      t: T0 + 1_000 + i * 1_000,
+      worker: 0,
+      eldP99: 10,
+      eldMax: 20,
+      cpu: 0.3,
+      open: 3,
+      connecting: 0,
+      sent: 1,
+      received: 3,
+      skippedSends: i === 4 ? 7 : 0,
+    }));
     // 7 of 37 planned sends skipped: far above 1 %.
     const e = evaluate(history(ev, [], saturated), plan);
     const health = e.checks.find((c) => c.name === 'generator-health')!;
@@ -311,7 +392,17 @@ describe('oracle on hand-written histories', () => {
   it('a saturated instrument does not excuse what no lateness can cause: a lost message still fails', () => {
     const { ev } = cleanHistory();
     ev[2] = ev[2].filter((e) => !(e.k === 'recv' && e.seq === 5));
-    const saturated = Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: 10, eldMax: i === 3 ? 2_500 : 20, cpu: 0.3, open: 3, connecting: 0, sent: 1, received: 3 }));
+    const saturated = Array.from({ length: 30 }, (_, i) => ({
+      t: T0 + 1_000 + i * 1_000,
+      worker: 0,
+      eldP99: 10,
+      eldMax: i === 3 ? 2_500 : 20,
+      cpu: 0.3,
+      open: 3,
+      connecting: 0,
+      sent: 1,
+      received: 3,
+    }));
     const e = evaluate(history(ev, [], saturated), plan);
     expect(e.checks.find((c) => c.name === 'generator-health')!.verdict).toBe('inconclusive');
     expect(e.checks.find((c) => c.name === 'delivery')!.verdict).toBe('fail');
@@ -319,7 +410,17 @@ describe('oracle on hand-written histories', () => {
   });
 
   it('a saturated instrument does not excuse a reconnect sooner than the policy allows: no late timer makes a client early', () => {
-    const stalled = Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: 10, eldMax: i === 3 ? 2_500 : 20, cpu: 0.3, open: 3, connecting: 0, sent: 1, received: 3 }));
+    const stalled = Array.from({ length: 30 }, (_, i) => ({
+      t: T0 + 1_000 + i * 1_000,
+      worker: 0,
+      eldP99: 10,
+      eldMax: i === 3 ? 2_500 : 20,
+      cpu: 0.3,
+      open: 3,
+      connecting: 0,
+      sent: 1,
+      received: 3,
+    }));
     const retry = (after: number) => {
       const { ev } = cleanHistory();
       ev[1].push(
@@ -342,23 +443,54 @@ describe('oracle on hand-written histories', () => {
 
   it('names a Toxiproxy server that was stopped or could not accept', () => {
     const h = cleanHistory().h;
-    h.stackSamples = Array.from({ length: 20 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, name: 'toxiproxy-1', cpu: 0.1, rssMb: 30, ...(i === 5 ? { stopped: true } : {}), acceptErrors: i > 10 ? 3 : 0 }));
+    h.stackSamples = Array.from({ length: 20 }, (_, i) => ({
+      t: T0 + 1_000 + i * 1_000,
+      name: 'toxiproxy-1',
+      cpu: 0.1,
+      rssMb: 30,
+      ...(i === 5 ? { stopped: true } : {}),
+      acceptErrors: i > 10 ? 3 : 0,
+    }));
     const health = check(h, 'generator-health');
     expect(health.verdict).toBe('inconclusive');
-    expect(health.summary).toContain('the Toxiproxy pool (toxiproxy-1: stopped (not running) for 1 s, 3 accept errors in its log)');
+    expect(health.summary).toContain(
+      'the Toxiproxy pool (toxiproxy-1: stopped (not running) for 1 s, 3 accept errors in its log)',
+    );
   });
 
   it('turns a runtime failure into an error verdict', () => {
-    expect(evaluate(cleanHistory().h, plan, [{ code: 'gateway-exited', message: 'gateway exited' }]).verdict).toBe('error');
+    expect(evaluate(cleanHistory().h, plan, [{ code: 'gateway-exited', message: 'gateway exited' }]).verdict).toBe(
+      'error',
+    );
   });
 });
 
 describe('recovery and detect thresholds', () => {
-  const withRecovery: OraclePlan = { ...plan, thresholds: { ...plan.thresholds, recovery_time: [parseThreshold('max<3000')] } };
-  const cut: FaultRecord = { id: 'cut#1', type: 'cut', plannedStart: T0 + 3_000, plannedEnd: T0 + 5_000, applyStart: T0 + 3_000, applyEnd: T0 + 3_010, removeStart: T0 + 5_000, removeEnd: T0 + 5_010 };
+  const withRecovery: OraclePlan = {
+    ...plan,
+    thresholds: { ...plan.thresholds, recovery_time: [parseThreshold('max<3000')] },
+  };
+  const cut: FaultRecord = {
+    id: 'cut#1',
+    type: 'cut',
+    plannedStart: T0 + 3_000,
+    plannedEnd: T0 + 5_000,
+    applyStart: T0 + 3_000,
+    applyEnd: T0 + 3_010,
+    removeStart: T0 + 5_000,
+    removeEnd: T0 + 5_010,
+  };
   const dropAt = (list: ClientEvent[], c: number, backAt: number | null) => {
-    list.push({ k: 'close', t: T0 + 3_020, c, code: 1006, by: 'network' }, { k: 'attempt', t: T0 + 4_020, c, n: 1, delay: 1_000, since: 3 }, { k: 'fail', t: T0 + 4_021, c, n: 1, why: 'refused', code: 1006 });
-    if (backAt !== null) list.push({ k: 'attempt', t: T0 + 6_021, c, n: 2, delay: 2_000, since: 3 }, { k: 'open', t: T0 + backAt, c, n: 2 });
+    list.push(
+      { k: 'close', t: T0 + 3_020, c, code: 1006, by: 'network' },
+      { k: 'attempt', t: T0 + 4_020, c, n: 1, delay: 1_000, since: 3 },
+      { k: 'fail', t: T0 + 4_021, c, n: 1, why: 'refused', code: 1006 },
+    );
+    if (backAt !== null)
+      list.push(
+        { k: 'attempt', t: T0 + 6_021, c, n: 2, delay: 2_000, since: 3 },
+        { k: 'open', t: T0 + backAt, c, n: 2 },
+      );
   };
 
   it('passes when every knocked-off client is back in time', () => {
@@ -388,11 +520,31 @@ describe('recovery and detect thresholds', () => {
 describe('the reconnect storm in the evaluation', () => {
   it('counts the connect attempts per second after each restore, from the whole history', () => {
     const { ev } = cleanHistory();
-    const cut: FaultRecord = { id: 'cut#1', type: 'cut', plannedStart: T0 + 3_000, plannedEnd: T0 + 5_000, applyStart: T0 + 3_000, applyEnd: T0 + 3_010, removeStart: T0 + 5_000, removeEnd: T0 + 5_010 };
+    const cut: FaultRecord = {
+      id: 'cut#1',
+      type: 'cut',
+      plannedStart: T0 + 3_000,
+      plannedEnd: T0 + 5_000,
+      applyStart: T0 + 3_000,
+      applyEnd: T0 + 3_010,
+      removeStart: T0 + 5_000,
+      removeEnd: T0 + 5_010,
+    };
     // All three drop; two come back in second 6, one in second 7; a refused attempt during the cut does not count.
-    for (const [c, back] of [[0, 6_100], [1, 6_200], [2, 7_300]] as const) {
-      ev[c].push({ k: 'close', t: T0 + 3_020, c, code: 1006, by: 'network' }, { k: 'attempt', t: T0 + 4_020, c, n: 1, delay: 1_000, since: 3 }, { k: 'fail', t: T0 + 4_021, c, n: 1, why: 'refused', code: 1006 });
-      ev[c].push({ k: 'attempt', t: T0 + back - 5, c, n: 2, delay: 2_000, since: 3 }, { k: 'open', t: T0 + back, c, n: 2 });
+    for (const [c, back] of [
+      [0, 6_100],
+      [1, 6_200],
+      [2, 7_300],
+    ] as const) {
+      ev[c].push(
+        { k: 'close', t: T0 + 3_020, c, code: 1006, by: 'network' },
+        { k: 'attempt', t: T0 + 4_020, c, n: 1, delay: 1_000, since: 3 },
+        { k: 'fail', t: T0 + 4_021, c, n: 1, why: 'refused', code: 1006 },
+      );
+      ev[c].push(
+        { k: 'attempt', t: T0 + back - 5, c, n: 2, delay: 2_000, since: 3 },
+        { k: 'open', t: T0 + back, c, n: 2 },
+      );
     }
     const storm = evaluate(history(ev, [cut]), plan).metrics.reconnectStorm!;
     expect(storm).toHaveLength(1);
@@ -400,12 +552,21 @@ describe('the reconnect storm in the evaluation', () => {
   });
 });
 
-describe('the host\'s CPU (generator-health: PSI cpu pressure)', () => {
+describe("the host's CPU (generator-health: PSI cpu pressure)", () => {
   /** 30 host samples over the traffic; the first `hot` seconds at `some` with `running` runnable on 2 cores. */
   const hostSamples = (hot: number, some = 0.95, running = 14): HostSample[] =>
-    Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, cpuSome: i < hot ? some : 0.1, running: i < hot ? running : 2, busyCores: 2, cores: 2 }));
+    Array.from({ length: 30 }, (_, i) => ({
+      t: T0 + 1_000 + i * 1_000,
+      cpuSome: i < hot ? some : 0.1,
+      running: i < hot ? running : 2,
+      busyCores: 2,
+      cores: 2,
+    }));
   const onHost = (h: History, host?: HostSample[]) => {
-    h.stackSamples = Array.from({ length: 30 }, (_, i) => [{ t: T0 + 1_000 + i * 1_000, name: 'gateway', cpu: 0.2, rssMb: 80 }, { t: T0 + 1_000 + i * 1_000, name: 'toxiproxy-1', cpu: 0.1, rssMb: 30 }]).flat();
+    h.stackSamples = Array.from({ length: 30 }, (_, i) => [
+      { t: T0 + 1_000 + i * 1_000, name: 'gateway', cpu: 0.2, rssMb: 80 },
+      { t: T0 + 1_000 + i * 1_000, name: 'toxiproxy-1', cpu: 0.1, rssMb: 30 },
+    ]).flat();
     if (host) h.hostSamples = host;
     return h;
   };
@@ -416,7 +577,7 @@ describe('the host\'s CPU (generator-health: PSI cpu pressure)', () => {
     return ev;
   };
 
-  it('an oversubscribed host makes a failed latency inconclusive, naming the host\'s CPU and who used it', () => {
+  it("an oversubscribed host makes a failed latency inconclusive, naming the host's CPU and who used it", () => {
     const e = evaluate(onHost(history(slow()), hostSamples(20)), plan);
     const health = e.checks.find((c) => c.name === 'generator-health')!;
     expect(health.verdict).toBe('inconclusive');
@@ -432,13 +593,29 @@ describe('the host\'s CPU (generator-health: PSI cpu pressure)', () => {
   });
 
   it('a saturated fleet on an oversubscribed host: the fleet is named, and so is which side used the cores', () => {
-    const h = history(slow(), [], Array.from({ length: 30 }, (_, i) => ({ t: T0 + 1_000 + i * 1_000, worker: 0, eldP99: 10, eldMax: i === 3 ? 2_500 : 20, cpu: 0.3, open: 3, connecting: 0, sent: 1, received: 3 })));
+    const h = history(
+      slow(),
+      [],
+      Array.from({ length: 30 }, (_, i) => ({
+        t: T0 + 1_000 + i * 1_000,
+        worker: 0,
+        eldP99: 10,
+        eldMax: i === 3 ? 2_500 : 20,
+        cpu: 0.3,
+        open: 3,
+        connecting: 0,
+        sent: 1,
+        received: 3,
+      })),
+    );
     const health = evaluate(onHost(h, hostSamples(20)), plan).checks.find((c) => c.name === 'generator-health')!;
     expect(health.summary).toMatch(/^The instrument saturated — the fleet/);
     expect(health.summary).toContain("Which side ran out: the host's CPU was oversubscribed: 20 of 30 s");
     expect(health.summary).toContain('gateway 0.20, Toxiproxy 0.10, fleet 0.30');
     // Without the host's pressure the fleet is named alone.
-    const alone = evaluate(onHost(history(slow(), [], h.samples)), plan).checks.find((c) => c.name === 'generator-health')!;
+    const alone = evaluate(onHost(history(slow(), [], h.samples)), plan).checks.find(
+      (c) => c.name === 'generator-health',
+    )!;
     expect(alone.summary).toMatch(/^The instrument saturated — the fleet/);
     expect(alone.summary).not.toContain('Which side ran out');
   });
@@ -454,7 +631,11 @@ describe('the host\'s CPU (generator-health: PSI cpu pressure)', () => {
   it('never excuses what no CPU wait can cause: a lost message and a reconnect too early still fail', () => {
     const { ev } = cleanHistory();
     ev[2] = ev[2].filter((e) => !(e.k === 'recv' && e.seq === 5));
-    ev[1].push({ k: 'close', t: T0 + 3_500, c: 1, code: 1006, by: 'network' }, { k: 'attempt', t: T0 + 3_700, c: 1, n: 1, delay: 200, since: 3 }, { k: 'open', t: T0 + 3_710, c: 1, n: 1 });
+    ev[1].push(
+      { k: 'close', t: T0 + 3_500, c: 1, code: 1006, by: 'network' },
+      { k: 'attempt', t: T0 + 3_700, c: 1, n: 1, delay: 200, since: 3 },
+      { k: 'open', t: T0 + 3_710, c: 1, n: 1 },
+    );
     const e = evaluate(onHost(history(ev), hostSamples(30)), plan);
     expect(e.checks.find((c) => c.name === 'delivery')!.verdict).toBe('fail');
     const reconnect = e.checks.find((c) => c.name === 'reconnect')!;
@@ -466,7 +647,11 @@ describe('the host\'s CPU (generator-health: PSI cpu pressure)', () => {
   it('the rule can fail: too little pressure, too few runnable tasks, too few such seconds, or no PSI leave a late delivery failed', () => {
     const verdicts = [hostSamples(30, 0.6), hostSamples(30, 0.95, 4), hostSamples(7), undefined].map((host) => {
       const e = evaluate(onHost(history(slow()), host), plan);
-      return [e.verdict, e.checks.find((c) => c.name === 'latency')!.verdict, e.checks.find((c) => c.name === 'generator-health')!.verdict];
+      return [
+        e.verdict,
+        e.checks.find((c) => c.name === 'latency')!.verdict,
+        e.checks.find((c) => c.name === 'generator-health')!.verdict,
+      ];
     });
     expect(verdicts).toEqual(Array.from({ length: 4 }, () => ['fail', 'fail', 'pass']));
     // 8 of 30 s (27 %) is above the 25 % limit: inconclusive.

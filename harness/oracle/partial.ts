@@ -29,13 +29,19 @@ export function breachAt(part: CheckPart, t: number): void {
 }
 
 /** Adds an example to a phase unless the check's limit is already reached. */
-export function addExample(part: CheckPart, phase: number, ex: Example, limit: ExampleLimit = FIRST_FIVE_PER_CATEGORY): void {
+export function addExample(
+  part: CheckPart,
+  phase: number,
+  ex: Example,
+  limit: ExampleLimit = FIRST_FIVE_PER_CATEGORY,
+): void {
   if ('total' in limit) {
     if (part.examples.reduce((n, l) => n + l.length, 0) < limit.total) part.examples[phase].push(ex);
     return;
   }
   let n = 0;
-  for (const list of part.examples) for (const e of list) if (e.category === ex.category && ++n >= limit.perCategory) return;
+  for (const list of part.examples)
+    for (const e of list) if (e.category === ex.category && ++n >= limit.perCategory) return;
   part.examples[phase].push(ex);
 }
 
@@ -51,13 +57,17 @@ export function addCounts<C extends Record<string, number>>(into: C, from: C): C
 }
 
 /** Merges parts given in client order. */
-export function mergeCheckParts<C extends Record<string, number>>(parts: CheckPart<C>[], limit: ExampleLimit = FIRST_FIVE_PER_CATEGORY): CheckPart<C> {
+export function mergeCheckParts<C extends Record<string, number>>(
+  parts: CheckPart<C>[],
+  limit: ExampleLimit = FIRST_FIVE_PER_CATEGORY,
+): CheckPart<C> {
   const phases = Math.max(0, ...parts.map((p) => p.examples.length));
   const out = newPart<C>({} as C, phases);
   for (const p of parts) {
     out.counts = addCounts(out.counts, p.counts);
     if (p.firstBreach !== null) breachAt(out, p.firstBreach);
   }
-  for (let phase = 0; phase < phases; phase++) for (const p of parts) for (const ex of p.examples[phase] ?? []) addExample(out, phase, ex, limit);
+  for (let phase = 0; phase < phases; phase++)
+    for (const p of parts) for (const ex of p.examples[phase] ?? []) addExample(out, phase, ex, limit);
   return out;
 }

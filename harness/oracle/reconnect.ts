@@ -22,7 +22,21 @@ import type { FaultWindow } from './windows.ts';
 /** Timers never fire early by more than this (ms rounding). */
 const EARLY_SLACK_MS = 5;
 
-const COUNTS = { clients: 0, attempts: 0, reconnects: 0, delayOutsidePolicy: 0, delayTooShort: 0, attemptPastConnectTimeout: 0, tooManyAttempts: 0, gaveUpEarly: 0, gaveUpWithinBudget: 0, stalled: 0, lateAfterRestore: 0, gaveUp: 0, generatorLate: 0 };
+const COUNTS = {
+  clients: 0,
+  attempts: 0,
+  reconnects: 0,
+  delayOutsidePolicy: 0,
+  delayTooShort: 0,
+  attemptPastConnectTimeout: 0,
+  tooManyAttempts: 0,
+  gaveUpEarly: 0,
+  gaveUpWithinBudget: 0,
+  stalled: 0,
+  lateAfterRestore: 0,
+  gaveUp: 0,
+  generatorLate: 0,
+};
 export type ReconnectCounts = typeof COUNTS;
 
 /** The reconnect check over part of the clients. Example phases: every client, then one per fault window. */
@@ -76,14 +90,29 @@ export function collectReconnect(ctx: Context, windows: FaultWindow[]): Reconnec
             // Sooner than the policy allows: no late timer of the instrument can cause that.
             if (measured < env.min - EARLY_SLACK_MS) counts.delayTooShort++;
             breach(ev.t);
-            addExample(part, 0, ctx.example('delay-outside-policy', c, `attempt ${n} came ${Math.round(measured)} ms after the previous failure; the policy allows ${Math.round(env.min)}–${Math.round(env.max)} ms (+${tol} ms tolerance)`, { at: ctx.rel(ev.t) }));
+            addExample(
+              part,
+              0,
+              ctx.example(
+                'delay-outside-policy',
+                c,
+                `attempt ${n} came ${Math.round(measured)} ms after the previous failure; the policy allows ${Math.round(env.min)}–${Math.round(env.max)} ms (+${tol} ms tolerance)`,
+                { at: ctx.rel(ev.t) },
+              ),
+            );
           }
           prevDelay = measured;
         }
         if (n > policy.maxAttempts) {
           counts.tooManyAttempts++;
           breach(ev.t);
-          addExample(part, 0, ctx.example('too-many-attempts', c, `attempt ${n} of a series; maxAttempts is ${policy.maxAttempts}`, { at: ctx.rel(ev.t) }));
+          addExample(
+            part,
+            0,
+            ctx.example('too-many-attempts', c, `attempt ${n} of a series; maxAttempts is ${policy.maxAttempts}`, {
+              at: ctx.rel(ev.t),
+            }),
+          );
         }
         attemptStart = ev.t;
         lastEnd = null;
@@ -91,7 +120,16 @@ export function collectReconnect(ctx: Context, windows: FaultWindow[]): Reconnec
         if (attemptStart !== null && ev.t - attemptStart > policy.connectTimeoutMs + tol) {
           counts.attemptPastConnectTimeout++;
           breach(ev.t);
-          addExample(part, 0, ctx.example('attempt-past-connect-timeout', c, `attempt ${n} took ${Math.round(ev.t - attemptStart)} ms to ${ev.k === 'open' ? 'open' : 'fail'}; connectTimeout is ${policy.connectTimeoutMs} ms`, { at: ctx.rel(ev.t) }));
+          addExample(
+            part,
+            0,
+            ctx.example(
+              'attempt-past-connect-timeout',
+              c,
+              `attempt ${n} took ${Math.round(ev.t - attemptStart)} ms to ${ev.k === 'open' ? 'open' : 'fail'}; connectTimeout is ${policy.connectTimeoutMs} ms`,
+              { at: ctx.rel(ev.t) },
+            ),
+          );
         }
         attemptStart = null;
         if (ev.k === 'open') {
@@ -108,13 +146,30 @@ export function collectReconnect(ctx: Context, windows: FaultWindow[]): Reconnec
         if (n < policy.maxAttempts) {
           counts.gaveUpEarly++;
           breach(ev.t);
-          addExample(part, 0, ctx.example('gave-up-early', c, `gave up after ${n} attempts; maxAttempts is ${policy.maxAttempts}`, { at: ctx.rel(ev.t) }));
+          addExample(
+            part,
+            0,
+            ctx.example('gave-up-early', c, `gave up after ${n} attempts; maxAttempts is ${policy.maxAttempts}`, {
+              at: ctx.rel(ev.t),
+            }),
+          );
         }
-        const during = windows.find((w) => w.start <= ev.t && ev.t <= (w.recoveredAt ?? Number.POSITIVE_INFINITY) + 60_000);
+        const during = windows.find(
+          (w) => w.start <= ev.t && ev.t <= (w.recoveredAt ?? Number.POSITIVE_INFINITY) + 60_000,
+        );
         if (during && during.end - during.start < budget) {
           counts.gaveUpWithinBudget++;
           breach(ev.t);
-          addExample(part, 0, ctx.example('gave-up-within-budget', c, `gave up during ${during.id}, an outage of ${Math.round(during.end - during.start)} ms, shorter than the backoff budget of ${budget} ms`, { at: ctx.rel(ev.t) }));
+          addExample(
+            part,
+            0,
+            ctx.example(
+              'gave-up-within-budget',
+              c,
+              `gave up during ${during.id}, an outage of ${Math.round(during.end - during.start)} ms, shorter than the backoff budget of ${budget} ms`,
+              { at: ctx.rel(ev.t) },
+            ),
+          );
         }
       }
     }
@@ -125,7 +180,16 @@ export function collectReconnect(ctx: Context, windows: FaultWindow[]): Reconnec
       if (stopAt - lastEnd > next + tol + 1_000) {
         counts.stalled++;
         breach(lastEnd);
-        addExample(part, 0, ctx.example('stalled', c, `no attempt in the ${Math.round(stopAt - lastEnd)} ms after its last failure (the policy's next delay is at most ${Math.round(next)} ms) and no error shown`, { at: ctx.rel(lastEnd) }));
+        addExample(
+          part,
+          0,
+          ctx.example(
+            'stalled',
+            c,
+            `no attempt in the ${Math.round(stopAt - lastEnd)} ms after its last failure (the policy's next delay is at most ${Math.round(next)} ms) and no error shown`,
+            { at: ctx.rel(lastEnd) },
+          ),
+        );
       }
     }
   }
@@ -143,7 +207,18 @@ export function collectReconnect(ctx: Context, windows: FaultWindow[]): Reconnec
       if (outcome.k === 'fail' || outcome.t - first.t > connectAllowance) {
         counts.lateAfterRestore++;
         breach(outcome.t);
-        addExample(part, 1 + wi, ctx.example('late-after-restore', imp.c, outcome.k === 'fail' ? `its first attempt after the end of ${w.id} (at ${ctx.rel(first.t)} s) failed (${outcome.why}${outcome.code ? ` ${outcome.code}` : ''})` : `its first attempt after ${w.id} took ${Math.round(outcome.t - first.t)} ms to open (allowance ${connectAllowance} ms)`, { at: ctx.rel(outcome.t) }));
+        addExample(
+          part,
+          1 + wi,
+          ctx.example(
+            'late-after-restore',
+            imp.c,
+            outcome.k === 'fail'
+              ? `its first attempt after the end of ${w.id} (at ${ctx.rel(first.t)} s) failed (${outcome.why}${outcome.code ? ` ${outcome.code}` : ''})`
+              : `its first attempt after ${w.id} took ${Math.round(outcome.t - first.t)} ms to open (allowance ${connectAllowance} ms)`,
+            { at: ctx.rel(outcome.t) },
+          ),
+        );
       }
     }
   });
@@ -156,7 +231,9 @@ export function faultResilience(ctx: Context, windows: FaultWindow[]): FaultResi
   for (const w of windows) {
     const rec = ctx.history.faults.find((f) => f.id === w.id)!;
     const detect = w.impacts.map((i) => i.drop - w.start).sort((a, b) => a - b);
-    const back = w.impacts.map((i) => (i.back === null ? Number.POSITIVE_INFINITY : Math.max(0, i.back - w.end))).sort((a, b) => a - b);
+    const back = w.impacts
+      .map((i) => (i.back === null ? Number.POSITIVE_INFINITY : Math.max(0, i.back - w.end)))
+      .sort((a, b) => a - b);
     const finite = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.round(v));
     faults.push({
       id: w.id,
@@ -166,7 +243,11 @@ export function faultResilience(ctx: Context, windows: FaultWindow[]): FaultResi
       ...(rec.error ? { error: rec.error } : {}),
       affected: w.impacts.length,
       detect: { p50: finite(percentile(detect, 50)), max: finite(detect.length ? detect[detect.length - 1] : null) },
-      recover: { p50: finite(percentile(back, 50)), p99: finite(percentile(back, 99)), p100: finite(percentile(back, 100)) },
+      recover: {
+        p50: finite(percentile(back, 50)),
+        p99: finite(percentile(back, 99)),
+        p100: finite(percentile(back, 100)),
+      },
       notRecovered: back.filter((b) => !Number.isFinite(b)).length,
     });
   }
@@ -178,8 +259,20 @@ export function finishReconnect(part: CheckPart<ReconnectCounts>, ctx: Context):
   const connectAllowance = ctx.plan.connectAllowanceMs ?? 2_000;
   const { counts, firstBreach } = part;
   const examples = examplesOf(part);
-  const violations = counts.delayOutsidePolicy + counts.attemptPastConnectTimeout + counts.tooManyAttempts + counts.gaveUpEarly + counts.gaveUpWithinBudget + counts.stalled + counts.lateAfterRestore;
-  const named = Object.entries(counts).filter(([k, v]) => v > 0 && !['clients', 'attempts', 'reconnects', 'gaveUp', 'generatorLate', 'delayTooShort'].includes(k)).map(([k, v]) => `${v} ${k}`);
+  const violations =
+    counts.delayOutsidePolicy +
+    counts.attemptPastConnectTimeout +
+    counts.tooManyAttempts +
+    counts.gaveUpEarly +
+    counts.gaveUpWithinBudget +
+    counts.stalled +
+    counts.lateAfterRestore;
+  const named = Object.entries(counts)
+    .filter(
+      ([k, v]) =>
+        v > 0 && !['clients', 'attempts', 'reconnects', 'gaveUp', 'generatorLate', 'delayTooShort'].includes(k),
+    )
+    .map(([k, v]) => `${v} ${k}`);
   return {
     name: 'reconnect',
     verdict: violations ? 'fail' : 'pass',
@@ -194,8 +287,10 @@ export function finishReconnect(part: CheckPart<ReconnectCounts>, ctx: Context):
 
 export function delayBands(ctx: Context, delays: Map<number, number[]>) {
   const b = ctx.plan.policy.backoff;
-  return [...delays.keys()].sort((x, y) => x - y).map((n) => {
-    const env = delayEnvelope(b, n, nominalDelay(b, n - 1));
-    return { attempt: n, envelopeMin: env.min, envelopeMax: env.max, delays: delays.get(n)!.sort((x, y) => x - y) };
-  });
+  return [...delays.keys()]
+    .sort((x, y) => x - y)
+    .map((n) => {
+      const env = delayEnvelope(b, n, nominalDelay(b, n - 1));
+      return { attempt: n, envelopeMin: env.min, envelopeMax: env.max, delays: delays.get(n)!.sort((x, y) => x - y) };
+    });
 }

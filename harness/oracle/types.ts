@@ -8,7 +8,14 @@ export type { LatencySummary, SeriesPoint };
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
 
-export type CheckName = 'delivery' | 'latency' | 'reconnect' | 'no-fallback' | 'errors-surfaced' | 'generator-health' | 'auth';
+export type CheckName =
+  | 'delivery'
+  | 'latency'
+  | 'reconnect'
+  | 'no-fallback'
+  | 'errors-surfaced'
+  | 'generator-health'
+  | 'auth';
 
 /** One piece of evidence: enough ids to find it in the history. Times are seconds since run start. */
 export interface Example {
@@ -51,7 +58,6 @@ export interface CheckResult {
   /** Seconds since run start of the first observed breach, when the check failed. */
   firstBreachAt?: number | null;
 }
-
 
 /**
  * What a fault cost in messages: acked messages sent (or acked) from the fault's start until its

@@ -20,7 +20,20 @@ export function judgeUnfinished(e: Evaluation, u: Unfinished): Evaluation {
   const reason = broke
     ? `the run broke (${[...new Set(e.runtimeErrors.map((r) => r.code))].join(', ')})`
     : `the run was interrupted (${u.interruptedBy})`;
-  const checks = e.checks.map((c) => (c.verdict === 'pass' ? { ...c, verdict: 'inconclusive' as const, summary: `Not judged: ${reason}, so the history ends early. What it holds: ${c.summary}` } : c));
-  const verdict = broke || checks.some((c) => c.verdict === 'error') ? 'error' : checks.some((c) => c.verdict === 'fail') ? 'fail' : 'inconclusive';
+  const checks = e.checks.map((c) =>
+    c.verdict === 'pass'
+      ? {
+          ...c,
+          verdict: 'inconclusive' as const,
+          summary: `Not judged: ${reason}, so the history ends early. What it holds: ${c.summary}`,
+        }
+      : c,
+  );
+  const verdict =
+    broke || checks.some((c) => c.verdict === 'error')
+      ? 'error'
+      : checks.some((c) => c.verdict === 'fail')
+        ? 'fail'
+        : 'inconclusive';
   return { ...e, checks, verdict };
 }

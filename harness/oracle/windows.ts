@@ -8,11 +8,25 @@
  */
 import type { ClientEvent, FaultRecord, Phases } from '../record/history.ts';
 
-export interface Impact { c: number; drop: number; back: number | null }
-export interface FaultWindow { id: string; start: number; end: number; recoveredAt: number | null; impacts: Impact[] }
+export interface Impact {
+  c: number;
+  drop: number;
+  back: number | null;
+}
+export interface FaultWindow {
+  id: string;
+  start: number;
+  end: number;
+  recoveredAt: number | null;
+  impacts: Impact[];
+}
 
 /** What windows need of one client: its opens and closes, in time order. */
-export interface Connections { c: number; opens: number[]; closes: { t: number; by: string; code: number }[] }
+export interface Connections {
+  c: number;
+  opens: number[];
+  closes: { t: number; by: string; code: number }[];
+}
 
 export function connectionsOf(c: number, events: Iterable<ClientEvent>): Connections {
   const out: Connections = { c, opens: [], closes: [] };
@@ -30,7 +44,9 @@ export function connectionsOf(c: number, events: Iterable<ClientEvent>): Connect
 export function faultImpact(clients: Iterable<Connections>, start: number, end: number): Impact[] {
   const out: Impact[] = [];
   for (const cl of clients) {
-    const close = cl.closes.find((ev) => ev.t >= start && ev.t <= end + 1_000 && !(ev.by === 'client' && ev.code === 1000));
+    const close = cl.closes.find(
+      (ev) => ev.t >= start && ev.t <= end + 1_000 && !(ev.by === 'client' && ev.code === 1000),
+    );
     if (!close) continue;
     out.push({ c: cl.c, drop: close.t, back: cl.opens.find((t) => t > close.t) ?? null });
   }
@@ -44,7 +60,8 @@ export function faultWindows(faults: FaultRecord[], phases: Phases, clients: Con
     const end = f.removeEnd ?? phases.end;
     const impacts = faultImpact(clients, start, end);
     let recoveredAt: number | null = end;
-    for (const i of impacts) recoveredAt = i.back === null || recoveredAt === null ? null : Math.max(recoveredAt, i.back);
+    for (const i of impacts)
+      recoveredAt = i.back === null || recoveredAt === null ? null : Math.max(recoveredAt, i.back);
     return { id: f.id, start, end, recoveredAt, impacts };
   });
 }

@@ -59,7 +59,9 @@ describe('nextDelay and delayEnvelope', () => {
   it("jitter 'none': the nominal delay whatever random() says", () => {
     const b = withJitter('none');
     for (const r of [0, 0.5, ALMOST_ONE]) {
-      expect([1, 2, 3, 6, 9].map((n) => nextDelay(b, n, 0, constant(r)))).toEqual([1_000, 2_000, 4_000, 30_000, 30_000]);
+      expect([1, 2, 3, 6, 9].map((n) => nextDelay(b, n, 0, constant(r)))).toEqual([
+        1_000, 2_000, 4_000, 30_000, 30_000,
+      ]);
     }
     expect(delayEnvelope(b, 3, 0)).toEqual({ min: 4_000, max: 4_000 });
     expect(delayEnvelope(b, 7, 0)).toEqual({ min: 30_000, max: 30_000 });

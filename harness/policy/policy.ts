@@ -57,9 +57,12 @@ export function nominalDelay(b: BackoffPolicy, n: number): number {
 export function nextDelay(b: BackoffPolicy, n: number, prev: number, random: () => number): number {
   const d = nominalDelay(b, n);
   switch (b.jitter) {
-    case 'none': return d;
-    case 'full': return random() * d;
-    case 'equal': return d / 2 + random() * (d / 2);
+    case 'none':
+      return d;
+    case 'full':
+      return random() * d;
+    case 'equal':
+      return d / 2 + random() * (d / 2);
     case 'decorrelated': {
       // sleep = min(cap, random_between(base, sleep * 3)); the first sleep grows from base.
       const upper = Math.max(b.initialMs, (n <= 1 ? b.initialMs : prev) * 3);
@@ -72,9 +75,12 @@ export function nextDelay(b: BackoffPolicy, n: number, prev: number, random: () 
 export function delayEnvelope(b: BackoffPolicy, n: number, prev: number): { min: number; max: number } {
   const d = nominalDelay(b, n);
   switch (b.jitter) {
-    case 'none': return { min: d, max: d };
-    case 'full': return { min: 0, max: d };
-    case 'equal': return { min: d / 2, max: d };
+    case 'none':
+      return { min: d, max: d };
+    case 'full':
+      return { min: 0, max: d };
+    case 'equal':
+      return { min: d / 2, max: d };
     case 'decorrelated': {
       const upper = Math.max(b.initialMs, (n <= 1 ? b.initialMs : prev) * 3);
       return { min: Math.min(b.maxMs, b.initialMs), max: Math.min(b.maxMs, upper) };

@@ -5,9 +5,19 @@ import { parseSourceIps } from '../config/source-ips.ts';
 import { checkFit, fdCapacity, planLayout } from './capacity.ts';
 import type { HostFacts } from './host.ts';
 
-const host: HostFacts = { openFiles: 20_000, ephemeralPorts: 28_232, portRange: [32_768, 60_999], memAvailableMb: 23_000, cpus: 2, sources: { openFiles: 'test', ephemeralPorts: 'test', memAvailableMb: 'test' } };
+const host: HostFacts = {
+  openFiles: 20_000,
+  ephemeralPorts: 28_232,
+  portRange: [32_768, 60_999],
+  memAvailableMb: 23_000,
+  cpus: 2,
+  sources: { openFiles: 'test', ephemeralPorts: 'test', memAvailableMb: 'test' },
+};
 const plan = (clients: number, extra: Parameters<typeof resolvePlan>[1] extends infer O ? Partial<O> : never = {}) =>
-  resolvePlan({ name: 't', clients, chatSize: 10, duration: '60s', faults: [{ type: 'cut', at: '20s', duration: '5s' }] }, { scenarioFile: 't', ...extra });
+  resolvePlan(
+    { name: 't', clients, chatSize: 10, duration: '60s', faults: [{ type: 'cut', at: '20s', duration: '5s' }] },
+    { scenarioFile: 't', ...extra },
+  );
 
 describe('preflight capacity', () => {
   it('sizes 20,000 clients to 3 Toxiproxy servers, 2 gateway processes, 6 proxies, 2 workers, and it fits', () => {
@@ -38,7 +48,9 @@ describe('preflight capacity', () => {
     expect(r.remedy).toBe('--workers 2 or more');
     const tight = { ...host, openFiles: 1_024 };
     const q = plan(5_000);
-    expect(checkFit(q, planLayout(q, tight), tight).map((x) => x.remedy)).toContain(`--workers ${Math.ceil(5_000 / fdCapacity(1_024, 1))} or more`);
+    expect(checkFit(q, planLayout(q, tight), tight).map((x) => x.remedy)).toContain(
+      `--workers ${Math.ceil(5_000 / fdCapacity(1_024, 1))} or more`,
+    );
   });
 
   it('counts ephemeral ports per source address and destination, twice when connections drop; source addresses lift it', () => {
@@ -46,7 +58,14 @@ describe('preflight capacity', () => {
     const p = plan(4_000);
     const layout = planLayout(p, few);
     const refusals = checkFit(p, layout, few);
-    expect(refusals.some((r) => r.detail === '4000 client sockets per proxy listener per source address × 2 (a drop leaves ports in TIME_WAIT while reconnects open new ones) = 8000' && r.remedy.startsWith('--source-ips 127.0.0.2-127.0.0.9'))).toBe(true);
+    expect(
+      refusals.some(
+        (r) =>
+          r.detail ===
+            '4000 client sockets per proxy listener per source address × 2 (a drop leaves ports in TIME_WAIT while reconnects open new ones) = 8000' &&
+          r.remedy.startsWith('--source-ips 127.0.0.2-127.0.0.9'),
+      ),
+    ).toBe(true);
     const spread = { ...p, sourceIps: parseSourceIps('127.0.0.2-127.0.0.9') };
     expect(checkFit(spread, layout, few).some((r) => r.detail.includes('per proxy listener'))).toBe(false);
   });
@@ -54,11 +73,18 @@ describe('preflight capacity', () => {
   it('refuses what memory cannot hold', () => {
     const p = plan(20_000);
     const small = { ...host, memAvailableMb: 1_000 };
-    expect(checkFit(p, planLayout(p, small), small).map((r) => r.limit)).toContain('memory (1000 MB available, from test)');
+    expect(checkFit(p, planLayout(p, small), small).map((r) => r.limit)).toContain(
+      'memory (1000 MB available, from test)',
+    );
   });
 
   it('parses source addresses: ranges and lists on loopback only', () => {
-    expect(parseSourceIps('127.0.0.2-127.0.0.4,127.0.1.1')).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.1.1']);
+    expect(parseSourceIps('127.0.0.2-127.0.0.4,127.0.1.1')).toEqual([
+      '127.0.0.2',
+      '127.0.0.3',
+      '127.0.0.4',
+      '127.0.1.1',
+    ]);
     expect(() => parseSourceIps('10.0.0.1')).toThrow('"10.0.0.1" is not a loopback address or range');
     expect(() => parseSourceIps('127.0.0.9-127.0.0.2')).toThrow('bad range');
   });

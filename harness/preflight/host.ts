@@ -20,7 +20,11 @@ export interface HostFacts {
 }
 
 export function readHost(): HostFacts {
-  const sources = { openFiles: '/proc/self/limits (Max open files, hard)', ephemeralPorts: '/proc/sys/net/ipv4/ip_local_port_range', memAvailableMb: '/proc/meminfo MemAvailable' };
+  const sources = {
+    openFiles: '/proc/self/limits (Max open files, hard)',
+    ephemeralPorts: '/proc/sys/net/ipv4/ip_local_port_range',
+    memAvailableMb: '/proc/meminfo MemAvailable',
+  };
   const openFiles = openFileLimit('self');
   let portRange: [number, number] = [32768, 60999];
   try {
@@ -37,5 +41,12 @@ export function readHost(): HostFacts {
     sources.memAvailableMb = 'assumed 1024 MB (no /proc)';
   }
   if (openFiles === null) sources.openFiles = 'assumed 1024 (no /proc)';
-  return { openFiles: openFiles ?? 1024, ephemeralPorts: portRange[1] - portRange[0] + 1, portRange, memAvailableMb, cpus: availableParallelism(), sources };
+  return {
+    openFiles: openFiles ?? 1024,
+    ephemeralPorts: portRange[1] - portRange[0] + 1,
+    portRange,
+    memAvailableMb,
+    cpus: availableParallelism(),
+    sources,
+  };
 }

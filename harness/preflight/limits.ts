@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 /** The soft "Max open files" of a process, or null where /proc is not there. */
 export function openFileLimit(pid: number | 'self' = 'self'): number | null {
   try {
-    const line = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     if (!line) return null;
     const [soft, hard] = line.replace('Max open files', '').trim().split(/\s+/);
     // Node raised its own soft limit to the hard one; a child we spawn does the same.

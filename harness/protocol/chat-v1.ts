@@ -32,7 +32,9 @@ export const chatV1: FrameCodec = {
 
   url(base, chat, token, since) {
     // An empty token leaves the parameter out (the "missing" auth probe).
-    const params = [token === '' ? '' : `token=${encodeURIComponent(token)}`, since === null ? '' : `since=${since}`].filter(Boolean).join('&');
+    const params = [token === '' ? '' : `token=${encodeURIComponent(token)}`, since === null ? '' : `since=${since}`]
+      .filter(Boolean)
+      .join('&');
     return `${base}${chatPath(chat)}?${params}`;
   },
 
@@ -67,7 +69,14 @@ export const chatV1: FrameCodec = {
     if ('is_fallback' in f) out.push({ k: 'fallback', what: 'is_fallback', detail: text.slice(0, 200) });
     switch (f.type) {
       case 'message':
-        out.push({ k: 'recv', seq: Number(f.seq), id: String(f.client_msg_id), sender: String(f.sender_id), mid: String(f.message_id), sts: Number(f.server_ts) });
+        out.push({
+          k: 'recv',
+          seq: Number(f.seq),
+          id: String(f.client_msg_id),
+          sender: String(f.sender_id),
+          mid: String(f.message_id),
+          sts: Number(f.server_ts),
+        });
         break;
       case 'ack':
         out.push({ k: 'ack', id: String(f.client_msg_id), seq: Number(f.seq), mid: String(f.message_id) });

@@ -43,7 +43,12 @@ export interface SocketIoCodec extends ProtocolInfo {
   /** Event names of the app. */
   events: { send: string; message: string };
   /** The io() URL and options of one client, before a user's client adds its own. */
-  connect(base: string, chat: string, token: () => string, policy: ClientPolicy): { url: string; options: Partial<ManagerOptions & SocketOptions> };
+  connect(
+    base: string,
+    chat: string,
+    token: () => string,
+    policy: ClientPolicy,
+  ): { url: string; options: Partial<ManagerOptions & SocketOptions> };
   encodeSend(clientMsgId: string, content: string): unknown;
   /** The ack callback's arguments: an ack, or an error refusing the send. */
   decodeAck(clientMsgId: string, args: unknown[]): Decoded[];
@@ -57,7 +62,8 @@ export interface SocketIoCodec extends ProtocolInfo {
   transport(name: string, requested: readonly string[] | undefined, reverted: boolean): Decoded | null;
 }
 
-const asRecord = (v: unknown): Record<string, unknown> | null => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : null);
+const asRecord = (v: unknown): Record<string, unknown> | null =>
+  v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : null;
 
 export const socketIo: SocketIoCodec = {
   name: 'socket.io',
@@ -70,11 +76,24 @@ export const socketIo: SocketIoCodec = {
 
   policyProblems(p) {
     const out: string[] = [];
-    if (p.backoff.multiplier !== 2) out.push(`policy.backoff.multiplier: ${p.backoff.multiplier}: socket.io-client's reconnection backoff always doubles (use 2)`);
-    if (p.backoff.jitter !== 'none') out.push(`policy.backoff.jitter: "${p.backoff.jitter}": socket.io-client's randomizationFactor spreads a delay ±factor around its nominal value, which "${p.backoff.jitter}" does not describe (use "none", randomizationFactor 0)`);
-    if (!p.resetOnOpen) out.push('policy.resetOnOpen: false: socket.io-client resets its backoff on every successful reconnect (use true)');
-    if (p.heartbeat) out.push('policy.heartbeat: Socket.IO has its own Engine.IO ping, set on the server (pingInterval, pingTimeout); leave heartbeat off');
-    if (p.ackTimeoutMs !== null) out.push(`policy.ackTimeout: ${p.ackTimeoutMs}ms: not supported by the Socket.IO codec yet (leave it off)`);
+    if (p.backoff.multiplier !== 2)
+      out.push(
+        `policy.backoff.multiplier: ${p.backoff.multiplier}: socket.io-client's reconnection backoff always doubles (use 2)`,
+      );
+    if (p.backoff.jitter !== 'none')
+      out.push(
+        `policy.backoff.jitter: "${p.backoff.jitter}": socket.io-client's randomizationFactor spreads a delay ±factor around its nominal value, which "${p.backoff.jitter}" does not describe (use "none", randomizationFactor 0)`,
+      );
+    if (!p.resetOnOpen)
+      out.push(
+        'policy.resetOnOpen: false: socket.io-client resets its backoff on every successful reconnect (use true)',
+      );
+    if (p.heartbeat)
+      out.push(
+        'policy.heartbeat: Socket.IO has its own Engine.IO ping, set on the server (pingInterval, pingTimeout); leave heartbeat off',
+      );
+    if (p.ackTimeoutMs !== null)
+      out.push(`policy.ackTimeout: ${p.ackTimeoutMs}ms: not supported by the Socket.IO codec yet (leave it off)`);
     return out;
   },
 
@@ -103,7 +122,8 @@ export const socketIo: SocketIoCodec = {
     const a = asRecord(args[0]);
     if (!a) return [{ k: 'error-frame', code: 'bad-ack', id }];
     const out: Decoded[] = [];
-    if ('is_fallback' in a) out.push({ k: 'fallback', what: 'is_fallback', detail: JSON.stringify(a).slice(0, 200), id });
+    if ('is_fallback' in a)
+      out.push({ k: 'fallback', what: 'is_fallback', detail: JSON.stringify(a).slice(0, 200), id });
     if (a.error !== undefined) out.push({ k: 'error-frame', code: String(a.error), id });
     else out.push({ k: 'ack', id, seq: Number(a.seq), mid: String(a.message_id) });
     return out;
@@ -114,7 +134,14 @@ export const socketIo: SocketIoCodec = {
     if (!m) return [];
     const out: Decoded[] = [];
     if ('is_fallback' in m) out.push({ k: 'fallback', what: 'is_fallback', detail: JSON.stringify(m).slice(0, 200) });
-    out.push({ k: 'recv', seq: Number(m.seq), id: String(m.client_msg_id), sender: String(m.sender_id), mid: String(m.message_id), sts: Number(m.server_ts) });
+    out.push({
+      k: 'recv',
+      seq: Number(m.seq),
+      id: String(m.client_msg_id),
+      sender: String(m.sender_id),
+      mid: String(m.message_id),
+      sts: Number(m.server_ts),
+    });
     return out;
   },
 

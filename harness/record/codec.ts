@@ -35,26 +35,106 @@ const KIND_JSON = 255;
 type FieldType = 'u' | 'ou' | 'nu' | 'b' | 'd' | 'td' | 's' | 'os' | 'otd';
 const SCHEMA: Record<ClientEvent['k'], [number, [string, FieldType][]]> = {
   // due (issue 9): when the attempt's backoff timer was due; absent on a first attempt.
-  attempt: [1, [['n', 'u'], ['delay', 'd'], ['since', 'nu'], ['due', 'otd']]],
+  attempt: [
+    1,
+    [
+      ['n', 'u'],
+      ['delay', 'd'],
+      ['since', 'nu'],
+      ['due', 'otd'],
+    ],
+  ],
   open: [2, [['n', 'u']]],
-  fail: [3, [['n', 'u'], ['why', 's'], ['code', 'ou']]],
-  close: [4, [['code', 'u'], ['by', 's']]],
-  stopped: [5, [['state', 's'], ['message', 's']]],
-  send: [6, [['id', 's'], ['open', 'b']]],
-  ack: [7, [['id', 's'], ['seq', 'u'], ['mid', 's']]],
-  'send-error': [8, [['id', 's'], ['why', 's']]],
-  recv: [9, [['seq', 'u'], ['id', 's'], ['sender', 's'], ['mid', 's'], ['sts', 'td']]],
-  gap: [10, [['from', 'u'], ['to', 'u']]],
-  'error-frame': [11, [['code', 's'], ['id', 'os']]],
-  fallback: [12, [['what', 's'], ['detail', 's'], ['id', 'os']]],
+  fail: [
+    3,
+    [
+      ['n', 'u'],
+      ['why', 's'],
+      ['code', 'ou'],
+    ],
+  ],
+  close: [
+    4,
+    [
+      ['code', 'u'],
+      ['by', 's'],
+    ],
+  ],
+  stopped: [
+    5,
+    [
+      ['state', 's'],
+      ['message', 's'],
+    ],
+  ],
+  send: [
+    6,
+    [
+      ['id', 's'],
+      ['open', 'b'],
+    ],
+  ],
+  ack: [
+    7,
+    [
+      ['id', 's'],
+      ['seq', 'u'],
+      ['mid', 's'],
+    ],
+  ],
+  'send-error': [
+    8,
+    [
+      ['id', 's'],
+      ['why', 's'],
+    ],
+  ],
+  recv: [
+    9,
+    [
+      ['seq', 'u'],
+      ['id', 's'],
+      ['sender', 's'],
+      ['mid', 's'],
+      ['sts', 'td'],
+    ],
+  ],
+  gap: [
+    10,
+    [
+      ['from', 'u'],
+      ['to', 'u'],
+    ],
+  ],
+  'error-frame': [
+    11,
+    [
+      ['code', 's'],
+      ['id', 'os'],
+    ],
+  ],
+  fallback: [
+    12,
+    [
+      ['what', 's'],
+      ['detail', 's'],
+      ['id', 'os'],
+    ],
+  ],
   'http-status': [13, [['status', 'u']]],
 };
 const BY_CODE: ([ClientEvent['k'], [string, FieldType][]] | undefined)[] = [];
 for (const [k, [code, fields]] of Object.entries(SCHEMA)) BY_CODE[code] = [k as ClientEvent['k'], fields];
-const REQUIRED = new Map(Object.entries(SCHEMA).map(([k, [, f]]) => [k, f.filter(([, t]) => t !== 'ou' && t !== 'os' && t !== 'otd').map(([n]) => n)]));
+const REQUIRED = new Map(
+  Object.entries(SCHEMA).map(([k, [, f]]) => [
+    k,
+    f.filter(([, t]) => t !== 'ou' && t !== 'os' && t !== 'otd').map(([n]) => n),
+  ]),
+);
 for (const [k, [, f]] of Object.entries(SCHEMA)) {
   const firstTail = f.findIndex(([, t]) => t === 'otd');
-  if (firstTail >= 0 && f.slice(firstTail).some(([, t]) => t !== 'otd')) throw new Error(`codec schema: ${k}: a trailing field must come last`);
+  if (firstTail >= 0 && f.slice(firstTail).some(([, t]) => t !== 'otd'))
+    throw new Error(`codec schema: ${k}: a trailing field must come last`);
 }
 const KNOWN = new Map(Object.entries(SCHEMA).map(([k, [, f]]) => [k, new Set(['k', 't', 'c', ...f.map(([n]) => n)])]));
 
@@ -147,15 +227,34 @@ export class Encoder {
     for (const [name, type] of fields) {
       const v = e[name];
       switch (type) {
-        case 'u': r.uint(v as number); break;
-        case 'ou': r.uint(v === undefined ? 0 : (v as number) + 1); break;
-        case 'nu': r.uint(v === null ? 0 : (v as number) + 1); break;
-        case 'b': r.byte(v ? 1 : 0); break;
-        case 'd': r.sint(micros(v as number)); break;
-        case 'td': r.sint(micros((v as number) - this.base)); break;
-        case 's': this.ref(v as string, e); break;
-        case 'os': if (v === undefined) r.uint(0); else this.ref(v as string, e); break;
-        case 'otd': if (v !== undefined) r.sint(micros((v as number) - this.base)); break;
+        case 'u':
+          r.uint(v as number);
+          break;
+        case 'ou':
+          r.uint(v === undefined ? 0 : (v as number) + 1);
+          break;
+        case 'nu':
+          r.uint(v === null ? 0 : (v as number) + 1);
+          break;
+        case 'b':
+          r.byte(v ? 1 : 0);
+          break;
+        case 'd':
+          r.sint(micros(v as number));
+          break;
+        case 'td':
+          r.sint(micros((v as number) - this.base));
+          break;
+        case 's':
+          this.ref(v as string, e);
+          break;
+        case 'os':
+          if (v === undefined) r.uint(0);
+          else this.ref(v as string, e);
+          break;
+        case 'otd':
+          if (v !== undefined) r.sint(micros((v as number) - this.base));
+          break;
       }
     }
     this.out.uint(r.n);
@@ -178,14 +277,21 @@ export class Encoder {
     for (const [name, type] of schema[1]) {
       const v = e[name];
       const ok =
-        type === 'u' ? isUint(v)
-        : type === 'ou' ? v === undefined || isUint(v)
-        : type === 'nu' ? v === null || isUint(v)
-        : type === 'b' ? typeof v === 'boolean'
-        : type === 'd' || type === 'td' ? isMs(v)
-        : type === 'otd' ? v === undefined || isMs(v)
-        : type === 's' ? typeof v === 'string'
-        : v === undefined || typeof v === 'string';
+        type === 'u'
+          ? isUint(v)
+          : type === 'ou'
+            ? v === undefined || isUint(v)
+            : type === 'nu'
+              ? v === null || isUint(v)
+              : type === 'b'
+                ? typeof v === 'boolean'
+                : type === 'd' || type === 'td'
+                  ? isMs(v)
+                  : type === 'otd'
+                    ? v === undefined || isMs(v)
+                    : type === 's'
+                      ? typeof v === 'string'
+                      : v === undefined || typeof v === 'string';
       if (!ok) return false;
     }
     return true;
@@ -326,20 +432,45 @@ export class Decoder {
         const seq = this.uint();
         return { k: 'ack', t, c, id, seq, mid: this.ref()! };
       }
-      case 'open': return { k: 'open', t, c, n: this.uint() };
+      case 'open':
+        return { k: 'open', t, c, n: this.uint() };
     }
     const ev: Record<string, unknown> = { k: spec[0], t, c };
     for (const [name, type] of spec[1]) {
       switch (type) {
-        case 'u': ev[name] = this.uint(); break;
-        case 'ou': { const v = this.uint(); if (v) ev[name] = v - 1; break; }
-        case 'nu': { const v = this.uint(); ev[name] = v ? v - 1 : null; break; }
-        case 'b': ev[name] = this.b[this.p++] === 1; break;
-        case 'd': ev[name] = this.sint() / 1000; break;
-        case 'td': ev[name] = this.base + this.sint() / 1000; break;
-        case 's': ev[name] = this.ref(); break;
-        case 'os': { const v = this.ref(); if (v !== undefined) ev[name] = v; break; }
-        case 'otd': if (this.p < end) ev[name] = this.base + this.sint() / 1000; break;
+        case 'u':
+          ev[name] = this.uint();
+          break;
+        case 'ou': {
+          const v = this.uint();
+          if (v) ev[name] = v - 1;
+          break;
+        }
+        case 'nu': {
+          const v = this.uint();
+          ev[name] = v ? v - 1 : null;
+          break;
+        }
+        case 'b':
+          ev[name] = this.b[this.p++] === 1;
+          break;
+        case 'd':
+          ev[name] = this.sint() / 1000;
+          break;
+        case 'td':
+          ev[name] = this.base + this.sint() / 1000;
+          break;
+        case 's':
+          ev[name] = this.ref();
+          break;
+        case 'os': {
+          const v = this.ref();
+          if (v !== undefined) ev[name] = v;
+          break;
+        }
+        case 'otd':
+          if (this.p < end) ev[name] = this.base + this.sint() / 1000;
+          break;
       }
     }
     return ev as unknown as ClientEvent;
@@ -355,7 +486,8 @@ export class Decoder {
     const tag = v % 4;
     const payload = (v - tag) / 4;
     switch (tag) {
-      case 0: return payload === 0 ? undefined : this.strings[payload - 1];
+      case 0:
+        return payload === 0 ? undefined : this.strings[payload - 1];
       case 1: {
         const k = this.uint();
         if (payload >= 2 ** 30 || k >= 2 ** 20) return `m${payload}-${k}`;
@@ -364,7 +496,8 @@ export class Decoder {
         if (s === undefined) this.ids.set(key, (s = `m${payload}-${k}`));
         return s;
       }
-      case 2: return payload < 2 ** 24 ? (this.users[payload] ??= `u${payload}`) : `u${payload}`;
+      case 2:
+        return payload < 2 ** 24 ? (this.users[payload] ??= `u${payload}`) : `u${payload}`;
       default: {
         const seq = this.uint();
         return `${this.strings[payload]}:${seq}`;

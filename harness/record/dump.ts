@@ -14,14 +14,18 @@ export function dumpHistory(dir: string, write: (text: string) => void): number 
   let n = 0;
   let batch: string[] = [];
   for (const f of rec.files) {
-    scanEvents(f, () => true, (ev) => {
-      n++;
-      batch.push(JSON.stringify(ev));
-      if (batch.length >= 10_000) {
-        write(`${batch.join('\n')}\n`);
-        batch = [];
-      }
-    });
+    scanEvents(
+      f,
+      () => true,
+      (ev) => {
+        n++;
+        batch.push(JSON.stringify(ev));
+        if (batch.length >= 10_000) {
+          write(`${batch.join('\n')}\n`);
+          batch = [];
+        }
+      },
+    );
   }
   if (batch.length) write(`${batch.join('\n')}\n`);
   return n;

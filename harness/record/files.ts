@@ -24,7 +24,11 @@ export const PHASES_FILE = 'phases.json';
 export const historyDir = (runDir: string) => join(runDir, HISTORY_DIR);
 export const eventsFile = (historyDir: string, worker: number) => join(historyDir, `events-${worker}.rec`);
 
-export interface EventFile { worker: number; path: string; format: 'rec' | 'ndjson' }
+export interface EventFile {
+  worker: number;
+  path: string;
+  format: 'rec' | 'ndjson';
+}
 
 /** Every events file of a history folder, by worker. */
 export function eventFiles(historyDir: string): EventFile[] {

@@ -43,7 +43,14 @@ export type ClientEvent =
    * gap, a message the client created locally, a transport other than WebSocket.
    * id: the client_msg_id (or store key) of the message concerned, when there is one.
    */
-  | { k: 'fallback'; t: number; c: number; what: 'is_fallback' | 'system' | 'local-message' | 'transport'; detail: string; id?: string }
+  | {
+      k: 'fallback';
+      t: number;
+      c: number;
+      what: 'is_fallback' | 'system' | 'local-message' | 'transport';
+      detail: string;
+      id?: string;
+    }
   /**
    * The gateway answered the upgrade request with an HTTP status instead of 101: a rejection
    * before the upgrade, which a browser sees only as a bare 1006. Recorded by the fleet (the
@@ -54,14 +61,27 @@ export type ClientEvent =
 export type ClientEventKind = ClientEvent['k'];
 
 /** Auth probe kinds (scenario `authProbes`, docs/auth.md). */
-export type ProbeKind = 'missing' | 'malformed' | 'bad-signature' | 'alg-none' | 'expired' | 'not-yet-valid' | 'wrong-chat' | 'expires-before-reconnect';
+export type ProbeKind =
+  | 'missing'
+  | 'malformed'
+  | 'bad-signature'
+  | 'alg-none'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'wrong-chat'
+  | 'expires-before-reconnect';
 
 /**
  * A client that carries a bad credential on purpose. first-connect: the bad token is in the URL
  * from the start; reconnect: the first connect is valid and every attempt after the first open
  * carries the bad token. `expect` is the close code chat-v1 prescribes (4401 or 4403).
  */
-export interface ProbeSpec { kind: ProbeKind; when: 'first-connect' | 'reconnect'; expect: number; ttlMs?: number }
+export interface ProbeSpec {
+  kind: ProbeKind;
+  when: 'first-connect' | 'reconnect';
+  expect: number;
+  ttlMs?: number;
+}
 
 /** Who each client is. Index = client index `c`. Probes, when any, come after every normal client. */
 export interface RosterEntry {

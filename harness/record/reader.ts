@@ -8,8 +8,26 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Decoder, FORMAT_VERSION, HEADER_BYTES, KIND_STRING, readHeader, type Want } from './codec.ts';
-import { eventFiles, FAULTS_FILE, PHASES_FILE, ROSTER_FILE, HOST_SAMPLES_FILE, SAMPLES_FILE, STACK_SAMPLES_FILE, type EventFile } from './files.ts';
-import type { ClientEvent, FaultRecord, GeneratorSample, History, HostSample, Phases, RosterEntry, StackSample } from './history.ts';
+import {
+  eventFiles,
+  FAULTS_FILE,
+  PHASES_FILE,
+  ROSTER_FILE,
+  HOST_SAMPLES_FILE,
+  SAMPLES_FILE,
+  STACK_SAMPLES_FILE,
+  type EventFile,
+} from './files.ts';
+import type {
+  ClientEvent,
+  FaultRecord,
+  GeneratorSample,
+  History,
+  HostSample,
+  Phases,
+  RosterEntry,
+  StackSample,
+} from './history.ts';
 
 /** A history this version cannot read (a newer format, or not a history at all). The CLI exits 64. */
 export class HistoryFormatError extends Error {
@@ -97,7 +115,8 @@ export function scanEvents(file: EventFile, want: Want, onEvent: (ev: ClientEven
       if (b.length < HEADER_BYTES) return 0;
       const h = readHeader(b);
       if ('error' in h) bad = h.error;
-      else if (h.version !== FORMAT_VERSION) bad = `event format version ${h.version}; this chatstorm reads version ${FORMAT_VERSION} (and NDJSON, format 0)`;
+      else if (h.version !== FORMAT_VERSION)
+        bad = `event format version ${h.version}; this chatstorm reads version ${FORMAT_VERSION} (and NDJSON, format 0)`;
       else decoder = new Decoder(h.base);
       if (!decoder) return b.length;
       at = HEADER_BYTES;
@@ -196,7 +215,8 @@ function json<T>(file: string, fallback: T): T {
 }
 
 export function readRunRecord(historyDir: string): RunRecord {
-  if (!existsSync(join(historyDir, ROSTER_FILE))) throw new Error(`no recorded history in ${historyDir} (${ROSTER_FILE} missing)`);
+  if (!existsSync(join(historyDir, ROSTER_FILE)))
+    throw new Error(`no recorded history in ${historyDir} (${ROSTER_FILE} missing)`);
   const roster = json<RosterEntry[]>(join(historyDir, ROSTER_FILE), []);
   const samples: GeneratorSample[] = [];
   ndjson<GeneratorSample>(join(historyDir, SAMPLES_FILE), (s) => samples.push(s));
@@ -232,11 +252,25 @@ export function resolvePhases(p: Partial<Phases>, first: number, last: number): 
 export function readHistory(historyDir: string): History {
   const rec = readRunRecord(historyDir);
   const byClient: ClientEvent[][] = rec.roster.map(() => []);
-  for (const f of rec.files) scanEvents(f, (c) => c < byClient.length, (ev) => byClient[ev.c].push(ev));
+  for (const f of rec.files)
+    scanEvents(
+      f,
+      (c) => c < byClient.length,
+      (ev) => byClient[ev.c].push(ev),
+    );
   // Each client's events come from one process in order; a stable sort keeps same-time order.
   for (const list of byClient) list.sort((a, b) => a.t - b.t);
   const first = Math.min(...byClient.flatMap((l) => (l.length ? [l[0].t] : [])), Infinity);
   const last = Math.max(...byClient.flatMap((l) => (l.length ? [l[l.length - 1].t] : [])), -Infinity);
   const phases = resolvePhases(rec.savedPhases, first, last);
-  return { roster: rec.roster, byClient, faults: rec.faults, samples: rec.samples, stackSamples: rec.stackSamples, ...(rec.hostSamples ? { hostSamples: rec.hostSamples } : {}), phases, drainComplete: rec.savedPhases.drainComplete ?? false };
+  return {
+    roster: rec.roster,
+    byClient,
+    faults: rec.faults,
+    samples: rec.samples,
+    stackSamples: rec.stackSamples,
+    ...(rec.hostSamples ? { hostSamples: rec.hostSamples } : {}),
+    phases,
+    drainComplete: rec.savedPhases.drainComplete ?? false,
+  };
 }

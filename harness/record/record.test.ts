@@ -41,7 +41,13 @@ const EVENTS: ClientEvent[] = [
 
 function folder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'chatstorm-record-'));
-  writeFileSync(join(dir, 'roster.json'), JSON.stringify([{ c: 0, user: 'u0', chat: 'chat-0', worker: 0 }, { c: 1, user: 'u1', chat: 'chat-0', worker: 0 }]));
+  writeFileSync(
+    join(dir, 'roster.json'),
+    JSON.stringify([
+      { c: 0, user: 'u0', chat: 'chat-0', worker: 0 },
+      { c: 1, user: 'u1', chat: 'chat-0', worker: 0 },
+    ]),
+  );
   writeFileSync(join(dir, 'phases.json'), JSON.stringify({ start: T0, end: T0 + 30, drainComplete: true }));
   return dir;
 }
@@ -62,7 +68,17 @@ function expected(events: ClientEvent[]): ClientEvent[][] {
 }
 
 function roundTimes(lists: ClientEvent[][]): ClientEvent[][] {
-  return lists.map((l) => l.map((ev) => JSON.parse(JSON.stringify(ev, (k, v) => (typeof v === 'number' && (k === 't' || k === 'sts' || k === 'delay' || k === 'due') ? Math.round(v * 1000) / 1000 : v)))));
+  return lists.map((l) =>
+    l.map((ev) =>
+      JSON.parse(
+        JSON.stringify(ev, (k, v) =>
+          typeof v === 'number' && (k === 't' || k === 'sts' || k === 'delay' || k === 'due')
+            ? Math.round(v * 1000) / 1000
+            : v,
+        ),
+      ),
+    ),
+  );
 }
 
 describe('record: the binary event format', () => {
@@ -75,7 +91,7 @@ describe('record: the binary event format', () => {
     expect(h.drainComplete).toBe(true);
   });
 
-  it('keeps an attempt\'s due time in the compact record (no JSON fallback), and reads an attempt without one as before', async () => {
+  it("keeps an attempt's due time in the compact record (no JSON fallback), and reads an attempt without one as before", async () => {
     const dir = folder();
     const events: ClientEvent[] = [
       { k: 'attempt', t: T0 + 5000.125, c: 0, n: 2, delay: 1000, since: null, due: T0 + 4800.5 },
@@ -94,8 +110,20 @@ describe('record: the binary event format', () => {
 
   it('is compact: a chat-v1 delivery of the harness costs under 25 bytes', async () => {
     const dir = folder();
-    const recv = (i: number): ClientEvent => ({ k: 'recv', t: T0 + 1000 + i * 3.7, c: 1, seq: i + 1, id: `m0-${i}`, sender: 'u0', mid: `chat-0:${i + 1}`, sts: T0 + 999 + i * 3.7 });
-    const file = await write(dir, Array.from({ length: 1000 }, (_, i) => recv(i)));
+    const recv = (i: number): ClientEvent => ({
+      k: 'recv',
+      t: T0 + 1000 + i * 3.7,
+      c: 1,
+      seq: i + 1,
+      id: `m0-${i}`,
+      sender: 'u0',
+      mid: `chat-0:${i + 1}`,
+      sts: T0 + 999 + i * 3.7,
+    });
+    const file = await write(
+      dir,
+      Array.from({ length: 1000 }, (_, i) => recv(i)),
+    );
     expect(statSync(file).size / 1000).toBeLessThan(25);
   });
 
@@ -109,7 +137,9 @@ describe('record: the binary event format', () => {
 
   it('reads a run folder of the previous format (NDJSON), a torn last line skipped', () => {
     const dir = folder();
-    const lines = EVENTS.slice(0, 6).map((e) => JSON.stringify(e)).join('\n');
+    const lines = EVENTS.slice(0, 6)
+      .map((e) => JSON.stringify(e))
+      .join('\n');
     writeFileSync(join(dir, 'events-0.ndjson'), `${lines}\n{"k":"open","t":`);
     const h = readHistory(dir);
     expect(h.byClient).toEqual(expected(EVENTS.slice(0, 6)));
@@ -127,7 +157,7 @@ describe('record: the binary event format', () => {
     expect(() => readHistory(dir)).toThrow(/bad magic/);
   });
 
-  it('splitEvents: one file per group, each giving back exactly its clients\' events (string table kept), a torn record dropped', async () => {
+  it("splitEvents: one file per group, each giving back exactly its clients' events (string table kept), a torn record dropped", async () => {
     const dir = folder();
     const file = await write(dir, EVENTS);
     // A record torn by a crash at the end: announced longer than what is there.
@@ -136,7 +166,11 @@ describe('record: the binary event format', () => {
     splitEvents({ worker: 0, path: file, format: 'rec' }, Int32Array.from([1, 0]), paths);
     const read = (path: string) => {
       const out: ClientEvent[] = [];
-      scanEvents({ worker: 0, path, format: 'rec' }, () => true, (ev) => out.push(ev));
+      scanEvents(
+        { worker: 0, path, format: 'rec' },
+        () => true,
+        (ev) => out.push(ev),
+      );
       return out;
     };
     const whole = read(file);

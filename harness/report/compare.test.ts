@@ -34,7 +34,12 @@ function twoRuns(): CompareRun[] {
   d.firstBreachAt = null;
   b.metrics.faults[0] = { ...b.metrics.faults[0], recover: { p50: 400, p99: 900, p100: 1_000 } };
   const latency = b.checks.find((c) => c.name === 'latency')!;
-  latency.thresholds = latency.thresholds!.map((t) => ({ ...t, observed: 300, headroom: t.limit - 300, ok: t.limit > 300 }));
+  latency.thresholds = latency.thresholds!.map((t) => ({
+    ...t,
+    observed: 300,
+    headroom: t.limit - 300,
+    ok: t.limit > 300,
+  }));
   return [
     { label: 'A', color: '#2563eb', dir: '/runs/a', summary: a, plan: null },
     { label: 'B', color: '#d97706', dir: '/runs/b', summary: b, plan: null },
@@ -105,8 +110,12 @@ describe('renderCompare', () => {
 
   it('heads each run with its label, verdict, exit code and failed checks', () => {
     expect(html).toContain('Verdicts differ:');
-    expect(html).toMatch(/class="run-card v-fail"[\s\S]*?FAIL[\s\S]*?exit code<\/span> <b>1<\/b>[\s\S]*?<span class="chip">delivery<\/span>/);
-    expect(html).toMatch(/class="run-card v-pass"[\s\S]*?PASS[\s\S]*?exit code<\/span> <b>0<\/b>[\s\S]*?every check passed/);
+    expect(html).toMatch(
+      /class="run-card v-fail"[\s\S]*?FAIL[\s\S]*?exit code<\/span> <b>1<\/b>[\s\S]*?<span class="chip">delivery<\/span>/,
+    );
+    expect(html).toMatch(
+      /class="run-card v-pass"[\s\S]*?PASS[\s\S]*?exit code<\/span> <b>0<\/b>[\s\S]*?every check passed/,
+    );
     expect(html).toContain('<code>tuned-run</code>');
   });
 
@@ -114,7 +123,9 @@ describe('renderCompare', () => {
     expect(html).toContain('1 setting differs: <span class="chip chip-diff">policy.backoff.jitter</span>');
     const jitter = row(html, 'settings', 'policy.backoff.jitter');
     expect(jitter).toContain('class="row-diff"');
-    expect(jitter).toMatch(/<td class="run-cell diff" data-run="A">equal<\/td><td class="run-cell diff" data-run="B">full<\/td>/);
+    expect(jitter).toMatch(
+      /<td class="run-cell diff" data-run="A">equal<\/td><td class="run-cell diff" data-run="B">full<\/td>/,
+    );
     expect(row(html, 'settings', 'policy.maxAttempts')).toContain('class="row-same"');
   });
 
@@ -141,17 +152,24 @@ describe('renderCompare', () => {
     expect(back).toMatch(/data-run="A">965 ms<\/td><td class="run-cell diff best" data-run="B">400 ms</);
     const never = twoRuns();
     never[1].summary.metrics.faults[0].recover = { p50: null, p99: null, p100: null };
-    expect(row(renderCompare(never), 'resilience', 'clients back <span class="muted">100 %</span>')).toContain('<b class="ko">never</b>');
+    expect(row(renderCompare(never), 'resilience', 'clients back <span class="muted">100 %</span>')).toContain(
+      '<b class="ko">never</b>',
+    );
   });
 
   it('is self-contained: the runs embedded once, no URL of its own, hostile text escaped', () => {
-    expect((embedded(html) as { runs: { summary: Summary }[] }).runs.map((r) => r.summary)).toEqual(runs.map((r) => r.summary));
+    expect((embedded(html) as { runs: { summary: Summary }[] }).runs.map((r) => r.summary)).toEqual(
+      runs.map((r) => r.summary),
+    );
     expect(html).not.toMatch(/\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?\/\//i);
     const own = [...urls(html)].filter((u) => !/chartjs\.org|github\.com\/chartjs|kurkle/.test(u));
     expect(own).toEqual([]);
     const hostile = twoRuns();
     hostile[0].summary.runId = '</script><script>alert(1)</script>';
-    hostile[1].summary.policy = { ...hostile[1].summary.policy, backoff: { ...hostile[1].summary.policy.backoff, jitter: '<img src=x onerror=alert(2)>' as 'full' } };
+    hostile[1].summary.policy = {
+      ...hostile[1].summary.policy,
+      backoff: { ...hostile[1].summary.policy.backoff, jitter: '<img src=x onerror=alert(2)>' as 'full' },
+    };
     const out = renderCompare(hostile);
     expect(out).not.toMatch(/<script>alert/i);
     expect(out).not.toContain('<img src=x');
@@ -164,16 +182,31 @@ describe('the compare page script', () => {
     const runs = twoRuns();
     const { canvases, logged, chartOf } = runPage(renderCompare(runs));
     expect(logged).toEqual([]);
-    expect(canvases.map((c) => c.id)).toEqual(['chart-cmp-spectrum', 'chart-cmp-open', 'chart-cmp-received', 'chart-cmp-p99', 'chart-cmp-delays']);
+    expect(canvases.map((c) => c.id)).toEqual([
+      'chart-cmp-spectrum',
+      'chart-cmp-open',
+      'chart-cmp-received',
+      'chart-cmp-p99',
+      'chart-cmp-delays',
+    ]);
     for (const c of canvases) expect(c.dataset.drawn, c.id).toBe('true');
     const spectrum = chartOf('chart-cmp-spectrum')!;
-    expect(spectrum.data.datasets.map((d) => d.label)).toEqual([`A · ${runs[0].summary.runId}`, 'B · tuned-run', 'p(99)<250', 'max<2000']);
+    expect(spectrum.data.datasets.map((d) => d.label)).toEqual([
+      `A · ${runs[0].summary.runId}`,
+      'B · tuned-run',
+      'p(99)<250',
+      'max<2000',
+    ]);
     const open = chartOf('chart-cmp-open')!;
     expect(open.data.datasets.length).toBe(2);
     expect(open.data.datasets[0].data.length).toBe(runs[0].summary.metrics.series.length);
     // Each run's fault windows, labelled with its letter.
     const canvas = canvases.find((c) => c.id === 'chart-cmp-open')!;
-    for (const label of ['A: cut#1', 'B: cut#1']) expect(canvas.calls.some((k) => k.fn === 'fillText' && k.args[0] === label), label).toBe(true);
+    for (const label of ['A: cut#1', 'B: cut#1'])
+      expect(
+        canvas.calls.some((k) => k.fn === 'fillText' && k.args[0] === label),
+        label,
+      ).toBe(true);
     const delays = chartOf('chart-cmp-delays')!;
     expect(delays.data.datasets.map((d) => d.label)).toEqual(['A envelope', 'A observed', 'B envelope', 'B observed']);
   });
@@ -181,7 +214,23 @@ describe('the compare page script', () => {
   it('copes with a run that has no data at all', () => {
     const runs = twoRuns();
     const none = { count: 0, min: null, mean: null, p50: null, p90: null, p95: null, p99: null, p999: null, max: null };
-    runs[1].summary = { ...runs[1].summary, checks: [], thresholds: {}, metrics: { latency: { steady: none, all: none, spectrum: [] }, series: [], failureReasons: {}, closeCodes: {}, faults: [], reconnectDelays: [], attemptsPerClient: {}, generator: [], steadyWindows: [], toleranceMs: 250 } };
+    runs[1].summary = {
+      ...runs[1].summary,
+      checks: [],
+      thresholds: {},
+      metrics: {
+        latency: { steady: none, all: none, spectrum: [] },
+        series: [],
+        failureReasons: {},
+        closeCodes: {},
+        faults: [],
+        reconnectDelays: [],
+        attemptsPerClient: {},
+        generator: [],
+        steadyWindows: [],
+        toleranceMs: 250,
+      },
+    };
     const { canvases, logged } = runPage(renderCompare(runs));
     expect(logged).toEqual([]);
     for (const c of canvases) expect(c.dataset.drawn, c.id).toBe('true');

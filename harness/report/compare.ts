@@ -15,7 +15,19 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import type { CheckResult, FaultResilience, LatencySummary } from '../oracle/types.ts';
-import { chart, esc, fmtAt, fmtDuration, fmtMs, fmtNum, isNum, pageShell, pill, verdictClass, VERDICT_LABEL } from './html.ts';
+import {
+  chart,
+  esc,
+  fmtAt,
+  fmtDuration,
+  fmtMs,
+  fmtNum,
+  isNum,
+  pageShell,
+  pill,
+  verdictClass,
+  VERDICT_LABEL,
+} from './html.ts';
 import { pageCss, pageScript } from './inline.ts';
 import type { Summary } from './summary.ts';
 
@@ -30,7 +42,18 @@ export interface CompareRun {
 }
 
 /** The runs' colours, in order; the same palette as index.html's charts. */
-export const RUN_COLORS = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2', '#65a30d', '#dc2626', '#4b5563', '#9333ea'];
+export const RUN_COLORS = [
+  '#2563eb',
+  '#d97706',
+  '#059669',
+  '#db2777',
+  '#7c3aed',
+  '#0891b2',
+  '#65a30d',
+  '#dc2626',
+  '#4b5563',
+  '#9333ea',
+];
 
 export function label(i: number): string {
   // A … Z, then AA, AB, …: a page with more than 26 runs is unlikely but must not break.
@@ -43,7 +66,10 @@ export function label(i: number): string {
  */
 export function loadRuns(dirs: string[]): CompareRun[] {
   const problems: string[] = [];
-  if (dirs.length < 2) problems.push(`<run-dir>: compare needs at least two run folders (got ${dirs.length}${dirs.length ? `: "${dirs[0]}"` : ''})`);
+  if (dirs.length < 2)
+    problems.push(
+      `<run-dir>: compare needs at least two run folders (got ${dirs.length}${dirs.length ? `: "${dirs[0]}"` : ''})`,
+    );
   const runs: CompareRun[] = [];
   dirs.forEach((dir, i) => {
     const file = join(dir, 'summary.json');
@@ -52,7 +78,9 @@ export function loadRuns(dirs: string[]): CompareRun[] {
       return;
     }
     if (!existsSync(file)) {
-      problems.push(`<run-dir> "${dir}": no summary.json in it (is it a run folder? "chatstorm report ${dir}" rebuilds it from a recorded history)`);
+      problems.push(
+        `<run-dir> "${dir}": no summary.json in it (is it a run folder? "chatstorm report ${dir}" rebuilds it from a recorded history)`,
+      );
       return;
     }
     let summary: Summary;
@@ -68,7 +96,8 @@ export function loadRuns(dirs: string[]): CompareRun[] {
     }
     let plan: Record<string, unknown> | null = null;
     try {
-      if (existsSync(join(dir, 'plan.json'))) plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as Record<string, unknown>;
+      if (existsSync(join(dir, 'plan.json')))
+        plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as Record<string, unknown>;
     } catch {
       /* plan.json only adds settings rows; the summary is what is compared */
     }
@@ -122,10 +151,13 @@ function renderRows(rows: Row[], runs: CompareRun[], opts: { group?: string } = 
       const diff = differs(r);
       const ranks = r.cells.map((c) => (isNum(c.rank) ? c.rank : null));
       const finite = ranks.filter(isNum);
-      const best = r.lowerIsBetter && diff && finite.length > 1 && new Set(finite).size > 1 ? Math.min(...finite) : null;
+      const best =
+        r.lowerIsBetter && diff && finite.length > 1 && new Set(finite).size > 1 ? Math.min(...finite) : null;
       const cells = r.cells
         .map((c, i) => {
-          const cls = [diff ? 'diff' : '', best !== null && ranks[i] === best ? 'best' : '', c.bad ? 'bad-cell' : ''].filter(Boolean).join(' ');
+          const cls = [diff ? 'diff' : '', best !== null && ranks[i] === best ? 'best' : '', c.bad ? 'bad-cell' : '']
+            .filter(Boolean)
+            .join(' ');
           return `<td class="run-cell${cls ? ` ${cls}` : ''}" data-run="${esc(runs[i].label)}">${c.html}</td>`;
         })
         .join('');
@@ -136,7 +168,10 @@ function renderRows(rows: Row[], runs: CompareRun[], opts: { group?: string } = 
 
 function runHeads(runs: CompareRun[], first = ''): string {
   return `<thead><tr><th>${esc(first)}</th>${runs
-    .map((r) => `<th class="run-head" style="--run:${r.color}"><span class="swatch"></span>${esc(r.label)} <span class="muted">${esc(r.summary.runId)}</span></th>`)
+    .map(
+      (r) =>
+        `<th class="run-head" style="--run:${r.color}"><span class="swatch"></span>${esc(r.label)} <span class="muted">${esc(r.summary.runId)}</span></th>`,
+    )
     .join('')}</tr></thead>`;
 }
 
@@ -145,7 +180,8 @@ function runHeads(runs: CompareRun[], first = ''): string {
 /** Flattens nested settings to "a.b.c" → value; null stays (it means "off" for optional settings). */
 function flatten(value: unknown, prefix: string, out: Map<string, unknown>): void {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      flatten(v, prefix ? `${prefix}.${k}` : k, out);
   } else {
     out.set(prefix, value);
   }
@@ -174,33 +210,71 @@ function settingRows(runs: CompareRun[], pick: (r: CompareRun) => unknown, prefi
 }
 
 /** Plan keys shown as "load" settings; the rest of plan.json is either in the summary or per-run noise. */
-const PLAN_SKIP = new Set(['runId', 'scenario', 'seed', 'clients', 'chats', 'chatSize', 'policy', 'faults', 'thresholds', 'target', 'reportDir', 'jwtSecret']);
+const PLAN_SKIP = new Set([
+  'runId',
+  'scenario',
+  'seed',
+  'clients',
+  'chats',
+  'chatSize',
+  'policy',
+  'faults',
+  'thresholds',
+  'target',
+  'reportDir',
+  'jwtSecret',
+]);
 
 function renderSettings(runs: CompareRun[]): string {
-  const faultText = (s: Summary) => (s.faults ?? []).map((f) => `${f.id} ${f.type} at +${fmtDuration(f.atMs)} for ${fmtDuration(f.durationMs)}`).join('; ') || 'none';
+  const faultText = (s: Summary) =>
+    (s.faults ?? [])
+      .map((f) => `${f.id} ${f.type} at +${fmtDuration(f.atMs)} for ${fmtDuration(f.durationMs)}`)
+      .join('; ') || 'none';
   const groups: [string, Row[]][] = [
-    ['scenario', [
-      { label: 'scenario', cells: runs.map((r) => text(r.summary.scenario?.name)) },
-      { label: 'scenario file', cells: runs.map((r) => text(r.summary.scenario?.file)) },
-      { label: 'profile', cells: runs.map((r) => text(r.summary.scenario?.profile ?? 'none')) },
-      { label: 'clients', cells: runs.map((r) => text(fmtNum(r.summary.clients))) },
-      { label: 'chats × size', cells: runs.map((r) => text(`${fmtNum(r.summary.chats)} × ${fmtNum(r.summary.chatSize)}`)) },
-      { label: 'seed', cells: runs.map((r) => text(r.summary.seed)) },
-      { label: 'faults', cells: runs.map((r) => text(faultText(r.summary))) },
-    ]],
+    [
+      'scenario',
+      [
+        { label: 'scenario', cells: runs.map((r) => text(r.summary.scenario?.name)) },
+        { label: 'scenario file', cells: runs.map((r) => text(r.summary.scenario?.file)) },
+        { label: 'profile', cells: runs.map((r) => text(r.summary.scenario?.profile ?? 'none')) },
+        { label: 'clients', cells: runs.map((r) => text(fmtNum(r.summary.clients))) },
+        {
+          label: 'chats × size',
+          cells: runs.map((r) => text(`${fmtNum(r.summary.chats)} × ${fmtNum(r.summary.chatSize)}`)),
+        },
+        { label: 'seed', cells: runs.map((r) => text(r.summary.seed)) },
+        { label: 'faults', cells: runs.map((r) => text(faultText(r.summary))) },
+      ],
+    ],
     ['client policy', settingRows(runs, (r) => r.summary.policy, 'policy')],
-    ['load and gateway (plan.json)', settingRows(runs, (r) => (r.plan ? Object.fromEntries(Object.entries(r.plan).filter(([k]) => !PLAN_SKIP.has(k))) : undefined), '')],
+    [
+      'load and gateway (plan.json)',
+      settingRows(
+        runs,
+        (r) => (r.plan ? Object.fromEntries(Object.entries(r.plan).filter(([k]) => !PLAN_SKIP.has(k))) : undefined),
+        '',
+      ),
+    ],
     ['thresholds', settingRows(runs, (r) => r.summary.thresholds, 'thresholds')],
-    ['target', [
-      { label: 'provider', cells: runs.map((r) => text(r.summary.target?.provider)) },
-      ...settingRows(runs, (r) => r.summary.target?.versions, 'versions'),
-      { label: 'chatstorm', cells: runs.map((r) => text(`${r.summary.tool?.version ?? '?'} on node ${r.summary.tool?.node ?? '?'}`)) },
-    ]],
+    [
+      'target',
+      [
+        { label: 'provider', cells: runs.map((r) => text(r.summary.target?.provider)) },
+        ...settingRows(runs, (r) => r.summary.target?.versions, 'versions'),
+        {
+          label: 'chatstorm',
+          cells: runs.map((r) => text(`${r.summary.tool?.version ?? '?'} on node ${r.summary.tool?.node ?? '?'}`)),
+        },
+      ],
+    ],
   ];
   const changed = groups.flatMap(([, rows]) => rows.filter(differs).map((r) => r.label));
   const body = groups
     .filter(([, rows]) => rows.length)
-    .map(([g, rows]) => `<tr class="group"><th colspan="${runs.length + 1}">${esc(g)}</th></tr>\n${renderRows(rows, runs, { group: g })}`)
+    .map(
+      ([g, rows]) =>
+        `<tr class="group"><th colspan="${runs.length + 1}">${esc(g)}</th></tr>\n${renderRows(rows, runs, { group: g })}`,
+    )
     .join('\n');
   return `<section class="card" id="settings">
   <h2>Settings</h2>
@@ -225,23 +299,46 @@ const KEY_COUNTS: Record<string, string[]> = {
 function renderChecks(runs: CompareRun[]): string {
   const names: string[] = [];
   for (const r of runs) for (const c of r.summary.checks ?? []) if (!names.includes(c.name)) names.push(c.name);
-  const find = (r: CompareRun, name: string): CheckResult | undefined => (r.summary.checks ?? []).find((c) => c.name === name);
+  const find = (r: CompareRun, name: string): CheckResult | undefined =>
+    (r.summary.checks ?? []).find((c) => c.name === name);
   const blocks = names.map((name) => {
     const checks = runs.map((r) => find(r, name));
     const rows: Row[] = [
       {
         label: 'verdict',
-        cells: checks.map((c) => (c ? { key: c.verdict, html: `${pill(c.verdict)}<div class="cell-note">${esc(c.summary)}</div>`, bad: c.verdict !== 'pass' } : text('not run'))),
+        cells: checks.map((c) =>
+          c
+            ? {
+                key: c.verdict,
+                html: `${pill(c.verdict)}<div class="cell-note">${esc(c.summary)}</div>`,
+                bad: c.verdict !== 'pass',
+              }
+            : text('not run'),
+        ),
       },
     ];
     const keys = [...(KEY_COUNTS[name] ?? [])];
-    for (const c of checks) for (const [k, v] of Object.entries(c?.counts ?? {})) if (!keys.includes(k) && (!(name in KEY_COUNTS) || v !== 0)) keys.push(k);
+    for (const c of checks)
+      for (const [k, v] of Object.entries(c?.counts ?? {}))
+        if (!keys.includes(k) && (!(name in KEY_COUNTS) || v !== 0)) keys.push(k);
     for (const k of keys) {
       if (!checks.some((c) => c && k in (c.counts ?? {}))) continue;
-      rows.push({ label: k, cells: checks.map((c) => (c && isNum(c.counts?.[k]) ? { key: String(c.counts[k]), html: esc(fmtNum(c.counts[k])) } : text(undefined))) });
+      rows.push({
+        label: k,
+        cells: checks.map((c) =>
+          c && isNum(c.counts?.[k]) ? { key: String(c.counts[k]), html: esc(fmtNum(c.counts[k])) } : text(undefined),
+        ),
+      });
     }
     if (checks.some((c) => isNum(c?.firstBreachAt))) {
-      rows.push({ label: 'first breach', cells: checks.map((c) => (isNum(c?.firstBreachAt) ? { key: String(c!.firstBreachAt), html: `<b class="ko">${fmtAt(c!.firstBreachAt)}</b>` } : text(undefined))) });
+      rows.push({
+        label: 'first breach',
+        cells: checks.map((c) =>
+          isNum(c?.firstBreachAt)
+            ? { key: String(c!.firstBreachAt), html: `<b class="ko">${fmtAt(c!.firstBreachAt)}</b>` }
+            : text(undefined),
+        ),
+      });
     }
     return `<tr class="group"><th colspan="${runs.length + 1}" id="cmp-check-${esc(name)}">${esc(name)}</th></tr>\n${renderRows(rows, runs, { group: name })}`;
   });
@@ -256,15 +353,20 @@ function renderChecks(runs: CompareRun[]): string {
 
 function renderThresholds(runs: CompareRun[]): string {
   const keys: { metric: string; expression: string }[] = [];
-  for (const r of runs) for (const c of r.summary.checks ?? []) for (const t of c.thresholds ?? []) {
-    if (!keys.some((k) => k.metric === t.metric && k.expression === t.expression)) keys.push({ metric: t.metric, expression: t.expression });
-  }
+  for (const r of runs)
+    for (const c of r.summary.checks ?? [])
+      for (const t of c.thresholds ?? []) {
+        if (!keys.some((k) => k.metric === t.metric && k.expression === t.expression))
+          keys.push({ metric: t.metric, expression: t.expression });
+      }
   const rows: Row[] = keys.map((k) => ({
     label: k.metric,
     sub: k.expression,
     lowerIsBetter: /[<]/.test(k.expression),
     cells: runs.map((r) => {
-      const t = (r.summary.checks ?? []).flatMap((c) => c.thresholds ?? []).find((x) => x.metric === k.metric && x.expression === k.expression);
+      const t = (r.summary.checks ?? [])
+        .flatMap((c) => c.thresholds ?? [])
+        .find((x) => x.metric === k.metric && x.expression === k.expression);
       if (!t) return text('not set');
       return {
         key: `${t.ok}|${t.observed}`,
@@ -286,41 +388,93 @@ function renderResilience(runs: CompareRun[]): string {
   const ids: string[] = [];
   for (const r of runs) for (const f of r.summary.metrics?.faults ?? []) if (!ids.includes(f.id)) ids.push(f.id);
   const ms = (v: number | null | undefined, never = false): Cell =>
-    isNum(v) ? { key: String(v), html: esc(fmtMs(v)), rank: v } : never ? { key: 'never', html: '<b class="ko">never</b>', rank: Number.POSITIVE_INFINITY, bad: true } : text(undefined);
-  const count = (v: number | null | undefined): Cell => (isNum(v) ? { key: String(v), html: esc(fmtNum(v)), rank: v, bad: v > 0 } : text(undefined));
+    isNum(v)
+      ? { key: String(v), html: esc(fmtMs(v)), rank: v }
+      : never
+        ? { key: 'never', html: '<b class="ko">never</b>', rank: Number.POSITIVE_INFINITY, bad: true }
+        : text(undefined);
+  const count = (v: number | null | undefined): Cell =>
+    isNum(v) ? { key: String(v), html: esc(fmtNum(v)), rank: v, bad: v > 0 } : text(undefined);
   const blocks = ids.map((id) => {
-    const fs: (FaultResilience | undefined)[] = runs.map((r) => (r.summary.metrics?.faults ?? []).find((f) => f.id === id));
+    const fs: (FaultResilience | undefined)[] = runs.map((r) =>
+      (r.summary.metrics?.faults ?? []).find((f) => f.id === id),
+    );
     const rows: Row[] = [
       { label: 'window', cells: fs.map((f) => (f ? text(`${fmtAt(f.start)}–${fmtAt(f.end)}`) : text('not applied'))) },
       { label: 'affected clients', cells: fs.map((f) => text(f ? fmtNum(f.affected) : undefined)) },
       { label: 'time to detect', sub: 'p50', lowerIsBetter: true, cells: fs.map((f) => ms(f?.detect?.p50)) },
       { label: 'time to detect', sub: 'max', lowerIsBetter: true, cells: fs.map((f) => ms(f?.detect?.max)) },
-      { label: 'clients back', sub: '50 %', lowerIsBetter: true, cells: fs.map((f) => (f ? ms(f.recover?.p50, true) : text(undefined))) },
-      { label: 'clients back', sub: '99 %', lowerIsBetter: true, cells: fs.map((f) => (f ? ms(f.recover?.p99, true) : text(undefined))) },
-      { label: 'clients back', sub: '100 %', lowerIsBetter: true, cells: fs.map((f) => (f ? ms(f.recover?.p100, true) : text(undefined))) },
+      {
+        label: 'clients back',
+        sub: '50 %',
+        lowerIsBetter: true,
+        cells: fs.map((f) => (f ? ms(f.recover?.p50, true) : text(undefined))),
+      },
+      {
+        label: 'clients back',
+        sub: '99 %',
+        lowerIsBetter: true,
+        cells: fs.map((f) => (f ? ms(f.recover?.p99, true) : text(undefined))),
+      },
+      {
+        label: 'clients back',
+        sub: '100 %',
+        lowerIsBetter: true,
+        cells: fs.map((f) => (f ? ms(f.recover?.p100, true) : text(undefined))),
+      },
       { label: 'not back', lowerIsBetter: true, cells: fs.map((f) => count(f?.notRecovered)) },
     ];
     const storms = runs.map((r) => (r.summary.metrics?.reconnectStorm ?? []).find((x) => x.fault === id));
     if (storms.some(Boolean)) {
       rows.push(
-        { label: 'reconnect storm', sub: 'peak attempts/s', lowerIsBetter: true, cells: storms.map((x) => (x ? { key: String(x.peak), html: esc(fmtNum(x.peak)), rank: x.peak } : text(undefined))) },
-        { label: 'reconnect storm', sub: 'p99 attempts/s', lowerIsBetter: true, cells: storms.map((x) => (x ? { key: String(x.p99), html: esc(fmtNum(x.p99)), rank: x.p99 } : text(undefined))) },
+        {
+          label: 'reconnect storm',
+          sub: 'peak attempts/s',
+          lowerIsBetter: true,
+          cells: storms.map((x) =>
+            x ? { key: String(x.peak), html: esc(fmtNum(x.peak)), rank: x.peak } : text(undefined),
+          ),
+        },
+        {
+          label: 'reconnect storm',
+          sub: 'p99 attempts/s',
+          lowerIsBetter: true,
+          cells: storms.map((x) =>
+            x ? { key: String(x.p99), html: esc(fmtNum(x.p99)), rank: x.p99 } : text(undefined),
+          ),
+        },
       );
     }
     if (fs.some((f) => f?.delivery)) {
       rows.push(
-        { label: 'messages acked around it', cells: fs.map((f) => text(f?.delivery ? fmtNum(f.delivery.messages) : undefined)) },
+        {
+          label: 'messages acked around it',
+          cells: fs.map((f) => text(f?.delivery ? fmtNum(f.delivery.messages) : undefined)),
+        },
         { label: 'deliveries lost', lowerIsBetter: true, cells: fs.map((f) => count(f?.delivery?.lost)) },
         { label: 'deliveries duplicated', lowerIsBetter: true, cells: fs.map((f) => count(f?.delivery?.duplicated)) },
-        { label: 'deliveries late', sub: lateSub(fs), lowerIsBetter: true, cells: fs.map((f) => (isNum(f?.delivery?.late) ? { key: String(f!.delivery!.late), html: esc(fmtNum(f!.delivery!.late)), rank: f!.delivery!.late } : text(undefined))) },
+        {
+          label: 'deliveries late',
+          sub: lateSub(fs),
+          lowerIsBetter: true,
+          cells: fs.map((f) =>
+            isNum(f?.delivery?.late)
+              ? { key: String(f!.delivery!.late), html: esc(fmtNum(f!.delivery!.late)), rank: f!.delivery!.late }
+              : text(undefined),
+          ),
+        },
       );
     }
     return `<tr class="group"><th colspan="${runs.length + 1}">${esc(id)}</th></tr>\n${renderRows(rows, runs, { group: id })}`;
   });
   return `<section class="card" id="resilience">
   <h2>Fault resilience</h2>
-  ${ids.length ? `<div class="scroll"><table class="cmp">${runHeads(runs, 'fault')}<tbody>${blocks.join('\n')}</tbody></table></div>
-  <p class="muted small-note">Detect: from the fault's start until the affected clients' sockets closed. Back: from the fault's end until 50 / 99 / 100 % of them were open again. Bold green: the best run of a row.</p>` : '<p class="muted">No run applied a fault.</p>'}
+  ${
+    ids.length
+      ? `<div class="scroll"><table class="cmp">${runHeads(runs, 'fault')}<tbody>${blocks.join('\n')}</tbody></table></div>
+  <p class="muted small-note">Detect: from the fault's start until the affected clients' sockets closed. Back: from the fault's end until 50 / 99 / 100 % of them were open again. Bold green: the best run of a row.</p>`
+      : '<p class="muted">No run applied a fault.</p>'
+  }
 </section>`;
 }
 
@@ -330,27 +484,43 @@ function lateSub(fs: (FaultResilience | undefined)[]): string | undefined {
 }
 
 function renderLatency(runs: CompareRun[]): string {
-  const stats: [string, keyof LatencySummary][] = [['p50', 'p50'], ['p90', 'p90'], ['p95', 'p95'], ['p99', 'p99'], ['p99.9', 'p999'], ['max', 'max'], ['mean', 'mean']];
+  const stats: [string, keyof LatencySummary][] = [
+    ['p50', 'p50'],
+    ['p90', 'p90'],
+    ['p95', 'p95'],
+    ['p99', 'p99'],
+    ['p99.9', 'p999'],
+    ['max', 'max'],
+    ['mean', 'mean'],
+  ];
   const rows: Row[] = [
-    { label: 'deliveries', sub: 'steady state', cells: runs.map((r) => text(fmtNum(r.summary.metrics?.latency?.steady?.count))) },
-    ...stats.map(([name, key]): Row => ({
-      label: name,
+    {
+      label: 'deliveries',
       sub: 'steady state',
-      lowerIsBetter: true,
-      cells: runs.map((r) => {
-        const v = r.summary.metrics?.latency?.steady?.[key];
-        return isNum(v) ? { key: String(v), html: esc(fmtMs(v)), rank: v } : text(undefined);
+      cells: runs.map((r) => text(fmtNum(r.summary.metrics?.latency?.steady?.count))),
+    },
+    ...stats.map(
+      ([name, key]): Row => ({
+        label: name,
+        sub: 'steady state',
+        lowerIsBetter: true,
+        cells: runs.map((r) => {
+          const v = r.summary.metrics?.latency?.steady?.[key];
+          return isNum(v) ? { key: String(v), html: esc(fmtMs(v)), rank: v } : text(undefined);
+        }),
       }),
-    })),
-    ...(['p99', 'max'] as const).map((key): Row => ({
-      label: key,
-      sub: 'all, incl. faults',
-      lowerIsBetter: true,
-      cells: runs.map((r) => {
-        const v = r.summary.metrics?.latency?.all?.[key];
-        return isNum(v) ? { key: String(v), html: esc(fmtMs(v)), rank: v } : text(undefined);
+    ),
+    ...(['p99', 'max'] as const).map(
+      (key): Row => ({
+        label: key,
+        sub: 'all, incl. faults',
+        lowerIsBetter: true,
+        cells: runs.map((r) => {
+          const v = r.summary.metrics?.latency?.all?.[key];
+          return isNum(v) ? { key: String(v), html: esc(fmtMs(v)), rank: v } : text(undefined);
+        }),
       }),
-    })),
+    ),
   ];
   return `<section class="card" id="latency">
   <h2>Latency</h2>
@@ -394,7 +564,7 @@ function renderCharts(): string {
     ${chart('chart-cmp-open', 'cmp-open', 'Open sockets per run')}
     ${chart('chart-cmp-received', 'cmp-received', 'Messages received per second per run')}
     ${chart('chart-cmp-p99', 'cmp-p99', 'Delivery latency p99 per second per run', '(ms)')}
-    ${chart('chart-cmp-delays', 'cmp-delays', 'Reconnect delay per attempt per run', '(ms; wide light bar: the run\'s policy envelope, narrow bar: observed min–max)')}
+    ${chart('chart-cmp-delays', 'cmp-delays', 'Reconnect delay per attempt per run', "(ms; wide light bar: the run's policy envelope, narrow bar: observed min–max)")}
   </div>
 </section>`;
 }
@@ -403,7 +573,9 @@ function renderCharts(): string {
 export function renderCompare(runs: CompareRun[], extra: { title?: string; sections?: string } = {}): string {
   const data = { runs: runs.map((r) => ({ label: r.label, color: r.color, dir: r.dir, summary: r.summary })) };
   return pageShell({
-    title: extra.title ?? `Compare ${runs.map((r) => `${r.label} ${VERDICT_LABEL[r.summary.verdict] ?? r.summary.verdict}`).join(' · ')} · chatstorm`,
+    title:
+      extra.title ??
+      `Compare ${runs.map((r) => `${r.label} ${VERDICT_LABEL[r.summary.verdict] ?? r.summary.verdict}`).join(' · ')} · chatstorm`,
     version: runs[0]?.summary.tool?.version,
     css: pageCss('base.css', 'compare.css'),
     data,

@@ -19,11 +19,20 @@ function umdSource(): string {
 
 /** Every chart of index.html, in page order: the timeline, resilience, latency, generator health. */
 const CHART_IDS = [
-  'chart-sockets', 'chart-attempts', 'chart-closes', 'chart-messages', 'chart-latency-series',
-  'chart-reconnect-delays', 'chart-reconnect-histogram', 'chart-attempts-per-client',
-  'chart-latency-spectrum', 'chart-generator-eld', 'chart-generator-cpu', 'chart-stack-cpu', 'chart-stack-memory',
+  'chart-sockets',
+  'chart-attempts',
+  'chart-closes',
+  'chart-messages',
+  'chart-latency-series',
+  'chart-reconnect-delays',
+  'chart-reconnect-histogram',
+  'chart-attempts-per-client',
+  'chart-latency-spectrum',
+  'chart-generator-eld',
+  'chart-generator-cpu',
+  'chart-stack-cpu',
+  'chart-stack-memory',
 ];
-
 
 /** A summary with nothing in it: no series, no faults, no checks, null latencies. */
 function emptySummary(): Summary {
@@ -93,7 +102,14 @@ describe('renderHtml', () => {
       expect(i, needle).toBeGreaterThanOrEqual(0);
       return i;
     };
-    const order = ['class="hero', 'id="checks"', 'id="timeline"', 'id="resilience"', 'id="latency"', 'id="generator"'].map(at);
+    const order = [
+      'class="hero',
+      'id="checks"',
+      'id="timeline"',
+      'id="resilience"',
+      'id="latency"',
+      'id="generator"',
+    ].map(at);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
@@ -138,7 +154,9 @@ describe('renderHtml', () => {
     expect(html).toContain(`data-examples="${index}"`);
     expect(html).toContain(`Evidence: ${delivery.examples.length} examples`);
     // Passing checks have no evidence block.
-    expect(html.match(/data-examples="/g)?.length).toBe(summary.checks.filter((c) => c.verdict !== 'pass' && c.examples.length).length);
+    expect(html.match(/data-examples="/g)?.length).toBe(
+      summary.checks.filter((c) => c.verdict !== 'pass' && c.examples.length).length,
+    );
   });
 
   it('gives every canvas a unique id and a data-chart name', () => {
@@ -172,7 +190,12 @@ describe('renderHtml', () => {
 
   it('says prominently when the run was interrupted, and lists runtime errors', () => {
     expect(html).not.toContain('Interrupted.');
-    const s = { ...fixture(), interrupted: true, verdict: 'error' as const, runtimeErrors: [{ code: 'PROXY_UNREACHABLE', message: 'Toxiproxy API did not answer' }] };
+    const s = {
+      ...fixture(),
+      interrupted: true,
+      verdict: 'error' as const,
+      runtimeErrors: [{ code: 'PROXY_UNREACHABLE', message: 'Toxiproxy API did not answer' }],
+    };
     const out = renderHtml(s);
     expect(out).toContain('<b>Interrupted.</b>');
     expect(out).toContain('<div class="badge" aria-label="verdict">ERROR</div>');
@@ -192,20 +215,49 @@ describe('renderHtml', () => {
   it('shows per fault the messages lost, duplicated and late, and a dash where a summary has none', () => {
     const s = fixture();
     expect(renderHtml(s)).toContain('<th class="num">late</th>');
-    s.metrics.faults[0].delivery = { messages: 335, required: 3350, lost: 113, duplicated: 2, late: 1076, lateAfterMs: 250, from: 15, to: 29.9 };
+    s.metrics.faults[0].delivery = {
+      messages: 335,
+      required: 3350,
+      lost: 113,
+      duplicated: 2,
+      late: 1076,
+      lateAfterMs: 250,
+      from: 15,
+      to: 29.9,
+    };
     const out = renderHtml(s);
     expect(out).toContain('<th class="num">late (&gt; 250 ms)</th>');
-    expect(out).toMatch(/<td class="num">335<\/td><td class="num ko">113<\/td><td class="num ko">2<\/td><td class="num warn">1,076<\/td>/);
+    expect(out).toMatch(
+      /<td class="num">335<\/td><td class="num ko">113<\/td><td class="num ko">2<\/td><td class="num warn">1,076<\/td>/,
+    );
   });
 
   it('shows the reconnect storm after each restore in the resilience section, and nothing for a summary without one', () => {
     const s = fixture();
     expect(renderHtml(s)).not.toContain('id="reconnect-storm"');
-    s.metrics.reconnectStorm = [{ fault: 'cut#1', from: 20, to: 52, peak: 987, peakAt: 27, p99: 987, attempts: 1_000, failures: 13, failuresByReason: { 'refused 1006': 13 }, gatewayAcceptErrors: null }];
+    s.metrics.reconnectStorm = [
+      {
+        fault: 'cut#1',
+        from: 20,
+        to: 52,
+        peak: 987,
+        peakAt: 27,
+        p99: 987,
+        attempts: 1_000,
+        failures: 13,
+        failuresByReason: { 'refused 1006': 13 },
+        gatewayAcceptErrors: null,
+      },
+    ];
     const out = renderHtml(s);
-    const section = out.slice(out.indexOf('<section class="card" id="resilience">'), out.indexOf('<section class="card" id="latency">'));
+    const section = out.slice(
+      out.indexOf('<section class="card" id="resilience">'),
+      out.indexOf('<section class="card" id="latency">'),
+    );
     expect(section).toContain('<h3 id="reconnect-storm">Reconnect storm after each restore</h3>');
-    expect(section).toMatch(/<td class="fault-id">cut#1<\/td><td class="num">20 s–52 s<\/td><td class="num"><b>987<\/b><\/td>/);
+    expect(section).toMatch(
+      /<td class="fault-id">cut#1<\/td><td class="num">20 s–52 s<\/td><td class="num"><b>987<\/b><\/td>/,
+    );
     expect(section).toContain('refused 1006 13');
     expect(section).toContain('not visible');
   });
@@ -229,9 +281,22 @@ describe('the page script', () => {
     for (const c of canvases) expect(c.dataset.drawn, c.id).toBe('true');
 
     // Fault bands: the fault id is written on every timeline chart.
-    for (const id of ['chart-sockets', 'chart-attempts', 'chart-closes', 'chart-messages', 'chart-latency-series', 'chart-generator-eld', 'chart-generator-cpu', 'chart-stack-cpu', 'chart-stack-memory']) {
+    for (const id of [
+      'chart-sockets',
+      'chart-attempts',
+      'chart-closes',
+      'chart-messages',
+      'chart-latency-series',
+      'chart-generator-eld',
+      'chart-generator-cpu',
+      'chart-stack-cpu',
+      'chart-stack-memory',
+    ]) {
       const canvas = canvases.find((c) => c.id === id)!;
-      expect(canvas.calls.some((k) => k.fn === 'fillText' && k.args[0] === 'cut#1'), id).toBe(true);
+      expect(
+        canvas.calls.some((k) => k.fn === 'fillText' && k.args[0] === 'cut#1'),
+        id,
+      ).toBe(true);
     }
 
     // Spectrum: tail-spreading axis, thresholds as lines at their limits.
@@ -271,7 +336,11 @@ describe('the page script', () => {
     expect(refused.find((d) => d.x === 15.5)!.y).toBe(60);
     expect(refused.reduce((a, d) => a + d.y, 0)).toBe(100);
     const closes = chartOf('chart-closes')!;
-    expect(closes.data.datasets.map((d) => d.label)).toEqual(['1000 normal closure', '1006 abnormal: no close frame (network)', '4401 bad or expired token']);
+    expect(closes.data.datasets.map((d) => d.label)).toEqual([
+      '1000 normal closure',
+      '1006 abnormal: no close frame (network)',
+      '4401 bad or expired token',
+    ]);
   });
 
   it('falls back to one failures bar for a summary written before the breakdown existed', () => {
@@ -296,7 +365,11 @@ describe('the page script', () => {
     });
     expect(hist.data.datasets[0].label).toContain('1 outside');
     const canvas = canvases.find((c) => c.id === 'chart-reconnect-histogram')!;
-    for (const r of rows) expect(canvas.calls.some((k) => k.fn === 'fillText' && k.args[0] === `#${r.attempt}`), `lane #${r.attempt}`).toBe(true);
+    for (const r of rows)
+      expect(
+        canvas.calls.some((k) => k.fn === 'fillText' && k.args[0] === `#${r.attempt}`),
+        `lane #${r.attempt}`,
+      ).toBe(true);
   });
 
   it('draws the gateway and Toxiproxy CPU and memory, one line per process', () => {
@@ -310,8 +383,16 @@ describe('the page script', () => {
     for (const c of canvases) expect(c.dataset.drawn, c.id).toBe('true');
     const cpu = chartOf('chart-stack-cpu')!;
     expect(cpu.data.datasets.map((d) => d.label)).toEqual(['gateway', 'toxiproxy']);
-    expect(cpu.data.datasets[0].data).toEqual([{ x: 0, y: 25 }, { x: 1, y: 25 }, { x: 2, y: 25 }]);
-    expect(chartOf('chart-stack-memory')!.data.datasets[0].data).toEqual([{ x: 0, y: 80 }, { x: 1, y: 81 }, { x: 2, y: 82 }]);
+    expect(cpu.data.datasets[0].data).toEqual([
+      { x: 0, y: 25 },
+      { x: 1, y: 25 },
+      { x: 2, y: 25 },
+    ]);
+    expect(chartOf('chart-stack-memory')!.data.datasets[0].data).toEqual([
+      { x: 0, y: 80 },
+      { x: 1, y: 81 },
+      { x: 2, y: 82 },
+    ]);
     // Without samples (older summaries, other stacks) the charts say "no data".
     const none = runPage(renderHtml(fixture())).canvases.find((c) => c.id === 'chart-stack-cpu')!;
     expect(none.calls.some((k) => k.fn === 'fillText' && k.args[0] === 'no data')).toBe(true);
@@ -321,7 +402,9 @@ describe('the page script', () => {
     const { canvases, logged } = runPage(renderHtml(emptySummary()));
     expect(logged).toEqual([]);
     for (const c of canvases) expect(c.dataset.drawn, c.id).toBe('true');
-    expect(canvases.find((c) => c.id === 'chart-sockets')!.calls.some((k) => k.fn === 'fillText' && k.args[0] === 'no data')).toBe(true);
+    expect(
+      canvases.find((c) => c.id === 'chart-sockets')!.calls.some((k) => k.fn === 'fillText' && k.args[0] === 'no data'),
+    ).toBe(true);
   });
 
   it('copes with nulls, a lone worker and a 100th percentile only', () => {

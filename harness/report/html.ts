@@ -35,11 +35,15 @@ export function chartJs(): string {
     if (existsSync(file)) {
       // Inline script text ends at the first "</script"; chart.js has none today, but a later
       // version must not be able to cut the page in two. "<\/" means "</" in strings and regexes.
-      chartJsSource = readFileSync(file, 'utf8').replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+      chartJsSource = readFileSync(file, 'utf8')
+        .replace(/<\/(script)/gi, '<\\/$1')
+        .replace(/<!--/g, '<\\!--');
       return chartJsSource;
     }
   }
-  throw new Error(`chart.js UMD build not found: looked for chart.umd.js and chart.umd.min.js in ${dir} (resolved from ${entry})`);
+  throw new Error(
+    `chart.js UMD build not found: looked for chart.umd.js and chart.umd.min.js in ${dir} (resolved from ${entry})`,
+  );
 }
 
 /** JSON that can sit inside a script element: no "<" survives, so nothing in the data can close it. */
@@ -88,7 +92,12 @@ export function fmtAt(s: number | null | undefined): string {
   return isNum(s) ? `${numberFormat.format(Math.round(s * 1000) / 1000)} s` : '—';
 }
 
-export const VERDICT_LABEL: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE', error: 'ERROR' };
+export const VERDICT_LABEL: Record<Verdict, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  inconclusive: 'INCONCLUSIVE',
+  error: 'ERROR',
+};
 
 export function verdictClass(v: string): string {
   return v in VERDICT_LABEL ? `v-${v}` : 'v-error';
@@ -124,9 +133,13 @@ function policyText(s: Summary): string {
   const b = p.backoff;
   const parts = [
     `connect timeout ${fmtDuration(p.connectTimeoutMs)}`,
-    b ? `backoff ${fmtDuration(b.initialMs)} × ${esc(b.multiplier)} up to ${fmtDuration(b.maxMs)}, jitter ${esc(b.jitter)}` : 'backoff —',
+    b
+      ? `backoff ${fmtDuration(b.initialMs)} × ${esc(b.multiplier)} up to ${fmtDuration(b.maxMs)}, jitter ${esc(b.jitter)}`
+      : 'backoff —',
     `max ${esc(p.maxAttempts)} attempts${p.resetOnOpen ? ' (reset on open)' : ' (no reset on open)'}`,
-    p.heartbeat ? `heartbeat every ${fmtDuration(p.heartbeat.intervalMs)}, dead after ${fmtDuration(p.heartbeat.deadAfterMs)}` : 'heartbeat off',
+    p.heartbeat
+      ? `heartbeat every ${fmtDuration(p.heartbeat.intervalMs)}, dead after ${fmtDuration(p.heartbeat.deadAfterMs)}`
+      : 'heartbeat off',
     p.ackTimeoutMs != null ? `ack timeout ${fmtDuration(p.ackTimeoutMs)}` : 'ack timeout off',
     `resume ${p.resume ? 'on' : 'off'}`,
   ];
@@ -144,10 +157,16 @@ function renderHeader(s: Summary): string {
     .map(([k, v]) => `<span class="item"><b>${esc(k)}</b> ${esc(v)}</span>`)
     .join('');
   const plannedFaults = (s.faults ?? [])
-    .map((f) => `<span class="item"><b>${esc(f.id)}</b> ${esc(f.type)} at traffic +${fmtDuration(f.atMs)} for ${fmtDuration(f.durationMs)}</span>`)
+    .map(
+      (f) =>
+        `<span class="item"><b>${esc(f.id)}</b> ${esc(f.type)} at traffic +${fmtDuration(f.atMs)} for ${fmtDuration(f.durationMs)}</span>`,
+    )
     .join('');
   const thresholds = Object.entries(s.thresholds ?? {})
-    .map(([metric, exprs]) => `<span class="item"><b>${esc(metric)}</b> ${(exprs ?? []).map((e) => `<code>${esc(e)}</code>`).join(' ')}</span>`)
+    .map(
+      ([metric, exprs]) =>
+        `<span class="item"><b>${esc(metric)}</b> ${(exprs ?? []).map((e) => `<code>${esc(e)}</code>`).join(' ')}</span>`,
+    )
     .join('');
   const ph = s.phases;
   const phases = ph
@@ -156,8 +175,16 @@ function renderHeader(s: Summary): string {
   const interrupted = s.interrupted
     ? `<div class="alert alert-strong" role="alert"><b>Interrupted.</b> The run was stopped early (${esc(s.interruptedBy ?? 'Ctrl-C or SIGTERM')}); the checks judge only what was recorded until then, and none can pass.</div>`
     : '';
-  const remote = s.remoteTarget ? `<div class="alert" role="note"><b>Remote target.</b> ${esc(s.remoteTarget)} is not on this machine; allowed with --allow-remote.</div>` : '';
-  const refused = s.httpRefusals ? `<div class="alert alert-error" role="alert"><b>Upgrades refused with an HTTP status:</b> ${Object.entries(s.httpRefusals).map(([st, n]) => `HTTP ${esc(st)} ×${esc(n)}`).join(', ')}</div>` : '';
+  const remote = s.remoteTarget
+    ? `<div class="alert" role="note"><b>Remote target.</b> ${esc(s.remoteTarget)} is not on this machine; allowed with --allow-remote.</div>`
+    : '';
+  const refused = s.httpRefusals
+    ? `<div class="alert alert-error" role="alert"><b>Upgrades refused with an HTTP status:</b> ${Object.entries(
+        s.httpRefusals,
+      )
+        .map(([st, n]) => `HTTP ${esc(st)} ×${esc(n)}`)
+        .join(', ')}</div>`
+    : '';
   const runtime = (s.runtimeErrors ?? []).length
     ? `<div class="alert alert-error" role="alert"><b>Runtime errors</b> — the run itself broke:<ul>${s.runtimeErrors
         .map((e) => `<li><code>${esc(e.code)}</code> ${esc(e.message)}</li>`)
@@ -168,9 +195,11 @@ function renderHeader(s: Summary): string {
   <div class="hero-main">
     <h1>${esc(s.scenario?.name)}</h1>
     <p class="desc">${esc(s.scenario?.description)}</p>
-    <p class="failed">${failed.length
-      ? `Checks not passed: ${failed.map((n) => `<span class="chip">${esc(n)}</span>`).join(' ')}`
-      : 'Every check passed.'}</p>
+    <p class="failed">${
+      failed.length
+        ? `Checks not passed: ${failed.map((n) => `<span class="chip">${esc(n)}</span>`).join(' ')}`
+        : 'Every check passed.'
+    }</p>
   </div>
   <div class="exit"><span>exit code</span><b>${esc(s.exitCode)}</b></div>
 </header>
@@ -206,7 +235,9 @@ function renderChecks(s: Summary): string {
   const checks = s.checks ?? [];
   const rows = checks
     .map((c, i) => {
-      const breach = isNum(c.firstBreachAt) ? `<b class="ko">${fmtAt(c.firstBreachAt)}</b>` : '<span class="muted">—</span>';
+      const breach = isNum(c.firstBreachAt)
+        ? `<b class="ko">${fmtAt(c.firstBreachAt)}</b>`
+        : '<span class="muted">—</span>';
       const main = `<tr class="check ${verdictClass(c.verdict)}" id="check-${esc(c.name)}"><th scope="row">${esc(c.name)}</th><td>${pill(c.verdict)}</td><td><p class="sentence">${esc(c.summary)}</p>${countsList(c.counts)}${thresholdTable(c)}</td><td class="num breach" title="seconds since the run started">${breach}</td></tr>`;
       if (c.verdict === 'pass') return main;
       const n = (c.examples ?? []).length;
@@ -256,7 +287,8 @@ function renderTimeline(s: Summary): string {
 function resilienceRow(f: FaultResilience, withError: boolean): string {
   const never = '<b class="ko">never</b>';
   const d = f.delivery;
-  const bad = (v: number | null | undefined) => `<td class="num${isNum(v) && v > 0 ? ' ko' : ''}">${d ? fmtNum(v) : '—'}</td>`;
+  const bad = (v: number | null | undefined) =>
+    `<td class="num${isNum(v) && v > 0 ? ' ko' : ''}">${d ? fmtNum(v) : '—'}</td>`;
   return `<tr><th scope="row">${esc(f.id)}</th><td>${esc(f.type)}</td><td class="num">${fmtAt(f.start)}–${fmtAt(f.end)}</td><td class="num">${fmtNum(f.affected)}</td><td class="num">${fmtMs(f.detect?.p50)}</td><td class="num">${fmtMs(f.detect?.max)}</td><td class="num">${fmtMs(f.recover?.p50, never)}</td><td class="num">${fmtMs(f.recover?.p99, never)}</td><td class="num">${fmtMs(f.recover?.p100, never)}</td><td class="num${f.notRecovered ? ' ko' : ''}">${fmtNum(f.notRecovered)}</td><td class="num">${d ? fmtNum(d.messages) : '—'}</td>${bad(d?.lost)}${bad(d?.duplicated)}<td class="num${d?.late ? ' warn' : ''}">${d ? fmtNum(d.late) : '—'}</td>${withError ? `<td>${f.error ? `<span class="ko">${esc(f.error)}</span>` : ''}</td>` : ''}</tr>`;
 }
 
@@ -273,16 +305,25 @@ function resilienceTable(faults: FaultResilience[]): string {
 }
 
 function smallTable(title: string, head: [string, string], rows: [string, string][], empty: string): string {
-  return `<div class="small"><h3>${esc(title)}</h3>${rows.length
-    ? `<table class="mini"><thead><tr><th>${esc(head[0])}</th><th class="num">${esc(head[1])}</th></tr></thead><tbody>${rows.map(([k, v]) => `<tr><td>${k}</td><td class="num">${v}</td></tr>`).join('')}</tbody></table>`
-    : `<p class="muted">${esc(empty)}</p>`}</div>`;
+  return `<div class="small"><h3>${esc(title)}</h3>${
+    rows.length
+      ? `<table class="mini"><thead><tr><th>${esc(head[0])}</th><th class="num">${esc(head[1])}</th></tr></thead><tbody>${rows.map(([k, v]) => `<tr><td>${k}</td><td class="num">${v}</td></tr>`).join('')}</tbody></table>`
+      : `<p class="muted">${esc(empty)}</p>`
+  }</div>`;
 }
 
 /** The reconnect storm after each restore: connect attempts per second (metrics/reconnect-storm.ts). */
 function stormTable(storms: ReconnectStorm[] | undefined): string {
   if (!storms?.length) return '';
   const rows = storms
-    .map((x) => `<tr><td class="fault-id">${esc(x.fault)}</td><td class="num">${fmtAt(x.from)}–${fmtAt(x.to)}</td><td class="num"><b>${fmtNum(x.peak)}</b></td><td class="num">${x.peakAt === null ? '—' : fmtAt(x.peakAt)}</td><td class="num">${fmtNum(x.p99)}</td><td class="num">${fmtNum(x.attempts)}</td><td class="num${x.failures ? ' warn' : ''}">${fmtNum(x.failures)}</td><td>${esc(Object.entries(x.failuresByReason).map(([k, v]) => `${k} ${v}`).join(', ') || '—')}</td><td class="num">${x.gatewayAcceptErrors === null ? '<span class="muted">not visible</span>' : fmtNum(x.gatewayAcceptErrors)}</td></tr>`)
+    .map(
+      (x) =>
+        `<tr><td class="fault-id">${esc(x.fault)}</td><td class="num">${fmtAt(x.from)}–${fmtAt(x.to)}</td><td class="num"><b>${fmtNum(x.peak)}</b></td><td class="num">${x.peakAt === null ? '—' : fmtAt(x.peakAt)}</td><td class="num">${fmtNum(x.p99)}</td><td class="num">${fmtNum(x.attempts)}</td><td class="num${x.failures ? ' warn' : ''}">${fmtNum(x.failures)}</td><td>${esc(
+          Object.entries(x.failuresByReason)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') || '—',
+        )}</td><td class="num">${x.gatewayAcceptErrors === null ? '<span class="muted">not visible</span>' : fmtNum(x.gatewayAcceptErrors)}</td></tr>`,
+    )
     .join('');
   return `<h3 id="reconnect-storm">Reconnect storm after each restore</h3>
   <div class="scroll"><table class="data storm"><thead><tr><th>after</th><th class="num">window</th><th class="num">peak attempts/s</th><th class="num">at</th><th class="num">p99 attempts/s</th><th class="num">attempts</th><th class="num">failed</th><th>failed by reason</th><th class="num">gateway accept errors</th></tr></thead><tbody>${rows}</tbody></table></div>
@@ -298,14 +339,17 @@ function renderResilience(s: Summary): string {
     .map(([k, v]): [string, string] => [esc(k), esc(fmtNum(v))]);
   const codes = entries(m?.closeCodes)
     .sort((a, b) => Number(a[0]) - Number(b[0]))
-    .map(([k, v]): [string, string] => [`<code>${esc(k)}</code>${CLOSE_CODES[k] ? ` <span class="muted">${esc(CLOSE_CODES[k])}</span>` : ''}`, esc(fmtNum(v))]);
+    .map(([k, v]): [string, string] => [
+      `<code>${esc(k)}</code>${CLOSE_CODES[k] ? ` <span class="muted">${esc(CLOSE_CODES[k])}</span>` : ''}`,
+      esc(fmtNum(v)),
+    ]);
   return `<section class="card" id="resilience">
   <h2>Resilience</h2>
   ${table}
   ${stormTable(m?.reconnectStorm)}
   <div class="charts">
     ${chart('chart-reconnect-delays', 'reconnect-delays', 'Reconnect delay per attempt against the policy envelope', `(ms; tolerance ±${esc(fmtNum(m?.toleranceMs))} ms)`)}
-    ${chart('chart-reconnect-histogram', 'reconnect-histogram', 'Reconnect delays: histogram per attempt', '(lanes on top: each attempt\'s policy envelope, thin line ± tolerance)')}
+    ${chart('chart-reconnect-histogram', 'reconnect-histogram', 'Reconnect delays: histogram per attempt', "(lanes on top: each attempt's policy envelope, thin line ± tolerance)")}
     ${chart('chart-attempts-per-client', 'attempts-per-client', 'Attempts per client', '(clients by number of attempts)')}
     <div class="smalls">
       ${smallTable('Connect failure reasons', ['reason', 'failures'], reasons, 'No connect attempt failed.')}
@@ -317,7 +361,16 @@ function renderResilience(s: Summary): string {
 
 function latencyRow(label: string, l: LatencySummary | undefined): string {
   if (!l) return `<tr><th scope="row">${esc(label)}</th><td colspan="9" class="muted">no data</td></tr>`;
-  return `<tr><th scope="row">${esc(label)}</th><td class="num">${fmtNum(l.count)}</td>${[l.min, l.mean, l.p50, l.p90, l.p95, l.p99, l.p999, l.max]
+  return `<tr><th scope="row">${esc(label)}</th><td class="num">${fmtNum(l.count)}</td>${[
+    l.min,
+    l.mean,
+    l.p50,
+    l.p90,
+    l.p95,
+    l.p99,
+    l.p999,
+    l.max,
+  ]
     .map((v) => `<td class="num">${fmtMs(v)}</td>`)
     .join('')}</tr>`;
 }

@@ -48,7 +48,9 @@ describe('unmodule', () => {
     ].join('\n');
     const { body, imports } = unmodule('x.js', src);
     expect(imports).toEqual(['kit.js']);
-    expect(body).toBe(['function f() {', '  /** @type {any} */ (a).x = b;', '  return 1;', '}', 'const c = 2;', ''].join('\n'));
+    expect(body).toBe(
+      ['function f() {', '  /** @type {any} */ (a).x = b;', '  return 1;', '}', 'const c = 2;', ''].join('\n'),
+    );
   });
 
   it('refuses module syntax it does not copy faithfully, naming the file', () => {

@@ -39,7 +39,10 @@ export function unmodule(name: string, src: string): { body: string; imports: st
   const imports = [...src.matchAll(IMPORT)].map((m) => m[1]);
   const body = src.replace(DOC_COMMENT, '').replace(IMPORT, '').replace(EXPORT_DECL, '');
   const left = /^(?:import|export)\b.*$/m.exec(body);
-  if (left) throw new Error(`harness/report/page/${name}: the page inliner copies only "import { … } from './x.js';" and "export function|var|let|const"; found: ${left[0]}`);
+  if (left)
+    throw new Error(
+      `harness/report/page/${name}: the page inliner copies only "import { … } from './x.js';" and "export function|var|let|const"; found: ${left[0]}`,
+    );
   return { body, imports };
 }
 

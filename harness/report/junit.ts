@@ -19,7 +19,18 @@ export function renderJunit(s: Summary): string {
   const skipped = s.checks.filter((c) => c.verdict === 'inconclusive').length;
   const errors = s.checks.filter((c) => c.verdict === 'error').length + (s.runtimeErrors.length ? 1 : 0);
   const cases = s.checks.map((c) => {
-    const evidence = [c.summary, '', ...Object.entries(c.counts).map(([k, v]) => `${k}: ${v}`), '', ...c.examples.slice(0, 20).map((e) => `${e.category}: ${[e.client !== undefined ? `client ${e.client}` : '', e.user ?? '', e.chat ?? '', e.message ? `message ${e.message}` : '', e.seq !== undefined ? `seq ${e.seq}` : '', e.at !== undefined ? `at ${e.at}s` : ''].filter(Boolean).join(' ')} — ${e.detail}`)].join('\n');
+    const evidence = [
+      c.summary,
+      '',
+      ...Object.entries(c.counts).map(([k, v]) => `${k}: ${v}`),
+      '',
+      ...c.examples
+        .slice(0, 20)
+        .map(
+          (e) =>
+            `${e.category}: ${[e.client !== undefined ? `client ${e.client}` : '', e.user ?? '', e.chat ?? '', e.message ? `message ${e.message}` : '', e.seq !== undefined ? `seq ${e.seq}` : '', e.at !== undefined ? `at ${e.at}s` : ''].filter(Boolean).join(' ')} — ${e.detail}`,
+        ),
+    ].join('\n');
     const body =
       c.verdict === 'fail'
         ? `\n      <failure message="${esc(c.summary)}" type="${c.name}">${esc(evidence)}</failure>\n    `
@@ -32,7 +43,9 @@ export function renderJunit(s: Summary): string {
   });
   if (s.runtimeErrors.length) {
     const msg = s.runtimeErrors.map((e) => `${e.code}: ${e.message}`).join('\n');
-    cases.push(`    <testcase classname="chatstorm.${esc(s.scenario.name)}" name="run" time="${s.durationSeconds.toFixed(3)}">\n      <error message="${esc(s.runtimeErrors[0].message)}" type="${esc(s.runtimeErrors[0].code)}">${esc(msg)}</error>\n    </testcase>`);
+    cases.push(
+      `    <testcase classname="chatstorm.${esc(s.scenario.name)}" name="run" time="${s.durationSeconds.toFixed(3)}">\n      <error message="${esc(s.runtimeErrors[0].message)}" type="${esc(s.runtimeErrors[0].code)}">${esc(msg)}</error>\n    </testcase>`,
+    );
   }
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="chatstorm" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${s.durationSeconds.toFixed(3)}">

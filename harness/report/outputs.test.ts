@@ -63,7 +63,9 @@ describe('junit.xml', () => {
     expect(testcase(xml, 'latency')).toContain('<skipped message="inconclusive: No live delivery');
     expect(testcase(xml, 'reconnect')).toContain('<error message="the fault log could not be read">');
     expect(testcase(xml, 'no-fallback')).not.toMatch(/<failure|<skipped|<error/);
-    expect(testcase(xml, 'run')).toContain('<error message="gateway exited unexpectedly (code 1) &amp; &lt;left&gt;" type="gateway-exited">');
+    expect(testcase(xml, 'run')).toContain(
+      '<error message="gateway exited unexpectedly (code 1) &amp; &lt;left&gt;" type="gateway-exited">',
+    );
   });
 
   it('is well-formed: every element closed, every special character escaped', () => {
@@ -96,7 +98,12 @@ describe('summary.md', () => {
     const huge = 'x'.repeat(4_096);
     for (const c of s.checks) {
       c.verdict = 'fail';
-      c.examples = Array.from({ length: 100 }, (_, i) => ({ category: 'lost', client: i, message: `m${i}`, detail: huge }));
+      c.examples = Array.from({ length: 100 }, (_, i) => ({
+        category: 'lost',
+        client: i,
+        message: `m${i}`,
+        detail: huge,
+      }));
     }
     expect(Buffer.byteLength(renderMarkdown(s))).toBeLessThan(1024 * 1024);
   });
@@ -110,7 +117,12 @@ describe('writeReports', () => {
     writeFileSync(step, '## an earlier step\n');
     const s = fixture();
     const files = writeReports(s, dir, { GITHUB_STEP_SUMMARY: step });
-    expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['summary.json', 'junit.xml', 'summary.md', 'index.html']);
+    expect(files.map((f) => f.slice(dir.length + 1))).toEqual([
+      'summary.json',
+      'junit.xml',
+      'summary.md',
+      'index.html',
+    ]);
     expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))).toEqual(s);
     const appended = readFileSync(step, 'utf8');
     expect(appended.startsWith('## an earlier step\n## ❌ chatstorm: FAIL')).toBe(true);

@@ -4,7 +4,14 @@
  */
 import type { LiveStats } from '../fleet/fleet.ts';
 
-export interface ProgressState { phase: string; elapsedMs: number; totalMs: number; clients: number; fault: string | null; live: LiveStats }
+export interface ProgressState {
+  phase: string;
+  elapsedMs: number;
+  totalMs: number;
+  clients: number;
+  fault: string | null;
+  live: LiveStats;
+}
 
 export class Progress {
   private lastPlain = 0;

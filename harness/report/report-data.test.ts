@@ -28,7 +28,8 @@ const plan: OraclePlan = {
 function cutHistory(): History {
   const at = (s: number) => T0 + s * 1_000;
   const ev: ClientEvent[][] = [[], [], []];
-  for (let c = 0; c < 3; c++) ev[c].push({ k: 'attempt', t: at(0.1), c, n: 1, delay: 0, since: null }, { k: 'open', t: at(0.11), c, n: 1 });
+  for (let c = 0; c < 3; c++)
+    ev[c].push({ k: 'attempt', t: at(0.1), c, n: 1, delay: 0, since: null }, { k: 'open', t: at(0.11), c, n: 1 });
   for (const c of [1, 2]) {
     ev[c].push(
       { k: 'close', t: at(5.02), c, code: 1006, by: 'network' },
@@ -46,7 +47,16 @@ function cutHistory(): History {
     for (let c = 0; c < 3; c++) {
       if (c === 2 && seq === 9) continue;
       const away = c > 0 && t > at(5.02) && t < at(8.21);
-      const recv: ClientEvent = { k: 'recv', t: away ? at(8.3) : t + 10, c, seq, id, sender: 'u0', mid: `chat-0:${seq}`, sts: t + 4 };
+      const recv: ClientEvent = {
+        k: 'recv',
+        t: away ? at(8.3) : t + 10,
+        c,
+        seq,
+        id,
+        sender: 'u0',
+        mid: `chat-0:${seq}`,
+        sts: t + 4,
+      };
       ev[c].push(recv);
       if (c === 1 && seq === 10) ev[c].push({ ...recv, t: t + 20 });
     }
@@ -56,7 +66,18 @@ function cutHistory(): History {
   return {
     roster: ev.map((_, c) => ({ c, user: `u${c}`, chat: 'chat-0', worker: 0 })),
     byClient: ev,
-    faults: [{ id: 'cut#1', type: 'cut', plannedStart: at(5), plannedEnd: at(8), applyStart: at(5), applyEnd: at(5.001), removeStart: at(8), removeEnd: at(8.001) }],
+    faults: [
+      {
+        id: 'cut#1',
+        type: 'cut',
+        plannedStart: at(5),
+        plannedEnd: at(8),
+        applyStart: at(5),
+        applyEnd: at(5.001),
+        removeStart: at(8),
+        removeEnd: at(8.001),
+      },
+    ],
     samples: [],
     phases: { start: T0, connected: at(0.11), trafficStart: at(1), trafficEnd: at(30), drained: at(30.5), end: at(31) },
     drainComplete: true,
@@ -90,7 +111,16 @@ describe('report data from the oracle', () => {
     expect(cut.affected).toBe(2);
     // Messages sent or acked from 5 s until the last client was back (8.21 s) plus 2 s settle: k = 4…9;
     // late: seq 6–8 at clients 1 and 2, resumed 0.3–2.3 s after the send.
-    expect(cut.delivery).toEqual({ messages: 6, required: 18, lost: 1, duplicated: 1, late: 6, lateAfterMs: 250, from: 5, to: 10.21 });
+    expect(cut.delivery).toEqual({
+      messages: 6,
+      required: 18,
+      lost: 1,
+      duplicated: 1,
+      late: 6,
+      lateAfterMs: 250,
+      from: 5,
+      to: 10.21,
+    });
     // The delivery check sees the same loss and duplicate.
     const d = e.checks.find((c) => c.name === 'delivery')!;
     expect({ lost: d.counts.lost, duplicated: d.counts.duplicated }).toEqual({ lost: 1, duplicated: 1 });

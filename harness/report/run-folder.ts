@@ -22,19 +22,30 @@ export class ReportDirError extends Error {
  * runs started together with the same id cannot share a folder. An explicit id (--run-id) that is
  * taken is a usage error; a generated one gets a suffix, and `note` says so.
  */
-export function claimRunFolder(root: string, runId: string, explicit: boolean): { dir: string; runId: string; note: string | null } {
+export function claimRunFolder(
+  root: string,
+  runId: string,
+  explicit: boolean,
+): { dir: string; runId: string; note: string | null } {
   ensureRoot(root);
   for (let n = 1; n <= 100; n++) {
     const id = n === 1 ? runId : `${runId}-${n}`;
     const dir = join(root, id);
     try {
       mkdirSync(dir);
-      return { dir, runId: id, note: n === 1 ? null : `run folder ${join(root, runId)} already exists; this run writes to ${dir}` };
+      return {
+        dir,
+        runId: id,
+        note: n === 1 ? null : `run folder ${join(root, runId)} already exists; this run writes to ${dir}`,
+      };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new ReportDirError(`--report-dir: cannot create the run folder ${dir}: ${(e as Error).message}`);
+      if (code !== 'EEXIST')
+        throw new ReportDirError(`--report-dir: cannot create the run folder ${dir}: ${(e as Error).message}`);
       if (explicit) {
-        throw new ConfigError('invalid run configuration', [`--run-id: the run folder "${dir}" already exists; a run never appends to an old one (its history would be mixed in): choose another --run-id or remove the folder`]);
+        throw new ConfigError('invalid run configuration', [
+          `--run-id: the run folder "${dir}" already exists; a run never appends to an old one (its history would be mixed in): choose another --run-id or remove the folder`,
+        ]);
       }
     }
   }
@@ -50,7 +61,8 @@ function ensureRoot(root: string): void {
       st = statSync(p);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw new ReportDirError(`--report-dir "${root}": cannot use ${p}: ${(e as Error).message}`);
+      if (code !== 'ENOENT')
+        throw new ReportDirError(`--report-dir "${root}": cannot use ${p}: ${(e as Error).message}`);
       const up = dirname(p);
       if (up === p) throw new ReportDirError(`--report-dir "${root}": no existing folder above it`);
       missing.unshift(p);
@@ -70,7 +82,8 @@ function ensureRoot(root: string): void {
     try {
       mkdirSync(dir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new ReportDirError(`--report-dir "${root}": cannot create ${dir}: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new ReportDirError(`--report-dir "${root}": cannot create ${dir}: ${(e as Error).message}`);
     }
   }
 }

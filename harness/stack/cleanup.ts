@@ -14,7 +14,14 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, resolve, sep } from 'node:path';
-import { type DockerUnavailableError, LABEL, LABEL_OWNER, LABEL_RUN_ID, dockerClient, listContainers } from './testcontainers.ts';
+import {
+  type DockerUnavailableError,
+  LABEL,
+  LABEL_OWNER,
+  LABEL_RUN_ID,
+  dockerClient,
+  listContainers,
+} from './testcontainers.ts';
 import { PROJECT_ROOT } from './toxiproxy-binary.ts';
 
 export interface CleanupOptions {
@@ -58,7 +65,9 @@ export async function cleanup(o: CleanupOptions = {}, log: (line: string) => voi
   try {
     client = await dockerClient();
   } catch (e) {
-    log(`chatstorm cleanup: no Docker engine answers, so no container was looked at (${(e as DockerUnavailableError).reason ?? (e as Error).message})`);
+    log(
+      `chatstorm cleanup: no Docker engine answers, so no container was looked at (${(e as DockerUnavailableError).reason ?? (e as Error).message})`,
+    );
   }
   if (client) {
     const docker = client.container.dockerode;
@@ -92,7 +101,10 @@ export async function cleanup(o: CleanupOptions = {}, log: (line: string) => voi
         if (status !== 404 && status !== 403) result.errors.push(`network ${n.Name}: ${(e as Error).message}`);
       }
     }
-    if (result.kept.length) log(`kept ${result.kept.length} container(s) of runs still in progress (${[...keptRuns].join(', ')}); --all removes them too`);
+    if (result.kept.length)
+      log(
+        `kept ${result.kept.length} container(s) of runs still in progress (${[...keptRuns].join(', ')}); --all removes them too`,
+      );
   }
 
   // Local processes carry no run id: with --run-id, only containers are concerned.
@@ -104,7 +116,8 @@ export async function cleanup(o: CleanupOptions = {}, log: (line: string) => voi
         result.processes.push(p);
         log(`${o.dryRun ? 'would stop' : 'stopped'} process ${p.pid}: ${p.command}`);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') result.errors.push(`process ${p.pid}: ${(e as Error).message}`);
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH')
+          result.errors.push(`process ${p.pid}: ${(e as Error).message}`);
       }
     }
     if (!o.dryRun && result.processes.length) {
@@ -119,12 +132,20 @@ export async function cleanup(o: CleanupOptions = {}, log: (line: string) => voi
       }
     }
   }
-  if (!result.containers.length && !result.networks.length && !result.processes.length) log('chatstorm cleanup: nothing to remove');
+  if (!result.containers.length && !result.networks.length && !result.processes.length)
+    log('chatstorm cleanup: nothing to remove');
   for (const e of result.errors) log(`error: ${e}`);
   return result;
 }
 
-interface ProcInfo { pid: number; ppid: number; pgid: number; argv: string[]; exe: string; cwd: string }
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  argv: string[];
+  exe: string;
+  cwd: string;
+}
 
 function readProc(pid: number): ProcInfo | null {
   try {
@@ -185,4 +206,3 @@ export function projectStackProcesses(): { pid: number; ppid: number; command: s
   }
   return out;
 }
-

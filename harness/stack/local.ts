@@ -34,7 +34,8 @@ export async function startLocalStack(plan: RunPlan, logDir: string, log?: (l: s
   };
   try {
     const command = plan.target.gatewayCommand;
-    const bundled = plan.protocol === 'socket.io' ? join('examples', 'gateways', 'socketio', 'main.ts') : join('gateway', 'main.ts');
+    const bundled =
+      plan.protocol === 'socket.io' ? join('examples', 'gateways', 'socketio', 'main.ts') : join('gateway', 'main.ts');
     const shards = layout.gatewayShards;
     const shardOptions: SpawnOptions[] = [];
     for (let g = 0; g < shards; g++) {
@@ -77,7 +78,11 @@ export async function startLocalStack(plan: RunPlan, logDir: string, log?: (l: s
     };
 
     const servers: StartedToxiproxy[] = [];
-    const toxiStarts = await Promise.allSettled(Array.from({ length: layout.toxiproxies }, (_, t) => startToxiproxy(logDir, log, layout.toxiproxies > 1 ? `toxiproxy-${t}` : 'toxiproxy')));
+    const toxiStarts = await Promise.allSettled(
+      Array.from({ length: layout.toxiproxies }, (_, t) =>
+        startToxiproxy(logDir, log, layout.toxiproxies > 1 ? `toxiproxy-${t}` : 'toxiproxy'),
+      ),
+    );
     for (const r of toxiStarts) if (r.status === 'fulfilled') servers.push(r.value);
     started.push({ stop: async () => void (await Promise.all(servers.map((s) => s.process.stop()))) });
     const failedToxi = toxiStarts.find((r) => r.status === 'rejected');
@@ -86,11 +91,19 @@ export async function startLocalStack(plan: RunPlan, logDir: string, log?: (l: s
     for (const s of servers) {
       // The pool was sized from this process's limit; a server that got less cannot carry its share.
       if (s.openFileLimit !== null && hostLimit !== null && s.openFileLimit < hostLimit) {
-        throw Object.assign(new Error(`${s.process.name} (pid ${s.process.pid}) runs with an open-file limit of ${s.openFileLimit}, below the ${hostLimit} the pool was sized for`), { code: 'toxiproxy-limit' });
+        throw Object.assign(
+          new Error(
+            `${s.process.name} (pid ${s.process.pid}) runs with an open-file limit of ${s.openFileLimit}, below the ${hostLimit} the pool was sized for`,
+          ),
+          { code: 'toxiproxy-limit' },
+        );
       }
     }
     const proxies: ToxiproxyProxy[] = [];
-    for (let i = 0; i < layout.proxies; i++) proxies.push(await createProxy(servers[i % servers.length].client, `gateway-${i}`, `127.0.0.1:${ports[i % shards]}`));
+    for (let i = 0; i < layout.proxies; i++)
+      proxies.push(
+        await createProxy(servers[i % servers.length].client, `gateway-${i}`, `127.0.0.1:${ports[i % shards]}`),
+      );
     const proxyUrls = proxies.map((p) => `ws://${p.listen}`);
     const routes = Array.from({ length: shards }, (_, g) => proxies.map((_, i) => i).filter((i) => i % shards === g));
     const stack: StartedStack = {
@@ -102,11 +115,21 @@ export async function startLocalStack(plan: RunPlan, logDir: string, log?: (l: s
       toxiproxy: servers[0].client,
       proxies,
       gateway,
-      versions: { toxiproxy: servers[0].version, gateway: `${command ? command.join(' ') : plan.protocol === 'socket.io' ? `example (${bundled})` : 'reference (gateway/main.ts)'}${shards > 1 ? ` × ${shards} processes` : ''}`, ...(servers.length > 1 ? { toxiproxyPool: `${servers.length} servers, ${proxies.length} proxies` } : {}) },
+      versions: {
+        toxiproxy: servers[0].version,
+        gateway: `${command ? command.join(' ') : plan.protocol === 'socket.io' ? `example (${bundled})` : 'reference (gateway/main.ts)'}${shards > 1 ? ` × ${shards} processes` : ''}`,
+        ...(servers.length > 1 ? { toxiproxyPool: `${servers.length} servers, ${proxies.length} proxies` } : {}),
+      },
       logs: [...shardOptions.map((o) => o.logFile), ...servers.map((s) => s.process.logFile)],
       toxiproxyLogs: servers.map((s) => s.process.logFile),
-      processes: () => [...current().map((p) => ({ name: p.name, pid: p.pid })), ...servers.map((s) => ({ name: s.process.name, pid: s.process.pid }))],
-      failures: () => [...incarnations.flat().map((g) => g.unexpectedExit), ...servers.map((s) => s.process.unexpectedExit)].filter((f): f is RuntimeFailure => f !== null),
+      processes: () => [
+        ...current().map((p) => ({ name: p.name, pid: p.pid })),
+        ...servers.map((s) => ({ name: s.process.name, pid: s.process.pid })),
+      ],
+      failures: () =>
+        [...incarnations.flat().map((g) => g.unexpectedExit), ...servers.map((s) => s.process.unexpectedExit)].filter(
+          (f): f is RuntimeFailure => f !== null,
+        ),
       stop: stopAll,
       [Symbol.asyncDispose]: stopAll,
     };

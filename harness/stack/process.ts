@@ -11,7 +11,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export interface RuntimeFailure { code: string; message: string; t: number }
+export interface RuntimeFailure {
+  code: string;
+  message: string;
+  t: number;
+}
 
 export interface ManagedProcess {
   readonly name: string;
@@ -66,7 +70,8 @@ export async function spawnManaged(o: SpawnOptions): Promise<ManagedProcess> {
         // Its last words, read from its log file when the failure is reported.
         unexpectedExit = Object.defineProperty(failure, 'message', {
           enumerable: true,
-          get: () => `${o.name} exited unexpectedly (code ${code}, signal ${signal}); see ${o.logFile}${lastLines(o.logFile)}`,
+          get: () =>
+            `${o.name} exited unexpectedly (code ${code}, signal ${signal}); see ${o.logFile}${lastLines(o.logFile)}`,
         }) as RuntimeFailure;
       }
       resolve();
@@ -118,7 +123,9 @@ export async function spawnManaged(o: SpawnOptions): Promise<ManagedProcess> {
     }
     if (Date.now() > deadline) {
       await proc.stop();
-      throw new Error(`${o.name} did not become ready at ${o.readyUrl} within ${o.readyTimeoutMs ?? 15_000} ms; see ${o.logFile}`);
+      throw new Error(
+        `${o.name} did not become ready at ${o.readyUrl} within ${o.readyTimeoutMs ?? 15_000} ms; see ${o.logFile}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -136,7 +143,12 @@ export function lastLines(file: string, n = 5): string {
     } finally {
       closeSync(fd);
     }
-    const lines = buf.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean).slice(-n);
+    const lines = buf
+      .toString('utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .slice(-n);
     return lines.length ? ` — last log lines: ${lines.join(' | ')}` : ' — its log is empty';
   } catch {
     return '';

@@ -21,7 +21,15 @@ import { createWriteStream, readdirSync, statSync, type WriteStream } from 'node
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { GenericContainer, getContainerRuntimeClient, ImageName, PullPolicy, Wait, type ContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
+import {
+  GenericContainer,
+  getContainerRuntimeClient,
+  ImageName,
+  PullPolicy,
+  Wait,
+  type ContainerRuntimeClient,
+  type StartedTestContainer,
+} from 'testcontainers';
 import { Toxiproxy, type Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import type { DockerPlan, RunPlan } from '../config/plan.ts';
 import type { RestartableGateway } from '../faults/types.ts';
@@ -105,7 +113,8 @@ function contextFiles(): string[] {
       else if (e.isFile()) out.push(rel);
     }
   };
-  for (const dir of BUILD_CONTEXT) if (statSync(join(PROJECT_ROOT, dir), { throwIfNoEntry: false })?.isDirectory()) walk(dir);
+  for (const dir of BUILD_CONTEXT)
+    if (statSync(join(PROJECT_ROOT, dir), { throwIfNoEntry: false })?.isDirectory()) walk(dir);
   return out;
 }
 
@@ -125,12 +134,20 @@ export interface BuildOptions {
 export async function buildImage(client: ContainerRuntimeClient, o: BuildOptions): Promise<string> {
   const docker = client.container.dockerode;
   const src = [...new Set([o.dockerfile, ...contextFiles()])].map((f) => relative(PROJECT_ROOT, join(PROJECT_ROOT, f)));
-  const stream = await docker.buildImage({ context: PROJECT_ROOT, src }, { t: o.tag, dockerfile: o.dockerfile, buildargs: o.buildArgs ?? {} });
+  const stream = await docker.buildImage(
+    { context: PROJECT_ROOT, src },
+    { t: o.tag, dockerfile: o.dockerfile, buildargs: o.buildArgs ?? {} },
+  );
   await new Promise<void>((resolve, reject) => {
     let failure: string | null = null;
     docker.modem.followProgress(
       stream,
-      (err: Error | null) => (err ? reject(err) : failure ? reject(new Error(`docker build -f ${o.dockerfile} -t ${o.tag}: ${failure}`)) : resolve()),
+      (err: Error | null) =>
+        err
+          ? reject(err)
+          : failure
+            ? reject(new Error(`docker build -f ${o.dockerfile} -t ${o.tag}: ${failure}`))
+            : resolve(),
       (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
         if (event.error || event.errorDetail) failure = event.errorDetail?.message ?? event.error ?? 'build failed';
         for (const line of (event.stream ?? '').split('\n')) if (line.trim()) o.log?.(line.trimEnd());
@@ -142,10 +159,19 @@ export async function buildImage(client: ContainerRuntimeClient, o: BuildOptions
 }
 
 /** Builds the reference gateway's image (cached layers make a rebuild take about a second). */
-export async function buildReferenceGateway(client: ContainerRuntimeClient, log?: (line: string) => void): Promise<string> {
+export async function buildReferenceGateway(
+  client: ContainerRuntimeClient,
+  log?: (line: string) => void,
+): Promise<string> {
   const base = await gatewayBaseImage(client);
-  if (!(await imageExists(client, base)) && base === DEFAULT_NODE_IMAGE) log?.(`${base} is not present: the engine pulls it (air-gapped: npm run seed-images builds ${NODE_BASE_IMAGE})`);
-  return buildImage(client, { dockerfile: REFERENCE_GATEWAY_DOCKERFILE, tag: REFERENCE_GATEWAY_IMAGE, buildArgs: { NODE_IMAGE: base }, log });
+  if (!(await imageExists(client, base)) && base === DEFAULT_NODE_IMAGE)
+    log?.(`${base} is not present: the engine pulls it (air-gapped: npm run seed-images builds ${NODE_BASE_IMAGE})`);
+  return buildImage(client, {
+    dockerfile: REFERENCE_GATEWAY_DOCKERFILE,
+    tag: REFERENCE_GATEWAY_IMAGE,
+    buildArgs: { NODE_IMAGE: base },
+    log,
+  });
 }
 
 /** Containers (all states) with every one of these labels ("key=value" or "key"). */
@@ -157,19 +183,33 @@ export async function listContainers(client: ContainerRuntimeClient, labels: str
 export async function removeContainers(client: ContainerRuntimeClient, labels: string[]): Promise<string[]> {
   const docker = client.container.dockerode;
   const found = await listContainers(client, labels);
-  await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch((e: { statusCode?: number }) => {
-    // Already gone (404) or being removed (409) is what we want.
-    if (e.statusCode !== 404 && e.statusCode !== 409) throw e;
-  })));
+  await Promise.all(
+    found.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch((e: { statusCode?: number }) => {
+          // Already gone (404) or being removed (409) is what we want.
+          if (e.statusCode !== 404 && e.statusCode !== 409) throw e;
+        }),
+    ),
+  );
   return found.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));
 }
 
 export async function removeNetworks(client: ContainerRuntimeClient, labels: string[]): Promise<string[]> {
   const docker = client.container.dockerode;
   const found = await docker.listNetworks({ filters: { label: labels } });
-  await Promise.all(found.map((n) => docker.getNetwork(n.Id).remove().catch((e: { statusCode?: number }) => {
-    if (e.statusCode !== 404) throw e;
-  })));
+  await Promise.all(
+    found.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch((e: { statusCode?: number }) => {
+          if (e.statusCode !== 404) throw e;
+        }),
+    ),
+  );
   return found.map((n) => n.Name);
 }
 
@@ -198,10 +238,22 @@ const call = (method, path) => new Promise((resolve) => {
 `;
 
 function removeSessionSync(client: ContainerRuntimeClient, sessionLabel: string): void {
-  const modem = client.container.dockerode.modem as { socketPath?: string; host?: string; port?: string | number; protocol?: string };
-  const target = modem.socketPath ? { socketPath: modem.socketPath } : modem.host && (modem.protocol ?? 'http') === 'http' ? { host: modem.host, port: Number(modem.port ?? 2375) } : null;
+  const modem = client.container.dockerode.modem as {
+    socketPath?: string;
+    host?: string;
+    port?: string | number;
+    protocol?: string;
+  };
+  const target = modem.socketPath
+    ? { socketPath: modem.socketPath }
+    : modem.host && (modem.protocol ?? 'http') === 'http'
+      ? { host: modem.host, port: Number(modem.port ?? 2375) }
+      : null;
   if (!target) return;
-  spawnSync(process.execPath, ['-e', REMOVE_SESSION_SCRIPT, JSON.stringify([target, sessionLabel])], { stdio: 'ignore', timeout: 10_000 });
+  spawnSync(process.execPath, ['-e', REMOVE_SESSION_SCRIPT, JSON.stringify([target, sessionLabel])], {
+    stdio: 'ignore',
+    timeout: 10_000,
+  });
 }
 
 /** A container of the stack: its log file, and an exit nobody asked for kept as a runtime failure. */
@@ -230,15 +282,31 @@ function attachLogs(client: ContainerRuntimeClient, m: Member, since?: number): 
 
 async function noteExit(client: ContainerRuntimeClient, m: Member): Promise<void> {
   if (m.expectingExit) return;
-  const state = await client.container.getById(m.container.getId()).inspect().then((i) => i.State, () => null);
-  if (m.expectingExit || (state?.Running)) return;
+  const state = await client.container
+    .getById(m.container.getId())
+    .inspect()
+    .then(
+      (i) => i.State,
+      () => null,
+    );
+  if (m.expectingExit || state?.Running) return;
   const code = `${m.name}-exited`;
   if (m.failures.some((f) => f.code === code)) return;
-  m.failures.push({ code, message: `${m.name} container exited unexpectedly (exit code ${state?.ExitCode ?? '?'}${state?.OOMKilled ? ', out of memory' : ''}); see ${m.logFile}`, t: now() });
+  m.failures.push({
+    code,
+    message: `${m.name} container exited unexpectedly (exit code ${state?.ExitCode ?? '?'}${state?.OOMKilled ? ', out of memory' : ''}); see ${m.logFile}`,
+    t: now(),
+  });
 }
 
 /** Polls url until it answers 2xx; fails early, with the container's exit code, if the container stops. */
-async function waitReady(client: ContainerRuntimeClient, m: Member, url: string, timeoutMs: number, hint = ''): Promise<void> {
+async function waitReady(
+  client: ContainerRuntimeClient,
+  m: Member,
+  url: string,
+  timeoutMs: number,
+  hint = '',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastInspect = 0;
   for (;;) {
@@ -251,9 +319,11 @@ async function waitReady(client: ContainerRuntimeClient, m: Member, url: string,
     if (Date.now() - lastInspect > 500) {
       lastInspect = Date.now();
       const state = (await client.container.getById(m.container.getId()).inspect()).State;
-      if (!state.Running) throw new Error(`${m.name} container exited during startup (exit code ${state.ExitCode}); see ${m.logFile}`);
+      if (!state.Running)
+        throw new Error(`${m.name} container exited during startup (exit code ${state.ExitCode}); see ${m.logFile}`);
     }
-    if (Date.now() > deadline) throw new Error(`${m.name} container did not answer ${url} within ${timeoutMs} ms${hint}; see ${m.logFile}`);
+    if (Date.now() > deadline)
+      throw new Error(`${m.name} container did not answer ${url} within ${timeoutMs} ms${hint}; see ${m.logFile}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -263,23 +333,39 @@ function containerName(runId: string, role: string): string {
 }
 
 /** Starts an image, turning "not present and could not be pulled" into advice for air-gapped hosts. */
-async function startContainer(client: ContainerRuntimeClient, c: GenericContainer, image: string): Promise<StartedTestContainer> {
+async function startContainer(
+  client: ContainerRuntimeClient,
+  c: GenericContainer,
+  image: string,
+): Promise<StartedTestContainer> {
   const present = await imageExists(client, image);
   try {
     return await c.start();
   } catch (e) {
     if (present) throw e;
-    const seeded = image === TOXIPROXY_IMAGE ? ` On an air-gapped host, \`npm run seed-images\` builds ${image} locally.` : '';
+    const seeded =
+      image === TOXIPROXY_IMAGE ? ` On an air-gapped host, \`npm run seed-images\` builds ${image} locally.` : '';
     throw new Error(`image ${image} is not present locally and could not be pulled: ${(e as Error).message}.${seeded}`);
   }
 }
 
-export async function startTestcontainersStack(plan: RunPlan, logDir: string, log?: (l: string) => void, signal?: AbortSignal): Promise<StartedStack> {
-  if (plan.stack !== 'testcontainers' || !plan.docker) throw new Error('startTestcontainersStack needs a plan with stack "testcontainers"');
+export async function startTestcontainersStack(
+  plan: RunPlan,
+  logDir: string,
+  log?: (l: string) => void,
+  signal?: AbortSignal,
+): Promise<StartedStack> {
+  if (plan.stack !== 'testcontainers' || !plan.docker)
+    throw new Error('startTestcontainersStack needs a plan with stack "testcontainers"');
   const docker: DockerPlan = plan.docker;
   const client = await dockerClient();
   const session = randomBytes(8).toString('hex');
-  const labels = { [LABEL]: 'true', [LABEL_RUN_ID]: plan.runId, [LABEL_SESSION]: session, [LABEL_OWNER]: `${hostname()}/${process.pid}` };
+  const labels = {
+    [LABEL]: 'true',
+    [LABEL_RUN_ID]: plan.runId,
+    [LABEL_SESSION]: session,
+    [LABEL_OWNER]: `${hostname()}/${process.pid}`,
+  };
   const members: Member[] = [];
   let networkName: string | null = null;
   let stopped = false;
@@ -293,13 +379,18 @@ export async function startTestcontainersStack(plan: RunPlan, logDir: string, lo
     for (const m of members) await noteExit(client, m);
     for (const m of members) m.expectingExit = true;
     // The gateway gets SIGTERM and 5 s to close its sockets; Toxiproxy has nothing to save.
-    await Promise.all(members.map((m) => m.container.stop({ remove: true, timeout: m.name === 'gateway' ? 5_000 : 1_000 }).catch((e) => errors.push(e))));
+    await Promise.all(
+      members.map((m) =>
+        m.container.stop({ remove: true, timeout: m.name === 'gateway' ? 5_000 : 1_000 }).catch((e) => errors.push(e)),
+      ),
+    );
     // Whatever start() created before it failed, or a stop that did not remove, goes here.
     await removeContainers(client, [`${LABEL_SESSION}=${session}`]).catch((e) => errors.push(e));
     if (networkName) await removeNetworks(client, [`${LABEL_SESSION}=${session}`]).catch((e) => errors.push(e));
     for (const m of members) m.log.end();
     if (!errors.length) process.off('exit', onForcedExit);
-    if (errors.length) throw new AggregateError(errors, `stack teardown failed: ${errors.map((e) => (e as Error).message).join('; ')}`);
+    if (errors.length)
+      throw new AggregateError(errors, `stack teardown failed: ${errors.map((e) => (e as Error).message).join('; ')}`);
   };
   const checkAbort = () => {
     if (signal?.aborted) throw new Error('interrupted while the stack was starting');
@@ -326,7 +417,13 @@ export async function startTestcontainersStack(plan: RunPlan, logDir: string, lo
       networkName = `chatstorm-${session}`;
       await client.network.create({ Name: networkName, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
     }
-    const place = (c: GenericContainer, alias: string, ...ports: number[]) => (host ? c.withNetworkMode('host') : c.withNetworkMode(networkName!).withNetworkAliases(alias).withExposedPorts(...ports));
+    const place = (c: GenericContainer, alias: string, ...ports: number[]) =>
+      host
+        ? c.withNetworkMode('host')
+        : c
+            .withNetworkMode(networkName!)
+            .withNetworkAliases(alias)
+            .withExposedPorts(...ports);
 
     const gatewayContainer = place(new GenericContainer(gatewayImage), 'gateway', gatewayPort)
       .withName(containerName(plan.runId, 'gateway'))
@@ -343,9 +440,16 @@ export async function startTestcontainersStack(plan: RunPlan, logDir: string, lo
         JWT_SECRET: plan.jwtSecret,
       })
       // Readiness is polled below over /healthz, which works the same on the host network.
-      .withWaitStrategy(host ? Wait.forListeningPorts() : Wait.forHttp('/healthz', gatewayPort).withStartupTimeout(30_000));
+      .withWaitStrategy(
+        host ? Wait.forListeningPorts() : Wait.forHttp('/healthz', gatewayPort).withStartupTimeout(30_000),
+      );
     const proxyPorts = Array.from({ length: plan.proxies }, (_, i) => BRIDGE_PROXY_PORT + i);
-    const toxiproxyContainer = place(new GenericContainer(TOXIPROXY_IMAGE), 'toxiproxy', TOXIPROXY_API_PORT, ...proxyPorts)
+    const toxiproxyContainer = place(
+      new GenericContainer(TOXIPROXY_IMAGE),
+      'toxiproxy',
+      TOXIPROXY_API_PORT,
+      ...proxyPorts,
+    )
       .withName(containerName(plan.runId, 'toxiproxy'))
       .withLabels({ ...labels, 'chatstorm.role': 'toxiproxy' })
       .withPullPolicy(PullPolicy.defaultPolicy())
@@ -356,7 +460,15 @@ export async function startTestcontainersStack(plan: RunPlan, logDir: string, lo
 
     const member = (name: Member['name'], container: StartedTestContainer): Member => {
       const logFile = join(logDir, `${name}.log`);
-      const m: Member = { name, container, logFile, log: createWriteStream(logFile, { flags: 'a' }), expectingExit: false, pid: 0, failures: [] };
+      const m: Member = {
+        name,
+        container,
+        logFile,
+        log: createWriteStream(logFile, { flags: 'a' }),
+        expectingExit: false,
+        pid: 0,
+        failures: [],
+      };
       members.push(m);
       attachLogs(client, m);
       return m;
@@ -375,11 +487,17 @@ export async function startTestcontainersStack(plan: RunPlan, logDir: string, lo
     await Promise.all([notePid(gw), notePid(tx)]);
 
     const gatewayHost = host ? '127.0.0.1' : gw.container.getHost();
-    const directUrl = () => (host ? `ws://127.0.0.1:${gatewayPort}` : `ws://${gatewayHost}:${gw.container.getMappedPort(gatewayPort)}`);
+    const directUrl = () =>
+      host ? `ws://127.0.0.1:${gatewayPort}` : `ws://${gatewayHost}:${gw.container.getMappedPort(gatewayPort)}`;
     const healthUrl = () => `${directUrl().replace(/^ws/, 'http')}/healthz`;
-    const portHint = docker.gatewayImage && !docker.gatewayPort && host ? ` (the container got PORT=${gatewayPort}; if the image ignores PORT, give --gateway-port)` : '';
+    const portHint =
+      docker.gatewayImage && !docker.gatewayPort && host
+        ? ` (the container got PORT=${gatewayPort}; if the image ignores PORT, give --gateway-port)`
+        : '';
     await waitReady(client, gw, healthUrl(), 30_000, portHint);
-    const apiUrl = host ? `http://127.0.0.1:${apiPort}` : `http://${tx.container.getHost()}:${tx.container.getMappedPort(TOXIPROXY_API_PORT)}`;
+    const apiUrl = host
+      ? `http://127.0.0.1:${apiPort}`
+      : `http://${tx.container.getHost()}:${tx.container.getMappedPort(TOXIPROXY_API_PORT)}`;
     await waitReady(client, tx, `${apiUrl}/version`, 15_000);
     checkAbort();
 
@@ -392,7 +510,13 @@ export async function startTestcontainersStack(plan: RunPlan, logDir: string, lo
         proxies.push(p);
         proxyUrls.push(`ws://${p.listen}`);
       } else {
-        proxies.push(await toxiproxy.createProxy({ name: `gateway-${i}`, listen: `0.0.0.0:${proxyPorts[i]}`, upstream: `gateway:${gatewayPort}` }));
+        proxies.push(
+          await toxiproxy.createProxy({
+            name: `gateway-${i}`,
+            listen: `0.0.0.0:${proxyPorts[i]}`,
+            upstream: `gateway:${gatewayPort}`,
+          }),
+        );
         proxyUrls.push(`ws://${tx.container.getHost()}:${tx.container.getMappedPort(proxyPorts[i])}`);
       }
     }
@@ -403,7 +527,8 @@ export async function startTestcontainersStack(plan: RunPlan, logDir: string, lo
       const v: unknown = await toxiproxy.getVersion();
       const parsed: unknown = typeof v === 'string' && v.trim().startsWith('{') ? JSON.parse(v) : v;
       const reported = String((parsed as { version?: unknown })?.version ?? parsed).trim();
-      if (reported && !reported.includes('git')) toxiproxyVersion = reported.startsWith('v') ? reported : `v${reported}`;
+      if (reported && !reported.includes('git'))
+        toxiproxyVersion = reported.startsWith('v') ? reported : `v${reported}`;
     } catch {
       /* keep the pinned version */
     }
@@ -412,9 +537,12 @@ export async function startTestcontainersStack(plan: RunPlan, logDir: string, lo
     const gatewayRestart: RestartableGateway = {
       async kill() {
         gw.expectingExit = true;
-        await client.container.getById(gw.container.getId()).kill({ signal: 'SIGKILL' }).catch((e: { statusCode?: number }) => {
-          if (e.statusCode !== 409) throw e; // 409: not running any more
-        });
+        await client.container
+          .getById(gw.container.getId())
+          .kill({ signal: 'SIGKILL' })
+          .catch((e: { statusCode?: number }) => {
+            if (e.statusCode !== 409) throw e; // 409: not running any more
+          });
         await client.container.getById(gw.container.getId()).wait();
       },
       async start() {

@@ -47,7 +47,8 @@ export function findToxiproxy(env: NodeJS.ProcessEnv = process.env): string | nu
 /** Installs the server into tools/bin with `go install`. Throws ToxiproxyMissingError when Go is missing or the install fails. */
 export function installToxiproxy(log: (line: string) => void = () => {}): string {
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (go.error || go.status !== 0) throw new ToxiproxyMissingError('and Go is not installed, so it cannot be installed automatically');
+  if (go.error || go.status !== 0)
+    throw new ToxiproxyMissingError('and Go is not installed, so it cannot be installed automatically');
   mkdirSync(TOOLS_BIN, { recursive: true });
   log(`installing Toxiproxy ${TOXIPROXY_VERSION} with go install into ${TOOLS_BIN} …`);
   try {

@@ -7,7 +7,11 @@
  */
 import type { Proxy as ToxiproxyProxy, Toxiproxy } from 'toxiproxy-node-client';
 
-export interface RetryOptions { timeoutMs: number; attempts: number; backoffMs: number }
+export interface RetryOptions {
+  timeoutMs: number;
+  attempts: number;
+  backoffMs: number;
+}
 export const DEFAULT_RETRY: RetryOptions = { timeoutMs: 5_000, attempts: 4, backoffMs: 250 };
 
 export class ToxiproxyApiError extends Error {
@@ -35,7 +39,10 @@ class ResilientHttp {
   }
 
   private async request(method: string, url: string, body?: unknown): Promise<{ data: unknown }> {
-    const init: RequestInit = body === undefined ? { method } : { method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } };
+    const init: RequestInit =
+      body === undefined
+        ? { method }
+        : { method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } };
     const text = await (await this.doFetch(url, init)).text();
     return { data: text.length ? JSON.parse(text) : undefined };
   }
@@ -46,7 +53,10 @@ class ResilientHttp {
       try {
         const res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.o.timeoutMs) });
         if (res.ok) return res;
-        if (attempt > 1 && ((init.method === 'POST' && res.status === 409) || (init.method === 'DELETE' && res.status === 404))) {
+        if (
+          attempt > 1 &&
+          ((init.method === 'POST' && res.status === 409) || (init.method === 'DELETE' && res.status === 404))
+        ) {
           // The earlier try took effect before its answer was lost.
           return new Response(typeof init.body === 'string' ? init.body : '', { status: 200 });
         }
@@ -55,7 +65,10 @@ class ResilientHttp {
         if (res.status < 500) break;
       } catch (e) {
         const err = e as Error & { cause?: { code?: string; message?: string } };
-        last = err.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs} ms` : `${err.message}${err.cause ? ` (${err.cause.code ?? err.cause.message})` : ''}`;
+        last =
+          err.name === 'TimeoutError'
+            ? `no answer within ${this.o.timeoutMs} ms`
+            : `${err.message}${err.cause ? ` (${err.cause.code ?? err.cause.message})` : ''}`;
       }
       if (attempt < this.o.attempts) await new Promise((r) => setTimeout(r, this.o.backoffMs * 2 ** (attempt - 1)));
     }

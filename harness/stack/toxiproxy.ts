@@ -32,7 +32,12 @@ export interface StartedToxiproxy {
 export const TOXIPROXY_ENV: NodeJS.ProcessEnv = { LOG_LEVEL: 'warn', GOMAXPROCS: '1', GOGC: '400', GOMEMLIMIT: '2GiB' };
 
 /** name: "toxiproxy" or "toxiproxy-<i>" in a pool; its log is logs/<name>.log. */
-export async function startToxiproxy(logDir: string, log?: (l: string) => void, name = 'toxiproxy', env: NodeJS.ProcessEnv = TOXIPROXY_ENV): Promise<StartedToxiproxy> {
+export async function startToxiproxy(
+  logDir: string,
+  log?: (l: string) => void,
+  name = 'toxiproxy',
+  env: NodeJS.ProcessEnv = TOXIPROXY_ENV,
+): Promise<StartedToxiproxy> {
   const binary = ensureToxiproxy(log);
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;

@@ -44,5 +44,12 @@ export function renderCapacityPage(r: CapacityResult): string {
   <tbody>${r.steps.map((s) => stepRow(s, r.unit)).join('')}</tbody></table></div>
 </section>
 <footer>chatstorm capacity · self-contained: the whole result (capacity.json) is embedded in this file (script #chatstorm-data)</footer>`;
-  return pageShell({ title: `Capacity ${r.scenario.name}: ${k ? `${k.load} ${r.unit}` : 'no knee'} · chatstorm`, version: undefined, css: pageCss('base.css', 'capacity.css'), data: r, script: pageScript('capacity.js'), body });
+  return pageShell({
+    title: `Capacity ${r.scenario.name}: ${k ? `${k.load} ${r.unit}` : 'no knee'} · chatstorm`,
+    version: undefined,
+    css: pageCss('base.css', 'capacity.css'),
+    data: r,
+    script: pageScript('capacity.js'),
+    body,
+  });
 }

@@ -21,9 +21,14 @@ export interface CapacityResult {
   search: { from: number; to: number; factor: number; resolution: string };
   steps: CapacityStep[];
   /** The highest load that passed, with the check that broke above it; null when none passed. */
-  knee: ({ clients: number } | { rate: number }) & { load: number; brokeAbove: { load: number; check: string | null; why: string | null; breaches: string[] } | null } | null;
+  knee:
+    | (({ clients: number } | { rate: number }) & {
+        load: number;
+        brokeAbove: { load: number; check: string | null; why: string | null; breaches: string[] } | null;
+      })
+    | null;
   /** The knee less the headroom; null without a knee. */
-  recommended: ({ clients: number } | { rate: number }) & { load: number; headroom: number; note: string } | null;
+  recommended: (({ clients: number } | { rate: number }) & { load: number; headroom: number; note: string }) | null;
   stop: { reason: StopReason; at: number | null; message: string };
   exitCode: number;
 }

@@ -22,7 +22,14 @@ import { renderCapacityPage } from './capacity-page.ts';
 import { withSettings } from './settings.ts';
 
 /** The capacity flags as given (strings where a unit or a percent is allowed). */
-export interface CapacityInput { vary?: string; from?: number; to?: number; factor?: string; resolution?: string; headroom?: string }
+export interface CapacityInput {
+  vary?: string;
+  from?: number;
+  to?: number;
+  factor?: string;
+  resolution?: string;
+  headroom?: string;
+}
 
 export interface CapacitySpec {
   scenario: ScenarioDefinition;
@@ -54,11 +61,21 @@ function rateOf(plan: RunPlan): number {
 }
 
 /** The plan of one step. */
-function stepPlan(spec: Pick<CapacitySpec, 'scenario' | 'base' | 'vary'>, load: number, reportRoot: string, runId: string): RunPlan {
+function stepPlan(
+  spec: Pick<CapacitySpec, 'scenario' | 'base' | 'vary'>,
+  load: number,
+  reportRoot: string,
+  runId: string,
+): RunPlan {
   if (spec.vary === 'clients') return resolvePlan(spec.scenario, { ...spec.base, clients: load, reportRoot, runId });
   const clients = resolvePlan(spec.scenario, { ...spec.base, runId: 'probe' }).clients;
   const sendIntervalMs = Math.max(1, Math.round((clients * 1_000) / load));
-  const scenario = withSettings(spec.scenario, spec.base.profile, [{ key: 'sendInterval', value: sendIntervalMs }], spec.base.scenarioFile);
+  const scenario = withSettings(
+    spec.scenario,
+    spec.base.profile,
+    [{ key: 'sendInterval', value: sendIntervalMs }],
+    spec.base.scenarioFile,
+  );
   return resolvePlan(scenario, { ...spec.base, reportRoot, runId });
 }
 
@@ -67,21 +84,30 @@ export function planCapacity(scenario: ScenarioDefinition, base: RunOptions, i: 
   const problems: string[] = [];
   const vary = (i.vary ?? 'clients') as Vary;
   if (vary !== 'clients' && vary !== 'rate') problems.push(`--vary: expected "clients" or "rate" (got "${i.vary}")`);
-  if (base.clients !== undefined && vary === 'clients') problems.push(`--clients: capacity --vary clients sets the clients of each step; use --from and --to (got --clients ${base.clients})`);
+  if (base.clients !== undefined && vary === 'clients')
+    problems.push(
+      `--clients: capacity --vary clients sets the clients of each step; use --from and --to (got --clients ${base.clients})`,
+    );
   const factor = Number(i.factor ?? '1.5');
-  if (!(factor > 1) || !Number.isFinite(factor)) problems.push(`--factor: expected a number above 1, e.g. 1.5 (got "${i.factor}")`);
+  if (!(factor > 1) || !Number.isFinite(factor))
+    problems.push(`--factor: expected a number above 1, e.g. 1.5 (got "${i.factor}")`);
   const resText = i.resolution ?? '5%';
   let resolution: SearchOptions['resolution'] | null = null;
   if (/%$/.test(resText)) {
     const r = percent('--resolution', resText, 100, problems);
     if (r !== null) resolution = { relative: r };
   } else if (/^\d+$/.test(resText) && Number(resText) > 0) resolution = { absolute: Number(resText) };
-  else problems.push(`--resolution: expected a load (e.g. 50) or a share of the last passing load (e.g. "5%") (got "${resText}")`);
+  else
+    problems.push(
+      `--resolution: expected a load (e.g. 50) or a share of the last passing load (e.g. "5%") (got "${resText}")`,
+    );
   const headroom = percent('--headroom', i.headroom ?? '20%', 100, problems) ?? 0.2;
   if (problems.length) throw new ConfigError('invalid capacity options', problems);
 
   const root = base.reportRoot ?? 'reports';
-  const name = base.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-capacity-${scenario.name}${base.profile ? `-${base.profile}` : ''}`;
+  const name =
+    base.runId ??
+    `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-capacity-${scenario.name}${base.profile ? `-${base.profile}` : ''}`;
   const dir = join(root, name);
   // The scenario's own load is the default start; the default end is 16 times it.
   const own = resolvePlan(scenario, { ...base, runId: 'probe' });
@@ -103,58 +129,106 @@ export function stepOutcome(s: Summary): StepOutcome {
   if (s.verdict === 'pass') return 'pass';
   if (s.verdict === 'error') return 'error';
   // The instrument's own health checks: when one could not vouch for the load, nothing above can be judged.
-  const instrument = s.checks.some((c) => c.verdict !== 'pass' && (c.name === 'generator-health' || /proxy-health|instrument/.test(c.name)));
+  const instrument = s.checks.some(
+    (c) => c.verdict !== 'pass' && (c.name === 'generator-health' || /proxy-health|instrument/.test(c.name)),
+  );
   return instrument ? 'instrument' : 'fail';
 }
 
-export async function runCapacity(spec: CapacitySpec, signal: AbortSignal, run: (plan: RunPlan, signal: AbortSignal) => Promise<RunResult>, log: (line: string) => void): Promise<{ result: CapacityResult; json: string; html: string }> {
+export async function runCapacity(
+  spec: CapacitySpec,
+  signal: AbortSignal,
+  run: (plan: RunPlan, signal: AbortSignal) => Promise<RunResult>,
+  log: (line: string) => void,
+): Promise<{ result: CapacityResult; json: string; html: string }> {
   mkdirSync(join(spec.dir, 'steps'), { recursive: true });
   const steps: CapacityStep[] = [];
   const unit = UNIT[spec.vary];
   const search = await searchKnee(spec.search, async (load, phase) => {
     if (signal.aborted) return 'interrupted';
     const n = steps.length + 1;
-    const plan = stepPlan(spec, load, join(spec.dir, 'steps'), `step-${String(n).padStart(2, '0')}-${spec.vary}-${load}`);
-    log(`chatstorm capacity: step ${n} (${phase}): ${load} ${unit}${spec.vary === 'rate' ? ` (${plan.clients} clients, one message every ${plan.sendIntervalMs} ms each)` : ''}`);
+    const plan = stepPlan(
+      spec,
+      load,
+      join(spec.dir, 'steps'),
+      `step-${String(n).padStart(2, '0')}-${spec.vary}-${load}`,
+    );
+    log(
+      `chatstorm capacity: step ${n} (${phase}): ${load} ${unit}${spec.vary === 'rate' ? ` (${plan.clients} clients, one message every ${plan.sendIntervalMs} ms each)` : ''}`,
+    );
     const r = await run(plan, signal);
     const planJson = JSON.parse(readFileSync(join(r.reportDir, 'plan.json'), 'utf8')) as { sendIntervalMs?: number };
     const outcome = stepOutcome(r.summary);
     steps.push({ n, phase, load, outcome, runDir: r.reportDir, figures: runFigures(r.summary, planJson) });
-    log(`chatstorm capacity: step ${n}: ${load} ${unit} → ${r.summary.verdict}${r.summary.failedChecks.length ? ` (${r.summary.failedChecks.join(', ')})` : ''}`);
+    log(
+      `chatstorm capacity: step ${n}: ${load} ${unit} → ${r.summary.verdict}${r.summary.failedChecks.length ? ` (${r.summary.failedChecks.join(', ')})` : ''}`,
+    );
     return outcome;
   });
   const key = spec.vary;
   const failStep = search.firstFail === null ? undefined : steps.find((s) => s.load === search.firstFail);
-  const knee: CapacityResult['knee'] = search.lastPass === null ? null : {
-    [key]: search.lastPass,
-    load: search.lastPass,
-    brokeAbove: failStep ? { load: failStep.load, check: failStep.figures?.brokeFirst?.check ?? null, why: failStep.figures?.brokeFirst?.why ?? null, breaches: failStep.figures?.breaches ?? [] } : null,
-  } as CapacityResult['knee'];
-  const recommendedLoad = search.lastPass === null ? null : Math.max(1, Math.floor(search.lastPass * (1 - spec.headroom)));
-  const recommended: CapacityResult['recommended'] = recommendedLoad === null ? null : {
-    [key]: recommendedLoad,
-    load: recommendedLoad,
-    headroom: spec.headroom,
-    note: `${Math.round(spec.headroom * 100)} % below the highest load that passed (${search.lastPass} ${unit})${search.stop === 'knee-found' ? '' : search.stop === 'no-failure-up-to-max' ? '; nothing broke up to --to, so the real knee is higher' : '; the search stopped early, so this is a lower bound'}`,
-  } as CapacityResult['recommended'];
+  const knee: CapacityResult['knee'] =
+    search.lastPass === null
+      ? null
+      : ({
+          [key]: search.lastPass,
+          load: search.lastPass,
+          brokeAbove: failStep
+            ? {
+                load: failStep.load,
+                check: failStep.figures?.brokeFirst?.check ?? null,
+                why: failStep.figures?.brokeFirst?.why ?? null,
+                breaches: failStep.figures?.breaches ?? [],
+              }
+            : null,
+        } as CapacityResult['knee']);
+  const recommendedLoad =
+    search.lastPass === null ? null : Math.max(1, Math.floor(search.lastPass * (1 - spec.headroom)));
+  const recommended: CapacityResult['recommended'] =
+    recommendedLoad === null
+      ? null
+      : ({
+          [key]: recommendedLoad,
+          load: recommendedLoad,
+          headroom: spec.headroom,
+          note: `${Math.round(spec.headroom * 100)} % below the highest load that passed (${search.lastPass} ${unit})${search.stop === 'knee-found' ? '' : search.stop === 'no-failure-up-to-max' ? '; nothing broke up to --to, so the real knee is higher' : '; the search stopped early, so this is a lower bound'}`,
+        } as CapacityResult['recommended']);
   const message = ((): string => {
     switch (search.stop) {
-      case 'knee-found': return `knee at ${search.lastPass} ${unit}: it passed, ${search.firstFail} broke (${failStep?.figures?.brokeFirst?.check ?? 'a check'} first); resolution ${resolutionAt(spec.search, search.lastPass!)} ${unit}`;
-      case 'no-failure-up-to-max': return `no step broke up to --to ${spec.search.to} ${unit}: the knee is above it`;
-      case 'failed-at-start': return `the first step (${spec.search.from} ${unit}) already broke (${failStep?.figures?.brokeFirst?.check ?? 'a check'}): start lower with --from`;
-      case 'instrument-limit': return `the harness ran out first at ${search.stoppedAt} ${unit} (the load generator or the proxies could not vouch for the load${search.lastPass !== null ? `; ${search.lastPass} ${unit} passed` : ''}); use shards ('run --shard i/n' on several hosts, docs/scaling.md) or more fleet processes (--workers)`;
-      case 'run-error': return `the run itself broke at ${search.stoppedAt} ${unit} (see its report); the search stopped`;
-      case 'interrupted': return `interrupted at ${search.stoppedAt} ${unit}; the steps run so far are in the report`;
+      case 'knee-found':
+        return `knee at ${search.lastPass} ${unit}: it passed, ${search.firstFail} broke (${failStep?.figures?.brokeFirst?.check ?? 'a check'} first); resolution ${resolutionAt(spec.search, search.lastPass!)} ${unit}`;
+      case 'no-failure-up-to-max':
+        return `no step broke up to --to ${spec.search.to} ${unit}: the knee is above it`;
+      case 'failed-at-start':
+        return `the first step (${spec.search.from} ${unit}) already broke (${failStep?.figures?.brokeFirst?.check ?? 'a check'}): start lower with --from`;
+      case 'instrument-limit':
+        return `the harness ran out first at ${search.stoppedAt} ${unit} (the load generator or the proxies could not vouch for the load${search.lastPass !== null ? `; ${search.lastPass} ${unit} passed` : ''}); use shards ('run --shard i/n' on several hosts, docs/scaling.md) or more fleet processes (--workers)`;
+      case 'run-error':
+        return `the run itself broke at ${search.stoppedAt} ${unit} (see its report); the search stopped`;
+      case 'interrupted':
+        return `interrupted at ${search.stoppedAt} ${unit}; the steps run so far are in the report`;
     }
   })();
-  const exitCode = { 'knee-found': EXIT.pass, 'no-failure-up-to-max': EXIT.pass, 'failed-at-start': EXIT.fail, 'instrument-limit': EXIT.inconclusive, 'run-error': EXIT.error, interrupted: EXIT.interrupted }[search.stop];
+  const exitCode = {
+    'knee-found': EXIT.pass,
+    'no-failure-up-to-max': EXIT.pass,
+    'failed-at-start': EXIT.fail,
+    'instrument-limit': EXIT.inconclusive,
+    'run-error': EXIT.error,
+    interrupted: EXIT.interrupted,
+  }[search.stop];
   const res = spec.search.resolution;
   const result: CapacityResult = {
     scenario: { name: spec.scenario.name, file: spec.base.scenarioFile, profile: spec.base.profile ?? null },
     vary: spec.vary,
     unit,
     seed: spec.firstPlan.seed,
-    search: { from: spec.search.from, to: spec.search.to, factor: spec.search.factor, resolution: 'absolute' in res ? `${res.absolute} ${unit}` : `${res.relative * 100}%` },
+    search: {
+      from: spec.search.from,
+      to: spec.search.to,
+      factor: spec.search.factor,
+      resolution: 'absolute' in res ? `${res.absolute} ${unit}` : `${res.relative * 100}%`,
+    },
     steps,
     knee,
     recommended,

@@ -27,7 +27,13 @@ export interface RunFigures {
   /** Deliveries lost (the delivery check's count). */
   messagesLost: number | null;
   /** The gateway process (local stack only): mean and max CPU (fraction of one core), max resident memory (MB). */
-  gateway: { cpuMean: number; cpuMax: number; rssMaxMb: number; cpuPer1kSockets: number; rssKbPerSocket: number } | null;
+  gateway: {
+    cpuMean: number;
+    cpuMax: number;
+    rssMaxMb: number;
+    cpuPer1kSockets: number;
+    rssKbPerSocket: number;
+  } | null;
   /** Thresholds breached, as "metric expression (observed …)". */
   breaches: string[];
   /** The first check to break (earliest first breach), with why; null when every check passed. */
@@ -39,12 +45,19 @@ const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 export function runFigures(s: Summary, plan: { sendIntervalMs?: number } | null): RunFigures {
   const m = s.metrics;
   const faults = m?.faults ?? [];
-  const finite = (list: (number | null | undefined)[]) => list.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const finite = (list: (number | null | undefined)[]) =>
+    list.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const maxOf = (list: (number | null | undefined)[]) => (finite(list).length ? Math.max(...finite(list)) : null);
   const gw = (m?.stack ?? []).filter((x) => x.name === 'gateway');
-  const breaches = s.checks.flatMap((c) => (c.thresholds ?? []).filter((t) => !t.ok).map((t) => `${t.metric} ${t.expression} (observed ${t.observed === null ? 'never' : Math.round(t.observed)})`));
+  const breaches = s.checks.flatMap((c) =>
+    (c.thresholds ?? [])
+      .filter((t) => !t.ok)
+      .map((t) => `${t.metric} ${t.expression} (observed ${t.observed === null ? 'never' : Math.round(t.observed)})`),
+  );
   const notPassed = s.checks.filter((c) => c.verdict !== 'pass');
-  notPassed.sort((a, b) => (a.firstBreachAt ?? Number.POSITIVE_INFINITY) - (b.firstBreachAt ?? Number.POSITIVE_INFINITY));
+  notPassed.sort(
+    (a, b) => (a.firstBreachAt ?? Number.POSITIVE_INFINITY) - (b.firstBreachAt ?? Number.POSITIVE_INFINITY),
+  );
   const first = notPassed[0];
   const delivery = s.checks.find((c) => c.name === 'delivery');
   const cpuMean = gw.length ? gw.reduce((a, x) => a + x.cpu, 0) / gw.length : 0;
@@ -53,7 +66,11 @@ export function runFigures(s: Summary, plan: { sendIntervalMs?: number } | null)
     verdict: s.verdict,
     clients: s.clients,
     rate: plan?.sendIntervalMs ? round((s.clients * 1_000) / plan.sendIntervalMs, 1) : null,
-    latency: { p50: m?.latency?.steady?.p50 ?? null, p99: m?.latency?.steady?.p99 ?? null, max: m?.latency?.steady?.max ?? null },
+    latency: {
+      p50: m?.latency?.steady?.p50 ?? null,
+      p99: m?.latency?.steady?.p99 ?? null,
+      max: m?.latency?.steady?.max ?? null,
+    },
     connectFailures: Object.values(m?.failureReasons ?? {}).reduce((a, b) => a + b, 0),
     recoveryP99: faults.some((f) => f.notRecovered > 0) ? null : maxOf(faults.map((f) => f.recover?.p99)),
     notRecovered: faults.reduce((a, f) => a + (f.notRecovered ?? 0), 0),
@@ -62,9 +79,17 @@ export function runFigures(s: Summary, plan: { sendIntervalMs?: number } | null)
     stormP99: maxOf((m?.reconnectStorm ?? []).map((x) => x.p99)),
     messagesLost: typeof delivery?.counts?.lost === 'number' ? delivery.counts.lost : null,
     gateway: gw.length
-      ? { cpuMean: round(cpuMean), cpuMax: Math.max(...gw.map((x) => x.cpu)), rssMaxMb: Math.max(...gw.map((x) => x.rssMb)), cpuPer1kSockets: round((cpuMean * 1_000) / Math.max(1, s.clients), 4), rssKbPerSocket: round((Math.max(...gw.map((x) => x.rssMb)) * 1_024) / Math.max(1, s.clients), 1) }
+      ? {
+          cpuMean: round(cpuMean),
+          cpuMax: Math.max(...gw.map((x) => x.cpu)),
+          rssMaxMb: Math.max(...gw.map((x) => x.rssMb)),
+          cpuPer1kSockets: round((cpuMean * 1_000) / Math.max(1, s.clients), 4),
+          rssKbPerSocket: round((Math.max(...gw.map((x) => x.rssMb)) * 1_024) / Math.max(1, s.clients), 1),
+        }
       : null,
     breaches,
-    brokeFirst: first ? { check: first.name, verdict: first.verdict, at: first.firstBreachAt ?? null, why: first.summary } : null,
+    brokeFirst: first
+      ? { check: first.name, verdict: first.verdict, at: first.firstBreachAt ?? null, why: first.summary }
+      : null,
   };
 }

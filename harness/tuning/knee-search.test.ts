@@ -38,9 +38,16 @@ describe('the knee search', () => {
   });
 
   it('reports a failure at the first step, and no failure up to the maximum', async () => {
-    expect(await searchKnee({ from: 100, to: 1_000, factor: 2, resolution: { absolute: 10 } }, system(50).run)).toEqual({ lastPass: null, firstFail: 100, stop: 'failed-at-start', stoppedAt: null });
+    expect(await searchKnee({ from: 100, to: 1_000, factor: 2, resolution: { absolute: 10 } }, system(50).run)).toEqual(
+      { lastPass: null, firstFail: 100, stop: 'failed-at-start', stoppedAt: null },
+    );
     const s = system(5_000);
-    expect(await searchKnee({ from: 100, to: 1_000, factor: 3, resolution: { absolute: 10 } }, s.run)).toEqual({ lastPass: 1_000, firstFail: null, stop: 'no-failure-up-to-max', stoppedAt: null });
+    expect(await searchKnee({ from: 100, to: 1_000, factor: 3, resolution: { absolute: 10 } }, s.run)).toEqual({
+      lastPass: 1_000,
+      firstFail: null,
+      stop: 'no-failure-up-to-max',
+      stoppedAt: null,
+    });
     expect(s.steps).toEqual([100, 300, 900, 1_000]);
   });
 });
@@ -48,16 +55,51 @@ describe('the knee search', () => {
 describe('a judged step, for the search', () => {
   const summary = (verdict: string, checks: [string, string][], interrupted = false) =>
     ({ verdict, interrupted, checks: checks.map(([name, v]) => ({ name, verdict: v })) }) as unknown as Summary;
-  it('is the instrument\'s limit when the generator could not vouch for the load, even when a gateway check failed', () => {
-    expect(stepOutcome(summary('fail', [['latency', 'fail'], ['generator-health', 'inconclusive']]))).toBe('instrument');
-    expect(stepOutcome(summary('inconclusive', [['latency', 'pass'], ['generator-health', 'inconclusive']]))).toBe('instrument');
+  it("is the instrument's limit when the generator could not vouch for the load, even when a gateway check failed", () => {
+    expect(
+      stepOutcome(
+        summary('fail', [
+          ['latency', 'fail'],
+          ['generator-health', 'inconclusive'],
+        ]),
+      ),
+    ).toBe('instrument');
+    expect(
+      stepOutcome(
+        summary('inconclusive', [
+          ['latency', 'pass'],
+          ['generator-health', 'inconclusive'],
+        ]),
+      ),
+    ).toBe('instrument');
   });
-  it('is the gateway\'s limit when a check failed or could not be judged with a healthy generator', () => {
-    expect(stepOutcome(summary('fail', [['latency', 'fail'], ['generator-health', 'pass']]))).toBe('fail');
-    expect(stepOutcome(summary('inconclusive', [['reconnect', 'inconclusive'], ['generator-health', 'pass']]))).toBe('fail');
+  it("is the gateway's limit when a check failed or could not be judged with a healthy generator", () => {
+    expect(
+      stepOutcome(
+        summary('fail', [
+          ['latency', 'fail'],
+          ['generator-health', 'pass'],
+        ]),
+      ),
+    ).toBe('fail');
+    expect(
+      stepOutcome(
+        summary('inconclusive', [
+          ['reconnect', 'inconclusive'],
+          ['generator-health', 'pass'],
+        ]),
+      ),
+    ).toBe('fail');
   });
   it('passes, breaks or is interrupted with the run', () => {
-    expect(stepOutcome(summary('pass', [['latency', 'pass'], ['generator-health', 'pass']]))).toBe('pass');
+    expect(
+      stepOutcome(
+        summary('pass', [
+          ['latency', 'pass'],
+          ['generator-health', 'pass'],
+        ]),
+      ),
+    ).toBe('pass');
     expect(stepOutcome(summary('error', [['generator-health', 'pass']]))).toBe('error');
     expect(stepOutcome(summary('fail', [['latency', 'fail']], true))).toBe('interrupted');
   });

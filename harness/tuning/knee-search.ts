@@ -18,7 +18,13 @@ export interface SearchOptions {
   resolution: { absolute: number } | { relative: number };
 }
 
-export type StopReason = 'knee-found' | 'no-failure-up-to-max' | 'failed-at-start' | 'instrument-limit' | 'run-error' | 'interrupted';
+export type StopReason =
+  | 'knee-found'
+  | 'no-failure-up-to-max'
+  | 'failed-at-start'
+  | 'instrument-limit'
+  | 'run-error'
+  | 'interrupted';
 
 export interface SearchResult {
   /** The highest load that passed; null when none did. */
@@ -35,13 +41,19 @@ export function resolutionAt(o: SearchOptions, lastPass: number): number {
   return Math.max(1, 'absolute' in o.resolution ? o.resolution.absolute : Math.ceil(lastPass * o.resolution.relative));
 }
 
-export async function searchKnee(o: SearchOptions, runStep: (load: number, phase: 'grow' | 'bisect') => Promise<StepOutcome>): Promise<SearchResult> {
+export async function searchKnee(
+  o: SearchOptions,
+  runStep: (load: number, phase: 'grow' | 'bisect') => Promise<StepOutcome>,
+): Promise<SearchResult> {
   let lastPass: number | null = null;
   let firstFail: number | null = null;
   const stopped = (outcome: StepOutcome, load: number): SearchResult | null =>
-    outcome === 'instrument' ? { lastPass, firstFail, stop: 'instrument-limit', stoppedAt: load }
-      : outcome === 'error' ? { lastPass, firstFail, stop: 'run-error', stoppedAt: load }
-        : outcome === 'interrupted' ? { lastPass, firstFail, stop: 'interrupted', stoppedAt: load }
+    outcome === 'instrument'
+      ? { lastPass, firstFail, stop: 'instrument-limit', stoppedAt: load }
+      : outcome === 'error'
+        ? { lastPass, firstFail, stop: 'run-error', stoppedAt: load }
+        : outcome === 'interrupted'
+          ? { lastPass, firstFail, stop: 'interrupted', stoppedAt: load }
           : null;
 
   for (let load = o.from; ; ) {

@@ -33,7 +33,9 @@ const FIGURES: Figure[] = ['recoveryP99', 'detectMax', 'stormPeak', 'messagesLos
 
 /** Competition ranks (1, 2, 2, 4) of values, lower better; null ranks last. */
 function ranks(values: (number | null)[]): number[] {
-  return values.map((v) => 1 + values.filter((o) => (v === null ? false : o !== null && o < v) || (v === null && o !== null)).length);
+  return values.map(
+    (v) => 1 + values.filter((o) => (v === null ? false : o !== null && o < v) || (v === null && o !== null)).length,
+  );
 }
 
 export function rankPoints(points: { label: string; column: string; figures: RunFigures }[]): RankedPoint[] {
@@ -70,13 +72,19 @@ export function rankPoints(points: { label: string; column: string; figures: Run
 /** The ranking as a section of the compare page. */
 export function renderRanking(ranked: RankedPoint[], keys: string[]): string {
   const best = (f: Figure) => {
-    const vals = ranked.map((r) => (f === 'recoveryP99' && r.notRecovered > 0 ? null : r[f])).filter((v): v is number => v !== null);
+    const vals = ranked
+      .map((r) => (f === 'recoveryP99' && r.notRecovered > 0 ? null : r[f]))
+      .filter((v): v is number => v !== null);
     return vals.length > 1 && new Set(vals).size > 1 ? Math.min(...vals) : null;
   };
   const bests = Object.fromEntries(FIGURES.map((f) => [f, best(f)])) as Record<Figure, number | null>;
-  const cell = (f: Figure, v: number | null, html: string) => `<td class="num${v !== null && v === bests[f] ? ' best' : ''}">${html}</td>`;
+  const cell = (f: Figure, v: number | null, html: string) =>
+    `<td class="num${v !== null && v === bests[f] ? ' best' : ''}">${html}</td>`;
   const rows = ranked
-    .map((r) => `<tr class="${r.breaches.length || r.verdict !== 'pass' ? 'breaker' : ''}"><td class="num">${r.rank}</td><th scope="row"><span class="chip">${esc(r.column)}</span> ${esc(r.label)}</th><td>${pill(r.verdict)}${r.breaches.length ? `<div class="cell-note ko">breaks ${esc(r.breaches.join('; '))}</div>` : ''}</td>${cell('recoveryP99', r.notRecovered ? null : r.recoveryP99, r.notRecovered ? `<b class="ko">never (${esc(fmtNum(r.notRecovered))} not back)</b>` : esc(fmtMs(r.recoveryP99)))}${cell('detectMax', r.detectMax, esc(fmtMs(r.detectMax)))}${cell('stormPeak', r.stormPeak, esc(fmtNum(r.stormPeak)))}${cell('messagesLost', r.messagesLost, esc(fmtNum(r.messagesLost)))}${cell('gatewayCpu', r.gatewayCpu, r.gatewayCpu === null ? '—' : `${esc(fmtNum(r.gatewayCpu))} % <span class="muted">${esc(fmtNum(r.gatewayRssMb))} MB</span>`)}</tr>`)
+    .map(
+      (r) =>
+        `<tr class="${r.breaches.length || r.verdict !== 'pass' ? 'breaker' : ''}"><td class="num">${r.rank}</td><th scope="row"><span class="chip">${esc(r.column)}</span> ${esc(r.label)}</th><td>${pill(r.verdict)}${r.breaches.length ? `<div class="cell-note ko">breaks ${esc(r.breaches.join('; '))}</div>` : ''}</td>${cell('recoveryP99', r.notRecovered ? null : r.recoveryP99, r.notRecovered ? `<b class="ko">never (${esc(fmtNum(r.notRecovered))} not back)</b>` : esc(fmtMs(r.recoveryP99)))}${cell('detectMax', r.detectMax, esc(fmtMs(r.detectMax)))}${cell('stormPeak', r.stormPeak, esc(fmtNum(r.stormPeak)))}${cell('messagesLost', r.messagesLost, esc(fmtNum(r.messagesLost)))}${cell('gatewayCpu', r.gatewayCpu, r.gatewayCpu === null ? '—' : `${esc(fmtNum(r.gatewayCpu))} % <span class="muted">${esc(fmtNum(r.gatewayRssMb))} MB</span>`)}</tr>`,
+    )
     .join('');
   return `<section class="card" id="ranking">
   <h2>Ranking</h2>

@@ -23,7 +23,14 @@ export interface SweepPoint {
   plan: RunPlan;
 }
 
-export interface SweepSpec { scenarioName: string; file: string; profile: string | null; settings: Setting[]; points: SweepPoint[]; dir: string }
+export interface SweepSpec {
+  scenarioName: string;
+  file: string;
+  profile: string | null;
+  settings: Setting[];
+  points: SweepPoint[];
+  dir: string;
+}
 
 export interface SweepResult {
   scenario: { name: string; file: string; profile: string | null };
@@ -36,24 +43,44 @@ export interface SweepResult {
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._=-]+/g, '_');
 
 /** Parses and validates every --set and plans every combination; nothing runs. */
-export function planSweep(scenario: ScenarioDefinition, base: RunOptions, flags: string[], caseFlags: string[] = []): SweepSpec {
-  if (!flags.length && !caseFlags.length) throw new ConfigError('invalid sweep', ['--set or --case: give at least one setting to sweep']);
-  if (flags.length && caseFlags.length) throw new ConfigError('invalid sweep', ['--set and --case exclude each other: --set runs every combination, --case a listed set']);
+export function planSweep(
+  scenario: ScenarioDefinition,
+  base: RunOptions,
+  flags: string[],
+  caseFlags: string[] = [],
+): SweepSpec {
+  if (!flags.length && !caseFlags.length)
+    throw new ConfigError('invalid sweep', ['--set or --case: give at least one setting to sweep']);
+  if (flags.length && caseFlags.length)
+    throw new ConfigError('invalid sweep', [
+      '--set and --case exclude each other: --set runs every combination, --case a listed set',
+    ]);
   const cases = caseFlags.length ? parseCaseFlags(caseFlags) : null;
   const settings: Setting[] = cases ? casesAsSettings(cases) : parseSetFlags(flags);
   const root = base.reportRoot ?? 'reports';
-  const name = base.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-sweep-${scenario.name}${base.profile ? `-${base.profile}` : ''}`;
+  const name =
+    base.runId ??
+    `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-sweep-${scenario.name}${base.profile ? `-${base.profile}` : ''}`;
   const dir = join(root, name);
   const points = (cases ?? combinations(settings)).map((combo, i): SweepPoint => {
     const s = withSettings(scenario, base.profile, combo, base.scenarioFile);
     const label = combo.map((c) => `${c.key}=${c.text}`).join(' ');
     const runId = `${String(i + 1).padStart(2, '0')}-${safe(combo.map((c) => `${c.key.split('.').pop()}=${c.text}`).join('_'))}`;
-    return { label, settings: Object.fromEntries(combo.map((c) => [c.key, c.text])), plan: resolvePlan(s, { ...base, reportRoot: join(dir, 'runs'), runId }) };
+    return {
+      label,
+      settings: Object.fromEntries(combo.map((c) => [c.key, c.text])),
+      plan: resolvePlan(s, { ...base, reportRoot: join(dir, 'runs'), runId }),
+    };
   });
   return { scenarioName: scenario.name, file: base.scenarioFile, profile: base.profile ?? null, settings, points, dir };
 }
 
-export async function runSweep(spec: SweepSpec, signal: AbortSignal, run: (plan: RunPlan, signal: AbortSignal) => Promise<RunResult>, log: (line: string) => void): Promise<{ result: SweepResult; json: string; html: string }> {
+export async function runSweep(
+  spec: SweepSpec,
+  signal: AbortSignal,
+  run: (plan: RunPlan, signal: AbortSignal) => Promise<RunResult>,
+  log: (line: string) => void,
+): Promise<{ result: SweepResult; json: string; html: string }> {
   mkdirSync(join(spec.dir, 'runs'), { recursive: true });
   const done: SweepResult['points'] = [];
   let interrupted = false;
@@ -65,7 +92,13 @@ export async function runSweep(spec: SweepSpec, signal: AbortSignal, run: (plan:
     log(`chatstorm sweep: run ${i + 1} of ${spec.points.length}: ${p.label}`);
     const r = await run(p.plan, signal);
     const plan = JSON.parse(readFileSync(join(r.reportDir, 'plan.json'), 'utf8')) as { sendIntervalMs?: number };
-    done.push({ label: p.label, settings: p.settings, runDir: r.reportDir, verdict: r.summary.verdict, figures: runFigures(r.summary, plan) });
+    done.push({
+      label: p.label,
+      settings: p.settings,
+      runDir: r.reportDir,
+      verdict: r.summary.verdict,
+      figures: runFigures(r.summary, plan),
+    });
     if (r.summary.interrupted) interrupted = true;
     log(`chatstorm sweep: ${p.label} → ${r.summary.verdict}`);
   }
@@ -82,11 +115,19 @@ export async function runSweep(spec: SweepSpec, signal: AbortSignal, run: (plan:
   writeFileSync(json, JSON.stringify(result, null, 2));
   if (done.length >= 2) {
     const runs = loadRuns(done.map((d) => d.runDir));
-    writeFileSync(html, renderCompare(runs, { title: `Sweep ${spec.scenarioName}: ${spec.settings.map((s) => s.key).join(' × ')} · chatstorm`, sections: renderRanking(result.ranking, spec.settings.map((s) => s.key)) }));
+    writeFileSync(
+      html,
+      renderCompare(runs, {
+        title: `Sweep ${spec.scenarioName}: ${spec.settings.map((s) => s.key).join(' × ')} · chatstorm`,
+        sections: renderRanking(
+          result.ranking,
+          spec.settings.map((s) => s.key),
+        ),
+      }),
+    );
   }
   return { result, json, html };
 }
-
 
 /** The keys of listed cases and the values each takes, in order of appearance (for sweep.json and the page). */
 function casesAsSettings(cases: { key: string; value: unknown; text: string }[][]): Setting[] {

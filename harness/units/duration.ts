@@ -9,7 +9,8 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
 
 export function parseDuration(value: string | number): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new Error(`not a duration: ${value} (expected a non-negative number of milliseconds)`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`not a duration: ${value} (expected a non-negative number of milliseconds)`);
     return value;
   }
   const text = value.trim();

@@ -19,7 +19,8 @@ const GHA = readFileSync(join(ROOT, 'examples/ci/github-actions.yml'), 'utf8');
 const GITLAB = readFileSync(join(ROOT, 'examples/ci/gitlab-ci.yml'), 'utf8');
 
 function actionlint(text: string): { code: number | null; out: string } {
-  if (!existsSync(ACTIONLINT)) throw new Error(`${ACTIONLINT} is missing: run \`npm run setup\` (go install ${'github.com/rhysd/actionlint'})`);
+  if (!existsSync(ACTIONLINT))
+    throw new Error(`${ACTIONLINT} is missing: run \`npm run setup\` (go install ${'github.com/rhysd/actionlint'})`);
   const dir = mkdtempSync(join(tmpdir(), 'chatstorm-gha-'));
   mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
   writeFileSync(join(dir, '.github', 'workflows', 'release-gate.yml'), text);
@@ -31,7 +32,11 @@ function gitlabList(text: string): { code: number | null; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'chatstorm-gitlab-'));
   writeFileSync(join(dir, '.gitlab-ci.yml'), text);
   spawnSync('git', ['init', '-q'], { cwd: dir });
-  const r = spawnSync(process.execPath, [GITLAB_CI_LOCAL, '--list', '--json-schema-validation'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [GITLAB_CI_LOCAL, '--list', '--json-schema-validation'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout + r.stderr };
 }
 
@@ -63,12 +68,17 @@ describe('examples/ci/github-actions.yml', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JavaScript template.
     expect(last.env.CODE).toBe('${{ steps.merge.outputs.exit-code }}');
     expect(last.run).toContain('exit "$CODE"');
-    expect(merge.steps.some((s: { uses?: string; with?: { path?: string } }) => s.uses?.startsWith('actions/upload-artifact') && s.with?.path === 'merged/')).toBe(true);
+    expect(
+      merge.steps.some(
+        (s: { uses?: string; with?: { path?: string } }) =>
+          s.uses?.startsWith('actions/upload-artifact') && s.with?.path === 'merged/',
+      ),
+    ).toBe(true);
   });
 });
 
 describe('examples/ci/gitlab-ci.yml', () => {
-  it('is valid against GitLab\'s schema, and parallel: 3 expands into three shard jobs before the merge', () => {
+  it("is valid against GitLab's schema, and parallel: 3 expands into three shard jobs before the merge", () => {
     const r = gitlabList(GITLAB);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('json schema validated');

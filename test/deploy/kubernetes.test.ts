@@ -16,7 +16,11 @@ import { validateScenario } from '../../harness/config/plan.ts';
 import { ROOT } from '../e2e/cli.ts';
 
 const DIR = join(ROOT, 'deploy', 'kubernetes');
-const MODELS: Record<string, new (doc: never) => { validate(): void }> = { 'v1/ConfigMap': ConfigMap, 'v1/PersistentVolumeClaim': PersistentVolumeClaim, 'batch/v1/Job': Job };
+const MODELS: Record<string, new (doc: never) => { validate(): void }> = {
+  'v1/ConfigMap': ConfigMap,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+  'batch/v1/Job': Job,
+};
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed YAML, read field by field (the manifests are validated against the Kubernetes schemas below).
 type Yaml = any;
@@ -86,11 +90,16 @@ describe('deploy/kubernetes manifests', () => {
         for (const m of c.volumeMounts) expect(volumes.has(m.name), `${job.metadata.name}: mount ${m.name}`).toBe(true);
         for (const e of c.env ?? []) {
           const ref = e.valueFrom?.configMapKeyRef;
-          if (ref) expect(Object.keys(named('ConfigMap', ref.name).data), `${job.metadata.name}: ${e.name}`).toContain(ref.key);
+          if (ref)
+            expect(Object.keys(named('ConfigMap', ref.name).data), `${job.metadata.name}: ${e.name}`).toContain(
+              ref.key,
+            );
         }
         // Every $(VAR) in the arguments is a variable of the container, or Kubernetes leaves it as is.
         const vars = new Set((c.env ?? []).map((e: Yaml) => e.name));
-        for (const a of c.args) for (const [, v] of a.matchAll(/\$\((\w+)\)/g)) expect(vars.has(v), `${job.metadata.name}: $(${v})`).toBe(true);
+        for (const a of c.args)
+          for (const [, v] of a.matchAll(/\$\((\w+)\)/g))
+            expect(vars.has(v), `${job.metadata.name}: $(${v})`).toBe(true);
       }
       for (const v of volumes.values()) {
         if (v.persistentVolumeClaim) named('PersistentVolumeClaim', v.persistentVolumeClaim.claimName);
@@ -99,7 +108,7 @@ describe('deploy/kubernetes manifests', () => {
     }
   });
 
-  it('the scenario ConfigMap holds a valid scenario that splits into the Job\'s shards', async () => {
+  it("the scenario ConfigMap holds a valid scenario that splits into the Job's shards", async () => {
     const source = named('ConfigMap', 'chatstorm-scenario').data['scenario.ts'];
     // Loaded as the image loads it: from a folder beside harness/ (here a temporary one linking to it).
     const root = mkdtempSync(join(tmpdir(), 'chatstorm-k8s-'));
@@ -108,7 +117,9 @@ describe('deploy/kubernetes manifests', () => {
     mkdirSync(join(root, 'scenario'));
     writeFileSync(file, source);
     const scenario = validateScenario((await import(file)).default, file);
-    expect(scenario.clients! / Math.min(scenario.chatSize ?? 10, scenario.clients!)).toBeGreaterThanOrEqual(checkShards(named('Job', 'chatstorm-shards')));
+    expect(scenario.clients! / Math.min(scenario.chatSize ?? 10, scenario.clients!)).toBeGreaterThanOrEqual(
+      checkShards(named('Job', 'chatstorm-shards')),
+    );
   });
 });
 
@@ -119,7 +130,9 @@ function checkShards(job: Doc & { spec: Yaml }): number {
   if (!c.image) throw new Error('chatstorm-shards: the container has no image');
   if (spec.completionMode !== 'Indexed') throw new Error(`completionMode is ${spec.completionMode}, not Indexed`);
   const shards = Number(c.args[c.args.indexOf('--shards') + 1]);
-  if (!(spec.completions === spec.parallelism && spec.completions === shards)) throw new Error(`completions ${spec.completions}, parallelism ${spec.parallelism} and --shards ${shards} differ`);
-  if (!c.env.some((e: Yaml) => e.name === 'JOB_COMPLETION_INDEX')) throw new Error('JOB_COMPLETION_INDEX is not in the container env');
+  if (!(spec.completions === spec.parallelism && spec.completions === shards))
+    throw new Error(`completions ${spec.completions}, parallelism ${spec.parallelism} and --shards ${shards} differ`);
+  if (!c.env.some((e: Yaml) => e.name === 'JOB_COMPLETION_INDEX'))
+    throw new Error('JOB_COMPLETION_INDEX is not in the container env');
   return shards;
 }

@@ -33,11 +33,17 @@ describe('chatstorm as a library', () => {
     expect(result.passed).toBe(true);
     expect(result.exitCode).toBe(0);
     expect(result.summary.checks.find((c) => c.name === 'delivery')?.counts.acked).toBeGreaterThan(0);
-    expect(result.files.map((f) => f.split('/').pop())).toEqual(expect.arrayContaining(['summary.json', 'index.html', 'junit.xml']));
+    expect(result.files.map((f) => f.split('/').pop())).toEqual(
+      expect.arrayContaining(['summary.json', 'index.html', 'junit.xml']),
+    );
   }, 60_000);
 
   it('closes the gate on a gateway that drops every 20th delivery', async () => {
-    const result = await run(gate, { reportDir, progress: false, gatewayCommand: 'node test/mutants/gateways/drop-broadcast.ts' });
+    const result = await run(gate, {
+      reportDir,
+      progress: false,
+      gatewayCommand: 'node test/mutants/gateways/drop-broadcast.ts',
+    });
     expect(result.passed).toBe(false);
     expect(result.verdict).toBe('fail');
     expect(result.exitCode).toBe(1);

@@ -20,11 +20,23 @@ import { startLocalStack } from '../../harness/stack/local.ts';
 import type { StartedStack } from '../../harness/stack/types.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 const haveChromium = existsSync(CHROMIUM);
 // Outside CI a machine without Chromium skips, and says so; in CI the test runs and fails loudly.
 const skip = !haveChromium && !process.env.CI;
-if (skip) console.warn(`browser-stores: SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH). In CI this is a failure.`);
+if (skip)
+  console.warn(
+    `browser-stores: SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH). In CI this is a failure.`,
+  );
 
 type StoreName = 'fixed-store' | 'legacy-fallback-store';
 
@@ -59,14 +71,18 @@ function problems(r: ManualTestResult): string[] {
   return out;
 }
 
-describe.skipIf(skip)('the product\'s manual test, in Chromium, through Toxiproxy', () => {
+describe.skipIf(skip)("the product's manual test, in Chromium, through Toxiproxy", () => {
   let stack: StartedStack;
   let browser: Browser;
   let logDir: string;
-  const plan = resolvePlan({ name: 'browser-stores', proxies: 2 }, { scenarioFile: 'test/e2e/browser-stores.test.ts', clients: 2 });
+  const plan = resolvePlan(
+    { name: 'browser-stores', proxies: 2 },
+    { scenarioFile: 'test/e2e/browser-stores.test.ts', clients: 2 },
+  );
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`Chromium is missing at ${CHROMIUM}: .ci/run installs it (apt-get install -y chromium)`);
+    if (!haveChromium)
+      throw new Error(`Chromium is missing at ${CHROMIUM}: .ci/run installs it (apt-get install -y chromium)`);
     logDir = mkdtempSync(join(tmpdir(), 'chatstorm-browser-'));
     stack = await startLocalStack(plan, logDir);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -78,7 +94,8 @@ describe.skipIf(skip)('the product\'s manual test, in Chromium, through Toxiprox
     if (logDir) rmSync(logDir, { recursive: true, force: true });
   });
 
-  const setEnabled = (p: ToxiproxyProxy, enabled: boolean) => p.update({ enabled, listen: p.listen, upstream: p.upstream });
+  const setEnabled = (p: ToxiproxyProxy, enabled: boolean) =>
+    p.update({ enabled, listen: p.listen, upstream: p.upstream });
 
   async function shows(page: Page, selector: string, text: string | RegExp, timeout: number): Promise<boolean> {
     try {
@@ -129,7 +146,9 @@ describe.skipIf(skip)('the product\'s manual test, in Chromium, through Toxiprox
       await a.waitForTimeout(1_500);
       await send(a, 'typed while offline');
       const offlineSendShownAsSent = await shows(a, '#messages li', 'typed while offline', 1_000);
-      const offlineSendShowsError = (await a.locator('#error:not([hidden])').count()) > 0 || (await shows(a, '#outbox li', 'typed while offline', 1_000));
+      const offlineSendShowsError =
+        (await a.locator('#error:not([hidden])').count()) > 0 ||
+        (await shows(a, '#outbox li', 'typed while offline', 1_000));
 
       // 3. A's network comes back; B's stays down while A sends.
       await setEnabled(proxyA, true);
@@ -141,17 +160,29 @@ describe.skipIf(skip)('the product\'s manual test, in Chromium, through Toxiprox
         await shows(a, '#messages li', 'sent while B was cut off', 5_000);
         // 4. B's network comes back: it reconnects and resumes from its last seq.
         await setEnabled(proxyB, true);
-        bCaughtUp = (await reconnects(b, 25_000)) && (await shows(b, '#messages li', 'sent while B was cut off', 5_000)) && (await b.locator('#messages li', { hasText: 'sent while B was cut off' }).count()) === 1;
+        bCaughtUp =
+          (await reconnects(b, 25_000)) &&
+          (await shows(b, '#messages li', 'sent while B was cut off', 5_000)) &&
+          (await b.locator('#messages li', { hasText: 'sent while B was cut off' }).count()) === 1;
       }
       await setEnabled(proxyB, true);
 
       const fallbackNotices: string[] = [];
       let fallbackItems = 0;
       for (const page of [a, b]) {
-        for (const text of await page.locator('#messages li').allTextContents()) if (/local mode|offline mode|fallback/i.test(text)) fallbackNotices.push(text.trim());
+        for (const text of await page.locator('#messages li').allTextContents())
+          if (/local mode|offline mode|fallback/i.test(text)) fallbackNotices.push(text.trim());
         fallbackItems += await page.locator('#messages li[data-fallback="true"]').count();
       }
-      return { liveDelivery, offlineSendShowsError, offlineSendShownAsSent, aReconnected, bCaughtUp, fallbackNotices, fallbackItems };
+      return {
+        liveDelivery,
+        offlineSendShowsError,
+        offlineSendShownAsSent,
+        aReconnected,
+        bCaughtUp,
+        fallbackNotices,
+        fallbackItems,
+      };
     } finally {
       await Promise.all([setEnabled(proxyA, true), setEnabled(proxyB, true)]);
       await a.context().close();
@@ -169,7 +200,12 @@ describe.skipIf(skip)('the product\'s manual test, in Chromium, through Toxiprox
     const js = await store.text();
     expect(js).toContain('export function createChatStore(deps');
     expect(js).not.toMatch(/deps: ChatStoreDeps|export interface/);
-    for (const path of ['/demo/../package.json', '/demo/stores/store.ts', '/demo/gateway/server.ts', '/demo/%2e%2e/package.json']) {
+    for (const path of [
+      '/demo/../package.json',
+      '/demo/stores/store.ts',
+      '/demo/gateway/server.ts',
+      '/demo/%2e%2e/package.json',
+    ]) {
       expect((await fetch(`${base}${path}`)).status, path).toBe(404);
     }
     const redirect = await fetch(`${base}/demo?chat=x`, { redirect: 'manual' });
@@ -179,7 +215,15 @@ describe.skipIf(skip)('the product\'s manual test, in Chromium, through Toxiprox
 
   it('the fixed store: live delivery, an error while offline, reconnect and catch-up, no fallback', async () => {
     const r = await manualTest('fixed-store');
-    expect(r).toEqual({ liveDelivery: true, offlineSendShowsError: true, offlineSendShownAsSent: false, aReconnected: true, bCaughtUp: true, fallbackNotices: [], fallbackItems: 0 });
+    expect(r).toEqual({
+      liveDelivery: true,
+      offlineSendShowsError: true,
+      offlineSendShownAsSent: false,
+      aReconnected: true,
+      bCaughtUp: true,
+      fallbackNotices: [],
+      fallbackItems: 0,
+    });
     expect(problems(r)).toEqual([]);
   }, 90_000);
 
@@ -188,6 +232,11 @@ describe.skipIf(skip)('the product\'s manual test, in Chromium, through Toxiprox
     expect(r.fallbackNotices).toContain('Using local mode');
     expect(r.fallbackItems).toBeGreaterThanOrEqual(2);
     expect(r.offlineSendShownAsSent).toBe(true);
-    expect(problems(r)).toEqual(expect.arrayContaining(['a message sent while disconnected was shown as sent', expect.stringContaining('fallback notice: "Using local mode"')]));
+    expect(problems(r)).toEqual(
+      expect.arrayContaining([
+        'a message sent while disconnected was shown as sent',
+        expect.stringContaining('fallback notice: "Using local mode"'),
+      ]),
+    );
   }, 90_000);
 });

@@ -15,7 +15,16 @@ export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 export const IN_CI = Boolean(process.env.CI);
 export const SHOTS = join(ROOT, 'test-results', 'report-browser');
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 export interface Opened {
   page: Page;
@@ -46,7 +55,11 @@ export async function open(browser: Browser, file: string): Promise<Opened> {
   await page.goto(url, { waitUntil: 'load' });
   // Every canvas gets data-drawn: "true" once chart.js drew it, "error" when it could not. A canvas
   // never drawn is named by expectClean, so a timeout here is not an error of its own.
-  await page.waitForFunction(() => [...document.querySelectorAll('canvas')].every((c) => c.dataset.drawn), null, { timeout: 15_000 }).catch(() => {});
+  await page
+    .waitForFunction(() => [...document.querySelectorAll('canvas')].every((c) => c.dataset.drawn), null, {
+      timeout: 15_000,
+    })
+    .catch(() => {});
   return { page, problems, requests };
 }
 
@@ -57,19 +70,27 @@ export async function canvases(page: Page): Promise<{ id: string; drawn: string 
       const blank = document.createElement('canvas');
       blank.width = c.width;
       blank.height = c.height;
-      return { id: c.id, drawn: c.dataset.drawn, painted: c.width > 0 && c.height > 0 && c.toDataURL() !== blank.toDataURL() };
+      return {
+        id: c.id,
+        drawn: c.dataset.drawn,
+        painted: c.width > 0 && c.height > 0 && c.toDataURL() !== blank.toDataURL(),
+      };
     }),
   );
 }
 
 export async function expectClean(o: Opened, file: string, expectedCanvases: number): Promise<void> {
   const url = pathToFileURL(file).href;
-  expect(o.requests.filter((u) => u !== url && !u.startsWith('data:')), 'requests leaving the file').toEqual([]);
+  expect(
+    o.requests.filter((u) => u !== url && !u.startsWith('data:')),
+    'requests leaving the file',
+  ).toEqual([]);
   expect(o.requests).toContain(url);
   expect(o.problems, 'console errors, warnings and exceptions').toEqual([]);
   const cs = await canvases(o.page);
   expect(cs.length).toBe(expectedCanvases);
-  for (const c of cs) expect({ id: c.id, drawn: c.drawn, painted: c.painted }).toEqual({ id: c.id, drawn: 'true', painted: true });
+  for (const c of cs)
+    expect({ id: c.id, drawn: c.drawn, painted: c.painted }).toEqual({ id: c.id, drawn: 'true', painted: true });
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
@@ -79,4 +100,3 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   expect(statSync(path).size).toBeGreaterThan(20_000);
   return path;
 }
-

@@ -7,7 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { projectStackProcesses } from '../../harness/stack/cleanup.ts';
 import { dockerClient, listContainers } from '../../harness/stack/testcontainers.ts';
 import { runCli } from './cli.ts';
-import { alive, childrenOf, containersOfRun, ensureSeeded, requireEngine, skipDocker, startCli, uniqueRunId } from './docker.ts';
+import {
+  alive,
+  childrenOf,
+  containersOfRun,
+  ensureSeeded,
+  requireEngine,
+  skipDocker,
+  startCli,
+  uniqueRunId,
+} from './docker.ts';
 
 const SCENARIO = ['scenarios/network-cut.ts', '--profile', 'small'];
 /** Midway: the cut is in force (4 s into the 12 s of traffic), so teardown has a fault to take back too. */
@@ -36,7 +45,8 @@ describe.skipIf(process.platform !== 'linux')('local stack: nothing is left behi
     const { code } = await cli.exited;
     expect(code, cli.stderr()).toBe(143);
     expect(cli.stderr()).toContain('SIGTERM: stopping, tearing down');
-    for (const child of children) expect(await eventually(() => !alive(child), 5_000), `process ${child} still alive`).toBe(true);
+    for (const child of children)
+      expect(await eventually(() => !alive(child), 5_000), `process ${child} still alive`).toBe(true);
   }, 120_000);
 
   it('SIGKILL midway leaves orphaned processes; chatstorm cleanup stops exactly those', async () => {
@@ -47,7 +57,16 @@ describe.skipIf(process.platform !== 'linux')('local stack: nothing is left behi
     cli.child.kill('SIGKILL');
     await cli.exited;
     // Their harness is gone: they now hang off pid 1, still running.
-    expect(await eventually(() => stack.every((p) => alive(p.pid)) && projectStackProcesses().filter((p) => stack.some((s) => s.pid === p.pid)).every((p) => p.ppid === 1), 2_000)).toBe(true);
+    expect(
+      await eventually(
+        () =>
+          stack.every((p) => alive(p.pid)) &&
+          projectStackProcesses()
+            .filter((p) => stack.some((s) => s.pid === p.pid))
+            .every((p) => p.ppid === 1),
+        2_000,
+      ),
+    ).toBe(true);
     const r = await runCli(['cleanup']);
     expect(r.code, r.stderr).toBe(0);
     for (const p of stack) {
@@ -70,7 +89,8 @@ describe.skipIf(skipDocker)('testcontainers stack: no container is left behind',
     const { code } = await cli.exited;
     expect(code, cli.stderr()).toBe(143);
     expect(await containersOfRun(runId)).toEqual([]);
-    for (const child of children) expect(await eventually(() => !alive(child), 5_000), `process ${child} still alive`).toBe(true);
+    for (const child of children)
+      expect(await eventually(() => !alive(child), 5_000), `process ${child} still alive`).toBe(true);
   }, 180_000);
 
   it('a second SIGINT, while the teardown hangs on a paused Toxiproxy container, exits at once and still removes the containers', async () => {

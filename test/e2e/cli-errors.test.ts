@@ -8,7 +8,13 @@ import { spawnSync } from 'node:child_process';
 
 /** The CLI with exactly these arguments (runCli adds its own --report-dir and --run-id to a run). */
 function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'chatstorm.js'), ...args], { cwd: ROOT, env: { ...process.env, CI: '1' }, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'chatstorm.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, CI: '1' },
+    encoding: 'utf8',
+    timeout: 30_000,
+    killSignal: 'SIGKILL',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -34,7 +40,14 @@ describe('CLI input errors', () => {
     const duration = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--duration', 'soon']);
     expect(duration.code).toBe(64);
     expect(duration.stderr).toContain('--duration: not a duration: "soon"');
-    const target = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--target', 'http://127.0.0.1:1']);
+    const target = await runCli([
+      'run',
+      'scenarios/network-cut.ts',
+      '--profile',
+      'small',
+      '--target',
+      'http://127.0.0.1:1',
+    ]);
     expect(target.code).toBe(64);
     expect(target.stderr).toContain('--target: "http://127.0.0.1:1" must be a ws:// URL');
   });
@@ -54,7 +67,9 @@ describe('CLI input errors', () => {
   it('a gateway on another machine needs --allow-remote', async () => {
     const r = await runCli(['run', 'scenarios/smoke.ts', '--target', 'ws://10.20.30.40:8083']);
     expect(r.code).toBe(64);
-    expect(r.stderr).toContain('--target: "ws://10.20.30.40:8083" is not on this machine (10.20.30.40 is not loopback); chatstorm would open 50 sockets to it: pass --allow-remote');
+    expect(r.stderr).toContain(
+      '--target: "ws://10.20.30.40:8083" is not on this machine (10.20.30.40 is not loopback); chatstorm would open 50 sockets to it: pass --allow-remote',
+    );
     const alone = await runCli(['run', 'scenarios/smoke.ts', '--allow-remote']);
     expect(alone.code).toBe(64);
     expect(alone.stderr).toContain('--allow-remote only applies with --target');
@@ -92,7 +107,16 @@ describe('CLI input errors', () => {
     const empty = cli(['run', 'scenarios/smoke.ts', '--jwt-secret-file', join(dir, 'empty'), '--report-dir', dir]);
     expect(empty.code).toBe(64);
     expect(empty.stderr).toContain('is empty');
-    const both = cli(['run', 'scenarios/smoke.ts', '--jwt-secret-file', join(dir, 'empty'), '--jwt-secret', 's', '--report-dir', dir]);
+    const both = cli([
+      'run',
+      'scenarios/smoke.ts',
+      '--jwt-secret-file',
+      join(dir, 'empty'),
+      '--jwt-secret',
+      's',
+      '--report-dir',
+      dir,
+    ]);
     expect(both.code).toBe(64);
     expect(both.stderr).toContain('--jwt-secret and --jwt-secret-file exclude each other');
     expect(readdirSync(dir)).toEqual(['empty']);
@@ -105,8 +129,19 @@ describe('CLI input errors', () => {
     expect(shard.stderr).toContain('--shard: expected <index>/<count> with 0 <= index < count, e.g. 0/3 (got "3/3")');
     const shards = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--shards', '3'], { env });
     expect(shards.code).toBe(64);
-    expect(shards.stderr).toContain('--shards 3: the shard index comes from JOB_COMPLETION_INDEX, which must be an integer 0..2 (got "")');
-    const start = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--shard', '0/3', '--start-at', 'noon']);
+    expect(shards.stderr).toContain(
+      '--shards 3: the shard index comes from JOB_COMPLETION_INDEX, which must be an integer 0..2 (got "")',
+    );
+    const start = await runCli([
+      'run',
+      'scenarios/network-cut.ts',
+      '--profile',
+      'small',
+      '--shard',
+      '0/3',
+      '--start-at',
+      'noon',
+    ]);
     expect(start.code).toBe(64);
     expect(start.stderr).toContain('--start-at: expected an ISO 8601 time with a zone');
     const merge = await runCli(['merge', 'reports/no-such-run', '--out', 'reports/never']);
@@ -117,7 +152,20 @@ describe('CLI input errors', () => {
   it('--help documents every option and the exit codes', async () => {
     const r = await runCli(['run', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--clients', '--duration', '--target', '--gateway-cmd', '--jwt-secret', '--jwt-secret-file', '--allow-remote', '--skip-healthz', '--report-dir', '--seed', '--workers']) expect(r.stdout).toContain(flag);
+    for (const flag of [
+      '--clients',
+      '--duration',
+      '--target',
+      '--gateway-cmd',
+      '--jwt-secret',
+      '--jwt-secret-file',
+      '--allow-remote',
+      '--skip-healthz',
+      '--report-dir',
+      '--seed',
+      '--workers',
+    ])
+      expect(r.stdout).toContain(flag);
     const top = await runCli(['--help']);
     for (const code of ['73  cannot create', '130 interrupted', '143 terminated']) expect(top.stdout).toContain(code);
   });

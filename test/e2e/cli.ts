@@ -8,14 +8,28 @@ import type { Summary } from '../../harness/report/summary.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 
-export interface CliResult { code: number | null; stdout: string; stderr: string; reportRoot: string; summary: Summary | null; runDir: string }
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  reportRoot: string;
+  summary: Summary | null;
+  runDir: string;
+}
 
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; runId?: string; onSpawn?: (pid: number) => void; reportRoot?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; runId?: string; onSpawn?: (pid: number) => void; reportRoot?: string } = {},
+): Promise<CliResult> {
   const reportRoot = opts.reportRoot ?? mkdtempSync(join(tmpdir(), 'chatstorm-e2e-'));
   const runId = opts.runId ?? 'e2e';
   const full = args[0] === 'run' ? [...args, '--report-dir', reportRoot, '--run-id', runId] : args;
   return new Promise((done) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'chatstorm.js'), ...full], { cwd: ROOT, env: { ...process.env, CI: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'chatstorm.js'), ...full], {
+      cwd: ROOT,
+      env: { ...process.env, CI: '1', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     opts.onSpawn?.(child.pid!);
     let stdout = '';
     let stderr = '';
@@ -38,7 +52,11 @@ export function checkOf(s: Summary, name: string) {
 
 /** Every check that did not pass and every runtime error, one line each: the message of a failed expectation. */
 export function whyNotPass(s: Summary): string {
-  return s.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.name}: ${c.verdict}: ${c.summary}`).concat(s.runtimeErrors.map((e) => `${e.code}: ${e.message}`)).join('\n');
+  return s.checks
+    .filter((c) => c.verdict !== 'pass')
+    .map((c) => `${c.name}: ${c.verdict}: ${c.summary}`)
+    .concat(s.runtimeErrors.map((e) => `${e.code}: ${e.message}`))
+    .join('\n');
 }
 
 /**
@@ -50,11 +68,24 @@ export function whyNotPass(s: Summary): string {
  */
 export function expectPassOrInstrument(s: Summary, code: number | null): boolean {
   const why = whyNotPass(s);
-  expect({ failed: s.checks.filter((c) => c.verdict === 'fail').map((c) => c.name), errors: s.runtimeErrors }, why).toEqual({ failed: [], errors: [] });
+  expect(
+    { failed: s.checks.filter((c) => c.verdict === 'fail').map((c) => c.name), errors: s.runtimeErrors },
+    why,
+  ).toEqual({ failed: [], errors: [] });
   if (s.verdict !== 'pass') {
-    expect(checkOf(s, 'generator-health'), why).toMatchObject({ verdict: 'inconclusive', summary: expect.stringMatching(/^(The instrument saturated|The host's CPU was oversubscribed) — /) });
-    expect(s.checks.filter((c) => c.verdict !== 'pass' && c.name !== 'generator-health').every((c) => c.summary.startsWith('Not judged against the gateway: ')), why).toBe(true);
+    expect(checkOf(s, 'generator-health'), why).toMatchObject({
+      verdict: 'inconclusive',
+      summary: expect.stringMatching(/^(The instrument saturated|The host's CPU was oversubscribed) — /),
+    });
+    expect(
+      s.checks
+        .filter((c) => c.verdict !== 'pass' && c.name !== 'generator-health')
+        .every((c) => c.summary.startsWith('Not judged against the gateway: ')),
+      why,
+    ).toBe(true);
   }
-  expect({ code, verdict: s.verdict }, why).toEqual(s.verdict === 'pass' ? { code: 0, verdict: 'pass' } : { code: 2, verdict: 'inconclusive' });
+  expect({ code, verdict: s.verdict }, why).toEqual(
+    s.verdict === 'pass' ? { code: 0, verdict: 'pass' } : { code: 2, verdict: 'inconclusive' },
+  );
   return s.verdict === 'pass';
 }

@@ -57,10 +57,13 @@ describe('client adapters in the network-cut run', () => {
     expect(notice.client).toBeTypeOf('number');
     expect(notice.detail).toContain('Using local mode');
     const local = fb.examples.find((e) => e.category === 'local-message')!;
-    expect(local.detail).toMatch(/^message m\d+-\d+ ".*" shown in the store, never sent by the gateway \(is_fallback\)$/);
+    expect(local.detail).toMatch(
+      /^message m\d+-\d+ ".*" shown in the store, never sent by the gateway \(is_fallback\)$/,
+    );
     // Every local message appeared during the cut or after it, never before.
     const cut = s.metrics.faults[0];
-    for (const e of fb.examples.filter((x) => x.category === 'local-message')) expect(e.at!).toBeGreaterThanOrEqual(cut.start);
+    for (const e of fb.examples.filter((x) => x.category === 'local-message'))
+      expect(e.at!).toBeGreaterThanOrEqual(cut.start);
 
     // The same local echoes are phantoms for delivery, with their message ids.
     const delivery = checkOf(s, 'delivery');
@@ -74,11 +77,15 @@ describe('client adapters in the network-cut run', () => {
     expect(rc.counts.gaveUpEarly).toBe(100);
     expect(rc.counts.gaveUpWithinBudget).toBe(100);
     expect(rc.counts.delayOutsidePolicy).toBeGreaterThan(0);
-    expect(rc.examples.find((e) => e.category === 'gave-up-early')!.detail).toBe('gave up after 5 attempts; maxAttempts is 10');
+    expect(rc.examples.find((e) => e.category === 'gave-up-early')!.detail).toBe(
+      'gave up after 5 attempts; maxAttempts is 10',
+    );
     // A fixed 500 ms retry: the store's timer can fire late on a loaded host (614 ms seen at load
     // 15), never early, so the milliseconds are not guaranteed — only that the retry came well
     // before the policy's 1 s (under 1,000 ms is the breach).
-    const early = /^attempt 2 came (\d+) ms after the previous failure; the policy allows 1000–2000 ms/.exec(rc.examples.find((e) => e.category === 'delay-outside-policy')!.detail ?? '');
+    const early = /^attempt 2 came (\d+) ms after the previous failure; the policy allows 1000–2000 ms/.exec(
+      rc.examples.find((e) => e.category === 'delay-outside-policy')!.detail ?? '',
+    );
     expect(early, 'delay-outside-policy example').not.toBeNull();
     expect(Number(early![1])).toBeLessThan(1_000);
 
@@ -92,11 +99,25 @@ describe('client adapters in the network-cut run', () => {
   }, 120_000);
 
   it('a missing or invalid adapter module stops before anything starts, naming the field and the value', async () => {
-    const missing = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--client', 'examples/clients/nope/adapter.ts']);
+    const missing = await runCli([
+      'run',
+      'scenarios/network-cut.ts',
+      '--profile',
+      'small',
+      '--client',
+      'examples/clients/nope/adapter.ts',
+    ]);
     expect(missing.code).toBe(64);
     expect(missing.stderr).toContain('--client: no such module: "examples/clients/nope/adapter.ts"');
     expect(missing.summary).toBeNull();
-    const notAnAdapter = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--client', 'examples/clients/fixed-store/store.ts']);
+    const notAnAdapter = await runCli([
+      'run',
+      'scenarios/network-cut.ts',
+      '--profile',
+      'small',
+      '--client',
+      'examples/clients/fixed-store/store.ts',
+    ]);
     expect(notAnAdapter.code).toBe(64);
     expect(notAnAdapter.stderr).toContain('--client: the default export must be a factory');
     const fromScenario = await runCli(['run', 'test/fixtures/client-adapter-missing.ts']);

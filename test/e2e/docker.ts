@@ -7,7 +7,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dockerClient, imageExists, listContainers, NODE_BASE_IMAGE, TOXIPROXY_IMAGE } from '../../harness/stack/testcontainers.ts';
+import {
+  dockerClient,
+  imageExists,
+  listContainers,
+  NODE_BASE_IMAGE,
+  TOXIPROXY_IMAGE,
+} from '../../harness/stack/testcontainers.ts';
 import { ROOT } from './cli.ts';
 
 async function probe(): Promise<{ ok: true } | { ok: false; reason: string }> {
@@ -25,7 +31,9 @@ export const inCI = Boolean(process.env.CI);
 /** Skip the Docker tests here: no engine, and not in CI (where that is a failure instead). */
 export const skipDocker = !engine.ok && !inCI;
 if (skipDocker) {
-  console.warn(`\n  ⚠ Docker end-to-end tests SKIPPED: ${(engine as { reason: string }).reason}\n    (start dockerd to run them; in CI, with CI set, a missing engine fails them)\n`);
+  console.warn(
+    `\n  ⚠ Docker end-to-end tests SKIPPED: ${(engine as { reason: string }).reason}\n    (start dockerd to run them; in CI, with CI set, a missing engine fails them)\n`,
+  );
 }
 
 /** Throws in CI when there is no engine: called first by every Docker test. */
@@ -64,14 +72,20 @@ export interface LiveCli {
 
 export function startCli(args: string[], runId: string): LiveCli {
   const reportRoot = mkdtempSync(join(tmpdir(), 'chatstorm-e2e-'));
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'chatstorm.js'), ...args, '--report-dir', reportRoot, '--run-id', runId], { cwd: ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'chatstorm.js'), ...args, '--report-dir', reportRoot, '--run-id', runId],
+    { cwd: ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let err = '';
   const waiters = new Set<() => void>();
   child.stderr!.on('data', (d) => {
     err += d;
     for (const w of waiters) w();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     runDir: join(reportRoot, runId),
@@ -107,7 +121,10 @@ export function startCli(args: string[], runId: string): LiveCli {
 /** Pids of the live children of a process (Linux /proc). */
 export function childrenOf(pid: number): number[] {
   const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  return r.stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  return r.stdout
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => n > 0);
 }
 
 /** Running, not a zombie waiting to be reaped. */

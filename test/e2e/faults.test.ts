@@ -18,15 +18,30 @@ let stack: StartedStack;
 let plan: RunPlan;
 
 beforeAll(async () => {
-  plan = resolvePlan({ name: 'faults-test', clients: 2 }, { scenarioFile: 'test', reportRoot: mkdtempSync(join(tmpdir(), 'faults-')) });
+  plan = resolvePlan(
+    { name: 'faults-test', clients: 2 },
+    { scenarioFile: 'test', reportRoot: mkdtempSync(join(tmpdir(), 'faults-')) },
+  );
   stack = await startLocalStack(plan, join(plan.reportDir, 'logs'));
 }, 60_000);
 afterAll(() => stack?.stop());
 
-const fault = (type: FaultPlan['type'], params: FaultPlan['params'] = {}, durationMs = 1_000): FaultPlan => ({ id: `${type}#1`, type, atMs: 0, durationMs, fraction: 1, params });
+const fault = (type: FaultPlan['type'], params: FaultPlan['params'] = {}, durationMs = 1_000): FaultPlan => ({
+  id: `${type}#1`,
+  type,
+  atMs: 0,
+  durationMs,
+  fraction: 1,
+  params,
+});
 const ctx = () => ({ proxies: stack.proxies, gateway: stack.gateway });
 
-interface Client { ws: WebSocket; frames: Record<string, unknown>[]; closed: Promise<{ code: number; at: number }>; opened: Promise<boolean> }
+interface Client {
+  ws: WebSocket;
+  frames: Record<string, unknown>[];
+  closed: Promise<{ code: number; at: number }>;
+  opened: Promise<boolean>;
+}
 
 async function client(user = 'u1', chat = 'chat-f'): Promise<Client> {
   const token = await mintToken(plan.jwtSecret, { sub: user, chats: [chat] });
@@ -34,7 +49,9 @@ async function client(user = 'u1', chat = 'chat-f'): Promise<Client> {
   const frames: Record<string, unknown>[] = [];
   ws.on('message', (d) => frames.push(JSON.parse(String(d))));
   ws.on('error', () => {});
-  const closed = new Promise<{ code: number; at: number }>((r) => ws.on('close', (code) => r({ code, at: performance.now() })));
+  const closed = new Promise<{ code: number; at: number }>((r) =>
+    ws.on('close', (code) => r({ code, at: performance.now() })),
+  );
   const opened = new Promise<boolean>((r) => {
     ws.once('open', () => r(true));
     ws.once('close', () => r(false));
@@ -142,7 +159,8 @@ describe('fault vocabulary against real Toxiproxy', () => {
     await FAULTS.limit_data.apply(ctx(), f);
     const c = await client();
     await c.opened;
-    for (let i = 0; i < 10; i++) c.ws.send(JSON.stringify({ type: 'send', client_msg_id: `ld-${i}`, content: 'z'.repeat(500) }));
+    for (let i = 0; i < 10; i++)
+      c.ws.send(JSON.stringify({ type: 'send', client_msg_id: `ld-${i}`, content: 'z'.repeat(500) }));
     expect((await c.closed).code).toBe(1006);
     await FAULTS.limit_data.remove(ctx(), f);
     await expectProxyClean();

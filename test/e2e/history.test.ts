@@ -13,7 +13,12 @@ import { runCli } from './cli.ts';
 
 function runFolder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'chatstorm-history-'));
-  const written = writeSyntheticHistory(join(dir, 'history'), { clients: 20, chatSize: 5, workers: 2, messagesPerClient: 3 });
+  const written = writeSyntheticHistory(join(dir, 'history'), {
+    clients: 20,
+    chatSize: 5,
+    workers: 2,
+    messagesPerClient: 3,
+  });
   writeFileSync(join(dir, 'count'), String(written.records));
   return dir;
 }
@@ -23,7 +28,10 @@ describe('chatstorm history', () => {
     const dir = runFolder();
     const r = await runCli(['history', dir]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(Number(readFileSync(join(dir, 'count'), 'utf8')));
     expect(lines.filter((e) => e.k === 'recv')).toHaveLength(20 * 3 * 5);
     expect(lines.find((e) => e.k === 'ack')).toMatchObject({ c: 0, id: 'm0-0', seq: 1, mid: 'chat-0:1' });
@@ -42,7 +50,17 @@ describe('chatstorm history', () => {
     const run = mkdtempSync(join(tmpdir(), 'chatstorm-history-report-'));
     mkdirSync(run, { recursive: true });
     cpSync(dir, run, { recursive: true });
-    writeFileSync(join(run, 'plan.json'), JSON.stringify({ policy: {}, thresholds: {}, settleMs: 2000, reconnectToleranceMs: 250, faults: [], target: { kind: 'local' } }));
+    writeFileSync(
+      join(run, 'plan.json'),
+      JSON.stringify({
+        policy: {},
+        thresholds: {},
+        settleMs: 2000,
+        reconnectToleranceMs: 250,
+        faults: [],
+        target: { kind: 'local' },
+      }),
+    );
     const rep = await runCli(['report', run]);
     expect(rep.code).toBe(64);
     expect(rep.stderr).toContain('cannot read the recorded history');

@@ -17,7 +17,12 @@ import { descendants, killAll, settle, type Proc } from './processes.ts';
 
 const OUTPUTS = ['summary.json', 'junit.xml', 'summary.md', 'index.html'];
 
-interface Interrupted { code: number | null; stderr: string; runDir: string; children: Proc[] }
+interface Interrupted {
+  code: number | null;
+  stderr: string;
+  runDir: string;
+  children: Proc[];
+}
 
 /**
  * Starts network-cut --profile small through the CLI, waits until the cut is in force (traffic running,
@@ -28,11 +33,25 @@ interface Interrupted { code: number | null; stderr: string; runDir: string; chi
 function interruptRun(runId: string, mode: 'once' | 'force' | 'kill'): Promise<Interrupted> {
   const reportRoot = mkdtempSync(join(tmpdir(), 'chatstorm-interrupt-'));
   const runDir = join(reportRoot, runId);
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'chatstorm.js'), 'run', 'scenarios/network-cut.ts', '--profile', 'small', '--report-dir', reportRoot, '--run-id', runId], {
-    cwd: ROOT,
-    env: { ...process.env, CI: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'chatstorm.js'),
+      'run',
+      'scenarios/network-cut.ts',
+      '--profile',
+      'small',
+      '--report-dir',
+      reportRoot,
+      '--run-id',
+      runId,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, CI: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   let children: Proc[] = [];
   let sent = false;
@@ -73,10 +92,19 @@ describe('an interrupted run', () => {
 
     // The run's own processes, seen while it ran: the gateway, Toxiproxy and the fleet worker.
     const kinds = r.children.map((p) => p.args);
-    expect(kinds.some((a) => a.includes('gateway/main.ts')), kinds.join('\n')).toBe(true);
-    expect(kinds.some((a) => a.includes('toxiproxy-server')), kinds.join('\n')).toBe(true);
+    expect(
+      kinds.some((a) => a.includes('gateway/main.ts')),
+      kinds.join('\n'),
+    ).toBe(true);
+    expect(
+      kinds.some((a) => a.includes('toxiproxy-server')),
+      kinds.join('\n'),
+    ).toBe(true);
     // The worker runs as the JavaScript copy of worker.ts (fleet/compile.ts), or worker.ts itself if that failed.
-    expect(kinds.some((a) => /fleet\/worker\.(js|ts)\b/.test(a)), kinds.join('\n')).toBe(true);
+    expect(
+      kinds.some((a) => /fleet\/worker\.(js|ts)\b/.test(a)),
+      kinds.join('\n'),
+    ).toBe(true);
     expect(await settle(r.children)).toEqual([]);
 
     for (const f of OUTPUTS) expect(existsSync(join(r.runDir, f)), f).toBe(true);
@@ -87,7 +115,9 @@ describe('an interrupted run', () => {
     // An interrupted run never passes: what held until the signal is inconclusive, with the reason.
     expect(original.verdict).not.toBe('pass');
     expect(original.checks.filter((c) => c.verdict === 'pass').map((c) => c.name)).toEqual([]);
-    expect(original.checks.find((c) => c.name === 'no-fallback')!.summary).toContain('Not judged: the run was interrupted (SIGINT)');
+    expect(original.checks.find((c) => c.name === 'no-fallback')!.summary).toContain(
+      'Not judged: the run was interrupted (SIGINT)',
+    );
     expect(original.metrics.faults.map((f) => f.id)).toEqual(['cut#1']);
 
     // From the recorded history alone: the same summary, and every other output again.
@@ -101,7 +131,9 @@ describe('an interrupted run', () => {
     expect(readFileSync(join(r.runDir, 'summary.md'), 'utf8')).toContain('**The run was interrupted**');
     const junit = readFileSync(join(r.runDir, 'junit.xml'), 'utf8');
     for (const c of original.checks) expect(junit).toContain(`name="${c.name}"`);
-    expect(rebuilt.stdout).toContain('interrupted (SIGINT): the checks judge what was recorded until then, and none can pass');
+    expect(rebuilt.stdout).toContain(
+      'interrupted (SIGINT): the checks judge what was recorded until then, and none can pass',
+    );
   }, 150_000);
 
   it('a second SIGINT, while the teardown hangs on a frozen Toxiproxy, exits at once and still stops the gateway and Toxiproxy', async () => {
@@ -109,7 +141,10 @@ describe('an interrupted run', () => {
     try {
       expect(r.code, r.stderr).toBe(130);
       expect(r.stderr).toContain('SIGINT again, exiting without cleanup');
-      expect(r.children.filter((p) => /toxiproxy-server|gateway\/main\.ts/.test(p.args)).length, r.children.map((p) => p.args).join('\n')).toBe(2);
+      expect(
+        r.children.filter((p) => /toxiproxy-server|gateway\/main\.ts/.test(p.args)).length,
+        r.children.map((p) => p.args).join('\n'),
+      ).toBe(2);
       expect(await settle(r.children)).toEqual([]);
     } finally {
       killAll(r.children);

@@ -29,9 +29,15 @@ describe('mutation suite: every mutant fails on its own check', () => {
       const evidence = c.examples.filter((e) => e.category === m.category);
       expect(evidence.length, `${m.check} examples: ${JSON.stringify(c.examples.slice(0, 3))}`).toBeGreaterThan(0);
       // Evidence names what to look for: a message, a client or a chat.
-      expect(evidence.every((e) => e.message !== undefined || e.client !== undefined || e.chat !== undefined)).toBe(true);
+      expect(evidence.every((e) => e.message !== undefined || e.client !== undefined || e.chat !== undefined)).toBe(
+        true,
+      );
       if (m.kind === 'client') expect(evidence.every((e) => e.client !== undefined)).toBe(true);
-      if (m.namesMessage) expect(evidence.every((e) => e.message !== undefined), JSON.stringify(evidence[0])).toBe(true);
+      if (m.namesMessage)
+        expect(
+          evidence.every((e) => e.message !== undefined),
+          JSON.stringify(evidence[0]),
+        ).toBe(true);
       if (m.detail) expect(evidence.map((e) => e.detail)).toContainEqual(expect.stringMatching(m.detail));
       killed.add(m.name);
     }, 150_000);
@@ -51,9 +57,16 @@ describe('mutation suite: every mutant fails on its own check', () => {
   }
 
   afterAll(() => {
-    const score = { killed: killed.size, total: ran.size, notRun: MUTANTS.length - ran.size, survivors: [...ran].filter((n) => !killed.has(n)) };
+    const score = {
+      killed: killed.size,
+      total: ran.size,
+      notRun: MUTANTS.length - ran.size,
+      survivors: [...ran].filter((n) => !killed.has(n)),
+    };
     mkdirSync('test-results', { recursive: true });
     writeFileSync('test-results/mutation-score.json', `${JSON.stringify(score, null, 2)}\n`);
-    console.log(`mutation score: ${score.killed}/${score.total} killed${score.notRun ? ` (${score.notRun} of ${MUTANTS.length} not run)` : ''}${score.survivors.length ? `; survivors: ${score.survivors.join(', ')}` : ''}`);
+    console.log(
+      `mutation score: ${score.killed}/${score.total} killed${score.notRun ? ` (${score.notRun} of ${MUTANTS.length} not run)` : ''}${score.survivors.length ? `; survivors: ${score.survivors.join(', ')}` : ''}`,
+    );
   });
 });

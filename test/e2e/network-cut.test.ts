@@ -13,11 +13,22 @@ describe('network-cut, small, reference gateway', () => {
     const r = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small']);
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
-    expect({ verdict: s.verdict, failed: s.failedChecks, errors: s.runtimeErrors }).toEqual({ verdict: 'pass', failed: [], errors: [] });
+    expect({ verdict: s.verdict, failed: s.failedChecks, errors: s.runtimeErrors }).toEqual({
+      verdict: 'pass',
+      failed: [],
+      errors: [],
+    });
     expect(r.code).toBe(0);
     expect(s.scenario).toMatchObject({ name: 'network-cut', profile: 'small' });
     expect(s.clients).toBe(100);
-    expect(s.checks.map((c) => c.name)).toEqual(['delivery', 'latency', 'reconnect', 'no-fallback', 'errors-surfaced', 'generator-health']);
+    expect(s.checks.map((c) => c.name)).toEqual([
+      'delivery',
+      'latency',
+      'reconnect',
+      'no-fallback',
+      'errors-surfaced',
+      'generator-health',
+    ]);
 
     // The cut really happened and really hurt: every client dropped, came back, and resumed.
     const fault = s.metrics.faults[0];
@@ -32,7 +43,8 @@ describe('network-cut, small, reference gateway', () => {
     expect(errors.counts.sendsWhileNotOpen).toBeGreaterThan(0);
     expect(checkOf(s, 'reconnect').counts.reconnects).toBeGreaterThanOrEqual(200);
 
-    for (const f of ['summary.json', 'junit.xml', 'summary.md', 'index.html']) expect(existsSync(join(r.runDir, f)), f).toBe(true);
+    for (const f of ['summary.json', 'junit.xml', 'summary.md', 'index.html'])
+      expect(existsSync(join(r.runDir, f)), f).toBe(true);
     expect(readlinkSync(join(r.reportRoot, 'latest'))).toBe('e2e');
     const junit = readFileSync(join(r.runDir, 'junit.xml'), 'utf8');
     expect(junit).toContain('<testcase classname="chatstorm.network-cut" name="delivery"');

@@ -20,7 +20,10 @@ let stack: StartedStack;
 let plan: RunPlan;
 
 beforeAll(async () => {
-  const base = resolvePlan({ name: 'pool-test', clients: 6, chatSize: 1 }, { scenarioFile: 'test', reportRoot: mkdtempSync(join(tmpdir(), 'pool-')) });
+  const base = resolvePlan(
+    { name: 'pool-test', clients: 6, chatSize: 1 },
+    { scenarioFile: 'test', reportRoot: mkdtempSync(join(tmpdir(), 'pool-')) },
+  );
   plan = { ...base, layout: { toxiproxies: 3, gatewayShards: 2, proxies: 6 } };
   stack = await startLocalStack(plan, join(plan.reportDir, 'logs'));
 }, 60_000);
@@ -37,20 +40,39 @@ function open(url: string, chat: string, token: string): Promise<{ ws: WebSocket
 }
 
 it('starts three Toxiproxy servers and two gateway processes, and routes each proxy to one of them', () => {
-  const names = stack.processes!().map((p) => p.name).sort();
+  const names = stack.processes!()
+    .map((p) => p.name)
+    .sort();
   expect(names).toEqual(['gateway-0', 'gateway-1', 'toxiproxy-0', 'toxiproxy-1', 'toxiproxy-2']);
   expect(new Set(stack.proxies.map((p) => p.getHost())).size).toBe(3);
-  expect(stack.routes).toEqual([[0, 2, 4], [1, 3, 5]]);
+  expect(stack.routes).toEqual([
+    [0, 2, 4],
+    [1, 3, 5],
+  ]);
   expect(new Set(stack.proxies.map((p) => p.upstream)).size).toBe(2);
 });
 
 it('a cut acts on every proxy of the pool at once: every socket drops, every proxy reads back disabled, the record names them all', async () => {
-  const sockets = await Promise.all(stack.proxyUrls.map(async (url, i) => open(url, `chat-${i}`, await mintToken(plan.jwtSecret, { sub: `u${i}`, chats: [`chat-${i}`] }))));
+  const sockets = await Promise.all(
+    stack.proxyUrls.map(async (url, i) =>
+      open(url, `chat-${i}`, await mintToken(plan.jwtSecret, { sub: `u${i}`, chats: [`chat-${i}`] })),
+    ),
+  );
   const ctl = new AbortController();
   const t0 = performance.timeOrigin + performance.now();
-  const tl = runTimeline([{ id: 'cut#1', type: 'cut', atMs: 0, durationMs: 1_500, fraction: 1, params: {} }], { proxies: stack.proxies, gateway: stack.gateway }, t0, ctl.signal);
-  const codes = await Promise.all(sockets.map((s) => Promise.race([s.closed, new Promise<string>((r) => setTimeout(() => r('still open'), 1_400))])));
-  expect(codes.every((c) => c === 1006), `close codes per proxy: ${codes.join(', ')}`).toBe(true);
+  const tl = runTimeline(
+    [{ id: 'cut#1', type: 'cut', atMs: 0, durationMs: 1_500, fraction: 1, params: {} }],
+    { proxies: stack.proxies, gateway: stack.gateway },
+    t0,
+    ctl.signal,
+  );
+  const codes = await Promise.all(
+    sockets.map((s) => Promise.race([s.closed, new Promise<string>((r) => setTimeout(() => r('still open'), 1_400))])),
+  );
+  expect(
+    codes.every((c) => c === 1006),
+    `close codes per proxy: ${codes.join(', ')}`,
+  ).toBe(true);
   const states = await Promise.all(stack.proxies.map(async (p) => (await p.getToxiproxy().get(p.name)).enabled));
   expect(states).toEqual([false, false, false, false, false, false]);
   await tl.done;
@@ -63,7 +85,11 @@ it('a cut acts on every proxy of the pool at once: every socket drops, every pro
   const after = await Promise.all(stack.proxies.map(async (p) => (await p.getToxiproxy().get(p.name)).enabled));
   expect(after).toEqual([true, true, true, true, true, true]);
   // And every route works again.
-  const again = await Promise.all(stack.proxyUrls.map(async (url, i) => open(url, `chat-${i}`, await mintToken(plan.jwtSecret, { sub: `u${i}`, chats: [`chat-${i}`] }))));
+  const again = await Promise.all(
+    stack.proxyUrls.map(async (url, i) =>
+      open(url, `chat-${i}`, await mintToken(plan.jwtSecret, { sub: `u${i}`, chats: [`chat-${i}`] })),
+    ),
+  );
   for (const s of again) s.ws.close();
 }, 30_000);
 
@@ -75,10 +101,26 @@ it('a pool member that does not answer makes the action fail, naming the proxy a
   process.kill(victim.pid, 'SIGSTOP');
   try {
     const t0 = performance.timeOrigin + performance.now();
-    const tl = runTimeline([{ id: 'latency#1', type: 'latency', atMs: 0, durationMs: 100, fraction: 1, params: { latency: 10, jitter: 0, stream: 'both' } }], { proxies: stack.proxies, gateway: stack.gateway }, t0, new AbortController().signal);
+    const tl = runTimeline(
+      [
+        {
+          id: 'latency#1',
+          type: 'latency',
+          atMs: 0,
+          durationMs: 100,
+          fraction: 1,
+          params: { latency: 10, jitter: 0, stream: 'both' },
+        },
+      ],
+      { proxies: stack.proxies, gateway: stack.gateway },
+      t0,
+      new AbortController().signal,
+    );
     await tl.done;
     const err = tl.records[0].error ?? '';
-    expect(err).toMatch(/apply failed: 2 of 6 proxies: proxy gateway-2 on Toxiproxy http:\/\/127\.0\.0\.1:\d+: POST .*no answer within 1000 ms/);
+    expect(err).toMatch(
+      /apply failed: 2 of 6 proxies: proxy gateway-2 on Toxiproxy http:\/\/127\.0\.0\.1:\d+: POST .*no answer within 1000 ms/,
+    );
     expect(err).toContain('proxy gateway-5');
     expect(err).not.toContain('proxy gateway-0');
   } finally {

@@ -1,7 +1,12 @@
 /** The process table as `ps` sees it: what a run started, and whether it is still running. */
 import { execFileSync } from 'node:child_process';
 
-export interface Proc { pid: number; ppid: number; stat: string; args: string }
+export interface Proc {
+  pid: number;
+  ppid: number;
+  stat: string;
+  args: string;
+}
 
 export function processes(): Proc[] {
   return execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' })

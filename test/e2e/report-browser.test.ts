@@ -15,12 +15,16 @@ import { CHROMIUM, CHROMIUM_ARGS, expectClean, HAVE_CHROMIUM, IN_CI, open, scree
 import { runCli, type CliResult } from './cli.ts';
 
 if (!HAVE_CHROMIUM && !IN_CI) {
-  console.warn(`\n  SKIPPED test/e2e/report-browser.test.ts: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHATSTORM_CHROMIUM). In CI this is a failure.\n`);
+  console.warn(
+    `\n  SKIPPED test/e2e/report-browser.test.ts: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHATSTORM_CHROMIUM). In CI this is a failure.\n`,
+  );
 }
 
 describe.runIf(!HAVE_CHROMIUM && IN_CI)('the browser tests in CI', () => {
   it('find Chromium', () => {
-    throw new Error(`no Chromium at ${CHROMIUM}: .ci/run installs it (apt-get install -y chromium); the report's browser tests cannot run`);
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: .ci/run installs it (apt-get install -y chromium); the report's browser tests cannot run`,
+    );
   });
 });
 
@@ -33,7 +37,17 @@ describe.runIf(HAVE_CHROMIUM)('the reports in headless Chromium', () => {
   beforeAll(async () => {
     // One after the other: two runs side by side would measure each other on a 2-core machine.
     pass = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small'], { runId: 'browser-pass' });
-    fail = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--gateway-cmd', 'node test/mutants/gateways/drop-broadcast.ts'], { runId: 'browser-fail' });
+    fail = await runCli(
+      [
+        'run',
+        'scenarios/network-cut.ts',
+        '--profile',
+        'small',
+        '--gateway-cmd',
+        'node test/mutants/gateways/drop-broadcast.ts',
+      ],
+      { runId: 'browser-fail' },
+    );
     compareFile = join(fail.reportRoot, 'compare.html');
     const cmp = await runCli(['compare', pass.runDir, fail.runDir, '--out', compareFile]);
     expect(cmp.code, cmp.stderr).toBe(0);
@@ -78,7 +92,9 @@ describe.runIf(HAVE_CHROMIUM)('the reports in headless Chromium', () => {
     expect(await examples.count()).toBeGreaterThan(0);
     expect(await examples.first().isVisible()).toBe(true);
     const lost = fail.summary!.checks.find((c) => c.name === 'delivery')!.examples.find((e) => e.category === 'lost')!;
-    expect(await page.locator('.examples-row').getByText(lost.message!, { exact: true }).first().isVisible()).toBe(true);
+    expect(await page.locator('.examples-row').getByText(lost.message!, { exact: true }).first().isVisible()).toBe(
+      true,
+    );
     // The cut is named on the timeline and in the resilience table.
     expect(await page.locator('#resilience th[scope="row"]', { hasText: 'cut#1' }).isVisible()).toBe(true);
     await screenshot(page, 'index-fail');

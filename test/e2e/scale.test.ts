@@ -50,7 +50,9 @@ describe('scale --profile small', () => {
 describe('an overloaded instrument', () => {
   it('a fleet whose event loop is blocked makes the run inconclusive, not fail: the failed latency is not blamed on the gateway', async () => {
     // Each fleet worker blocks its event loop 1.5 s in every second: deliveries are read late.
-    const r = await runCli(['run', 'scenarios/scale.ts', '--profile', 'small', '--clients', '100'], { env: { CHATSTORM_TEST_BLOCK_MS: '1500' } });
+    const r = await runCli(['run', 'scenarios/scale.ts', '--profile', 'small', '--clients', '100'], {
+      env: { CHATSTORM_TEST_BLOCK_MS: '1500' },
+    });
     const s = r.summary!;
     expect(s, r.stderr).not.toBeNull();
     const health = checkOf(s, 'generator-health');
@@ -67,14 +69,21 @@ describe('an overloaded instrument', () => {
   it('a Toxiproxy server stopped (SIGSTOP) for 3 s during traffic makes the run inconclusive, naming the Toxiproxy', async () => {
     const root = mkdtempSync(join(tmpdir(), 'chatstorm-e2e-'));
     let cli = 0;
-    const running = runCli(['run', 'scenarios/scale.ts', '--profile', 'small', '--clients', '100'], { reportRoot: root, onSpawn: (pid) => (cli = pid) });
+    const running = runCli(['run', 'scenarios/scale.ts', '--profile', 'small', '--clients', '100'], {
+      reportRoot: root,
+      onSpawn: (pid) => (cli = pid),
+    });
     const phases = join(root, 'e2e', 'history', 'phases.json');
     const deadline = Date.now() + 60_000;
-    while (!(existsSync(phases) && JSON.parse(readFileSync(phases, 'utf8')).trafficStart) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+    while (!(existsSync(phases) && JSON.parse(readFileSync(phases, 'utf8')).trafficStart) && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 100));
     await new Promise((res) => setTimeout(res, 1_500));
-    const children = execFileSync('pgrep', ['-P', String(cli)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    const children = execFileSync('pgrep', ['-P', String(cli)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
     const toxi = children.find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('toxiproxy'));
-    expect(toxi, 'the run\'s Toxiproxy process').toBeDefined();
+    expect(toxi, "the run's Toxiproxy process").toBeDefined();
     process.kill(toxi!, 'SIGSTOP');
     await new Promise((res) => setTimeout(res, 3_000));
     process.kill(toxi!, 'SIGCONT');

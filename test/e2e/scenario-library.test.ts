@@ -7,33 +7,95 @@ import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../harness/report/summary.ts';
 import { checkOf, runCli } from './cli.ts';
 
-interface Case { scenario: string; profile: string; verdict: string; expect(s: Summary): void }
+interface Case {
+  scenario: string;
+  profile: string;
+  verdict: string;
+  expect(s: Summary): void;
+}
 
 const fault = (s: Summary) => s.metrics.faults[0];
 
 const cases: Case[] = [
-  { scenario: 'smoke', profile: 'small', verdict: 'pass', expect: (s) => expect(checkOf(s, 'delivery').counts.acked).toBeGreaterThan(20) },
-  { scenario: 'steady-load', profile: 'small', verdict: 'pass', expect: (s) => expect(checkOf(s, 'latency').counts.samples).toBeGreaterThan(5_000) },
   {
-    scenario: 'half-open', profile: 'small', verdict: 'pass',
+    scenario: 'smoke',
+    profile: 'small',
+    verdict: 'pass',
+    expect: (s) => expect(checkOf(s, 'delivery').counts.acked).toBeGreaterThan(20),
+  },
+  {
+    scenario: 'steady-load',
+    profile: 'small',
+    verdict: 'pass',
+    expect: (s) => expect(checkOf(s, 'latency').counts.samples).toBeGreaterThan(5_000),
+  },
+  {
+    scenario: 'half-open',
+    profile: 'small',
+    verdict: 'pass',
     // The heartbeat notices the dead socket well before the blackhole ends (6 s).
-    expect: (s) => { expect(fault(s).affected).toBe(50); expect(fault(s).detect.max!).toBeLessThan(5_000); },
+    expect: (s) => {
+      expect(fault(s).affected).toBe(50);
+      expect(fault(s).detect.max!).toBeLessThan(5_000);
+    },
   },
   {
-    scenario: 'half-open', profile: 'small-defaults', verdict: 'fail',
+    scenario: 'half-open',
+    profile: 'small-defaults',
+    verdict: 'fail',
     // The product's defaults notice nothing until the network comes back.
-    expect: (s) => { expect(s.failedChecks).toEqual(['reconnect']); expect(fault(s).detect.p50!).toBeGreaterThan(5_000); },
+    expect: (s) => {
+      expect(s.failedChecks).toEqual(['reconnect']);
+      expect(fault(s).detect.p50!).toBeGreaterThan(5_000);
+    },
   },
-  { scenario: 'latency-spike', profile: 'small', verdict: 'pass', expect: (s) => { expect(fault(s).affected).toBe(0); expect(s.metrics.latency.all.max!).toBeGreaterThan(200); } },
-  { scenario: 'bandwidth-squeeze', profile: 'small', verdict: 'pass', expect: (s) => expect(s.metrics.latency.all.max!).toBeGreaterThan(1_000) },
-  { scenario: 'flapping', profile: 'small', verdict: 'pass', expect: (s) => expect(checkOf(s, 'reconnect').counts.reconnects).toBeGreaterThanOrEqual(200) },
-  { scenario: 'reconnect-storm', profile: 'small', verdict: 'pass', expect: (s) => expect(s.metrics.reconnectDelays.some((d) => d.envelopeMax === 2_000 && d.delays.length > 0)).toBe(true) },
-  { scenario: 'partial-outage', profile: 'small', verdict: 'pass', expect: (s) => expect(fault(s).affected).toBe(30) },
-  { scenario: 'gateway-restart', profile: 'small', verdict: 'pass', expect: (s) => { expect(fault(s).affected).toBe(100); expect(fault(s).notRecovered).toBe(0); } },
   {
-    scenario: 'long-outage', profile: 'small', verdict: 'pass',
+    scenario: 'latency-spike',
+    profile: 'small',
+    verdict: 'pass',
+    expect: (s) => {
+      expect(fault(s).affected).toBe(0);
+      expect(s.metrics.latency.all.max!).toBeGreaterThan(200);
+    },
+  },
+  {
+    scenario: 'bandwidth-squeeze',
+    profile: 'small',
+    verdict: 'pass',
+    expect: (s) => expect(s.metrics.latency.all.max!).toBeGreaterThan(1_000),
+  },
+  {
+    scenario: 'flapping',
+    profile: 'small',
+    verdict: 'pass',
+    expect: (s) => expect(checkOf(s, 'reconnect').counts.reconnects).toBeGreaterThanOrEqual(200),
+  },
+  {
+    scenario: 'reconnect-storm',
+    profile: 'small',
+    verdict: 'pass',
+    expect: (s) =>
+      expect(s.metrics.reconnectDelays.some((d) => d.envelopeMax === 2_000 && d.delays.length > 0)).toBe(true),
+  },
+  { scenario: 'partial-outage', profile: 'small', verdict: 'pass', expect: (s) => expect(fault(s).affected).toBe(30) },
+  {
+    scenario: 'gateway-restart',
+    profile: 'small',
+    verdict: 'pass',
+    expect: (s) => {
+      expect(fault(s).affected).toBe(100);
+      expect(fault(s).notRecovered).toBe(0);
+    },
+  },
+  {
+    scenario: 'long-outage',
+    profile: 'small',
+    verdict: 'pass',
     // Every client made its 5 attempts and gave up visibly.
-    expect: (s) => { expect(checkOf(s, 'reconnect').counts.gaveUp).toBe(50); expect(checkOf(s, 'errors-surfaced').counts.stopped).toBe(50); },
+    expect: (s) => {
+      expect(checkOf(s, 'reconnect').counts.gaveUp).toBe(50);
+      expect(checkOf(s, 'errors-surfaced').counts.stopped).toBe(50);
+    },
   },
 ];
 

@@ -19,7 +19,11 @@ const started: ChildProcess[] = [];
 
 /** A gateway as its own process (PORT=0); resolves with its port once it says it listens. */
 function startGatewayProcess(file: string): Promise<number> {
-  const child = spawn(process.execPath, [join(ROOT, file)], { cwd: ROOT, env: { ...process.env, JWT_SECRET: SECRET, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(ROOT, file)], {
+    cwd: ROOT,
+    env: { ...process.env, JWT_SECRET: SECRET, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   started.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -46,16 +50,38 @@ async function runShards(port: number, extra: string[], n = 3, leadMs = 35_000):
   const at = new Date(Date.now() + leadMs).toISOString();
   return Promise.all(
     Array.from({ length: n }, (_, i) =>
-      runCli(['run', SCENARIO, '--target', `ws://127.0.0.1:${port}`, '--shard', `${i}/${n}`, '--start-at', at, '--source-ips', `127.0.0.${i + 2}`, ...extra], { env: { CHATSTORM_JWT_SECRET: SECRET }, runId: `shard-${i}` }),
+      runCli(
+        [
+          'run',
+          SCENARIO,
+          '--target',
+          `ws://127.0.0.1:${port}`,
+          '--shard',
+          `${i}/${n}`,
+          '--start-at',
+          at,
+          '--source-ips',
+          `127.0.0.${i + 2}`,
+          ...extra,
+        ],
+        { env: { CHATSTORM_JWT_SECRET: SECRET }, runId: `shard-${i}` },
+      ),
     ),
   );
 }
 
-async function merge(dirs: string[]): Promise<{ code: number | null; stderr: string; summary: Summary | null; out: string }> {
+async function merge(
+  dirs: string[],
+): Promise<{ code: number | null; stderr: string; summary: Summary | null; out: string }> {
   const out = join(mkdtempSync(join(tmpdir(), 'chatstorm-merge-')), 'merged');
   const r = await runCli(['merge', ...dirs, '--out', out]);
   const file = join(out, 'summary.json');
-  return { code: r.code, stderr: r.stderr, summary: existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Summary) : null, out };
+  return {
+    code: r.code,
+    stderr: r.stderr,
+    summary: existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Summary) : null,
+    out,
+  };
 }
 
 describe('three shards against one gateway, merged', () => {
@@ -74,10 +100,21 @@ describe('three shards against one gateway, merged', () => {
     const HOLD = ['delivery', 'no-fallback', 'errors-surfaced'];
     for (const r of shards) {
       const s = r.summary!;
-      expect({ errors: s.runtimeErrors, held: HOLD.map((n) => checkOf(s, n).verdict) }, why(s)).toEqual({ errors: [], held: ['pass', 'pass', 'pass'] });
+      expect({ errors: s.runtimeErrors, held: HOLD.map((n) => checkOf(s, n).verdict) }, why(s)).toEqual({
+        errors: [],
+        held: ['pass', 'pass', 'pass'],
+      });
     }
     // Each shard owns the chats k mod 3 = i, whole: 1,000 clients each, names from the run-wide index.
-    const rosters = shards.map((r) => JSON.parse(readFileSync(join(r.runDir, 'history', 'roster.json'), 'utf8')) as { c: number; g: number; user: string; chat: string }[]);
+    const rosters = shards.map(
+      (r) =>
+        JSON.parse(readFileSync(join(r.runDir, 'history', 'roster.json'), 'utf8')) as {
+          c: number;
+          g: number;
+          user: string;
+          chat: string;
+        }[],
+    );
     expect(rosters.map((r) => r.length)).toEqual([1000, 1000, 1000]);
     rosters.forEach((r, i) => {
       expect(r.every((e) => Number(e.chat.slice(5)) % 3 === i && e.user === `u${e.g}`)).toBe(true);
@@ -98,25 +135,37 @@ describe('three shards against one gateway, merged', () => {
     // check from hand-written histories): every shard passed, so does the merge.
     if (shards.every((r) => r.summary!.verdict === 'pass')) expect(s.verdict).toBe('pass');
     expect(s.clients).toBe(3000);
-    expect(s.shards!.map((x) => [x.index, x.clients, x.verdict])).toEqual(shards.map((r, i) => [i, 1000, r.summary!.verdict]));
+    expect(s.shards!.map((x) => [x.index, x.clients, x.verdict])).toEqual(
+      shards.map((r, i) => [i, 1000, r.summary!.verdict]),
+    );
     // Counts are the shards' sums; the latency sample count is the merged histogram's.
     const sum = (check: string, k: string) => shards.reduce((a, r) => a + checkOf(r.summary!, check).counts[k], 0);
     expect(checkOf(s, 'delivery').counts.acked).toBe(sum('delivery', 'acked'));
     expect(checkOf(s, 'delivery').counts.required).toBe(sum('delivery', 'required'));
-    expect(s.metrics.latency.steady.count).toBe(shards.reduce((a, r) => a + r.summary!.metrics.latency.steady.count, 0));
+    expect(s.metrics.latency.steady.count).toBe(
+      shards.reduce((a, r) => a + r.summary!.metrics.latency.steady.count, 0),
+    );
     expect(s.metrics.latency.steady.max).toBe(Math.max(...shards.map((r) => r.summary!.metrics.latency.steady.max!)));
     // One cut per shard's Toxiproxy, its record kept with its shard as the shard judged it; all of
     // the shard's 1,000 clients knocked off when its fleet kept up (a fleet stalled for seconds
     // notices some closes after the fault's window — seen: 25 closes 9.2 s after the restore — and
     // generator-health says so).
-    expect(s.metrics.faults.map((f) => [f.shard, f.affected])).toEqual(shards.map((r, i) => [i, r.summary!.metrics.faults[0].affected]));
-    for (const r of shards) if (checkOf(r.summary!, 'generator-health').verdict === 'pass') expect(r.summary!.metrics.faults[0].affected).toBe(1000);
+    expect(s.metrics.faults.map((f) => [f.shard, f.affected])).toEqual(
+      shards.map((r, i) => [i, r.summary!.metrics.faults[0].affected]),
+    );
+    for (const r of shards)
+      if (checkOf(r.summary!, 'generator-health').verdict === 'pass')
+        expect(r.summary!.metrics.faults[0].affected).toBe(1000);
     // The storm after the restore, as the gateway saw it: one per planned fault, from the summed series.
     expect(s.metrics.reconnectStorm!.map((x) => x.fault)).toEqual(['cut#1']);
-    expect(s.metrics.reconnectStorm![0].attempts).toBeGreaterThanOrEqual(Math.max(...shards.map((r) => r.summary!.metrics.reconnectStorm![0].attempts)));
+    expect(s.metrics.reconnectStorm![0].attempts).toBeGreaterThanOrEqual(
+      Math.max(...shards.map((r) => r.summary!.metrics.reconnectStorm![0].attempts)),
+    );
     // The clock offset of every shard is estimated (one host here: all near 0) and shown.
     for (const x of s.shards!) expect(Math.abs(x.clock!.offsetMs!)).toBeLessThan(x.clock!.uncertaintyMs! + 5);
-    expect(readFileSync(join(m.out, 'summary.md'), 'utf8')).toContain('| shard | verdict | clients | started | clock offset (ms)');
+    expect(readFileSync(join(m.out, 'summary.md'), 'utf8')).toContain(
+      '| shard | verdict | clients | started | clock offset (ms)',
+    );
     for (const f of ['index.html', 'junit.xml', 'summary.md']) expect(existsSync(join(m.out, f))).toBe(true);
   }, 240_000);
 
@@ -130,7 +179,10 @@ describe('three shards against one gateway, merged', () => {
     const other = join(mkdtempSync(join(tmpdir(), 'chatstorm-shard-')), 'other-seed');
     cpSync(c, other, { recursive: true });
     const plan = JSON.parse(readFileSync(join(other, 'plan.json'), 'utf8'));
-    writeFileSync(join(other, 'plan.json'), JSON.stringify({ ...plan, seed: 7, shard: { ...plan.shard, planHash: 'another-plan' } }));
+    writeFileSync(
+      join(other, 'plan.json'),
+      JSON.stringify({ ...plan, seed: 7, shard: { ...plan.shard, planHash: 'another-plan' } }),
+    );
     const mixed = await merge([a, b, other]);
     expect(mixed.code).toBe(64);
     expect(mixed.stderr).toContain(`${other}: shard 2/3 of plan another-plan seed 7`);
@@ -141,7 +193,9 @@ describe('three shards against one gateway, merged', () => {
     const m = await merge([a, b, dead]);
     expect(m.code).toBe(3);
     expect(m.summary!.verdict).toBe('error');
-    expect(m.summary!.runtimeErrors).toEqual([expect.objectContaining({ code: 'shard-died', message: expect.stringContaining(`shard 2 (${dead})`) })]);
+    expect(m.summary!.runtimeErrors).toEqual([
+      expect.objectContaining({ code: 'shard-died', message: expect.stringContaining(`shard 2 (${dead})`) }),
+    ]);
   }, 60_000);
 });
 
@@ -149,10 +203,15 @@ describe('a broken gateway fails the merged run on the same check as one host', 
   it('drop-broadcast: single host and three merged shards both fail delivery with lost messages', async () => {
     // Two processes of the same mutant, so that the single host and the shards run at once
     // (the same users on one gateway would meet in its chats).
-    const [port, portSingle] = await Promise.all([startGatewayProcess('test/mutants/gateways/drop-broadcast.ts'), startGatewayProcess('test/mutants/gateways/drop-broadcast.ts')]);
+    const [port, portSingle] = await Promise.all([
+      startGatewayProcess('test/mutants/gateways/drop-broadcast.ts'),
+      startGatewayProcess('test/mutants/gateways/drop-broadcast.ts'),
+    ]);
     const small = ['--clients', '300'];
     const [single, shards] = await Promise.all([
-      runCli(['run', SCENARIO, '--target', `ws://127.0.0.1:${portSingle}`, ...small], { env: { CHATSTORM_JWT_SECRET: SECRET } }),
+      runCli(['run', SCENARIO, '--target', `ws://127.0.0.1:${portSingle}`, ...small], {
+        env: { CHATSTORM_JWT_SECRET: SECRET },
+      }),
       runShards(port, small, 3, 20_000),
     ]);
     const m = await merge(shards.map((r) => r.runDir));
@@ -160,8 +219,16 @@ describe('a broken gateway fails the merged run on the same check as one host', 
     expect(m.summary, m.stderr).not.toBeNull();
     // The same check fails both, and only it: a timed check the loaded machine distorted is
     // inconclusive naming the instrument, never failed.
-    const failed = (s: Summary) => ({ verdict: s.verdict, failed: s.checks.filter((c) => c.verdict === 'fail').map((c) => c.name), lost: checkOf(s, 'delivery').counts.lost > 0 });
-    expect(failed(single.summary!), why(single.summary!)).toEqual({ verdict: 'fail', failed: ['delivery'], lost: true });
+    const failed = (s: Summary) => ({
+      verdict: s.verdict,
+      failed: s.checks.filter((c) => c.verdict === 'fail').map((c) => c.name),
+      lost: checkOf(s, 'delivery').counts.lost > 0,
+    });
+    expect(failed(single.summary!), why(single.summary!)).toEqual({
+      verdict: 'fail',
+      failed: ['delivery'],
+      lost: true,
+    });
     expect(failed(m.summary!), why(m.summary!)).toEqual(failed(single.summary!));
     expect(m.code).toBe(1);
     // The evidence names the shard it comes from, and a client by its run-wide index.

@@ -25,7 +25,8 @@ describe('Socket.IO gateway through Toxiproxy (network-cut, small)', () => {
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
     expectPassOrInstrument(s, r.code);
-    for (const name of ['delivery', 'no-fallback', 'errors-surfaced']) expect({ name, verdict: checkOf(s, name).verdict }).toEqual({ name, verdict: 'pass' });
+    for (const name of ['delivery', 'no-fallback', 'errors-surfaced'])
+      expect({ name, verdict: checkOf(s, name).verdict }).toEqual({ name, verdict: 'pass' });
     expect(s.clients).toBe(100);
     const fault = s.metrics.faults[0];
     expect(fault.affected).toBe(100);
@@ -34,11 +35,24 @@ describe('Socket.IO gateway through Toxiproxy (network-cut, small)', () => {
     expect(checkOf(s, 'delivery').counts.lost).toBe(0);
     // socket.io-client's own timers, judged: 1 s, 2 s (refused during the cut), 4 s.
     expect(checkOf(s, 'reconnect').counts.reconnects).toBeGreaterThanOrEqual(200);
-    expect(s.metrics.reconnectDelays.map((d) => [d.attempt, d.envelopeMin])).toEqual(expect.arrayContaining([[1, 1_000], [2, 2_000], [3, 4_000]]));
+    expect(s.metrics.reconnectDelays.map((d) => [d.attempt, d.envelopeMin])).toEqual(
+      expect.arrayContaining([
+        [1, 1_000],
+        [2, 2_000],
+        [3, 4_000],
+      ]),
+    );
   }, 150_000);
 
   it('the revert-to-polling client fails no-fallback on transport, naming the client and the time', async () => {
-    const r = await runCli(['run', SCENARIO, '--profile', 'small', '--client', 'examples/clients/socketio-polling-fallback/client.ts']);
+    const r = await runCli([
+      'run',
+      SCENARIO,
+      '--profile',
+      'small',
+      '--client',
+      'examples/clients/socketio-polling-fallback/client.ts',
+    ]);
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
     expect(s.runtimeErrors).toEqual([]);
@@ -53,7 +67,14 @@ describe('Socket.IO gateway through Toxiproxy (network-cut, small)', () => {
   }, 150_000);
 
   it('a server that drops 5 % of room broadcasts and ignores recovery fails delivery', async () => {
-    const r = await runCli(['run', SCENARIO, '--profile', 'small', '--gateway-cmd', 'node test/mutants/gateways/socketio-broken.ts']);
+    const r = await runCli([
+      'run',
+      SCENARIO,
+      '--profile',
+      'small',
+      '--gateway-cmd',
+      'node test/mutants/gateways/socketio-broken.ts',
+    ]);
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
     expect(s.runtimeErrors).toEqual([]);
@@ -73,7 +94,9 @@ describe('Socket.IO gateway through Toxiproxy (network-cut, small)', () => {
     // network-cut's small profile has equal jitter, which socket.io-client cannot express.
     const jitter = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--protocol', 'socket.io']);
     expect(jitter.code).toBe(64);
-    expect(jitter.stderr).toMatch(/policy\.backoff\.jitter: "equal": socket.io-client's randomizationFactor .* \(protocol socket\.io\)/);
+    expect(jitter.stderr).toMatch(
+      /policy\.backoff\.jitter: "equal": socket.io-client's randomizationFactor .* \(protocol socket\.io\)/,
+    );
     expect(jitter.summary).toBeNull();
   }, 60_000);
 });

@@ -20,7 +20,10 @@ afterAll(() => gateway?.close());
 describe('--target', () => {
   it('runs the scenario through its own Toxiproxy in front of the given gateway, secret from CHATSTORM_JWT_SECRET', async () => {
     const before = gateway.stats().messages;
-    const r = await runCli(['run', 'scenarios/network-cut.ts', '--profile', 'small', '--target', `ws://127.0.0.1:${gateway.port}`], { env: { CHATSTORM_JWT_SECRET: SECRET } });
+    const r = await runCli(
+      ['run', 'scenarios/network-cut.ts', '--profile', 'small', '--target', `ws://127.0.0.1:${gateway.port}`],
+      { env: { CHATSTORM_JWT_SECRET: SECRET } },
+    );
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
     expect(s.runtimeErrors).toEqual([]);
@@ -46,7 +49,16 @@ describe('--target', () => {
   }, 120_000);
 
   it('with the wrong secret every client is refused with 4401, and the run says so', async () => {
-    const r = await runCli(['run', 'scenarios/smoke.ts', '--profile', 'small', '--target', `ws://127.0.0.1:${gateway.port}`, '--jwt-secret', 'not-the-secret']);
+    const r = await runCli([
+      'run',
+      'scenarios/smoke.ts',
+      '--profile',
+      'small',
+      '--target',
+      `ws://127.0.0.1:${gateway.port}`,
+      '--jwt-secret',
+      'not-the-secret',
+    ]);
     // Guaranteed: every socket refused with 4401, nothing sent, no pass. Not guaranteed: the exit
     // code. The gateway completes the upgrade before it closes with 4401, and on a busy machine the
     // fleet can see a socket open in that instant: then the run goes on with nobody connected and
@@ -65,7 +77,16 @@ describe('--target', () => {
     // chats (the first test), and answers a resend of one with the original ack, never a broadcast.
     const own = await startGateway({ port: 0, jwtSecret: SECRET });
     try {
-      const r = await runCli(['run', 'scenarios/smoke.ts', '--profile', 'small', '--target', `ws://127.0.0.1:${own.port}`, '--jwt-secret-file', file]);
+      const r = await runCli([
+        'run',
+        'scenarios/smoke.ts',
+        '--profile',
+        'small',
+        '--target',
+        `ws://127.0.0.1:${own.port}`,
+        '--jwt-secret-file',
+        file,
+      ]);
       expect(r.summary, r.stderr).not.toBeNull();
       expect({ code: r.code, errors: r.summary!.runtimeErrors }).toEqual({ code: r.summary!.exitCode, errors: [] });
       // Accepted with the file's secret (the default one would be refused with 4401).
@@ -80,6 +101,8 @@ describe('--target', () => {
   it('a target where nothing listens stops with its address', async () => {
     const r = await runCli(['run', 'scenarios/smoke.ts', '--profile', 'small', '--target', 'ws://127.0.0.1:9']);
     expect(r.code).toBe(3);
-    expect(r.summary!.runtimeErrors[0].message).toContain('--target ws://127.0.0.1:9: nothing answers at http://127.0.0.1:9/healthz');
+    expect(r.summary!.runtimeErrors[0].message).toContain(
+      '--target ws://127.0.0.1:9: nothing answers at http://127.0.0.1:9/healthz',
+    );
   }, 60_000);
 });

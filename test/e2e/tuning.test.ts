@@ -25,7 +25,8 @@ const RESOLUTION = 10;
 let browser: Browser | null = null;
 
 beforeAll(async () => {
-  if (HAVE_CHROMIUM) browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, chromiumSandbox: false });
+  if (HAVE_CHROMIUM)
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, chromiumSandbox: false });
 });
 afterAll(async () => {
   await browser?.close();
@@ -35,7 +36,22 @@ describe('chatstorm capacity', () => {
   it('finds the knee of a gateway that degrades above a known number of sockets, within one step', async () => {
     const root = mkdtempSync(join(tmpdir(), 'chatstorm-capacity-'));
     // exec: the sampled gateway process is node itself, not the shell that started it.
-    const r = await runCli(['capacity', 'test/mutants/scenarios/capacity-step.ts', '--from', '40', '--factor', '1.5', '--resolution', String(RESOLUTION), '--gateway-cmd', `DEGRADE_ABOVE=${KNEE} exec node test/mutants/gateways/degrade-above.ts`, '--report-dir', root, '--run-id', 'cap']);
+    const r = await runCli([
+      'capacity',
+      'test/mutants/scenarios/capacity-step.ts',
+      '--from',
+      '40',
+      '--factor',
+      '1.5',
+      '--resolution',
+      String(RESOLUTION),
+      '--gateway-cmd',
+      `DEGRADE_ABOVE=${KNEE} exec node test/mutants/gateways/degrade-above.ts`,
+      '--report-dir',
+      root,
+      '--run-id',
+      'cap',
+    ]);
     const dir = join(root, 'cap');
     expect(existsSync(join(dir, 'capacity.json')), r.stderr).toBe(true);
     const c = JSON.parse(readFileSync(join(dir, 'capacity.json'), 'utf8')) as CapacityResult;
@@ -52,7 +68,10 @@ describe('chatstorm capacity', () => {
     // Growing steps, then bisection; each step a full run with its own report, the same seed.
     expect(c.steps.map((s) => s.phase)).toContain('bisect');
     for (const s of c.steps) {
-      const summary = JSON.parse(readFileSync(join(s.runDir, 'summary.json'), 'utf8')) as { clients: number; seed: number };
+      const summary = JSON.parse(readFileSync(join(s.runDir, 'summary.json'), 'utf8')) as {
+        clients: number;
+        seed: number;
+      };
       expect({ clients: summary.clients, seed: summary.seed }).toEqual({ clients: s.load, seed: 1 });
       expect(s.outcome).toBe(s.load <= KNEE ? 'pass' : 'fail');
     }
@@ -77,13 +96,25 @@ describe('chatstorm capacity', () => {
     expect(run.length).toBeGreaterThan(10);
     for (const cmd of ['capacity', 'sweep']) {
       const own = flags((await runCli([cmd, '--help'])).stdout);
-      expect(run.filter((f) => !own.includes(f)), `run options missing from ${cmd}`).toEqual([]);
+      expect(
+        run.filter((f) => !own.includes(f)),
+        `run options missing from ${cmd}`,
+      ).toEqual([]);
     }
   });
 
   it('refuses bad capacity options before anything runs (exit 64, naming the flag)', async () => {
     const root = mkdtempSync(join(tmpdir(), 'chatstorm-capacity-'));
-    const r = await runCli(['capacity', 'test/mutants/scenarios/capacity-step.ts', '--vary', 'sockets', '--factor', '1', '--report-dir', root]);
+    const r = await runCli([
+      'capacity',
+      'test/mutants/scenarios/capacity-step.ts',
+      '--vary',
+      'sockets',
+      '--factor',
+      '1',
+      '--report-dir',
+      root,
+    ]);
     expect(r.code).toBe(64);
     expect(r.stderr).toMatch(/--vary: expected "clients" or "rate" \(got "sockets"\)/);
     expect(r.stderr).toMatch(/--factor: expected a number above 1/);
@@ -94,7 +125,18 @@ describe('chatstorm capacity', () => {
 describe('chatstorm sweep', () => {
   it('2 × 2 settings: four runs with the same seed, a compare page with a ranking that opens clean with every chart drawn', async () => {
     const root = mkdtempSync(join(tmpdir(), 'chatstorm-sweep-'));
-    const r = await runCli(['sweep', 'test/mutants/scenarios/sweep-cut.ts', '--set', 'policy.backoff.jitter=none,full', '--set', 'gateway.pingInterval=5s,10s', '--report-dir', root, '--run-id', 'sw']);
+    const r = await runCli([
+      'sweep',
+      'test/mutants/scenarios/sweep-cut.ts',
+      '--set',
+      'policy.backoff.jitter=none,full',
+      '--set',
+      'gateway.pingInterval=5s,10s',
+      '--report-dir',
+      root,
+      '--run-id',
+      'sw',
+    ]);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     const dir = join(root, 'sw');
     const s = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepResult;
@@ -105,11 +147,21 @@ describe('chatstorm sweep', () => {
       'policy.backoff.jitter=full gateway.pingInterval=10s',
     ]);
     // Four run folders (and reports/latest's link to the newest).
-    expect(readdirSync(join(dir, 'runs')).filter((d) => d !== 'latest' && existsSync(join(dir, 'runs', d, 'summary.json')))).toHaveLength(4);
+    expect(
+      readdirSync(join(dir, 'runs')).filter((d) => d !== 'latest' && existsSync(join(dir, 'runs', d, 'summary.json'))),
+    ).toHaveLength(4);
     // Each setting reached the run: the client's policy and the gateway's ping interval.
     for (const p of s.points) {
-      const plan = JSON.parse(readFileSync(join(p.runDir, 'plan.json'), 'utf8')) as { seed: number; policy: { backoff: { jitter: string } }; gateway: { pingIntervalMs: number } };
-      expect({ seed: plan.seed, jitter: plan.policy.backoff.jitter, ping: `${plan.gateway.pingIntervalMs / 1000}s` }).toEqual({ seed: 1, jitter: p.settings['policy.backoff.jitter'], ping: p.settings['gateway.pingInterval'] });
+      const plan = JSON.parse(readFileSync(join(p.runDir, 'plan.json'), 'utf8')) as {
+        seed: number;
+        policy: { backoff: { jitter: string } };
+        gateway: { pingIntervalMs: number };
+      };
+      expect({
+        seed: plan.seed,
+        jitter: plan.policy.backoff.jitter,
+        ping: `${plan.gateway.pingIntervalMs / 1000}s`,
+      }).toEqual({ seed: 1, jitter: p.settings['policy.backoff.jitter'], ping: p.settings['gateway.pingInterval'] });
       // The reconnect storm after the cut was measured in every run.
       expect(p.figures.stormPeak).toBeGreaterThan(0);
     }
@@ -120,9 +172,13 @@ describe('chatstorm sweep', () => {
       await expectClean(o, file, 5);
       expect(await o.page.locator('.run-card').count()).toBe(4);
       expect(await o.page.locator('#ranking tbody tr').count()).toBe(4);
-      expect(await o.page.locator('#ranking tbody tr').first().locator('th').textContent()).toContain(s.ranking[0].label);
+      expect(await o.page.locator('#ranking tbody tr').first().locator('th').textContent()).toContain(
+        s.ranking[0].label,
+      );
       // The settings that differ are the swept ones, marked.
-      expect(await o.page.locator('#settings tr.row-diff', { hasText: 'policy.backoff.jitter' }).isVisible()).toBe(true);
+      expect(await o.page.locator('#settings tr.row-diff', { hasText: 'policy.backoff.jitter' }).isVisible()).toBe(
+        true,
+      );
       await screenshot(o.page, 'sweep-compare');
       await o.page.context().close();
     }
@@ -130,11 +186,25 @@ describe('chatstorm sweep', () => {
 
   it('an unknown key or a bad value stops before anything runs (exit 64, naming the key)', async () => {
     const root = mkdtempSync(join(tmpdir(), 'chatstorm-sweep-'));
-    const bad = await runCli(['sweep', 'test/mutants/scenarios/sweep-cut.ts', '--set', 'policy.backof.initial=1s,2s', '--report-dir', root]);
+    const bad = await runCli([
+      'sweep',
+      'test/mutants/scenarios/sweep-cut.ts',
+      '--set',
+      'policy.backof.initial=1s,2s',
+      '--report-dir',
+      root,
+    ]);
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/--set policy\.backof\.initial/);
     expect(bad.stderr).toMatch(/backof/);
-    const value = await runCli(['sweep', 'test/mutants/scenarios/sweep-cut.ts', '--set', 'policy.backoff.jitter=none,sometimes', '--report-dir', root]);
+    const value = await runCli([
+      'sweep',
+      'test/mutants/scenarios/sweep-cut.ts',
+      '--set',
+      'policy.backoff.jitter=none,sometimes',
+      '--report-dir',
+      root,
+    ]);
     expect(value.code).toBe(64);
     expect(value.stderr).toMatch(/--set policy\.backoff\.jitter/);
     expect(value.stderr).toMatch(/sometimes/);

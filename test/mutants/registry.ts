@@ -22,7 +22,13 @@ export interface Mutant {
   detail?: RegExp;
 }
 
-const gateway = (name: string, defect: string, check: string, category: string, scenario = 'scenarios/network-cut.ts'): Mutant => ({
+const gateway = (
+  name: string,
+  defect: string,
+  check: string,
+  category: string,
+  scenario = 'scenarios/network-cut.ts',
+): Mutant => ({
   name,
   defect,
   kind: 'gateway',
@@ -44,7 +50,14 @@ const CONNECT_HANG = 'test/mutants/scenarios/connect-hang.ts';
 export const CLEAN_CLIENT = 'test/mutants/clients/clean.ts';
 
 /** A client mutant: an adapter under test/mutants/clients/, the fixed store with one defect. */
-const client = (name: string, defect: string, check: string, category: string, scenario: string, extra: Pick<Mutant, 'namesMessage' | 'detail'> = {}): Mutant => ({
+const client = (
+  name: string,
+  defect: string,
+  check: string,
+  category: string,
+  scenario: string,
+  extra: Pick<Mutant, 'namesMessage' | 'detail'> = {},
+): Mutant => ({
   name,
   defect,
   kind: 'client',
@@ -68,28 +81,70 @@ export const MUTANTS: Mutant[] = [
   gateway('is-fallback-flag', 'marks messages with is_fallback', 'no-fallback', 'is_fallback'),
   gateway('no-auth', 'verifies no token at all', 'auth', 'accepted', 'scenarios/auth-abuse.ts'),
   gateway('no-membership', 'lets any valid token into any chat', 'auth', 'accepted', 'scenarios/auth-abuse.ts'),
-  gateway('http-401', 'refuses with HTTP 401/403 before the upgrade (a browser sees a bare 1006)', 'auth', 'rejected-before-upgrade', 'scenarios/auth-abuse.ts'),
+  gateway(
+    'http-401',
+    'refuses with HTTP 401/403 before the upgrade (a browser sees a bare 1006)',
+    'auth',
+    'rejected-before-upgrade',
+    'scenarios/auth-abuse.ts',
+  ),
   // Also a delivery phantom and a silent send; registered on no-fallback, the promise it breaks first.
-  client('echo-local', 'shows a send made while disconnected in the chat as if sent', 'no-fallback', 'local-message', LONG_CUT, {
-    namesMessage: true,
-    detail: /^message m\d+-\d+ ".*" shown in the store, never sent by the gateway$/,
-  }),
-  client('silent-queue', 'queues sends made while disconnected, shows nothing, sends them on reconnect', 'errors-surfaced', 'silent', LONG_CUT, { namesMessage: true }),
-  client('no-backoff-cap', 'keeps doubling its backoff past the 2 s cap', 'reconnect', 'delay-outside-policy', LONG_CUT, {
-    detail: /^attempt ([5-9]|\d\d+) came \d+ ms after the previous failure; the policy allows 2000–2000 ms/,
-  }),
+  client(
+    'echo-local',
+    'shows a send made while disconnected in the chat as if sent',
+    'no-fallback',
+    'local-message',
+    LONG_CUT,
+    {
+      namesMessage: true,
+      detail: /^message m\d+-\d+ ".*" shown in the store, never sent by the gateway$/,
+    },
+  ),
+  client(
+    'silent-queue',
+    'queues sends made while disconnected, shows nothing, sends them on reconnect',
+    'errors-surfaced',
+    'silent',
+    LONG_CUT,
+    { namesMessage: true },
+  ),
+  client(
+    'no-backoff-cap',
+    'keeps doubling its backoff past the 2 s cap',
+    'reconnect',
+    'delay-outside-policy',
+    LONG_CUT,
+    {
+      detail: /^attempt ([5-9]|\d\d+) came \d+ ms after the previous failure; the policy allows 2000–2000 ms/,
+    },
+  ),
   client('no-delay', 'reconnects at once, with no delay', 'reconnect', 'delay-outside-policy', LONG_CUT, {
     detail: /^attempt 1 came \d+ ms after the previous failure; the policy allows 250–250 ms/,
   }),
-  client('gives-up-after-5', 'gives up after 5 attempts though the policy says 10', 'reconnect', 'gave-up-early', LONG_CUT, { detail: /^gave up after 5 attempts; maxAttempts is 10$/ }),
-  client('no-connect-timeout', 'never times out a connect attempt', 'reconnect', 'attempt-past-connect-timeout', CONNECT_HANG, {
-    detail: /^attempt \d+ took \d+ ms to (open|fail); connectTimeout is 2000 ms$/,
-  }),
+  client(
+    'gives-up-after-5',
+    'gives up after 5 attempts though the policy says 10',
+    'reconnect',
+    'gave-up-early',
+    LONG_CUT,
+    { detail: /^gave up after 5 attempts; maxAttempts is 10$/ },
+  ),
+  client(
+    'no-connect-timeout',
+    'never times out a connect attempt',
+    'reconnect',
+    'attempt-past-connect-timeout',
+    CONNECT_HANG,
+    {
+      detail: /^attempt \d+ took \d+ ms to (open|fail); connectTimeout is 2000 ms$/,
+    },
+  ),
 ];
 
 /** Every scenario and profile a client mutant runs under: the clean client must pass each. */
 export function clientControls(): { scenario: string; profile: string }[] {
   const seen = new Map<string, { scenario: string; profile: string }>();
-  for (const m of MUTANTS) if (m.kind === 'client') seen.set(`${m.scenario} ${m.profile}`, { scenario: m.scenario, profile: m.profile });
+  for (const m of MUTANTS)
+    if (m.kind === 'client') seen.set(`${m.scenario} ${m.profile}`, { scenario: m.scenario, profile: m.profile });
   return [...seen.values()];
 }

@@ -28,9 +28,13 @@ describe('stage check', () => {
   });
 
   it('fails on an import from a later stage, naming file and line', () => {
-    const root = tree({ 'config/plan.ts': "// import { x } from '../fleet/fleet.ts' is only a comment\nimport { x } from '../fleet/fleet.ts';\n", 'fleet/fleet.ts': "import { y } from '../config/plan.ts';\n" });
+    const root = tree({
+      'config/plan.ts':
+        "// import { x } from '../fleet/fleet.ts' is only a comment\nimport { x } from '../fleet/fleet.ts';\n",
+      'fleet/fleet.ts': "import { y } from '../config/plan.ts';\n",
+    });
     const r = check('--root', root);
-    expect(r.stdout).toContain("1 back-import(s)");
+    expect(r.stdout).toContain('1 back-import(s)');
     expect(r.stdout).toContain("config → fleet: harness/config/plan.ts:2 imports '../fleet/fleet.ts'");
     expect(r.status).toBe(1);
   });

@@ -6,7 +6,15 @@
  * The store gets the harness's WebSocket, URL builder and timers in place of the browser's; every
  * change of the store is passed on to the harness, which records what a person would see.
  */
-import { defineClientAdapter, type ClientAdapter, type ClientAdapterEnv, type ShownError, type ShownMessage, type ShownState, type StoreView } from '../../../harness/client/adapter.ts';
+import {
+  defineClientAdapter,
+  type ClientAdapter,
+  type ClientAdapterEnv,
+  type ShownError,
+  type ShownMessage,
+  type ShownState,
+  type StoreView,
+} from '../../../harness/client/adapter.ts';
 import { createChatStore, type ChatMessage, type ChatStore, type ConnectionStatus } from './store.ts';
 
 const STATE: Record<ConnectionStatus, ShownState> = {
@@ -25,7 +33,14 @@ export function adapterFor(store: ChatStore, env: ClientAdapterEnv): ClientAdapt
   const toShown = (m: ChatMessage): ShownMessage => {
     let v = shown.get(m);
     if (!v) {
-      v = { id: m.id, messageId: m.message_id, seq: m.seq, senderId: m.sender_id, clientMsgId: m.client_msg_id, content: m.content };
+      v = {
+        id: m.id,
+        messageId: m.message_id,
+        seq: m.seq,
+        senderId: m.sender_id,
+        clientMsgId: m.client_msg_id,
+        content: m.content,
+      };
       shown.set(m, v);
     }
     return v;
@@ -34,7 +49,8 @@ export function adapterFor(store: ChatStore, env: ClientAdapterEnv): ClientAdapt
     const s = store.getState();
     const errors: ShownError[] = [];
     if (s.connectionError) errors.push({ text: s.connectionError });
-    for (const o of s.outbox) if (o.status === 'failed') errors.push({ text: o.error ?? 'Not sent', clientMsgId: o.client_msg_id });
+    for (const o of s.outbox)
+      if (o.status === 'failed') errors.push({ text: o.error ?? 'Not sent', clientMsgId: o.client_msg_id });
     return { state: STATE[s.status], messages: s.messages.map(toShown), errors };
   };
   store.subscribe(() => env.observe());

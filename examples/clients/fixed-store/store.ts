@@ -111,7 +111,16 @@ function createStore<S>(initial: S) {
 }
 
 export function createChatStore(deps: ChatStoreDeps): ChatStore {
-  const store = createStore<ChatState>({ chatId: null, status: 'idle', isConnected: false, messages: [], outbox: [], connectionError: null, reconnectAttempts: 0, lastSeq: null });
+  const store = createStore<ChatState>({
+    chatId: null,
+    status: 'idle',
+    isConnected: false,
+    messages: [],
+    outbox: [],
+    connectionError: null,
+    reconnectAttempts: 0,
+    lastSeq: null,
+  });
   const log = deps.log ?? (() => {});
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const connectTimeoutMs = deps.settings?.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
@@ -157,12 +166,19 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
       if (ws !== socket) return;
       ws = null;
       // What was in flight on this socket is not confirmed: say so, never pretend it was sent.
-      const outbox = store.getState().outbox.map((o): OutboxItem => (o.status === 'sending' ? { ...o, status: 'failed', error: 'Not sent: the connection was lost.' } : o));
+      const outbox = store
+        .getState()
+        .outbox.map(
+          (o): OutboxItem =>
+            o.status === 'sending' ? { ...o, status: 'failed', error: 'Not sent: the connection was lost.' } : o,
+        );
       store.set({ isConnected: false, outbox });
       log('[ws] closed', event.code);
       if (leaving) return void store.set({ status: 'closed' });
-      if (event.code === 4401) return void store.set({ status: 'failed', connectionError: 'Your session has expired. Please sign in again.' });
-      if (event.code === 4403) return void store.set({ status: 'failed', connectionError: 'You do not have access to this chat.' });
+      if (event.code === 4401)
+        return void store.set({ status: 'failed', connectionError: 'Your session has expired. Please sign in again.' });
+      if (event.code === 4403)
+        return void store.set({ status: 'failed', connectionError: 'You do not have access to this chat.' });
       attemptReconnect();
     };
   }
@@ -171,12 +187,21 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     const s = store.getState();
     if (reconnectTimer !== null || leaving || s.chatId === null) return;
     if (s.reconnectAttempts >= maxReconnectAttempts) {
-      store.set({ status: 'failed', isConnected: false, connectionError: 'Unable to connect to the chat. Check your connection and try again.' });
+      store.set({
+        status: 'failed',
+        isConnected: false,
+        connectionError: 'Unable to connect to the chat. Check your connection and try again.',
+      });
       return;
     }
     const delay = Math.min(reconnectBaseMs * 2 ** s.reconnectAttempts, reconnectMaxMs);
     log(`[ws] reconnecting in ${delay} ms (attempt ${s.reconnectAttempts + 1}/${maxReconnectAttempts})`);
-    store.set({ status: 'reconnecting', isConnected: false, reconnectAttempts: s.reconnectAttempts + 1, connectionError: 'Connection lost. Reconnecting…' });
+    store.set({
+      status: 'reconnecting',
+      isConnected: false,
+      reconnectAttempts: s.reconnectAttempts + 1,
+      connectionError: 'Connection lost. Reconnecting…',
+    });
     const chatId = s.chatId;
     reconnectTimer = deps.setTimeout(() => {
       reconnectTimer = null;
@@ -211,7 +236,11 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
       case 'error': {
         const text = `Message refused: ${String(f.message ?? f.code)}`;
         if (typeof f.client_msg_id === 'string') {
-          store.set({ outbox: s.outbox.map((o) => (o.client_msg_id === f.client_msg_id ? { ...o, status: 'failed', error: text } : o)) });
+          store.set({
+            outbox: s.outbox.map((o) =>
+              o.client_msg_id === f.client_msg_id ? { ...o, status: 'failed', error: text } : o,
+            ),
+          });
         } else store.set({ connectionError: text });
         return;
       }
@@ -232,7 +261,10 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
       // Fixed: no local copy, a visible error, and a reconnect unless one is already on its way.
       store.set({
         connectionError: 'Not connected: your message was not sent. Reconnecting…',
-        outbox: [...s.outbox, { client_msg_id: clientMsgId, content, status: 'failed', error: 'Not sent: not connected.' }],
+        outbox: [
+          ...s.outbox,
+          { client_msg_id: clientMsgId, content, status: 'failed', error: 'Not sent: not connected.' },
+        ],
       });
       if (s.status !== 'failed' && s.status !== 'closed' && !ws) attemptReconnect();
       return false;

@@ -7,7 +7,12 @@
  * its `is_fallback` flags are passed on, and its messages keep whatever gateway identity they have
  * (a local one has none). The harness decides what that means.
  */
-import { defineClientAdapter, type ShownMessage, type ShownState, type StoreView } from '../../../harness/client/adapter.ts';
+import {
+  defineClientAdapter,
+  type ShownMessage,
+  type ShownState,
+  type StoreView,
+} from '../../../harness/client/adapter.ts';
 import { createChatStore, type ChatMessage, type ConnectionStatus } from './store.ts';
 
 const STATE: Record<ConnectionStatus, ShownState> = {
@@ -31,14 +36,27 @@ export default defineClientAdapter((env) => {
   const toShown = (m: ChatMessage): ShownMessage => {
     let v = shown.get(m);
     if (!v) {
-      v = { id: m.id, kind: m.type, messageId: m.message_id, seq: m.seq, senderId: m.sender_id, clientMsgId: m.client_msg_id, content: m.content, isFallback: m.is_fallback };
+      v = {
+        id: m.id,
+        kind: m.type,
+        messageId: m.message_id,
+        seq: m.seq,
+        senderId: m.sender_id,
+        clientMsgId: m.client_msg_id,
+        content: m.content,
+        isFallback: m.is_fallback,
+      };
       shown.set(m, v);
     }
     return v;
   };
   const view = (): StoreView => {
     const s = store.getState();
-    return { state: STATE[s.status], messages: s.messages.map(toShown), errors: s.connectionError ? [{ text: s.connectionError }] : [] };
+    return {
+      state: STATE[s.status],
+      messages: s.messages.map(toShown),
+      errors: s.connectionError ? [{ text: s.connectionError }] : [],
+    };
   };
   store.subscribe(() => env.observe());
   return {

@@ -84,7 +84,16 @@ function createStore<S>(initial: S) {
 }
 
 export function createChatStore(deps: ChatStoreDeps): ChatStore {
-  const store = createStore<ChatState>({ chatId: null, status: 'idle', isConnected: false, useFallback: false, messages: [], connectionError: null, reconnectAttempts: 0, lastSeq: null });
+  const store = createStore<ChatState>({
+    chatId: null,
+    status: 'idle',
+    isConnected: false,
+    useFallback: false,
+    messages: [],
+    connectionError: null,
+    reconnectAttempts: 0,
+    lastSeq: null,
+  });
   const log = deps.log ?? (() => {});
   const newId = deps.newId ?? (() => crypto.randomUUID());
   let ws: WebSocket | null = null;
@@ -103,7 +112,14 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     if (store.getState().useFallback) return;
     log('[ws] Using local fallback mode');
     store.set({ useFallback: true });
-    addMessage({ id: `system-${++localSeq}`, type: 'system', chat_id: chatId, sender_id: 'system', content: 'Using local mode', is_fallback: true });
+    addMessage({
+      id: `system-${++localSeq}`,
+      type: 'system',
+      chat_id: chatId,
+      sender_id: 'system',
+      content: 'Using local mode',
+      is_fallback: true,
+    });
   }
 
   function connect(chatId: string): void {
@@ -128,7 +144,13 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     socket.onopen = () => {
       deps.clearTimeout(connectTimer);
       everConnected = true;
-      store.set({ status: 'connected', isConnected: true, useFallback: false, connectionError: null, reconnectAttempts: 0 });
+      store.set({
+        status: 'connected',
+        isConnected: true,
+        useFallback: false,
+        connectionError: null,
+        reconnectAttempts: 0,
+      });
     };
     socket.onmessage = (event) => {
       let f: Record<string, unknown>;
@@ -140,7 +162,10 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
       if (f.type !== 'message') return;
       const m = f as unknown as ChatMessage;
       const cur = store.getState();
-      store.set({ messages: [...cur.messages, { ...m, type: 'message', id: String(m.message_id) }], lastSeq: Math.max(cur.lastSeq ?? 0, Number(m.seq)) });
+      store.set({
+        messages: [...cur.messages, { ...m, type: 'message', id: String(m.message_id) }],
+        lastSeq: Math.max(cur.lastSeq ?? 0, Number(m.seq)),
+      });
     };
     socket.onerror = () => log('[ws] error');
     socket.onclose = (event) => {
@@ -170,7 +195,16 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     if (!ws || ws.readyState !== OPEN || !s.isConnected) {
       if (s.useFallback && s.chatId !== null) {
         // The bug: the message is "sent" locally, looks delivered, and never leaves the browser.
-        addMessage({ id: `local-${++localSeq}`, type: 'message', chat_id: s.chatId, sender_id: deps.userId, client_msg_id: clientMsgId, content, server_ts: Date.now(), is_fallback: true });
+        addMessage({
+          id: `local-${++localSeq}`,
+          type: 'message',
+          chat_id: s.chatId,
+          sender_id: deps.userId,
+          client_msg_id: clientMsgId,
+          content,
+          server_ts: Date.now(),
+          is_fallback: true,
+        });
         return true;
       }
       store.set({ connectionError: 'Not connected' });

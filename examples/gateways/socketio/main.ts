@@ -7,7 +7,10 @@
  */
 import { startSocketIoGateway, type SocketIoGatewayOptions } from './server.ts';
 
-export async function runSocketIoGatewayFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<SocketIoGatewayOptions> = {}): Promise<void> {
+export async function runSocketIoGatewayFromEnv(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<SocketIoGatewayOptions> = {},
+): Promise<void> {
   if (!env.JWT_SECRET) {
     console.error('socketio-gateway: JWT_SECRET is required (the HS256 secret that signs client tokens)');
     process.exit(64);
@@ -21,7 +24,13 @@ export async function runSocketIoGatewayFromEnv(env: NodeJS.ProcessEnv, override
     }
     return Number(v);
   };
-  const g = await startSocketIoGateway({ jwtSecret: env.JWT_SECRET, port: int('PORT', 8084), host: env.HOST || '127.0.0.1', pingIntervalMs: int('PING_INTERVAL_MS', 25_000), ...overrides });
+  const g = await startSocketIoGateway({
+    jwtSecret: env.JWT_SECRET,
+    port: int('PORT', 8084),
+    host: env.HOST || '127.0.0.1',
+    pingIntervalMs: int('PING_INTERVAL_MS', 25_000),
+    ...overrides,
+  });
   console.log(`socketio-gateway: listening on ${g.url}`);
   const stop = () => void g.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);

@@ -27,7 +27,15 @@ import type { AddressInfo } from 'node:net';
 import { jwtVerify } from 'jose';
 import { Server } from 'socket.io';
 
-export interface Message { message_id: string; chat_id: string; seq: number; sender_id: string; client_msg_id: string; content: string; server_ts: number }
+export interface Message {
+  message_id: string;
+  chat_id: string;
+  seq: number;
+  sender_id: string;
+  client_msg_id: string;
+  content: string;
+  server_ts: number;
+}
 
 export interface SocketIoGatewayOptions {
   jwtSecret: string;
@@ -43,7 +51,11 @@ export interface SocketIoGatewayOptions {
   shouldBroadcast?: (m: Message) => boolean;
 }
 
-export interface SocketIoGateway { url: string; port: number; close(): Promise<void> }
+export interface SocketIoGateway {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
 
 const CHAT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const now = () => Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000;
@@ -65,7 +77,9 @@ export async function startSocketIoGateway(o: SocketIoGatewayOptions): Promise<S
   });
   const io = new Server(http, {
     pingInterval: o.pingIntervalMs ?? 25_000,
-    ...(o.recovery === false ? {} : { connectionStateRecovery: { maxDisconnectionDuration: 120_000, skipMiddlewares: false } }),
+    ...(o.recovery === false
+      ? {}
+      : { connectionStateRecovery: { maxDisconnectionDuration: 120_000, skipMiddlewares: false } }),
   });
 
   io.use(async (socket, next) => {
@@ -76,7 +90,8 @@ export async function startSocketIoGateway(o: SocketIoGatewayOptions): Promise<S
     if (typeof token !== 'string' || token === '') return next(refuse('missing token', 4401));
     try {
       const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
-      if (!Array.isArray(payload.chats) || !payload.chats.includes(chat)) return next(refuse('not a member of this chat', 4403));
+      if (!Array.isArray(payload.chats) || !payload.chats.includes(chat))
+        return next(refuse('not a member of this chat', 4403));
       socket.data.user = String(payload.sub);
       socket.data.chat = chat;
       next();
@@ -101,14 +116,23 @@ export async function startSocketIoGateway(o: SocketIoGatewayOptions): Promise<S
     socket.on('send', (payload: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;
       const p = (payload ?? {}) as { client_msg_id?: unknown; content?: unknown };
-      if (typeof p.client_msg_id !== 'string' || p.client_msg_id.length === 0 || p.client_msg_id.length > 64) return ack({ error: 'bad-client-msg-id' });
+      if (typeof p.client_msg_id !== 'string' || p.client_msg_id.length === 0 || p.client_msg_id.length > 64)
+        return ack({ error: 'bad-client-msg-id' });
       if (typeof p.content !== 'string' || p.content.length > 4096) return ack({ error: 'bad-content' });
       const key = `${chat}\n${user}\n${p.client_msg_id}`;
       const prior = accepted.get(key);
       if (prior) return ack(prior);
       const seq = (seqs.get(chat) ?? 0) + 1;
       seqs.set(chat, seq);
-      const m: Message = { message_id: `${chat}:${seq}`, chat_id: chat, seq, sender_id: user, client_msg_id: p.client_msg_id, content: p.content, server_ts: now() };
+      const m: Message = {
+        message_id: `${chat}:${seq}`,
+        chat_id: chat,
+        seq,
+        sender_id: user,
+        client_msg_id: p.client_msg_id,
+        content: p.content,
+        server_ts: now(),
+      };
       const a = { message_id: m.message_id, seq, server_ts: m.server_ts };
       accepted.set(key, a);
       if (o.shouldBroadcast?.(m) ?? true) {

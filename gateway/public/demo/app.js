@@ -39,7 +39,8 @@ const userId = subjectOf(token);
 const { createChatStore } = await import(STORES[storeName]);
 const store = createChatStore({
   WebSocket,
-  url: (chat, since) => `${origin}/api/v1/chats/${encodeURIComponent(chat)}/ws?token=${encodeURIComponent(token)}${since === null || since === undefined ? '' : `&since=${since}`}`,
+  url: (chat, since) =>
+    `${origin}/api/v1/chats/${encodeURIComponent(chat)}/ws?token=${encodeURIComponent(token)}${since === null || since === undefined ? '' : `&since=${since}`}`,
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h),
   userId,
@@ -55,29 +56,35 @@ function render(s) {
   $('status').dataset.state = s.status;
   $('error').hidden = !s.connectionError;
   $('error').textContent = s.connectionError ?? '';
-  $('messages').replaceChildren(...s.messages.map((m) => {
-    const li = document.createElement('li');
-    li.dataset.id = m.id;
-    if (m.seq !== undefined) li.dataset.seq = String(m.seq);
-    if (m.client_msg_id) li.dataset.clientMsgId = m.client_msg_id;
-    if (m.is_fallback) li.dataset.fallback = 'true';
-    if (m.type === 'system') {
-      li.className = 'system';
-      li.textContent = m.content;
-    } else {
-      const who = document.createElement('span');
-      who.className = 'who';
-      who.textContent = m.sender_id === userId ? 'me' : m.sender_id;
-      li.append(who, document.createTextNode(m.content));
-    }
-    return li;
-  }));
-  $('outbox').replaceChildren(...(s.outbox ?? []).filter((o) => o.status === 'failed').map((o) => {
-    const li = document.createElement('li');
-    li.dataset.clientMsgId = o.client_msg_id;
-    li.textContent = `${o.error ?? 'Not sent'} “${o.content}”`;
-    return li;
-  }));
+  $('messages').replaceChildren(
+    ...s.messages.map((m) => {
+      const li = document.createElement('li');
+      li.dataset.id = m.id;
+      if (m.seq !== undefined) li.dataset.seq = String(m.seq);
+      if (m.client_msg_id) li.dataset.clientMsgId = m.client_msg_id;
+      if (m.is_fallback) li.dataset.fallback = 'true';
+      if (m.type === 'system') {
+        li.className = 'system';
+        li.textContent = m.content;
+      } else {
+        const who = document.createElement('span');
+        who.className = 'who';
+        who.textContent = m.sender_id === userId ? 'me' : m.sender_id;
+        li.append(who, document.createTextNode(m.content));
+      }
+      return li;
+    }),
+  );
+  $('outbox').replaceChildren(
+    ...(s.outbox ?? [])
+      .filter((o) => o.status === 'failed')
+      .map((o) => {
+        const li = document.createElement('li');
+        li.dataset.clientMsgId = o.client_msg_id;
+        li.textContent = `${o.error ?? 'Not sent'} “${o.content}”`;
+        return li;
+      }),
+  );
 }
 
 store.subscribe(render);

@@ -41,12 +41,25 @@ function drawCharts() {
   function loadChart(id, datasets, yTitle, opts) {
     const o = opts || {};
     /** @type {Record<string, unknown>} */
-    const y = { type: o.log && positiveOnly(datasets) ? 'logarithmic' : 'linear', title: { display: true, text: yTitle } };
+    const y = {
+      type: o.log && positiveOnly(datasets) ? 'logarithmic' : 'linear',
+      title: { display: true, text: yTitle },
+    };
     if (y.type === 'linear') y.beginAtZero = true;
     else y.ticks = logTicks();
     /** @type {Record<string, unknown>} */
-    const scales = { x: { type: 'linear', title: { display: true, text: `${unit} (point colour: the step's outcome)` } }, y: y };
-    if (o.y2) scales.y2 = { type: 'linear', position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: o.y2 } };
+    const scales = {
+      x: { type: 'linear', title: { display: true, text: `${unit} (point colour: the step's outcome)` } },
+      y: y,
+    };
+    if (o.y2)
+      scales.y2 = {
+        type: 'linear',
+        position: 'right',
+        beginAtZero: true,
+        grid: { drawOnChartArea: false },
+        title: { display: true, text: o.y2 },
+      };
     draw(id, {
       type: 'line',
       data: { datasets: datasets },
@@ -72,7 +85,13 @@ function drawCharts() {
    * @param {Dataset} [extra]
    */
   function series(label, color, get, extra) {
-    const d = line(label, color, pts(get), { pointRadius: 4, pointBackgroundColor: pointColors(), pointBorderColor: color, borderWidth: 2, spanGaps: true });
+    const d = line(label, color, pts(get), {
+      pointRadius: 4,
+      pointBackgroundColor: pointColors(),
+      pointBorderColor: color,
+      borderWidth: 2,
+      spanGaps: true,
+    });
     if (extra) for (const k in extra) d[k] = extra[k];
     return d;
   }
@@ -86,17 +105,28 @@ function drawCharts() {
     'delivery latency, steady state (ms)',
     { log: true },
   );
-  loadChart('chart-cap-failures', [series('failed connect attempts', PALETTE[7], (f) => f.connectFailures)], 'failed connect attempts');
+  loadChart(
+    'chart-cap-failures',
+    [series('failed connect attempts', PALETTE[7], (f) => f.connectFailures)],
+    'failed connect attempts',
+  );
   loadChart(
     'chart-cap-recovery',
-    [series('recovery p99 (worst fault)', PALETTE[3], (f) => f.recoveryP99), series('detect max (worst fault)', PALETTE[5], (f) => f.detectMax)],
+    [
+      series('recovery p99 (worst fault)', PALETTE[3], (f) => f.recoveryP99),
+      series('detect max (worst fault)', PALETTE[5], (f) => f.detectMax),
+    ],
     'ms after the fault',
   );
   loadChart(
     'chart-cap-gateway',
     [
-      series('gateway CPU per 1,000 sockets (% of a core)', PALETTE[0], (f) => (f.gateway ? f.gateway.cpuPer1kSockets * 100 : null)),
-      series('gateway memory per socket (KB)', PALETTE[4], (f) => (f.gateway ? f.gateway.rssKbPerSocket : null), { yAxisID: 'y2' }),
+      series('gateway CPU per 1,000 sockets (% of a core)', PALETTE[0], (f) =>
+        f.gateway ? f.gateway.cpuPer1kSockets * 100 : null,
+      ),
+      series('gateway memory per socket (KB)', PALETTE[4], (f) => (f.gateway ? f.gateway.rssKbPerSocket : null), {
+        yAxisID: 'y2',
+      }),
     ],
     '% of a core per 1,000 sockets',
     { y2: 'KB resident per socket' },

@@ -298,7 +298,13 @@ export function logTicks() {
  */
 function timeAxis(xMax, stacked) {
   /** @type {Record<string, unknown>} */
-  const x = { type: 'linear', min: 0, max: xMax, title: { display: true, text: 'seconds since start' }, ticks: { maxTicksLimit: 14 } };
+  const x = {
+    type: 'linear',
+    min: 0,
+    max: xMax,
+    title: { display: true, text: 'seconds since start' },
+    ticks: { maxTicksLimit: 14 },
+  };
   if (stacked) {
     x.stacked = true;
     x.offset = false;
@@ -347,7 +353,7 @@ export function timeChart(id, datasets, yTitle, xMax, opts) {
         tooltip: {
           callbacks: {
             /** @param {Item[]} items */
-            title: (items) => items.length ? `t = ${items[0].parsed.x} s` : '',
+            title: (items) => (items.length ? `t = ${items[0].parsed.x} s` : ''),
             /** @param {Item} item */
             label: (item) => `${item.dataset.label}: ${fmt(item.parsed.y, o.digits)}${o.unit ? ` ${o.unit}` : ''}`,
           },
@@ -372,16 +378,16 @@ export function timeChart(id, datasets, yTitle, xMax, opts) {
 export function barTimeChart(id, bars, lines, yTitle, xMax, bands) {
   const datasets = bars
     .map((b) => ({
-        type: 'bar',
-        label: b.label,
-        data: b.data,
-        backgroundColor: b.color,
-        borderWidth: 0,
-        barPercentage: 1,
-        categoryPercentage: 0.9,
-        stack: 'bars',
-        order: 1,
-      }))
+      type: 'bar',
+      label: b.label,
+      data: b.data,
+      backgroundColor: b.color,
+      borderWidth: 0,
+      barPercentage: 1,
+      categoryPercentage: 0.9,
+      stack: 'bars',
+      order: 1,
+    }))
     .concat(
       lines.map((l, i) => {
         l.stack = `line-${i}`;
@@ -478,10 +484,7 @@ export function percentileAxis(spectra, hasMax) {
     spec.forEach((p) => {
       if (p.percentile < 100) finiteMax = Math.max(finiteMax, tailX(p.percentile));
     });
-    if (
-      spec.some((p) => p.percentile >= 100)
-    )
-      hasMax = true;
+    if (spec.some((p) => p.percentile >= 100)) hasMax = true;
   });
   const K = Math.max(3, Math.ceil(finiteMax - 1e-9));
   const xEnd = hasMax ? K + 0.6 : K;
@@ -491,7 +494,7 @@ export function percentileAxis(spectra, hasMax) {
   return {
     xEnd: xEnd,
     /** @param {number} p */
-    px: (p) => p >= 100 ? xEnd : tailX(p),
+    px: (p) => (p >= 100 ? xEnd : tailX(p)),
     scale: {
       type: 'linear',
       min: 0,
@@ -504,7 +507,7 @@ export function percentileAxis(spectra, hasMax) {
       ticks: {
         autoSkip: false,
         /** @param {number} v */
-        callback: (v) => hasMax && Math.abs(v - xEnd) < 1e-9 ? 'max' : tailLabel(v),
+        callback: (v) => (hasMax && Math.abs(v - xEnd) < 1e-9 ? 'max' : tailLabel(v)),
       },
     },
   };

@@ -5,7 +5,18 @@
  */
 
 /** Chart colours, in order of use. */
-export const PALETTE = ['#2563eb', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2', '#65a30d', '#dc2626', '#4b5563', '#9333ea'];
+export const PALETTE = [
+  '#2563eb',
+  '#059669',
+  '#d97706',
+  '#7c3aed',
+  '#db2777',
+  '#0891b2',
+  '#65a30d',
+  '#dc2626',
+  '#4b5563',
+  '#9333ea',
+];
 
 /**
  * The close codes a browser can produce (RFC 6455), for the reader who does not know them by heart.

@@ -4,8 +4,27 @@
  * the examples in the data, then draws every chart. inline.ts copies it into the page.
  */
 import {
-  DATA, alpha, arr, barTimeChart, chartsReady, delaysChart, draw, el, faultBands, fmt, FONT, isNum, line, niceStep,
-  num, percentileAxis, spectrumChart, spectrumPoints, spread, thresholdLines, timeChart,
+  DATA,
+  alpha,
+  arr,
+  barTimeChart,
+  chartsReady,
+  delaysChart,
+  draw,
+  el,
+  faultBands,
+  fmt,
+  FONT,
+  isNum,
+  line,
+  niceStep,
+  num,
+  percentileAxis,
+  spectrumChart,
+  spectrumPoints,
+  spread,
+  thresholdLines,
+  timeChart,
 } from './chart-kit.js';
 import { BROWSER_CLOSE_CODES, PALETTE } from './constants.js';
 
@@ -22,13 +41,22 @@ const M = S.metrics || {};
  * Close-code labels: the browser's and every protocol codec's, embedded by html.ts.
  * @type {Record<string, string>}
  */
-const CLOSE_CODES = { ...BROWSER_CLOSE_CODES, ...JSON.parse(document.getElementById('chatstorm-close-codes')?.textContent || '{}') };
+const CLOSE_CODES = {
+  ...BROWSER_CLOSE_CODES,
+  ...JSON.parse(document.getElementById('chatstorm-close-codes')?.textContent || '{}'),
+};
 
 // --- evidence: example tables, from the one copy of the examples in the data ---------------------
 function exampleTables() {
   const COLS = [
-    ['category', 'category'], ['client', 'client'], ['user', 'user'], ['chat', 'chat'],
-    ['message', 'message id'], ['seq', 'seq'], ['at', 'at (s)'], ['detail', 'detail'],
+    ['category', 'category'],
+    ['client', 'client'],
+    ['user', 'user'],
+    ['chat', 'chat'],
+    ['message', 'message id'],
+    ['seq', 'seq'],
+    ['at', 'at (s)'],
+    ['detail', 'detail'],
   ];
   /** @param {string} key */
   function numeric(key) {
@@ -53,7 +81,12 @@ function exampleTables() {
       for (let k = 0; k < COLS.length; k++) {
         const key = COLS[k][0];
         const v = ex[key];
-        const text = v === undefined || v === null ? '' : key === 'at' && isNum(v) ? String(Math.round(v * 1000) / 1000) : String(v);
+        const text =
+          v === undefined || v === null
+            ? ''
+            : key === 'at' && isNum(v)
+              ? String(Math.round(v * 1000) / 1000)
+              : String(v);
         tr.appendChild(el('td', key === 'detail' ? 'detail' : numeric(key) ? 'num' : '', text));
       }
       tbody.appendChild(tr);
@@ -78,7 +111,9 @@ function drawCharts() {
       GEN.map((g) => g.s + 1),
       arr(M.faults).map((f) => f?.end),
     )
-    .forEach((v) => { if (isNum(v) && v > xMax) xMax = v; });
+    .forEach((v) => {
+      if (isNum(v) && v > xMax) xMax = v;
+    });
   xMax = Math.ceil(xMax);
 
   // Counts per second are drawn in the middle of the second they count; socket states were
@@ -107,7 +142,10 @@ function drawCharts() {
   }
   /** @param {(p: Json) => unknown} pick */
   function barsOf(pick) {
-    return SERIES.map((p) => { const v = num(pick(p)); return { x: p.s + 0.5, y: v === null ? 0 : v }; });
+    return SERIES.map((p) => {
+      const v = num(pick(p));
+      return { x: p.s + 0.5, y: v === null ? 0 : v };
+    });
   }
   /** @type {Record<string, string>} */
   const REASON_COLORS = { timeout: '#dc2626', refused: '#f97316', closed: '#a855f7', error: '#64748b' };
@@ -132,15 +170,28 @@ function drawCharts() {
   }
 
   // (a) sockets
-  timeChart('chart-sockets', [
-    line('open', '#2563eb', seriesOf('open', 'end'), { fill: { target: 'origin' }, backgroundColor: 'rgba(37, 99, 235, 0.08)' }),
-    line('connecting', '#d97706', seriesOf('connecting', 'end')),
-  ], 'sockets', xMax, { integer: true, digits: 0, bands: BANDS });
+  timeChart(
+    'chart-sockets',
+    [
+      line('open', '#2563eb', seriesOf('open', 'end'), {
+        fill: { target: 'origin' },
+        backgroundColor: 'rgba(37, 99, 235, 0.08)',
+      }),
+      line('connecting', '#d97706', seriesOf('connecting', 'end')),
+    ],
+    'sockets',
+    xMax,
+    { integer: true, digits: 0, bands: BANDS },
+  );
 
   // (b) connect attempts, and failures stacked by reason (older summaries: failures in one bar)
   (() => {
     const reasons = breakdownKeys('failuresByReason');
-    let bars = reasons.map((r, i) => ({ label: `failed: ${r}`, color: alpha(reasonColor(r, i), 0.75), data: barsOf((p) => p.failuresByReason ? p.failuresByReason[r] || 0 : 0) }));
+    let bars = reasons.map((r, i) => ({
+      label: `failed: ${r}`,
+      color: alpha(reasonColor(r, i), 0.75),
+      data: barsOf((p) => (p.failuresByReason ? p.failuresByReason[r] || 0 : 0)),
+    }));
     if (!bars.length && SERIES.some((p) => p.failures > 0)) {
       bars = [{ label: 'failed', color: 'rgba(220, 38, 38, 0.75)', data: barsOf((p) => p.failures) }];
     }
@@ -152,23 +203,33 @@ function drawCharts() {
   (() => {
     const codes = breakdownKeys('closesByCode');
     const bars = codes.map((code, i) => ({
-        label: code + (CLOSE_CODES[code] ? ` ${CLOSE_CODES[code]}` : ''), color: alpha(codeColor(code, i), 0.75),
-        data: barsOf((p) => p.closesByCode ? p.closesByCode[code] || 0 : 0),
-      }));
+      label: code + (CLOSE_CODES[code] ? ` ${CLOSE_CODES[code]}` : ''),
+      color: alpha(codeColor(code, i), 0.75),
+      data: barsOf((p) => (p.closesByCode ? p.closesByCode[code] || 0 : 0)),
+    }));
     barTimeChart('chart-closes', bars, [], 'closes per second', xMax, BANDS);
   })();
 
   // (d) messages, (e) latency per second
-  timeChart('chart-messages', [
-    line('sent', '#7c3aed', seriesOf('sent')),
-    line('received', '#059669', seriesOf('received')),
-  ], 'messages per second', xMax, { integer: true, digits: 0, bands: BANDS });
-  timeChart('chart-latency-series', [
-    line('p50', '#059669', seriesOf('p50')),
-    line('p95', '#2563eb', seriesOf('p95')),
-    line('p99', '#d97706', seriesOf('p99')),
-    line('max', '#dc2626', seriesOf('max'), { borderWidth: 1, borderDash: [4, 3] }),
-  ], 'ms', xMax, { log: true, unit: 'ms', bands: BANDS });
+  timeChart(
+    'chart-messages',
+    [line('sent', '#7c3aed', seriesOf('sent')), line('received', '#059669', seriesOf('received'))],
+    'messages per second',
+    xMax,
+    { integer: true, digits: 0, bands: BANDS },
+  );
+  timeChart(
+    'chart-latency-series',
+    [
+      line('p50', '#059669', seriesOf('p50')),
+      line('p95', '#2563eb', seriesOf('p95')),
+      line('p99', '#d97706', seriesOf('p99')),
+      line('max', '#dc2626', seriesOf('max'), { borderWidth: 1, borderDash: [4, 3] }),
+    ],
+    'ms',
+    xMax,
+    { log: true, unit: 'ms', bands: BANDS },
+  );
 
   // --- reconnect delays against the policy envelope -----------------------------------------------
   const TOL = num(M.toleranceMs) || 0;
@@ -185,40 +246,80 @@ function drawCharts() {
     const rows = DELAY_ROWS;
     const stats = rows.map((r) => spread(r.delays));
     const outside = rows.map((r) => outsideCount(r) > 0);
-    const labels = rows.map((r, i) => { const s = stats[i]; return `#${r.attempt} (n=${s ? s.n : 0})`; });
+    const labels = rows.map((r, i) => {
+      const s = stats[i];
+      return `#${r.attempt} (n=${s ? s.n : 0})`;
+    });
     /**
      * @param {Json} r
      * @param {number} pad
      */
     function envelope(r, pad) {
-      return isNum(r.envelopeMin) && isNum(r.envelopeMax) ? [Math.max(0, r.envelopeMin - pad), r.envelopeMax + pad] : null;
+      return isNum(r.envelopeMin) && isNum(r.envelopeMax)
+        ? [Math.max(0, r.envelopeMin - pad), r.envelopeMax + pad]
+        : null;
     }
-    delaysChart('chart-reconnect-delays', labels, [
-      {
-        type: 'bar', label: 'policy envelope \u00b1 tolerance', data: rows.map((r) => envelope(r, TOL)),
-        backgroundColor: 'rgba(148, 163, 184, 0.10)', borderColor: 'rgba(100, 116, 139, 0.6)', borderWidth: 1,
-        grouped: false, barPercentage: 0.9, categoryPercentage: 0.9, minBarLength: 2, order: 3,
+    delaysChart(
+      'chart-reconnect-delays',
+      labels,
+      [
+        {
+          type: 'bar',
+          label: 'policy envelope \u00b1 tolerance',
+          data: rows.map((r) => envelope(r, TOL)),
+          backgroundColor: 'rgba(148, 163, 184, 0.10)',
+          borderColor: 'rgba(100, 116, 139, 0.6)',
+          borderWidth: 1,
+          grouped: false,
+          barPercentage: 0.9,
+          categoryPercentage: 0.9,
+          minBarLength: 2,
+          order: 3,
+        },
+        {
+          type: 'bar',
+          label: 'policy envelope',
+          data: rows.map((r) => envelope(r, 0)),
+          backgroundColor: 'rgba(37, 99, 235, 0.18)',
+          borderWidth: 0,
+          grouped: false,
+          barPercentage: 0.9,
+          categoryPercentage: 0.9,
+          minBarLength: 2,
+          order: 2,
+        },
+        {
+          type: 'bar',
+          label: 'observed min\u2013max',
+          data: stats.map((s) => (s ? [s.min, s.max] : null)),
+          backgroundColor: outside.map((o) => (o ? 'rgba(220, 38, 38, 0.75)' : 'rgba(15, 23, 42, 0.6)')),
+          borderWidth: 0,
+          grouped: false,
+          barPercentage: 0.28,
+          categoryPercentage: 0.9,
+          minBarLength: 2,
+          order: 1,
+        },
+        {
+          type: 'line',
+          label: 'observed median',
+          data: stats.map((s) => (s ? s.med : null)),
+          showLine: false,
+          pointStyle: 'line',
+          pointRadius: 12,
+          pointHoverRadius: 12,
+          pointBorderWidth: 3,
+          borderColor: '#f59e0b',
+          backgroundColor: '#f59e0b',
+          order: 0,
+        },
+      ],
+      (item) => {
+        const r = item.raw;
+        if (Array.isArray(r)) return `${item.dataset.label}: ${fmt(r[0])}\u2013${fmt(r[1])} ms`;
+        return `${item.dataset.label}: ${fmt(r)} ms`;
       },
-      {
-        type: 'bar', label: 'policy envelope', data: rows.map((r) => envelope(r, 0)),
-        backgroundColor: 'rgba(37, 99, 235, 0.18)', borderWidth: 0,
-        grouped: false, barPercentage: 0.9, categoryPercentage: 0.9, minBarLength: 2, order: 2,
-      },
-      {
-        type: 'bar', label: 'observed min\u2013max', data: stats.map((s) => s ? [s.min, s.max] : null),
-        backgroundColor: outside.map((o) => o ? 'rgba(220, 38, 38, 0.75)' : 'rgba(15, 23, 42, 0.6)'), borderWidth: 0,
-        grouped: false, barPercentage: 0.28, categoryPercentage: 0.9, minBarLength: 2, order: 1,
-      },
-      {
-        type: 'line', label: 'observed median', data: stats.map((s) => s ? s.med : null),
-        showLine: false, pointStyle: 'line', pointRadius: 12, pointHoverRadius: 12, pointBorderWidth: 3,
-        borderColor: '#f59e0b', backgroundColor: '#f59e0b', order: 0,
-      },
-    ], (item) => {
-      const r = item.raw;
-      if (Array.isArray(r)) return `${item.dataset.label}: ${fmt(r[0])}\u2013${fmt(r[1])} ms`;
-      return `${item.dataset.label}: ${fmt(r)} ms`;
-    });
+    );
   })();
 
   // --- the reconnect delay histogram: stacked by attempt, each attempt's envelope as a lane on top
@@ -226,7 +327,9 @@ function drawCharts() {
     const rows = DELAY_ROWS;
     let hi = 0;
     rows.forEach((r) => {
-      arr(r.delays).forEach((d) => { if (isNum(d) && d > hi) hi = d; });
+      arr(r.delays).forEach((d) => {
+        if (isNum(d) && d > hi) hi = d;
+      });
       if (isNum(r.envelopeMax)) hi = Math.max(hi, r.envelopeMax + TOL);
     });
     if (!(hi > 0)) hi = 1000;
@@ -239,12 +342,21 @@ function drawCharts() {
       const counts = [];
       for (let b = 0; b < bins; b++) counts.push(0);
       let n = 0;
-      arr(r.delays).forEach((d) => { if (!isNum(d)) return; n++; counts[Math.max(0, Math.min(bins - 1, Math.floor(d / width)))]++; });
+      arr(r.delays).forEach((d) => {
+        if (!isNum(d)) return;
+        n++;
+        counts[Math.max(0, Math.min(bins - 1, Math.floor(d / width)))]++;
+      });
       const out = outsideCount(r);
       return {
-        type: 'bar', label: `#${r.attempt} (n=${n}${out ? `, ${out} outside` : ''})`,
+        type: 'bar',
+        label: `#${r.attempt} (n=${n}${out ? `, ${out} outside` : ''})`,
         data: counts.map((v, b) => ({ x: (b + 0.5) * width, y: v })),
-        backgroundColor: alpha(colorOf(i), 0.7), borderWidth: 0, barPercentage: 1, categoryPercentage: 0.95, stack: 'delays',
+        backgroundColor: alpha(colorOf(i), 0.7),
+        borderWidth: 0,
+        barPercentage: 1,
+        categoryPercentage: 0.95,
+        stack: 'delays',
       };
     });
     const LANE = 9;
@@ -252,15 +364,18 @@ function drawCharts() {
       id: 'chatstormEnvelopeLanes',
       /** @param {ChartInstance} chart */
       afterDraw: (chart) => {
-        const area = chart.chartArea, x = chart.scales.x;
+        const area = chart.chartArea,
+          x = chart.scales.x;
         if (!area || !x) return;
         const ctx = chart.ctx;
         ctx.save();
         rows.forEach((r, i) => {
           if (!isNum(r.envelopeMin) || !isNum(r.envelopeMax)) return;
           const y = area.top - 10 - (rows.length - i) * LANE;
-          const x0 = x.getPixelForValue(r.envelopeMin), x1 = x.getPixelForValue(r.envelopeMax);
-          const t0 = x.getPixelForValue(Math.max(0, r.envelopeMin - TOL)), t1 = x.getPixelForValue(r.envelopeMax + TOL);
+          const x0 = x.getPixelForValue(r.envelopeMin),
+            x1 = x.getPixelForValue(r.envelopeMax);
+          const t0 = x.getPixelForValue(Math.max(0, r.envelopeMin - TOL)),
+            t1 = x.getPixelForValue(r.envelopeMax + TOL);
           ctx.fillStyle = alpha(colorOf(i), 0.35);
           ctx.fillRect(t0, y + 3, Math.max(1, t1 - t0), 1);
           ctx.fillStyle = alpha(colorOf(i), 0.85);
@@ -280,8 +395,20 @@ function drawCharts() {
         layout: { padding: { top: 14 + rows.length * LANE } },
         interaction: { mode: 'index', axis: 'x', intersect: false },
         scales: {
-          x: { type: 'linear', min: 0, max: bins * width, stacked: true, offset: false, title: { display: true, text: `delay before the attempt (ms); bins of ${fmt(width, 0)} ms` } },
-          y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'reconnect attempts' } },
+          x: {
+            type: 'linear',
+            min: 0,
+            max: bins * width,
+            stacked: true,
+            offset: false,
+            title: { display: true, text: `delay before the attempt (ms); bins of ${fmt(width, 0)} ms` },
+          },
+          y: {
+            stacked: true,
+            beginAtZero: true,
+            ticks: { precision: 0 },
+            title: { display: true, text: 'reconnect attempts' },
+          },
         },
         plugins: {
           legend: { position: 'bottom' },
@@ -313,10 +440,16 @@ function drawCharts() {
       type: 'bar',
       data: {
         labels: keys,
-        datasets: [{
-          label: 'clients', data: keys.map((k) => num(apc[k])),
-          backgroundColor: 'rgba(37, 99, 235, 0.55)', borderColor: '#2563eb', borderWidth: 1, maxBarThickness: 48,
-        }],
+        datasets: [
+          {
+            label: 'clients',
+            data: keys.map((k) => num(apc[k])),
+            backgroundColor: 'rgba(37, 99, 235, 0.55)',
+            borderColor: '#2563eb',
+            borderWidth: 1,
+            maxBarThickness: 48,
+          },
+        ],
       },
       options: {
         scales: {
@@ -335,14 +468,32 @@ function drawCharts() {
     // The all-deliveries summary reaches p99.9 and max, so the axis shows at least three nines and max.
     const axis = percentileAxis([spec], !!(lat.all && isNum(lat.all.max)));
     const datasets = [
-      line('spectrum', '#2563eb', spec.map((p) => ({ x: axis.px(p.percentile), y: p.value, p: p.percentile })), { pointRadius: 2.5, borderWidth: 2 }),
+      line(
+        'spectrum',
+        '#2563eb',
+        spec.map((p) => ({ x: axis.px(p.percentile), y: p.value, p: p.percentile })),
+        { pointRadius: 2.5, borderWidth: 2 },
+      ),
     ];
     const all = lat.all;
     if (all?.count) {
-      const pts = [[50, all.p50], [90, all.p90], [95, all.p95], [99, all.p99], [99.9, all.p999], [100, all.max]]
+      const pts = [
+        [50, all.p50],
+        [90, all.p90],
+        [95, all.p95],
+        [99, all.p99],
+        [99.9, all.p999],
+        [100, all.max],
+      ]
         .filter((q) => isNum(q[1]))
         .map((q) => ({ x: axis.px(q[0]), y: q[1], p: q[0] }));
-      datasets.push(line('all deliveries (incl. faults and recovery)', '#94a3b8', pts, { pointRadius: 2, borderDash: [3, 3], borderWidth: 1 }));
+      datasets.push(
+        line('all deliveries (incl. faults and recovery)', '#94a3b8', pts, {
+          pointRadius: 2,
+          borderDash: [3, 3],
+          borderWidth: 1,
+        }),
+      );
     }
     const exprs = S.thresholds && Array.isArray(S.thresholds.delivery_latency) ? S.thresholds.delivery_latency : [];
     spectrumChart('chart-latency-spectrum', datasets.concat(thresholdLines(exprs, axis.xEnd)), axis);
@@ -352,7 +503,9 @@ function drawCharts() {
   (() => {
     /** @type {number[]} */
     const workers = [];
-    GEN.forEach((g) => { if (workers.indexOf(g.worker) < 0) workers.push(g.worker); });
+    GEN.forEach((g) => {
+      if (workers.indexOf(g.worker) < 0) workers.push(g.worker);
+    });
     workers.sort((a, b) => a - b);
     /** @type {Dataset[]} */
     const eld = [];
@@ -366,14 +519,22 @@ function drawCharts() {
        * @param {number} scale
        */
       function pts(key, scale) {
-        return rows.map((g) => { const v = num(g[key]); return { x: g.s, y: v === null ? null : v * scale }; });
+        return rows.map((g) => {
+          const v = num(g[key]);
+          return { x: g.s, y: v === null ? null : v * scale };
+        });
       }
       eld.push(line(`worker ${w} p99`, color, pts('eldP99', 1)));
       eld.push(line(`worker ${w} max`, color, pts('eldMax', 1), { borderDash: [4, 3], borderWidth: 1 }));
       cpu.push(line(`worker ${w}`, color, pts('cpu', 100)));
     });
     timeChart('chart-generator-eld', eld, 'event-loop delay (ms)', xMax, { unit: 'ms', bands: BANDS });
-    timeChart('chart-generator-cpu', cpu, '% of one core', xMax, { unit: '%', suggestedMax: 100, digits: 0, bands: BANDS });
+    timeChart('chart-generator-cpu', cpu, '% of one core', xMax, {
+      unit: '%',
+      suggestedMax: 100,
+      digits: 0,
+      bands: BANDS,
+    });
   })();
 
   // --- what the load did to the stack: gateway and Toxiproxy per second ------------------------
@@ -381,7 +542,9 @@ function drawCharts() {
     const rows = arr(M.stack).filter((x) => x && isNum(x.s) && x.name !== undefined);
     /** @type {string[]} */
     const names = [];
-    rows.forEach((x) => { if (names.indexOf(String(x.name)) < 0) names.push(String(x.name)); });
+    rows.forEach((x) => {
+      if (names.indexOf(String(x.name)) < 0) names.push(String(x.name));
+    });
     names.sort();
     /**
      * @param {string} key
@@ -392,7 +555,10 @@ function drawCharts() {
         const pts = rows
           .filter((x) => String(x.name) === n)
           .sort((a, b) => a.s - b.s)
-          .map((x) => { const v = num(x[key]); return { x: x.s, y: v === null ? null : v * scale }; });
+          .map((x) => {
+            const v = num(x[key]);
+            return { x: x.s, y: v === null ? null : v * scale };
+          });
         return line(n, PALETTE[(i + 4) % PALETTE.length], pts);
       });
     }

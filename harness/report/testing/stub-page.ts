@@ -23,7 +23,10 @@ export function urls(text: string): Set<string> {
   return new Set(text.match(/https?:\/\/[^\s"'<>)]+/gi) ?? []);
 }
 
-export interface Call { fn: string; args: unknown[] }
+export interface Call {
+  fn: string;
+  args: unknown[];
+}
 
 export class StubElement {
   tagName: string;
@@ -71,7 +74,11 @@ export class StubElement {
       const base: Record<string | symbol, unknown> = {
         canvas: this,
         font: '10px sans-serif',
-        measureText: (t: string) => ({ width: String(t).length * 6, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 }),
+        measureText: (t: string) => ({
+          width: String(t).length * 6,
+          actualBoundingBoxAscent: 8,
+          actualBoundingBoxDescent: 2,
+        }),
         createLinearGradient: () => ({ addColorStop() {} }),
         createRadialGradient: () => ({ addColorStop() {} }),
         createPattern: () => ({}),
@@ -131,7 +138,10 @@ export function runPage(html: string) {
     },
   };
   const logged: { level: string; args: unknown[] }[] = [];
-  const log = (level: string) => (...args: unknown[]) => logged.push({ level, args });
+  const log =
+    (level: string) =>
+    (...args: unknown[]) =>
+      logged.push({ level, args });
   const context = vm.createContext({
     document,
     console: { log: log('log'), info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug') },

@@ -38,7 +38,19 @@ export default storeMutant({
         if (s.status === 'connected') return store.sendMessage(content, options);
         // The defect: "sent" locally, with an id and a seq of its own, and nothing said.
         const id = options.clientMsgId ?? crypto.randomUUID();
-        shown = [...shown, { id: `local-${id}`, message_id: `local-${id}`, chat_id: s.chatId ?? env.chatId, seq: (s.lastSeq ?? 0) + 1, sender_id: env.userId, client_msg_id: id, content, server_ts: env.now() }];
+        shown = [
+          ...shown,
+          {
+            id: `local-${id}`,
+            message_id: `local-${id}`,
+            chat_id: s.chatId ?? env.chatId,
+            seq: (s.lastSeq ?? 0) + 1,
+            sender_id: env.userId,
+            client_msg_id: id,
+            content,
+            server_ts: env.now(),
+          },
+        ];
         const next = getState();
         for (const l of listeners) l(next);
         return true;

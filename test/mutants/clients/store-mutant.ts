@@ -13,10 +13,18 @@
  * 10 s), which a test-sized scenario cannot wait for; here the store follows whatever the
  * scenario declares, so a mutant that drops the backoff cap differs from its control by the cap.
  */
-import { defineClientAdapter, type ClientAdapterEnv, type ClientAdapterFactory } from '../../../harness/client/adapter.ts';
+import {
+  defineClientAdapter,
+  type ClientAdapterEnv,
+  type ClientAdapterFactory,
+} from '../../../harness/client/adapter.ts';
 import { adapterFor } from '../../../examples/clients/fixed-store/adapter.ts';
 import type { ClientPolicy } from '../../../harness/policy/policy.ts';
-import { createChatStore, type ChatStore, type ChatStoreSettings } from '../../../examples/clients/fixed-store/store.ts';
+import {
+  createChatStore,
+  type ChatStore,
+  type ChatStoreSettings,
+} from '../../../examples/clients/fixed-store/store.ts';
 
 export interface Defect {
   /** Store settings instead of the policy's (given the policy's). Default: the policy's, unchanged. */
@@ -42,8 +50,16 @@ export function settingsFor(policy: ClientPolicy): Required<ChatStoreSettings> {
     policy.ackTimeoutMs !== null && 'ackTimeout (the store has none)',
     !policy.resetOnOpen && 'resetOnOpen false (the store always resets)',
   ].filter((x): x is string => typeof x === 'string');
-  if (unsupported.length) throw new Error(`test/mutants/clients: the fixed store cannot follow this scenario's policy: ${unsupported.join(', ')}`);
-  return { connectTimeoutMs: policy.connectTimeoutMs, reconnectBaseMs: b.initialMs, reconnectMaxMs: b.maxMs, maxReconnectAttempts: policy.maxAttempts };
+  if (unsupported.length)
+    throw new Error(
+      `test/mutants/clients: the fixed store cannot follow this scenario's policy: ${unsupported.join(', ')}`,
+    );
+  return {
+    connectTimeoutMs: policy.connectTimeoutMs,
+    reconnectBaseMs: b.initialMs,
+    reconnectMaxMs: b.maxMs,
+    maxReconnectAttempts: policy.maxAttempts,
+  };
 }
 
 /** An adapter for the fixed store with `defect` put in; the view is the fixed store adapter's. */

@@ -9,4 +9,6 @@ import type { Gateway } from '../../../gateway/server.ts';
 
 const limit = Number(process.env.DEGRADE_ABOVE ?? 50);
 let gateway: Gateway | null = null;
-gateway = await runGatewayFromEnv(process.env, { delayMs: (frame) => (frame.type === 'message' && gateway !== null && gateway.stats().connections > limit ? 600 : 0) });
+gateway = await runGatewayFromEnv(process.env, {
+  delayMs: (frame) => (frame.type === 'message' && gateway !== null && gateway.stats().connections > limit ? 600 : 0),
+});

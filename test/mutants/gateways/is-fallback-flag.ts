@@ -2,5 +2,6 @@
 import { runGatewayFromEnv } from '../../../gateway/main.ts';
 
 await runGatewayFromEnv(process.env, {
-  outgoing: (frame) => (frame.type === 'message' && Number(frame.seq) % 30 === 0 ? [{ ...frame, is_fallback: true }] : [frame]),
+  outgoing: (frame) =>
+    frame.type === 'message' && Number(frame.seq) % 30 === 0 ? [{ ...frame, is_fallback: true }] : [frame],
 });

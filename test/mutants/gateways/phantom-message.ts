@@ -7,6 +7,14 @@ import { runGatewayFromEnv } from '../../../gateway/main.ts';
 await runGatewayFromEnv(process.env, {
   outgoing: (frame) =>
     frame.type === 'message' && Number(frame.seq) % 25 === 0
-      ? [frame, { ...frame, message_id: `${String(frame.message_id)}-ghost`, client_msg_id: `ghost-${String(frame.seq)}`, content: 'a message nobody sent' }]
+      ? [
+          frame,
+          {
+            ...frame,
+            message_id: `${String(frame.message_id)}-ghost`,
+            client_msg_id: `ghost-${String(frame.seq)}`,
+            content: 'a message nobody sent',
+          },
+        ]
       : [frame],
 });

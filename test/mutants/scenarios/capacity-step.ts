@@ -7,7 +7,8 @@ import { defineScenario } from '../../../harness/config/scenario.ts';
 
 export default defineScenario({
   name: 'capacity-step',
-  description: 'No fault, 10 s of traffic (enough generator samples that one slow second on a busy host is tolerated), every client sends every second; p(99) of delivery under 250 ms.',
+  description:
+    'No fault, 10 s of traffic (enough generator samples that one slow second on a busy host is tolerated), every client sends every second; p(99) of delivery under 250 ms.',
   clients: 20,
   chatSize: 10,
   duration: '10s',
