@@ -342,6 +342,94 @@ describe('oracle on hand-written histories', () => {
     expect(e.verdict).toBe('inconclusive');
   });
 
+  describe("a fault's burst and the fleet's processes (generator-health)", () => {
+    const cut: FaultRecord = {
+      id: 'cut#1',
+      type: 'cut',
+      plannedStart: T0 + 5_000,
+      plannedEnd: T0 + 10_000,
+      applyStart: T0 + 5_000,
+      applyEnd: T0 + 5_010,
+      removeStart: T0 + 10_000,
+      removeEnd: T0 + 10_010,
+    };
+    /** 16 s of samples per process; `late(worker, i)` says whether second i of that process was behind. */
+    const samples = (workers: number, late: (w: number, i: number) => boolean, shard?: number) =>
+      Array.from({ length: workers * 16 }, (_, j) => {
+        const w = j % workers;
+        const i = Math.floor(j / workers);
+        return {
+          t: T0 + 2_000 + i * 1_000,
+          worker: w,
+          eldP99: late(w, i) ? 380 : 12,
+          eldMax: late(w, i) ? 385 : 20,
+          cpu: 0.3,
+          open: 3,
+          connecting: 0,
+          sent: 1,
+          received: 3,
+          ...(shard !== undefined ? { shard } : {}),
+        };
+      });
+    const health = (faults: FaultRecord[], s: GeneratorSample[]) =>
+      check(history(cleanHistory().ev, faults, s), 'generator-health');
+
+    it('does not count two behind seconds of a process inside a cut (closing every client at once), and says so', () => {
+      // Samples at 6 s and 7 s cover the seconds just after the cut's apply at 5 s.
+      const h = health(
+        [cut],
+        samples(1, (_, i) => i === 4 || i === 5),
+      );
+      expect(h.verdict).toBe('pass');
+      expect(h.counts.burstSeconds).toBe(2);
+      expect(h.counts.behindSeconds).toBe(2);
+      expect(h.summary).toContain("2 s behind in a fault's burst");
+    });
+
+    it('counts the same two seconds without a fault, and the seconds beyond the burst in the window', () => {
+      expect(
+        health(
+          [],
+          samples(1, (_, i) => i === 4 || i === 5),
+        ).verdict,
+      ).toBe('inconclusive');
+      // Four behind in the window: two are the burst, two of 16 s (12.5 %) count.
+      const four = health(
+        [cut],
+        samples(1, (_, i) => i >= 4 && i <= 7),
+      );
+      expect(four.verdict).toBe('inconclusive');
+      expect(four.counts.burstSeconds).toBe(2);
+      expect(four.summary).toContain('worker 0 behind');
+    });
+
+    it('never excuses a stall over 2 s, even inside the window', () => {
+      const s = samples(1, (_, i) => i === 4);
+      s[4].eldMax = 2_400;
+      expect(health([cut], s).verdict).toBe('inconclusive');
+    });
+
+    it('names one process behind among several that kept up, however small its share of all samples', () => {
+      // Worker 3 of 5 behind in 4 of its 16 s (25 %): 4 of 80 samples in all (5 %).
+      const h = health(
+        [],
+        samples(5, (w, i) => w === 3 && i % 4 === 0),
+      );
+      expect(h.verdict).toBe('inconclusive');
+      expect(h.counts.processesBehind).toBe(1);
+      expect(h.summary).toContain('the fleet (worker 3 behind');
+    });
+
+    it("judges a merged run per shard: each shard's burst is its own", () => {
+      const merged = [0, 1, 2].flatMap((shard) => samples(1, (_, i) => i === 4 || i === 5, shard));
+      const h = health([cut], merged);
+      expect(h.verdict).toBe('pass');
+      expect(h.counts.burstSeconds).toBe(6);
+      const one = [0, 1, 2].flatMap((shard) => samples(1, (_, i) => i >= 4 && i <= 4 + (shard === 1 ? 3 : 1), shard));
+      expect(health([cut], one).summary).toContain('shard 1 worker 0 behind');
+    });
+  });
+
   it("judges a backoff delay from when its timer was due: a late timer is the instrument's, counted, not a policy breach", () => {
     const late = (due?: number) => {
       const { ev } = cleanHistory();
