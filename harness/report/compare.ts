@@ -293,7 +293,7 @@ const KEY_COUNTS: Record<string, string[]> = {
   reconnect: ['reconnects', 'delayOutsidePolicy', 'lateAfterRestore', 'gaveUp', 'stalled'],
   'no-fallback': ['total'],
   'errors-surfaced': ['sendsWhileNotOpen', 'silent'],
-  'generator-health': ['behindSeconds', 'saturatedSeconds', 'stalls'],
+  'generator-health': ['behindSeconds', 'saturatedSeconds', 'stalls', 'skippedSends', 'hostOversubscribedSeconds'],
 };
 
 function renderChecks(runs: CompareRun[]): string {
