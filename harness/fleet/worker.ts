@@ -3,11 +3,9 @@
  * and sends the coordinator one aggregate sample per second. Started by fleet.ts with fork().
  */
 import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import { WebSocket } from 'ws';
 import { ChatClient, type ClientEnv } from '../client/client.ts';
 import { loadClientAdapter } from '../client/adapter.ts';
 import { AdapterClient, type FleetClient } from '../client/adapter-host.ts';
-import type { SocketLike } from '../client/socket.ts';
 import { protocolOf } from '../protocol/index.ts';
 import { EventLog } from '../record/writer.ts';
 import type { ClientEvent } from '../record/history.ts';
@@ -15,6 +13,7 @@ import { openFileLimit, openFiles } from '../preflight/limits.ts';
 import type { FromWorker, InitMessage, ToWorker } from './protocol.ts';
 import { clientSeed, mulberry32 } from './random.ts';
 import { clientMsgId, messageContent, sendPhase } from './traffic.ts';
+import { WsSocket } from './ws-socket.ts';
 
 const now = () => performance.timeOrigin + performance.now();
 const send = (m: FromWorker) => process.send?.(m);
@@ -85,6 +84,11 @@ function observe(ev: ClientEvent): void {
   }
 }
 
+/** ws client options: no permessage-deflate (a scenario's load is the gateway's, not zlib's). */
+const NO_DEFLATE = { perMessageDeflate: false } as const;
+/** A refusal before the upgrade (HTTP 401/403…): recorded so the auth check can tell it apart from a network 1006. */
+const onHttpStatus = (c: number, status: number) => observe({ k: 'http-status', t: now(), c, status });
+
 async function start(msg: InitMessage): Promise<void> {
   // A user's client (--client): one adapter instance per client, in this process like ChatClient.
   const codec = protocolOf(msg.protocol);
@@ -107,14 +111,7 @@ async function start(msg: InitMessage): Promise<void> {
       random,
       connect: (url) => {
         const src = msg.sourceIps.length ? msg.sourceIps[c % msg.sourceIps.length] : undefined;
-        const ws = new WebSocket(url, { perMessageDeflate: false, ...(src ? { localAddress: src } : {}) });
-        // A refusal before the upgrade (HTTP 401/403…) reaches the client as a bare 1006; ws names
-        // the status only in this error's message. Recorded so the auth check can tell it apart.
-        ws.on('error', (err) => {
-          const status = /^Unexpected server response: (\d+)$/.exec(err.message)?.[1];
-          if (status) observe({ k: 'http-status', t: now(), c, status: Number(status) });
-        });
-        return ws as unknown as SocketLike;
+        return new WsSocket(url, src ? { perMessageDeflate: false, localAddress: src } : NO_DEFLATE, c, onHttpStatus);
       },
       record: observe,
       whenFree,
@@ -151,6 +148,7 @@ async function start(msg: InitMessage): Promise<void> {
     clients.push(client);
     chatOf.push(wc.chat);
   });
+  const cpu0 = process.cpuUsage();
   startPacedConnects(msg);
   let reported = false;
   const connected = setInterval(() => {
@@ -169,7 +167,15 @@ async function start(msg: InitMessage): Promise<void> {
     if (settled && !reported) {
       reported = true;
       clearInterval(connected);
-      send({ type: 'connected', worker: msg.worker, t: now(), open, notOpen: real - open });
+      const cpu = process.cpuUsage(cpu0);
+      send({
+        type: 'connected',
+        worker: msg.worker,
+        t: now(),
+        open,
+        notOpen: real - open,
+        cpuMs: (cpu.user + cpu.system) / 1_000,
+      });
     }
   }, 50);
   startSampling();

@@ -1,0 +1,105 @@
+/**
+ * The fleet's socket against a real `ws` server on loopback: the client sees what `ws`'s own
+ * handlers would give it (open, a text frame as a string, the close code), an HTTP refusal before
+ * the upgrade is handed over with its status, and two sockets never share their handlers (the
+ * listeners are shared functions). openFiles counts descriptors as listing /proc/<pid>/fd does.
+ */
+import { closeSync, openSync, readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { openFiles } from '../preflight/limits.ts';
+import { WsSocket } from './ws-socket.ts';
+
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = createServer();
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    if (req.url?.includes('refuse')) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const name = new URL(req.url ?? '/', 'http://x').searchParams.get('name');
+      ws.send(JSON.stringify({ hello: name }));
+      ws.on('message', (m) => (String(m) === 'bye' ? ws.close(4001, 'asked') : ws.send(`echo:${m}`)));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+/** A socket whose events are written down in order. */
+function open(path: string, c: number, statuses: [number, number][] = []) {
+  const seen: string[] = [];
+  const s = new WsSocket(`${base}${path}`, { perMessageDeflate: false }, c, (cc, st) => statuses.push([cc, st]));
+  s.onopen = () => seen.push('open');
+  s.onmessage = (ev) => seen.push(`${typeof ev.data}:${ev.data}`);
+  s.onerror = () => seen.push('error');
+  const closed = new Promise<number>((r) => {
+    s.onclose = (ev) => {
+      seen.push(`close:${ev.code}`);
+      r(ev.code);
+    };
+  });
+  return { s, seen, closed };
+}
+
+const until = async (ok: () => boolean) => {
+  while (!ok()) await new Promise((r) => setTimeout(r, 5));
+};
+
+describe('WsSocket', () => {
+  it('opens, delivers text frames as strings to its own client, and reports the close code', async () => {
+    const a = open('/?name=a', 1);
+    const b = open('/?name=b', 2);
+    await until(() => a.seen.length >= 2 && b.seen.length >= 2);
+    expect(a.s.readyState).toBe(1);
+    a.s.send('x');
+    await until(() => a.seen.length >= 3);
+    a.s.send('bye');
+    expect(await a.closed).toBe(4001);
+    expect(a.seen).toEqual(['open', 'string:{"hello":"a"}', 'string:echo:x', 'close:4001']);
+    // b's handlers are b's: nothing of a's reached it.
+    expect(b.seen).toEqual(['open', 'string:{"hello":"b"}']);
+    b.s.close(1000, 'done');
+    expect(await b.closed).toBe(1000);
+  });
+
+  it('hands an HTTP refusal before the upgrade to onStatus with the client index, then closes 1006', async () => {
+    const statuses: [number, number][] = [];
+    const r = open('/refuse', 7, statuses);
+    expect(await r.closed).toBe(1006);
+    expect(statuses).toEqual([[7, 401]]);
+    expect(r.seen).toEqual(['error', 'close:1006']);
+  });
+
+  it('a handler set to null is not called', async () => {
+    const n = open('/?name=n', 3);
+    await until(() => n.seen.length >= 2);
+    n.s.onmessage = null;
+    n.s.send('x');
+    n.s.send('bye');
+    await n.closed;
+    expect(n.seen).toEqual(['open', 'string:{"hello":"n"}', 'close:4001']);
+  });
+});
+
+describe('openFiles', () => {
+  it('counts what listing /proc/<pid>/fd counts, and follows descriptors opened and closed', () => {
+    if (openFiles(process.pid) === null) return; // not Linux: nothing to count
+    // The listing holds a descriptor of its own while it reads.
+    const listed = readdirSync(`/proc/${process.pid}/fd`).length;
+    expect(Math.abs(openFiles(process.pid)! - listed)).toBeLessThanOrEqual(1);
+    const before = openFiles(process.pid)!;
+    const fds = Array.from({ length: 40 }, () => openSync('/dev/null', 'r'));
+    expect(openFiles(process.pid)).toBe(before + 40);
+    for (const fd of fds) closeSync(fd);
+    expect(openFiles(process.pid)).toBe(before);
+  });
+});
