@@ -1,7 +1,8 @@
 /**
  * The baseline of bench/fleet.ts: a bare `ws` client in one process holding the same sockets to
  * the same gateway, sending the same traffic, recording nothing. Reads its job as JSON on stdin
- * ({ urls, connectRate, sendIntervalMs, trafficMs, messageBytes }) and prints one JSON result line.
+ * ({ urls, connectRate, sendIntervalMs, trafficMs, messageBytes }), prints `connected` once every
+ * socket has opened or failed, then one JSON result line.
  */
 import { WebSocket } from 'ws';
 
@@ -19,6 +20,7 @@ let open = 0;
 let failed = 0;
 let received = 0;
 const t0 = now();
+const connectCpu0 = process.cpuUsage();
 const gap = 1_000 / job.connectRate;
 const content = 'x'.repeat(job.messageBytes);
 await new Promise<void>((done) => {
@@ -41,6 +43,8 @@ await new Promise<void>((done) => {
   });
 });
 const connectedAt = now();
+const connectCpu = process.cpuUsage(connectCpu0);
+process.stdout.write('connected\n');
 const cpu0 = process.cpuUsage();
 const received0 = received;
 let sent = 0;
@@ -62,7 +66,7 @@ await new Promise((r) => setTimeout(r, job.trafficMs + 1_000));
 clearInterval(iv);
 const used = process.cpuUsage(cpu0);
 process.stdout.write(
-  `${JSON.stringify({ open, failed, connectMs: connectedAt - t0, rssMaxBytes: rssMax, cpuMs: (used.user + used.system) / 1_000, received: received - received0, sent })}\n`,
+  `${JSON.stringify({ open, failed, connectMs: connectedAt - t0, connectCpuMs: (connectCpu.user + connectCpu.system) / 1_000, rssMaxBytes: rssMax, cpuMs: (used.user + used.system) / 1_000, received: received - received0, sent })}\n`,
 );
 for (const ws of sockets) ws.terminate();
 process.exit(0);

@@ -7,12 +7,18 @@
  *
  *   npm run bench                      (every bench/*.ts part; this one at 5,000 sockets)
  *   node bench/fleet.ts --sockets 20000
+ *   node bench/fleet.ts --sockets 10000 --workers 2 --gateways 2 --connect-rate 4000
  *
  * The bare client runs as many processes as the fleet has workers, each with one worker's clients.
+ * --workers sets the fleet's workers (default: the run's, one per 10,000 sockets); --gateways the
+ * reference gateway's processes (default: as few as the descriptor limit allows), chat k on process
+ * k mod G as in a run.
  *
  * Prints and writes under "fleet" in bench/results.json: RSS per socket (KB), CPU per delivered
  * message (µs), achieved connect rate (sockets/s, first attempt to last open, from the events),
- * each with its ratio to the bare client.
+ * each with its ratio to the bare client; and for each connect phase what bounds the rate: CPU per
+ * connect of the client side (from its first connect to all open) and of the gateway processes
+ * (over the same phase), and the share of a core each used (a gateway process near 1.0 is the bound).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -22,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { buildRoster, mintTokens } from '../harness/auth/roster.ts';
 import { resolvePlan } from '../harness/config/plan.ts';
 import { startFleet, WORKER_NODE_FLAGS } from '../harness/fleet/fleet.ts';
+import { loadavg } from 'node:os';
 import { eventFiles } from '../harness/record/files.ts';
 import type { GeneratorSample } from '../harness/record/history.ts';
 import { scanEvents } from '../harness/record/reader.ts';
@@ -30,12 +37,15 @@ import { openFileLimit } from '../harness/preflight/limits.ts';
 import { freePort } from '../harness/stack/ports.ts';
 import { spawnManaged, type ManagedProcess } from '../harness/stack/process.ts';
 import { PROJECT_ROOT } from '../harness/stack/toxiproxy-binary.ts';
+import { cpuNow } from './_procs.ts';
 
 const { values } = parseArgs({
   options: {
     sockets: { type: 'string', default: '5000' },
     'connect-rate': { type: 'string', default: '4000' },
     traffic: { type: 'string', default: '20' },
+    workers: { type: 'string' },
+    gateways: { type: 'string' },
   },
 });
 const N = Number(values.sockets);
@@ -47,9 +57,16 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-fleet-'));
 
 const plan = resolvePlan(
   { name: 'bench-fleet', clients: N, chatSize: 10, connectRate, sendInterval: sendIntervalMs, duration: trafficMs },
-  { scenarioFile: 'bench/fleet.ts', reportRoot: dir },
+  {
+    scenarioFile: 'bench/fleet.ts',
+    reportRoot: dir,
+    ...(values.workers !== undefined ? { workers: Number(values.workers) } : {}),
+  },
 );
-const shards = Math.max(1, Math.ceil(N / fdCapacity(openFileLimit('self') ?? 1024, 1)));
+const shards = values.gateways
+  ? Number(values.gateways)
+  : Math.max(1, Math.ceil(N / fdCapacity(openFileLimit('self') ?? 1024, 1)));
+const load0 = loadavg()[0];
 const gateways: ManagedProcess[] = [];
 const urls: string[] = [];
 for (let g = 0; g < shards; g++) {
@@ -69,18 +86,50 @@ for (let g = 0; g < shards; g++) {
 const roster = buildRoster(plan);
 const tokens = await mintTokens(roster, plan.jwtSecret, 3_600);
 const chatNo = (chat: string) => Number(chat.slice('chat-'.length));
+/** The gateway processes' CPU seconds now, summed and per process. */
+const gatewayCpu = () => [...cpuNow(gateways.map((g) => ({ name: g.name, pid: g.pid }))).values()];
+/** Per connect phase: CPU per connect (µs) of the client side and of the gateway, and the share of a core each process used over the phase. */
+const connectCost = (
+  opens: number,
+  seconds: number,
+  clientCpuMs: number,
+  clients: number,
+  gw0: number[],
+  gw1: number[],
+) => {
+  const gwCpu = gw1.map((v, i) => v - gw0[i]);
+  const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+  return {
+    clientUsPerConnect: Math.round((clientCpuMs * 1_000) / opens),
+    gatewayUsPerConnect: Math.round((sum(gwCpu) * 1e6) / opens),
+    clientCoresEach: Math.round((clientCpuMs / 1_000 / seconds / clients) * 100) / 100,
+    gatewayCores: gwCpu.map((c) => Math.round((c / seconds) * 100) / 100),
+  };
+};
 
 try {
   // 1. The bare client, as many processes as the fleet has workers (one process cannot hold 20,000
   // sockets under the descriptor limit), each with the same clients as that worker; figures summed.
-  type Bare = { open: number; failed: number; connectMs: number; rssMaxBytes: number; cpuMs: number; received: number };
-  const bareOne = (w: number) => {
-    const mine = roster.filter((r) => r.worker === w);
+  type Bare = {
+    open: number;
+    failed: number;
+    connectMs: number;
+    connectCpuMs: number;
+    rssMaxBytes: number;
+    cpuMs: number;
+    received: number;
+  };
+  let bareConnected = 0;
+  let gwBareEnd: number[] = [];
+  /** One bare process with worker w's clients (warmUp: its first `warmUp` only, no traffic, figures not kept). */
+  const bareOne = (w: number, warmUp = 0) => {
+    const all = roster.filter((r) => r.worker === w);
+    const mine = warmUp ? all.slice(0, warmUp) : all;
     const bareJob = {
       urls: mine.map((r) => `${urls[chatNo(r.chat) % shards]}/api/v1/chats/${r.chat}/ws?token=${tokens.first[r.c]}`),
       connectRate: connectRate / plan.workers,
       sendIntervalMs,
-      trafficMs,
+      trafficMs: warmUp ? 0 : trafficMs,
       messageBytes: plan.messageBytes,
     };
     return new Promise<Bare>((resolve, reject) => {
@@ -88,19 +137,37 @@ try {
       const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, join(import.meta.dirname, '_bare-client.ts')], {
         stdio: ['pipe', 'pipe', 'inherit'],
       });
+      // Lines: `connected`, then the result (V8 flags such as --trace-gc may print lines of their own).
       let out = '';
-      child.stdout.on('data', (d) => (out += d));
+      let result: Bare | null = null;
+      child.stdout.on('data', (d) => {
+        out += d;
+        let nl = out.indexOf('\n');
+        for (; nl >= 0; nl = out.indexOf('\n')) {
+          const line = out.slice(0, nl);
+          out = out.slice(nl + 1);
+          // The gateway's CPU when the last bare process has all its sockets open.
+          if (line === 'connected' && !warmUp && ++bareConnected === plan.workers) gwBareEnd = gatewayCpu();
+          else if (line.startsWith('{"open"')) result = JSON.parse(line);
+        }
+      });
       child.on('exit', (code) =>
-        code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`bare client ${w} exited ${code}`)),
+        code === 0 && result ? resolve(result) : reject(new Error(`bare client ${w} exited ${code}`)),
       );
       child.stdin.end(JSON.stringify(bareJob));
     });
   };
+  // The gateway's code warmed up first (1,000 connects per bare process, closed again): whichever side
+  // connected first would otherwise pay the gateway's JIT warm-up in its CPU per connect.
+  await Promise.all(Array.from({ length: plan.workers }, (_, w) => bareOne(w, 1_000)));
+  await new Promise((r) => setTimeout(r, 1_000));
+  const gwBareStart = gatewayCpu();
   const bares = await Promise.all(Array.from({ length: plan.workers }, (_, w) => bareOne(w)));
   const bare: Bare = {
     open: bares.reduce((a, b) => a + b.open, 0),
     failed: bares.reduce((a, b) => a + b.failed, 0),
     connectMs: Math.max(...bares.map((b) => b.connectMs)),
+    connectCpuMs: bares.reduce((a, b) => a + b.connectCpuMs, 0),
     rssMaxBytes: bares.reduce((a, b) => a + b.rssMaxBytes, 0),
     cpuMs: bares.reduce((a, b) => a + b.cpuMs, 0),
     received: bares.reduce((a, b) => a + b.received, 0),
@@ -111,6 +178,7 @@ try {
   const historyDir = join(dir, 'history');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(historyDir, { recursive: true });
+  const gwFleetStart = gatewayCpu();
   const fleet = startFleet(
     plan,
     roster,
@@ -122,6 +190,7 @@ try {
   const samples: GeneratorSample[] = [];
   fleet.onSample((s) => samples.push(s));
   const c = await fleet.connected(120_000, new AbortController().signal);
+  const gwFleetEnd = gatewayCpu();
   const start = now() + 250;
   fleet.startTraffic(start, start + trafficMs);
   await new Promise((r) => setTimeout(r, trafficMs + 1_250));
@@ -152,9 +221,11 @@ try {
   const fleetRate = opens / ((last - first) / 1_000);
   const bareRate = bare.open / (bare.connectMs / 1_000);
   const r2 = (x: number) => Math.round(x * 100) / 100;
+  const fleetConnectS = (last - first) / 1_000;
   const result = {
     at: new Date().toISOString(),
-    command: `node bench/fleet.ts --sockets ${N} --connect-rate ${connectRate} --traffic ${trafficMs / 1_000}`,
+    command: `node bench/fleet.ts --sockets ${N} --connect-rate ${connectRate} --traffic ${trafficMs / 1_000}${values.workers ? ` --workers ${values.workers}` : ''}${values.gateways ? ` --gateways ${values.gateways}` : ''}`,
+    loadAverage: [load0, ...loadavg().slice(0, 1)].map((x) => Math.round(x * 100) / 100),
     sockets: N,
     gatewayProcesses: shards,
     fleet: {
@@ -164,6 +235,7 @@ try {
       usPerDeliveredMessage: r2((fleetCpuMs * 1_000) / Math.max(1, fleetReceived)),
       delivered: fleetReceived,
       connectRate: Math.round(fleetRate),
+      connect: connectCost(opens, fleetConnectS, c.cpuMs, plan.workers, gwFleetStart, gwFleetEnd),
     },
     bare: {
       processes: plan.workers,
@@ -172,6 +244,7 @@ try {
       usPerDeliveredMessage: r2((bare.cpuMs * 1_000) / Math.max(1, bare.received)),
       delivered: bare.received,
       connectRate: Math.round(bareRate),
+      connect: connectCost(bare.open, bare.connectMs / 1_000, bare.connectCpuMs, plan.workers, gwBareStart, gwBareEnd),
     },
     ratios: {} as Record<string, number>,
   };
@@ -192,6 +265,13 @@ try {
   console.log(
     `  achieved connect rate fleet ${result.fleet.connectRate}/s   bare ws ${result.bare.connectRate}/s   ratio ${result.ratios.connectRate}x`,
   );
+  for (const side of ['fleet', 'bare'] as const) {
+    const k = result[side].connect;
+    console.log(
+      `  connect phase (${side.padEnd(5)}) CPU per connect: client ${k.clientUsPerConnect} µs, gateway ${k.gatewayUsPerConnect} µs; cores used: client ${k.clientCoresEach} each (${plan.workers}), gateway ${k.gatewayCores.join(' + ')}`,
+    );
+  }
+  console.log(`  load average ${result.loadAverage.join(' → ')}`);
   const file = join(import.meta.dirname, 'results.json');
   const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   all.fleet = result;

@@ -22,7 +22,7 @@
  * Prints µs per connect / per delivered message / per reconnect for each process, the B/A ratios,
  * and writes them under "stack" in bench/results.json, with the command and the load average.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +30,7 @@ import { buildRoster, mintTokens } from '../harness/auth/roster.ts';
 import { resolvePlan } from '../harness/config/plan.ts';
 import { startFleet } from '../harness/fleet/fleet.ts';
 import { readProc } from '../harness/metrics/proc.ts';
+import { cpuNow, fleetWorkers } from './_procs.ts';
 import { eventFiles } from '../harness/record/files.ts';
 import type { GeneratorSample } from '../harness/record/history.ts';
 import { scanEvents } from '../harness/record/reader.ts';
@@ -87,27 +88,6 @@ const ROUTES = 4;
 const toxiOf = (j: number) => j % 2;
 const gatewayOf = (j: number) => Math.floor(j / 2) % 2;
 const chatNo = (chat: string) => Number(chat.slice('chat-'.length));
-
-/** CPU seconds of each named process now. */
-function cpuNow(procs: { name: string; pid: number }[]): Map<string, number> {
-  return new Map(procs.map((p) => [p.name, readProc(p.pid)?.cpuSeconds ?? Number.NaN]));
-}
-/** This process's fleet workers (forked children running worker.ts, or its JavaScript copy: fleet/compile.ts). */
-function fleetWorkers(): { name: string; pid: number }[] {
-  const out: { name: string; pid: number }[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && /fleet\/worker\.(js|ts)\b/.test(readFileSync(`/proc/${d}/cmdline`, 'utf8')))
-        out.push({ name: `fleet-${out.length}`, pid: Number(d) });
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
 
 try {
   const prof = values['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values['cpu-prof'])}` } : {};

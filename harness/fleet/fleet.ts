@@ -45,7 +45,11 @@ export interface LiveStats {
 
 export interface Fleet extends AsyncDisposable {
   /** Resolves once every client has opened or stopped for good. */
-  connected(timeoutMs: number, signal: AbortSignal): Promise<{ open: number; notOpen: number; complete: boolean }>;
+  /** cpuMs: the workers' CPU from their first connect to their report, summed. */
+  connected(
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<{ open: number; notOpen: number; cpuMs: number; complete: boolean }>;
   startTraffic(start: number, end: number): void;
   /** Resolves true when every client is back and caught up, false on timeout or abort. */
   drain(timeoutMs: number, signal: AbortSignal): Promise<boolean>;
@@ -85,7 +89,7 @@ export function startFleet(
   const sampleListeners: ((s: GeneratorSample) => void)[] = [];
   const waiting = new Map<string, Set<number>>();
   const waiters: (() => void)[] = [];
-  let connectedSummary = { open: 0, notOpen: 0 };
+  let connectedSummary = { open: 0, notOpen: 0, cpuMs: 0 };
   let drainedComplete = true;
   let stopping = false;
 
@@ -109,7 +113,11 @@ export function startFleet(
     child.on('message', (m: FromWorker) => {
       switch (m.type) {
         case 'connected':
-          connectedSummary = { open: connectedSummary.open + m.open, notOpen: connectedSummary.notOpen + m.notOpen };
+          connectedSummary = {
+            open: connectedSummary.open + m.open,
+            notOpen: connectedSummary.notOpen + m.notOpen,
+            cpuMs: connectedSummary.cpuMs + m.cpuMs,
+          };
           pendingFor('connected').delete(m.worker);
           break;
         case 'drained':

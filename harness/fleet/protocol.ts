@@ -47,7 +47,8 @@ export type ToWorker =
   | { type: 'stop' };
 
 export type FromWorker =
-  | { type: 'connected'; worker: number; t: number; open: number; notOpen: number }
+  /** cpuMs: CPU the worker used from its first connect to this report (bench/fleet.ts: CPU per connect). */
+  | { type: 'connected'; worker: number; t: number; open: number; notOpen: number; cpuMs: number }
   | { type: 'sample'; sample: GeneratorSample; p99: number | null }
   | { type: 'drained'; worker: number; t: number; complete: boolean; behind: number }
   | { type: 'stopped'; worker: number; events: number }
