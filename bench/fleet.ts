@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { buildRoster, mintTokens } from '../harness/auth/roster.ts';
 import { resolvePlan } from '../harness/config/plan.ts';
 import { startFleet, WORKER_NODE_FLAGS } from '../harness/fleet/fleet.ts';
+import { MAX_IN_FLIGHT } from '../harness/fleet/protocol.ts';
 import { loadavg } from 'node:os';
 import { eventFiles } from '../harness/record/files.ts';
 import type { GeneratorSample } from '../harness/record/history.ts';
@@ -199,25 +200,46 @@ try {
   const rssByWorker = new Map<number, number>();
   for (const s of samples) rssByWorker.set(s.worker, Math.max(rssByWorker.get(s.worker) ?? 0, s.rssMb ?? 0));
   const fleetRssMb = [...rssByWorker.values()].reduce((a, b) => a + b, 0);
-  const fleetCpuMs = during.reduce((a, s) => a + s.cpu * 1_000, 0);
+  // A sample's cpu is a share of a core over the time since that worker's previous sample: a starved
+  // worker samples late, so each share is weighed by its own interval, not by a nominal second.
+  const prevT = new Map<number, number>();
+  const interval = new Map<GeneratorSample, number>();
+  for (const s of samples) {
+    interval.set(s, s.t - (prevT.get(s.worker) ?? s.t - 1_000));
+    prevT.set(s.worker, s.t);
+  }
+  const fleetCpuMs = during.reduce((a, s) => a + s.cpu * interval.get(s)!, 0);
   const fleetReceived = during.reduce((a, s) => a + s.received, 0);
+  // Planned sends the fleet skipped because it fell behind (a starved host): fewer deliveries to count.
+  const fleetSkipped = samples.reduce((a, s) => a + (s.skippedSends ?? 0), 0);
   // Achieved connect rate from the recorded events: first attempt to last first open.
   let first = Infinity;
   let last = 0;
   let opens = 0;
+  // Each client's first handshake, attempt to open (ms): long ones mean the gateway or the host, not the pacing, set the rate.
+  const attemptAt = new Map<number, number>();
+  const handshakeMs: number[] = [];
   for (const f of eventFiles(historyDir)) {
     scanEvents(
       f,
       (_c, k) => k === 'attempt' || k === 'open',
       (ev) => {
-        if (ev.k === 'attempt' && ev.n === 1) first = Math.min(first, ev.t);
-        else if (ev.k === 'open' && ev.n === 1) {
+        if (ev.k === 'attempt' && ev.n === 1) {
+          first = Math.min(first, ev.t);
+          attemptAt.set(ev.c, ev.t);
+        } else if (ev.k === 'open' && ev.n === 1) {
           opens++;
           last = Math.max(last, ev.t);
+          handshakeMs.push(ev.t - (attemptAt.get(ev.c) ?? ev.t));
         }
       },
     );
   }
+  handshakeMs.sort((a, b) => a - b);
+  const pct = (q: number) =>
+    Math.round(handshakeMs[Math.min(handshakeMs.length - 1, Math.floor(q * handshakeMs.length))] ?? 0);
+  // Handshakes under way at once (the worker allows MAX_IN_FLIGHT): the peak of the per-second samples.
+  const peakConnecting = Math.max(0, ...samples.filter((s) => s.t <= last + 1_000).map((s) => s.connecting));
   const fleetRate = opens / ((last - first) / 1_000);
   const bareRate = bare.open / (bare.connectMs / 1_000);
   const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -234,8 +256,13 @@ try {
       kbPerSocket: r2((fleetRssMb * 1_000) / N),
       usPerDeliveredMessage: r2((fleetCpuMs * 1_000) / Math.max(1, fleetReceived)),
       delivered: fleetReceived,
+      skippedSends: fleetSkipped,
       connectRate: Math.round(fleetRate),
-      connect: connectCost(opens, fleetConnectS, c.cpuMs, plan.workers, gwFleetStart, gwFleetEnd),
+      connect: {
+        ...connectCost(opens, fleetConnectS, c.cpuMs, plan.workers, gwFleetStart, gwFleetEnd),
+        handshakeMs: { p50: pct(0.5), p99: pct(0.99), max: pct(1) },
+        peakConnectingPerWorker: peakConnecting,
+      },
     },
     bare: {
       processes: plan.workers,
@@ -271,6 +298,11 @@ try {
       `  connect phase (${side.padEnd(5)}) CPU per connect: client ${k.clientUsPerConnect} µs, gateway ${k.gatewayUsPerConnect} µs; cores used: client ${k.clientCoresEach} each (${plan.workers}), gateway ${k.gatewayCores.join(' + ')}`,
     );
   }
+  const hs = result.fleet.connect.handshakeMs;
+  console.log(
+    `  fleet handshakes (attempt → open) p50 ${hs.p50} ms, p99 ${hs.p99} ms, max ${hs.max} ms; peak under way in a worker ${peakConnecting} (bound ${MAX_IN_FLIGHT})`,
+  );
+  if (fleetSkipped) console.log(`  the fleet fell behind: ${fleetSkipped} planned sends skipped`);
   console.log(`  load average ${result.loadAverage.join(' → ')}`);
   const file = join(import.meta.dirname, 'results.json');
   const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};

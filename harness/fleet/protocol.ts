@@ -2,6 +2,9 @@
 import type { ClientPolicy } from '../policy/policy.ts';
 import type { GeneratorSample } from '../record/history.ts';
 
+/** At most this many handshakes at once per worker, first connects and reconnects alike: a starved host must not time its own connects out. */
+export const MAX_IN_FLIGHT = 1_000;
+
 export interface WorkerClient {
   c: number;
   user: string;

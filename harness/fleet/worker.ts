@@ -10,7 +10,7 @@ import { protocolOf } from '../protocol/index.ts';
 import { EventLog } from '../record/writer.ts';
 import type { ClientEvent } from '../record/history.ts';
 import { openFileLimit, openFiles } from '../preflight/limits.ts';
-import type { FromWorker, InitMessage, ToWorker } from './protocol.ts';
+import { type FromWorker, type InitMessage, MAX_IN_FLIGHT, type ToWorker } from './protocol.ts';
 import { clientSeed, mulberry32 } from './random.ts';
 import { clientMsgId, messageContent, sendPhase } from './traffic.ts';
 import { WsSocket } from './ws-socket.ts';
@@ -194,8 +194,6 @@ const fdLimit = openFileLimit(process.pid);
 
 /** Handshakes under way (attempt recorded, neither open nor failed yet). */
 let inFlight = 0;
-/** At most this many handshakes at once per worker, first connects and reconnects alike: a starved host must not time its own connects out. */
-export const MAX_IN_FLIGHT = 1_000;
 
 /** Reconnects waiting for a handshake slot (whenFree), oldest first; `head` is the next to start. */
 const waitingReconnects: { due: number; start: () => void }[] = [];
