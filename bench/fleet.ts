@@ -14,7 +14,8 @@
  * reference gateway's processes (default: as few as the descriptor limit allows), chat k on process
  * k mod G as in a run.
  *
- * Prints and writes under "fleet" in bench/results.json: RSS per socket (KB), CPU per delivered
+ * Prints and writes under "fleet" in bench/results.json ("fleetLayout" when --workers or --gateways
+ * is given): RSS per socket (KB), CPU per delivered
  * message (µs), achieved connect rate (sockets/s, first attempt to last open, from the events),
  * each with its ratio to the bare client; and for each connect phase what bounds the rate: CPU per
  * connect of the client side (from its first connect to all open) and of the gateway processes
@@ -22,14 +23,14 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildRoster, mintTokens } from '../harness/auth/roster.ts';
 import { resolvePlan } from '../harness/config/plan.ts';
 import { startFleet, WORKER_NODE_FLAGS } from '../harness/fleet/fleet.ts';
 import { MAX_IN_FLIGHT } from '../harness/fleet/protocol.ts';
-import { loadavg } from 'node:os';
+import { readProcStat } from '../harness/metrics/host.ts';
 import { eventFiles } from '../harness/record/files.ts';
 import type { GeneratorSample } from '../harness/record/history.ts';
 import { scanEvents } from '../harness/record/reader.ts';
@@ -87,24 +88,32 @@ for (let g = 0; g < shards; g++) {
 const roster = buildRoster(plan);
 const tokens = await mintTokens(roster, plan.jwtSecret, 3_600);
 const chatNo = (chat: string) => Number(chat.slice('chat-'.length));
-/** The gateway processes' CPU seconds now, summed and per process. */
-const gatewayCpu = () => [...cpuNow(gateways.map((g) => ({ name: g.name, pid: g.pid }))).values()];
-/** Per connect phase: CPU per connect (µs) of the client side and of the gateway, and the share of a core each process used over the phase. */
-const connectCost = (
-  opens: number,
-  seconds: number,
-  clientCpuMs: number,
-  clients: number,
-  gw0: number[],
-  gw1: number[],
-) => {
-  const gwCpu = gw1.map((v, i) => v - gw0[i]);
+type Mark = { gw: number[]; host: ReturnType<typeof readProcStat> };
+/** At a phase boundary: each gateway process's CPU seconds, and the host's busy and total jiffies (/proc/stat). */
+const mark = (): Mark => ({
+  gw: [...cpuNow(gateways.map((g) => ({ name: g.name, pid: g.pid }))).values()],
+  host: readProcStat(),
+});
+/**
+ * Per connect phase: CPU per connect (µs) of the client side and of the gateway, the share of a core
+ * each process used over the phase, and the cores the whole host had busy (this bench and everything
+ * else on the machine): when ours are below a core each and the host is near all its cores, the
+ * rest of the host set the rate.
+ */
+const connectCost = (opens: number, seconds: number, clientCpuMs: number, clients: number, m0: Mark, m1: Mark) => {
+  const gwCpu = m1.gw.map((v, i) => v - m0.gw[i]);
   const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+  const host =
+    m0.host && m1.host && m1.host.total > m0.host.total
+      ? ((m1.host.busy - m0.host.busy) / (m1.host.total - m0.host.total)) * availableParallelism()
+      : null;
   return {
     clientUsPerConnect: Math.round((clientCpuMs * 1_000) / opens),
     gatewayUsPerConnect: Math.round((sum(gwCpu) * 1e6) / opens),
     clientCoresEach: Math.round((clientCpuMs / 1_000 / seconds / clients) * 100) / 100,
     gatewayCores: gwCpu.map((c) => Math.round((c / seconds) * 100) / 100),
+    hostBusyCores: host === null ? null : Math.round(host * 100) / 100,
+    hostCores: availableParallelism(),
   };
 };
 
@@ -121,7 +130,7 @@ try {
     received: number;
   };
   let bareConnected = 0;
-  let gwBareEnd: number[] = [];
+  let gwBareEnd: Mark = { gw: [], host: null };
   /** One bare process with worker w's clients (warmUp: its first `warmUp` only, no traffic, figures not kept). */
   const bareOne = (w: number, warmUp = 0) => {
     const all = roster.filter((r) => r.worker === w);
@@ -148,7 +157,7 @@ try {
           const line = out.slice(0, nl);
           out = out.slice(nl + 1);
           // The gateway's CPU when the last bare process has all its sockets open.
-          if (line === 'connected' && !warmUp && ++bareConnected === plan.workers) gwBareEnd = gatewayCpu();
+          if (line === 'connected' && !warmUp && ++bareConnected === plan.workers) gwBareEnd = mark();
           else if (line.startsWith('{"open"')) result = JSON.parse(line);
         }
       });
@@ -162,7 +171,7 @@ try {
   // connected first would otherwise pay the gateway's JIT warm-up in its CPU per connect.
   await Promise.all(Array.from({ length: plan.workers }, (_, w) => bareOne(w, 1_000)));
   await new Promise((r) => setTimeout(r, 1_000));
-  const gwBareStart = gatewayCpu();
+  const gwBareStart = mark();
   const bares = await Promise.all(Array.from({ length: plan.workers }, (_, w) => bareOne(w)));
   const bare: Bare = {
     open: bares.reduce((a, b) => a + b.open, 0),
@@ -179,7 +188,7 @@ try {
   const historyDir = join(dir, 'history');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(historyDir, { recursive: true });
-  const gwFleetStart = gatewayCpu();
+  const gwFleetStart = mark();
   const fleet = startFleet(
     plan,
     roster,
@@ -191,7 +200,7 @@ try {
   const samples: GeneratorSample[] = [];
   fleet.onSample((s) => samples.push(s));
   const c = await fleet.connected(120_000, new AbortController().signal);
-  const gwFleetEnd = gatewayCpu();
+  const gwFleetEnd = mark();
   const start = now() + 250;
   fleet.startTraffic(start, start + trafficMs);
   await new Promise((r) => setTimeout(r, trafficMs + 1_250));
@@ -295,7 +304,7 @@ try {
   for (const side of ['fleet', 'bare'] as const) {
     const k = result[side].connect;
     console.log(
-      `  connect phase (${side.padEnd(5)}) CPU per connect: client ${k.clientUsPerConnect} µs, gateway ${k.gatewayUsPerConnect} µs; cores used: client ${k.clientCoresEach} each (${plan.workers}), gateway ${k.gatewayCores.join(' + ')}`,
+      `  connect phase (${side.padEnd(5)}) CPU per connect: client ${k.clientUsPerConnect} µs, gateway ${k.gatewayUsPerConnect} µs; cores used: client ${k.clientCoresEach} each (${plan.workers}), gateway ${k.gatewayCores.join(' + ')}; host busy ${k.hostBusyCores ?? '?'} of ${k.hostCores} cores`,
     );
   }
   const hs = result.fleet.connect.handshakeMs;
@@ -306,7 +315,8 @@ try {
   console.log(`  load average ${result.loadAverage.join(' → ')}`);
   const file = join(import.meta.dirname, 'results.json');
   const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  all.fleet = result;
+  // A layout of its own (--workers, --gateways) goes under its own key: "fleet" stays npm run bench's.
+  all[values.workers !== undefined || values.gateways !== undefined ? 'fleetLayout' : 'fleet'] = result;
   writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
 } finally {
   await Promise.all(gateways.map((g) => g.stop()));
