@@ -44,8 +44,7 @@ export interface LiveStats {
 }
 
 export interface Fleet extends AsyncDisposable {
-  /** Resolves once every client has opened or stopped for good. */
-  /** cpuMs: the workers' CPU from their first connect to their report, summed. */
+  /** Resolves once every client has opened or stopped for good; cpuMs: the workers' CPU from their first connect to their report, summed. */
   connected(
     timeoutMs: number,
     signal: AbortSignal,
