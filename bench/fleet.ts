@@ -14,8 +14,8 @@
  * reference gateway's processes (default: as few as the descriptor limit allows), chat k on process
  * k mod G as in a run.
  *
- * Prints and writes under "fleet" in bench/results.json ("fleetLayout" when --workers or --gateways
- * is given): RSS per socket (KB), CPU per delivered
+ * Prints and writes under "fleet" in bench/results.json (under "fleet <its options>" when run with
+ * other options than npm run bench's): RSS per socket (KB), CPU per delivered
  * message (µs), achieved connect rate (sockets/s, first attempt to last open, from the events),
  * each with its ratio to the bare client; and for each connect phase what bounds the rate: CPU per
  * connect of the client side (from its first connect to all open) and of the gateway processes
@@ -50,6 +50,8 @@ const { values } = parseArgs({
     gateways: { type: 'string' },
   },
 });
+/** The options of `npm run bench`'s run, as the command line records them. */
+const DEFAULT_OPTIONS = '--sockets 5000 --connect-rate 4000 --traffic 20';
 const N = Number(values.sockets);
 const connectRate = Number(values['connect-rate']);
 const trafficMs = Number(values.traffic) * 1_000;
@@ -315,8 +317,9 @@ try {
   console.log(`  load average ${result.loadAverage.join(' → ')}`);
   const file = join(import.meta.dirname, 'results.json');
   const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  // A layout of its own (--workers, --gateways) goes under its own key: "fleet" stays npm run bench's.
-  all[values.workers !== undefined || values.gateways !== undefined ? 'fleetLayout' : 'fleet'] = result;
+  // npm run bench's run (the defaults) is "fleet"; any other command keeps its own key, named by its options.
+  const options = result.command.slice('node bench/fleet.ts '.length);
+  all[options === DEFAULT_OPTIONS ? 'fleet' : `fleet ${options}`] = result;
   writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
 } finally {
   await Promise.all(gateways.map((g) => g.stop()));
