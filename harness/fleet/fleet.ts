@@ -43,6 +43,28 @@ export interface LiveStats {
   p99: number | null;
 }
 
+/** A worker's last sample, and the seconds it covers: a starved worker samples late, and its counts then span more than one. */
+export interface LatestSample {
+  sample: GeneratorSample;
+  p99: number | null;
+  seconds: number;
+}
+
+/** The progress line's figures from each worker's last sample: counts per second of the time each sample covers. */
+export function liveOf(latest: Iterable<LatestSample>, t: number): LiveStats {
+  const all = [...latest];
+  const p99s = all.map((x) => x.p99).filter((x): x is number => x !== null);
+  return {
+    t,
+    open: all.reduce((a, x) => a + x.sample.open, 0),
+    connecting: all.reduce((a, x) => a + x.sample.connecting, 0),
+    sentPerSec: Math.round(all.reduce((a, x) => a + x.sample.sent / x.seconds, 0)),
+    receivedPerSec: Math.round(all.reduce((a, x) => a + x.sample.received / x.seconds, 0)),
+    // Max over workers: a bound on the fleet's p99, good enough for a progress line.
+    p99: p99s.length ? Math.max(...p99s) : null,
+  };
+}
+
 export interface Fleet extends AsyncDisposable {
   /** Resolves once every client has opened or stopped for good; cpuMs: the workers' CPU from their first connect to their report, summed. */
   connected(
@@ -84,7 +106,7 @@ export function startFleet(
   const route = proxyFor(roster, proxyUrls.length, routes);
   const workers: ChildProcess[] = [];
   const failures: RuntimeFailure[] = [];
-  const latest = new Map<number, { sample: GeneratorSample; p99: number | null }>();
+  const latest = new Map<number, LatestSample>();
   const sampleListeners: ((s: GeneratorSample) => void)[] = [];
   const waiting = new Map<string, Set<number>>();
   const waiters: (() => void)[] = [];
@@ -127,7 +149,11 @@ export function startFleet(
           pendingFor('stopped').delete(m.worker);
           break;
         case 'sample':
-          latest.set(m.sample.worker, m);
+          {
+            const before = latest.get(m.sample.worker);
+            const seconds = before ? Math.max(1, (m.sample.t - before.sample.t) / 1_000) : 1;
+            latest.set(m.sample.worker, { sample: m.sample, p99: m.p99, seconds });
+          }
           for (const fn of sampleListeners) fn(m.sample);
           break;
         case 'fatal':
@@ -226,19 +252,7 @@ export function startFleet(
     },
     stop,
     [Symbol.asyncDispose]: stop,
-    live() {
-      const all = [...latest.values()];
-      const p99s = all.map((x) => x.p99).filter((x): x is number => x !== null);
-      return {
-        t: now(),
-        open: all.reduce((a, x) => a + x.sample.open, 0),
-        connecting: all.reduce((a, x) => a + x.sample.connecting, 0),
-        sentPerSec: all.reduce((a, x) => a + x.sample.sent, 0),
-        receivedPerSec: all.reduce((a, x) => a + x.sample.received, 0),
-        // Max over workers: a bound on the fleet's p99, good enough for a progress line.
-        p99: p99s.length ? Math.max(...p99s) : null,
-      };
-    },
+    live: () => liveOf(latest.values(), now()),
     failures: () => failures,
     onSample: (fn) => void sampleListeners.push(fn),
   };
