@@ -33,6 +33,7 @@ import { addClockLegs, newClockLegs, type ClockLegs } from './metrics/clock.ts';
 import type { ClientEvent, History, Phases } from './record/history.ts';
 import { readRunRecord, resolvePhases, scanEvents, splitEvents, type RunRecord } from './record/reader.ts';
 import type { EventFile } from './record/files.ts';
+import { TimelineBuilder } from './record/receipts.ts';
 import { decodeHistogram, encodeHistogram, type EncodedHistogram } from './metrics/histogram.ts';
 import type { SeriesPart } from './metrics/series.ts';
 import type { LatencyData } from './oracle/latency.ts';
@@ -300,21 +301,18 @@ export function runStep(setup: Setup | null, step: Step): StepResult {
   const { frame, plan, n } = setup;
   const want = new Uint8Array(n);
   for (const c of step.clients) want[c] = 1;
-  // Preallocated: indices far from 0 in an empty array make a slow, dictionary-backed array.
-  const byClient: ClientEvent[][] = new Array(n);
-  for (const c of step.clients) byClient[c] = [];
-  for (const f of step.files)
-    scanEvents(
-      f,
-      (c) => want[c] === 1,
-      (ev) => byClient[ev.c].push(ev),
-    );
+  // Receipts straight into columns, every other event an object (record/receipts.ts).
+  const into = new TimelineBuilder(n, step.clients);
+  for (const f of step.files) scanEvents(f, (c) => want[c] === 1, into.event, into.recv);
   if (step.remove) rmSync(step.remove, { force: true });
-  // Each client's events come from one process in order; a stable sort keeps same-time order.
-  for (const c of step.clients) byClient[c].sort((a, b) => a.t - b.t);
-  const history = { ...frame.history, byClient };
-  const clock = addClockLegs(newClockLegs(), history);
-  return { part: step.part, evaluation: judgePart(buildContext(history, plan, step.clients), frame), clock };
+  const timelines = into.finish();
+  const history = { ...frame.history, byClient: [] };
+  const clock = addClockLegs(newClockLegs(), history.roster, timelines, step.clients);
+  return {
+    part: step.part,
+    evaluation: judgePart(buildContext(history, plan, step.clients, timelines), frame),
+    clock,
+  };
 }
 
 /** Pass 1 over one file: records per client, opens and closes, the probes' events, the time span. */

@@ -6,7 +6,8 @@
  * (min up + min down) / 2 (the fastest round trip bounds the error). Shards of one run share the
  * gateway, so the difference of their θ is the offset between their clocks.
  */
-import type { History } from '../record/history.ts';
+import type { RosterEntry } from '../record/history.ts';
+import type { Timelines } from '../record/receipts.ts';
 
 export interface ClockOffset {
   /** This host's clock minus the gateway's, ms; null when no client received its own message. */
@@ -28,23 +29,35 @@ export function newClockLegs(): ClockLegs {
   return { minUp: Infinity, minDown: Infinity, samples: 0 };
 }
 
-/** Adds the own-message legs of the clients of `history` whose events are loaded (byClient). */
-export function addClockLegs(legs: ClockLegs, history: History): ClockLegs {
-  history.roster.forEach((entry, c) => {
-    const events = history.byClient[c];
-    if (!events?.length) return;
+/**
+ * Adds the own-message legs of `clients`, whose events `timelines` holds (record/receipts.ts): a
+ * receipt of the client's own message, sent (first) before it.
+ */
+export function addClockLegs(
+  legs: ClockLegs,
+  roster: RosterEntry[],
+  timelines: Timelines,
+  clients: readonly number[],
+): ClockLegs {
+  const R = timelines.receipts;
+  for (const c of clients) {
+    const events = timelines.events[c] ?? [];
+    const user = roster[c].user;
     const sent = new Map<string, number>();
-    for (const ev of events) {
-      if (ev.k === 'send' && !sent.has(ev.id)) sent.set(ev.id, ev.t);
-      else if (ev.k === 'recv' && ev.sender === entry.user) {
-        const t0 = sent.get(ev.id);
-        if (t0 === undefined) continue;
-        legs.samples++;
-        legs.minUp = Math.min(legs.minUp, ev.sts - t0);
-        legs.minDown = Math.min(legs.minDown, ev.t - ev.sts);
+    let j = 0;
+    for (let r = R.from[c]; r < R.to[c]; r++) {
+      for (const stop = R.before[r]; j < stop; j++) {
+        const ev = events[j];
+        if (ev.k === 'send' && !sent.has(ev.id)) sent.set(ev.id, ev.t);
       }
+      if (R.sender[r] !== user) continue;
+      const t0 = sent.get(R.id[r]);
+      if (t0 === undefined) continue;
+      legs.samples++;
+      legs.minUp = Math.min(legs.minUp, R.sts[r] - t0);
+      legs.minDown = Math.min(legs.minDown, R.t[r] - R.sts[r]);
     }
-  });
+  }
   return legs;
 }
 

@@ -79,14 +79,18 @@ export function emptySeries(origin: number, seconds: number): SeriesPart {
   };
 }
 
-/** The series of some clients' events (each list one client's, in time order). */
-/** `sentOf`, when given: per list, per event, the receipt's send time as `sendTimeOf` gives it, NaN for none (computed already). */
+/**
+ * The series of some clients' events (each list one client's, in time order). `receipts`, when
+ * given: their receipts in columns (record/receipts.ts), rows [from, to) each, with each receipt's
+ * send time as `sendTimeOf` gives it, NaN for none (computed already); a receipt's place among the
+ * other events does not matter here.
+ */
 export function collectSeries(
   lists: ClientEvent[][],
   origin: number,
   seconds: number,
   sendTimeOf: (sender: string, id: string) => number | undefined,
-  sentOf?: Float64Array[],
+  receipts?: { t: Float64Array; sent: Float64Array; rows: [number, number][] },
 ): SeriesPart {
   const p = emptySeries(origin, seconds);
   const { openDelta, connectingDelta, attempts, failures, sent, received, failuresByReason, closesByCode, latency } = p;
@@ -100,9 +104,25 @@ export function collectSeries(
   // histograms as one record per receipt, for a fraction of the work.
   let keys = new Float64Array(1 << 12);
   let nKeys = 0;
+  const receipt = (t: number, t0: number | undefined) => {
+    const s = sec(t);
+    received[s]++;
+    if (t0 !== undefined) {
+      if (nKeys === keys.length) {
+        const more = new Float64Array(keys.length * 2);
+        more.set(keys);
+        keys = more;
+      }
+      keys[nKeys++] = s * KEY_SPAN + recorded(t - t0);
+    }
+  };
+  if (receipts) {
+    const { t, sent } = receipts;
+    for (const [from, to] of receipts.rows)
+      for (let r = from; r < to; r++) receipt(t[r], Number.isNaN(sent[r]) ? undefined : sent[r]);
+  }
   for (let l = 0; l < lists.length; l++) {
     const events = lists[l];
-    const sent0 = sentOf?.[l];
     let open = false;
     let connecting = false;
     const toggle = (ev: ClientEvent, o: boolean, cn: boolean) => {
@@ -137,20 +157,9 @@ export function collectSeries(
         case 'send':
           sent[sec(ev.t)]++;
           break;
-        case 'recv': {
-          const s = sec(ev.t);
-          received[s]++;
-          const t0 = sent0 ? (Number.isNaN(sent0[i]) ? undefined : sent0[i]) : sendTimeOf(ev.sender, ev.id);
-          if (t0 !== undefined) {
-            if (nKeys === keys.length) {
-              const more = new Float64Array(keys.length * 2);
-              more.set(keys);
-              keys = more;
-            }
-            keys[nKeys++] = s * KEY_SPAN + recorded(ev.t - t0);
-          }
+        case 'recv':
+          receipt(ev.t, sendTimeOf(ev.sender, ev.id));
           break;
-        }
       }
     }
   }

@@ -4,6 +4,7 @@
  */
 import type { RunPlan } from '../config/plan.ts';
 import type { ClientEvent, History, RosterEntry } from '../record/history.ts';
+import { timelinesOf, type Receipts, type Timelines } from '../record/receipts.ts';
 import type { Example } from './types.ts';
 
 /** `protocol`: absent in plans written before protocols existed (then chat-v1). */
@@ -14,7 +15,10 @@ export type OraclePlan = Pick<RunPlan, 'policy' | 'thresholds' | 'settleMs' | 'r
 
 export interface ClientView {
   entry: RosterEntry;
+  /** Its events other than receipts, in time order; its receipts are rows recvFrom … recvTo − 1 of ctx.receipts. */
   events: ClientEvent[];
+  recvFrom: number;
+  recvTo: number;
   /** Times of every open. */
   opens: number[];
   /** Open intervals [open, close or +Infinity]. */
@@ -52,21 +56,30 @@ export interface Context {
   /** `${c}|${id}` → first send time. */
   /** The first send time of client c's message `id`. */
   sentAt(c: number, id: string): number | undefined;
+  /** The judged clients' receipts, in columns (record/receipts.ts). */
+  receipts: Receipts;
   /**
-   * Per event of the view, for a receipt: the first send time of its message by its sender
-   * (`sentAt` of the sender's client), else NaN. Computed once per view for the checks that all
-   * need it (delivery, latency, series); a typed array, so no number is boxed per receipt.
+   * Per receipt row: the first send time of its message by its sender (`sentAt` of the sender's
+   * client), else NaN. Computed once for the checks that all need it (delivery, latency, series).
    */
-  sentOfReceipts(view: ClientView): Float64Array;
+  receiptSent: Float64Array;
+  /** Per receipt row: its sender's client index, −1 when the sender is not in the roster. */
+  receiptSender: Int32Array;
   rel(t: number): number;
   example(category: string, c: number | null, detail: string, extra?: Partial<Example>): Example;
 }
 
 /**
  * `only`: the clients to judge (roster indices, ascending; default all). A part must hold whole
- * chats: a chat's delivery is judged from all of its members' events.
+ * chats: a chat's delivery is judged from all of its members' events. `timelines`: their events
+ * as the streaming judge decoded them (record/receipts.ts); by default cut from history.byClient.
  */
-export function buildContext(history: History, plan: OraclePlan, only?: readonly number[]): Context {
+export function buildContext(
+  history: History,
+  plan: OraclePlan,
+  only?: readonly number[],
+  timelines: Timelines = timelinesOf(history.byClient, history.roster.length),
+): Context {
   const origin = history.phases.start;
   const rel = (t: number) => Math.round((t - origin) / 10) / 100;
   const clientOfUser = new Map(history.roster.map((r) => [r.user, r.c]));
@@ -82,7 +95,7 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
   const acked = new Map<string, Map<number, Accepted>>();
   const clients: ClientView[] = judged.map((entry) => {
     const c = entry.c;
-    const events = history.byClient[c] ?? [];
+    const events = timelines.events[c] ?? [];
     const opens: number[] = [];
     const intervals: [number, number][] = [];
     let openAt: number | null = null;
@@ -124,7 +137,16 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
       }
     }
     if (openAt !== null) intervals.push([openAt, Number.POSITIVE_INFINITY]);
-    return { entry, events, opens, intervals, firstOpen: opens[0] ?? null, openAtEnd: openAt !== null || endedByStop };
+    return {
+      entry,
+      events,
+      recvFrom: timelines.receipts.from[c] ?? 0,
+      recvTo: timelines.receipts.to[c] ?? 0,
+      opens,
+      intervals,
+      firstOpen: opens[0] ?? null,
+      openAtEnd: openAt !== null || endedByStop,
+    };
   });
   const example = (category: string, c: number | null, detail: string, extra: Partial<Example> = {}): Example => {
     const r = c === null ? undefined : history.roster[c];
@@ -139,22 +161,18 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
     };
   };
   const byC = new Map(clients.map((v) => [v.entry.c, v]));
-  const receipts = new Map<ClientView, Float64Array>();
-  const sentOfReceipts = (view: ClientView) => {
-    let out = receipts.get(view);
-    if (out) return out;
-    const events = view.events;
-    out = new Float64Array(events.length).fill(Number.NaN);
-    for (let i = 0; i < events.length; i++) {
-      const ev = events[i];
-      if (ev.k !== 'recv') continue;
-      const sender = clientOfUser.get(ev.sender);
-      const t = sender === undefined ? undefined : sentAt(sender, ev.id);
-      if (t !== undefined) out[i] = t;
+  const receipts = timelines.receipts;
+  const receiptSent = new Float64Array(receipts.n).fill(Number.NaN);
+  const receiptSender = new Int32Array(receipts.n).fill(-1);
+  for (const view of clients) {
+    for (let r = view.recvFrom; r < view.recvTo; r++) {
+      const sender = clientOfUser.get(receipts.sender[r]);
+      if (sender === undefined) continue;
+      receiptSender[r] = sender;
+      const t = sentAt(sender, receipts.id[r]);
+      if (t !== undefined) receiptSent[r] = t;
     }
-    receipts.set(view, out);
-    return out;
-  };
+  }
   return {
     history,
     plan,
@@ -164,7 +182,9 @@ export function buildContext(history: History, plan: OraclePlan, only?: readonly
     members,
     acked,
     sentAt,
-    sentOfReceipts,
+    receipts,
+    receiptSent,
+    receiptSender,
     rel,
     example,
   };

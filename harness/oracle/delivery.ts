@@ -70,21 +70,23 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
     }
   }
 
-  // Receipts per member: exactly once, in order, nothing invented.
-  const seen = new Map<number, Map<number, number>>(); // client → seq → the receipt's index in its events (a small integer: never boxed)
+  // Receipts per member: exactly once, in order, nothing invented. Each receipt (a row of
+  // ctx.receipts) is taken in its place among the member's other events (record/receipts.ts).
+  const R = ctx.receipts;
+  const sentOf = ctx.receiptSent;
+  const seen = new Map<number, FirstReceipts>(); // client → seq → the receipt's row
   for (const view of ctx.clients) {
     const { c, chat } = view.entry;
-    const got = new Map<number, number>();
+    const got = new FirstReceipts();
     seen.set(c, got);
     const chatAcked = ctx.acked.get(chat);
     let maxSeq = -Infinity;
     let openT = -Infinity;
     const events = view.events;
-    const sentOf = ctx.sentOfReceipts(view);
-    for (let i = 0; i < events.length; i++) {
-      const ev = events[i];
+    let j = 0;
+    const other = (ev: (typeof events)[number]) => {
       if (ev.k === 'open') openT = ev.t;
-      if (ev.k === 'fallback' && ev.what === 'local-message') {
+      else if (ev.k === 'fallback' && ev.what === 'local-message') {
         // A message a user's store shows that the gateway never sent (client adapters): a local echo.
         counts.phantom++;
         breach(ev.t);
@@ -93,16 +95,20 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
           RECEIPTS,
           ctx.example('phantom', c, ev.detail, { ...(ev.id ? { message: ev.id } : {}), at: ctx.rel(ev.t) }),
         );
-        continue;
       }
-      if (ev.k !== 'recv') continue;
-      const known = chatAcked?.get(ev.seq);
-      // sentOf[i]: the sender's client is known and sent this id.
-      const sentByThatUser =
-        !Number.isNaN(sentOf[i]) && ctx.history.roster[ctx.clientOfUser.get(ev.sender)!].chat === chat;
-      if (!sentByThatUser || (known && (known.id !== ev.id || known.sender !== ev.sender))) {
+    };
+    for (let r = view.recvFrom; r < view.recvTo; r++) {
+      for (const stop = R.before[r]; j < stop; j++) other(events[j]);
+      const t = R.t[r];
+      const seq = R.seq[r];
+      const id = R.id[r];
+      const sender = R.sender[r];
+      const known = chatAcked?.get(seq);
+      // sentOf[r]: the sender's client is known and sent this id.
+      const sentByThatUser = !Number.isNaN(sentOf[r]) && ctx.history.roster[ctx.receiptSender[r]].chat === chat;
+      if (!sentByThatUser || (known && (known.id !== id || known.sender !== sender))) {
         counts.phantom++;
-        breach(ev.t);
+        breach(t);
         addExample(
           part,
           RECEIPTS,
@@ -110,49 +116,50 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
             'phantom',
             c,
             known
-              ? `seq ${ev.seq} was acked as ${known.sender}/${known.id}, received as ${ev.sender}/${ev.id}`
-              : `nobody in ${chat} sent ${ev.sender}/${ev.id}`,
-            { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) },
+              ? `seq ${seq} was acked as ${known.sender}/${known.id}, received as ${sender}/${id}`
+              : `nobody in ${chat} sent ${sender}/${id}`,
+            { message: id, seq, at: ctx.rel(t) },
           ),
         );
         continue;
       }
-      if (got.has(ev.seq)) {
+      const first = got.get(seq);
+      if (first !== undefined) {
         counts.duplicated++;
-        breach(ev.t);
+        breach(t);
         addExample(
           part,
           RECEIPTS,
-          ctx.example(
-            'duplicated',
-            c,
-            `seq ${ev.seq} received again (first at ${ctx.rel(events[got.get(ev.seq)!].t)} s)`,
-            { message: ev.id, seq: ev.seq, at: ctx.rel(ev.t) },
-          ),
+          ctx.example('duplicated', c, `seq ${seq} received again (first at ${ctx.rel(R.t[first])} s)`, {
+            message: id,
+            seq,
+            at: ctx.rel(t),
+          }),
         );
         continue;
       }
-      if (ev.seq < maxSeq) {
+      if (seq < maxSeq) {
         counts.outOfOrder++;
-        breach(ev.t);
+        breach(t);
         addExample(
           part,
           RECEIPTS,
-          ctx.example('out-of-order', c, `seq ${ev.seq} arrived after seq ${maxSeq}`, {
-            message: ev.id,
-            seq: ev.seq,
-            at: ctx.rel(ev.t),
+          ctx.example('out-of-order', c, `seq ${seq} arrived after seq ${maxSeq}`, {
+            message: id,
+            seq,
+            at: ctx.rel(t),
           }),
         );
       }
-      maxSeq = Math.max(maxSeq, ev.seq);
-      got.set(ev.seq, i);
+      maxSeq = Math.max(maxSeq, seq);
+      got.set(seq, r);
       if (known) {
         // Sent by the gateway before this connection existed: replayed on resume.
-        if (ev.sts < openT) counts.deliveredOnResume++;
+        if (R.sts[r] < openT) counts.deliveredOnResume++;
         else counts.deliveredLive++;
       }
     }
+    for (; j < events.length; j++) other(events[j]);
   }
 
   // Every acked message at every member that owes it.
@@ -196,10 +203,9 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
     const observed = new Set<number>(ctx.acked.get(chat)?.keys() ?? []);
     const announced: [number, number][] = [];
     for (const c of members) {
-      for (const ev of ctx.view(c)!.events) {
-        if (ev.k === 'recv') observed.add(ev.seq);
-        else if (ev.k === 'gap') announced.push([ev.from, ev.to]);
-      }
+      const view = ctx.view(c)!;
+      for (let r = view.recvFrom; r < view.recvTo; r++) observed.add(R.seq[r]);
+      for (const ev of view.events) if (ev.k === 'gap') announced.push([ev.from, ev.to]);
     }
     const max = Math.max(0, ...observed);
     for (let seq = 1; seq < max; seq++) {
@@ -219,6 +225,42 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
   }
 
   return part;
+}
+
+/** Whole numbers below this are kept in an array by FirstReceipts; any other seq in a Map. */
+const DENSE = 1 << 22;
+
+/**
+ * seq → the row of a client's first receipt of it: an array indexed by seq for the small whole
+ * numbers seqs are (a Map lookup per receipt was the check's main cost), a Map for anything else.
+ */
+class FirstReceipts {
+  /** row + 1 by seq; 0: none. */
+  private dense = new Int32Array(16);
+  private readonly other = new Map<number, number>();
+
+  get(seq: number): number | undefined {
+    if (seq >>> 0 === seq && seq < DENSE) {
+      const v = seq < this.dense.length ? this.dense[seq] : 0;
+      return v === 0 ? undefined : v - 1;
+    }
+    return this.other.get(seq);
+  }
+
+  has(seq: number): boolean {
+    return this.get(seq) !== undefined;
+  }
+
+  set(seq: number, row: number): void {
+    if (seq >>> 0 === seq && seq < DENSE) {
+      if (seq >= this.dense.length) {
+        const more = new Int32Array(Math.max(this.dense.length * 2, seq + 1));
+        more.set(this.dense);
+        this.dense = more;
+      }
+      this.dense[seq] = row + 1;
+    } else this.other.set(seq, row);
+  }
 }
 
 export function finishDelivery(part: CheckPart<DeliveryCounts>, rel: (t: number) => number): CheckResult {

@@ -107,7 +107,7 @@ export function judgePart(ctx: Context, frame: Frame): PartEvaluation {
         const c = ctx.clientOfUser.get(sender);
         return c === undefined ? undefined : ctx.sentAt(c, id);
       },
-      ctx.clients.map((v) => ctx.sentOfReceipts(v)),
+      { t: ctx.receipts.t, sent: ctx.receiptSent, rows: ctx.clients.map((v) => [v.recvFrom, v.recvTo]) },
     ),
   };
 }
@@ -312,13 +312,14 @@ function faultDelivery(ctx: Context, windows: FaultWindow[]): FaultDeliveryCount
     for (const view of ctx.clients) {
       const bySeq = new Map<number, number[]>();
       const acked = ctx.acked.get(view.entry.chat);
-      for (const ev of view.events) {
-        if (ev.k !== 'recv') continue;
-        const a = acked?.get(ev.seq);
-        if (!a || a.id !== ev.id || a.sender !== ev.sender) continue;
-        const times = bySeq.get(ev.seq);
-        if (times) times.push(ev.t);
-        else bySeq.set(ev.seq, [ev.t]);
+      const R = ctx.receipts;
+      for (let r = view.recvFrom; r < view.recvTo; r++) {
+        const seq = R.seq[r];
+        const a = acked?.get(seq);
+        if (!a || a.id !== R.id[r] || a.sender !== R.sender[r]) continue;
+        const times = bySeq.get(seq);
+        if (times) times.push(R.t[r]);
+        else bySeq.set(seq, [R.t[r]]);
       }
       receipts.set(view.entry.c, bySeq);
     }

@@ -4,7 +4,7 @@
  * delivery_latency thresholds. With no steady-state delivery at all the check is inconclusive.
  */
 import { aggregationName, holds, type Threshold } from '../config/threshold.ts';
-import { newHistogram, record, statistic, summarize, spectrum, type Histogram } from '../metrics/histogram.ts';
+import { newHistogram, statistic, summarize, spectrum, Tally, type Histogram } from '../metrics/histogram.ts';
 import type { Context } from './context.ts';
 import type { CheckResult, Example, ThresholdResult } from './types.ts';
 import { inWindows } from './windows.ts';
@@ -16,32 +16,35 @@ export interface LatencyData {
 }
 
 export function measureLatency(ctx: Context, steady: [number, number][]): LatencyData {
-  const steadyH = newHistogram(false);
-  const allH = newHistogram(false);
+  const steadyH = new Tally(newHistogram(false));
+  const allH = new Tally(newHistogram(false));
   const breaches: LatencyData['breaches'] = [];
   const limits = (ctx.plan.thresholds.delivery_latency ?? [])
     .filter((t) => t.op === '<' || t.op === '<=')
     .map((t) => t.limit);
   const slowest = limits.length ? Math.min(...limits) : Number.POSITIVE_INFINITY;
+  const R = ctx.receipts;
+  const sentOf = ctx.receiptSent;
   for (const view of ctx.clients) {
+    // Each receipt (a row of ctx.receipts) read in its place among the client's opens.
     let openT = -Infinity;
     const events = view.events;
-    const sentOf = ctx.sentOfReceipts(view);
-    for (let i = 0; i < events.length; i++) {
-      const ev = events[i];
-      if (ev.k === 'open') openT = ev.t;
-      if (ev.k !== 'recv' || ev.sts < openT) continue;
-      const sent = sentOf[i];
+    let j = 0;
+    for (let r = view.recvFrom; r < view.recvTo; r++) {
+      for (const stop = R.before[r]; j < stop; j++) if (events[j].k === 'open') openT = events[j].t;
+      if (R.sts[r] < openT) continue;
+      const sent = sentOf[r];
       if (Number.isNaN(sent)) continue;
-      const ms = ev.t - sent;
-      record(allH, ms);
+      const t = R.t[r];
+      const ms = t - sent;
+      allH.add(ms);
       if (!inWindows(sent, steady)) continue;
-      record(steadyH, ms);
+      steadyH.add(ms);
       if (ms > slowest && breaches.length < 1_000)
-        breaches.push({ t: ev.t, ms, c: view.entry.c, id: ev.id, seq: ev.seq });
+        breaches.push({ t, ms, c: view.entry.c, id: R.id[r], seq: R.seq[r] });
     }
   }
-  return { steady: steadyH, all: allH, breaches };
+  return { steady: steadyH.flush(), all: allH.flush(), breaches };
 }
 
 export function evaluateThresholds(

@@ -355,6 +355,11 @@ export class Encoder {
 /** Asked before a record is decoded: is client c's event of this kind at time t wanted? */
 export type Want = (c: number, kind: ClientEvent['k'] | 'json', t: number) => boolean;
 
+/** Takes a wanted receipt's fields instead of an object (record/receipts.ts); its message_id is not decoded. */
+export type RecvSink = (c: number, t: number, seq: number, id: string, sender: string, sts: number) => void;
+
+const RECV_CODE = SCHEMA.recv[0];
+
 /**
  * Decodes one file's records from consecutive chunks. `push` returns the bytes it could not use
  * yet (a record cut by the chunk's end); the caller prepends them to the next chunk.
@@ -374,8 +379,9 @@ export class Decoder {
    * Decodes every complete record in `chunk`. `want(c, kind, t)` is asked before a record is
    * decoded (kind 'json' and t NaN for an event kept as JSON, which is parsed first): `false` skips
    * it at the cost of reading three fields. Returns the offset of the first byte not consumed.
+   * `onRecv`, when given, takes the wanted receipts (compact records) instead of `onEvent`.
    */
-  push(chunk: Buffer, want: Want, onEvent: (ev: ClientEvent) => void): number {
+  push(chunk: Buffer, want: Want, onEvent: (ev: ClientEvent) => void, onRecv?: RecvSink): number {
     this.b = chunk;
     this.p = 0;
     let start = 0;
@@ -403,7 +409,16 @@ export class Decoder {
         const spec = BY_CODE[kind];
         if (!spec) throw new Error(`unknown record kind ${kind} at byte ${body}`);
         const t = this.base + this.sint() / 1000;
-        if (want(c, spec[0], t)) onEvent(this.decode(spec, c, t, end));
+        if (!want(c, spec[0], t)) {
+          // skipped
+        } else if (kind === RECV_CODE && onRecv) {
+          // As SCHEMA.recv: seq, id, sender, mid (skipped), sts.
+          const seq = this.uint();
+          const id = this.ref()!;
+          const sender = this.ref()!;
+          this.skipRef();
+          onRecv(c, t, seq, id, sender, this.base + this.sint() / 1000);
+        } else onEvent(this.decode(spec, c, t, end));
       }
       start = end;
     }
@@ -478,8 +493,8 @@ export class Decoder {
 
   // One string per distinct id, shared by every event that carries it: fewer strings to collect,
   // and a string's hash is computed once for every map that looks it up.
-  private readonly users: string[] = [];
-  private readonly ids = new Map<number, string>();
+  private readonly users: (string | undefined)[] = [];
+  private readonly ids: (string | undefined)[][] = [];
 
   private ref(): string | undefined {
     const v = this.uint();
@@ -490,19 +505,23 @@ export class Decoder {
         return payload === 0 ? undefined : this.strings[payload - 1];
       case 1: {
         const k = this.uint();
-        if (payload >= 2 ** 30 || k >= 2 ** 20) return `m${payload}-${k}`;
-        const key = payload * 2 ** 20 + k;
-        let s = this.ids.get(key);
-        if (s === undefined) this.ids.set(key, (s = `m${payload}-${k}`));
-        return s;
+        if (payload >= 2 ** 24 || k >= 2 ** 24) return `m${payload}-${k}`;
+        const of = (grown(this.ids, payload)[payload] ??= []);
+        return (grown(of, k)[k] ??= `m${payload}-${k}`);
       }
       case 2:
-        return payload < 2 ** 24 ? (this.users[payload] ??= `u${payload}`) : `u${payload}`;
+        return payload < 2 ** 24 ? (grown(this.users, payload)[payload] ??= `u${payload}`) : `u${payload}`;
       default: {
         const seq = this.uint();
         return `${this.strings[payload]}:${seq}`;
       }
     }
+  }
+
+  /** Past a string reference without building its string. */
+  private skipRef(): void {
+    const tag = this.uint() % 4;
+    if (tag === 1 || tag === 3) this.uint();
   }
 
   private uint(): number {
@@ -539,4 +558,13 @@ export class Decoder {
     }
     return null;
   }
+}
+
+/**
+ * `a`, long enough to hold index i: filled with holes up to it first, as an array assigned far
+ * beyond its end turns into a slow dictionary.
+ */
+function grown<T>(a: (T | undefined)[], i: number): (T | undefined)[] {
+  while (a.length <= i) a.push(undefined);
+  return a;
 }

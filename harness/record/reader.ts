@@ -7,7 +7,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Decoder, FORMAT_VERSION, HEADER_BYTES, KIND_STRING, readHeader, type Want } from './codec.ts';
+import { Decoder, FORMAT_VERSION, HEADER_BYTES, KIND_STRING, readHeader, type RecvSink, type Want } from './codec.ts';
 import {
   eventFiles,
   FAULTS_FILE,
@@ -95,9 +95,11 @@ function ndjson<T>(file: string, fn: (v: T) => void): void {
 
 /**
  * Streams one events file. `want(c, kind, t)` decides, before a record is decoded, whether it is
- * wanted (see codec.ts). Returns how many event records the file holds (wanted or not).
+ * wanted (see codec.ts). Returns how many event records the file holds (wanted or not). `onRecv`,
+ * when given, takes a binary file's wanted receipts as fields, not objects (record/receipts.ts);
+ * receipts of NDJSON or kept as JSON still come to `onEvent`.
  */
-export function scanEvents(file: EventFile, want: Want, onEvent: (ev: ClientEvent) => void): number {
+export function scanEvents(file: EventFile, want: Want, onEvent: (ev: ClientEvent) => void, onRecv?: RecvSink): number {
   if (file.format === 'ndjson') {
     let n = 0;
     ndjson<ClientEvent>(file.path, (ev) => {
@@ -122,7 +124,7 @@ export function scanEvents(file: EventFile, want: Want, onEvent: (ev: ClientEven
       at = HEADER_BYTES;
     }
     // Bytes still left at the end of the file are a record torn by a crash: skipped.
-    return at + decoder.push(b.subarray(at), want, onEvent);
+    return at + decoder.push(b.subarray(at), want, onEvent, onRecv);
   });
   if (bad) throw new HistoryFormatError(file.path, bad);
   return decoder?.records ?? 0;
