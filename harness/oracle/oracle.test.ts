@@ -121,6 +121,36 @@ describe('oracle on hand-written histories', () => {
     expect(d.examples[0]).toMatchObject({ category: 'out-of-order', client: 1, seq: 3 });
   });
 
+  it('finds duplicates and disorder the same whatever the seqs are (whole numbers are looked up in an array, others in a Map)', () => {
+    const counts = (shift: (seq: number) => number) => {
+      const { ev } = cleanHistory();
+      ev[1].push({
+        k: 'recv',
+        t: T0 + 5_500,
+        c: 1,
+        seq: 5,
+        id: 'm0-4',
+        sender: 'u0',
+        mid: 'chat-0:5',
+        sts: T0 + 5_004,
+      });
+      const r = ev[2].filter((e) => e.k === 'recv');
+      const a = r.find((e) => e.k === 'recv' && e.seq === 3)!;
+      const b = r.find((e) => e.k === 'recv' && e.seq === 4)!;
+      [a.t, b.t] = [b.t + 1, a.t];
+      ev[0] = ev[0].filter((e) => !(e.k === 'recv' && e.seq === 7));
+      for (const list of ev) for (const e of list) if (e.k === 'recv' || e.k === 'ack') e.seq = shift(e.seq);
+      const d = check(history(ev), 'delivery');
+      const duplicate = d.examples.find((x) => x.category === 'duplicated')!;
+      return { ...d.counts, first: duplicate.detail.replace(/^seq -?\d+/, '') };
+    };
+    const dense = counts((s) => s);
+    expect(dense).toMatchObject({ duplicated: 1, outOfOrder: 1, lost: 1, required: 30, seqGaps: 0 });
+    expect(dense.first).toBe(' received again (first at 5.01 s)');
+    // Negative seqs (never sent by a gateway, but a history may hold anything) go to the Map.
+    expect(counts((s) => s - 1_000)).toEqual(dense);
+  });
+
   it('catches a phantom message nobody sent', () => {
     const { ev } = cleanHistory();
     ev[2].push({ k: 'recv', t: T0 + 20_000, c: 2, seq: 99, id: 'local-123', sender: 'u1', mid: 'x', sts: T0 + 20_000 });
