@@ -168,7 +168,7 @@ async function judgeWith(
 
   // Pass 2: a list of steps (splits and parts), run here or by judging threads; the parts'
   // results are merged here, in part order, whoever judged them.
-  const setup: Setup = { frame, plan: oraclePlanOf(plan), n };
+  const setup: Setup = { frame, plan: oraclePlanOf(plan), n, perClient };
   share(setup);
   const steps: Step[] = [];
   let parts = 0;
@@ -236,6 +236,8 @@ export interface Setup {
   frame: Frame;
   plan: OraclePlan;
   n: number;
+  /** Records per client (pass 1): room for each client's receipts (record/receipts.ts). */
+  perClient: Float64Array;
 }
 
 /**
@@ -302,7 +304,7 @@ export function runStep(setup: Setup | null, step: Step): StepResult {
   const want = new Uint8Array(n);
   for (const c of step.clients) want[c] = 1;
   // Receipts straight into columns, every other event an object (record/receipts.ts).
-  const into = new TimelineBuilder(n, step.clients);
+  const into = new TimelineBuilder(n, step.clients, setup.perClient);
   for (const f of step.files) scanEvents(f, (c) => want[c] === 1, into.event, into.recv);
   if (step.remove) rmSync(step.remove, { force: true });
   const timelines = into.finish();

@@ -63,23 +63,21 @@ async function folder(events: ClientEvent[]): Promise<string> {
   return dir;
 }
 
-/** Timelines as plain data, for toEqual. */
-function plain(t: Timelines) {
+/** Timelines as plain data, for toEqual: each client's events and its receipts' columns. */
+function plain(t: Timelines, clients: number) {
   const r = t.receipts;
-  return {
-    events: [...t.events],
-    receipts: {
-      n: r.n,
-      t: [...r.t],
-      sts: [...r.sts],
-      seq: [...r.seq],
-      id: [...r.id],
-      sender: [...r.sender],
-      before: [...r.before],
-      from: [...r.from],
-      to: [...r.to],
-    },
-  };
+  return Array.from({ length: clients }, (_, c) => {
+    const rows = <T>(col: ArrayLike<T>) => Array.from({ length: r.to[c] - r.from[c] }, (_, i) => col[r.from[c] + i]);
+    return {
+      events: t.events[c],
+      t: rows(r.t),
+      sts: rows(r.sts),
+      seq: rows(r.seq),
+      id: rows(r.id),
+      sender: rows(r.sender),
+      before: rows(r.before),
+    };
+  });
 }
 
 /** Each client's whole list back from timelines: receipts put back where `before` says. */
@@ -101,10 +99,15 @@ describe('receipts in columns', () => {
     for (const seed of [1, 2, 3]) {
       const dir = await folder(shuffled(seed, 800));
       const byClient = readHistory(dir).byClient;
-      const into = new TimelineBuilder(4, [0, 1, 2, 3]);
+      // Room for each client's receipts: its records, with some to spare (rows left empty).
+      const into = new TimelineBuilder(
+        4,
+        [0, 1, 2, 3],
+        byClient.map((l) => l.length + 2),
+      );
       for (const f of readRunRecord(dir).files) scanEvents(f, () => true, into.event, into.recv);
       const built = into.finish();
-      expect(plain(built)).toEqual(plain(timelinesOf(byClient)));
+      expect(plain(built, 4)).toEqual(plain(timelinesOf(byClient), 4));
       // Nothing lost, every receipt in its place: the stable sort by time of what was read.
       for (let c = 0; c < 4; c++)
         expect(whole(built, c)).toEqual(
@@ -128,7 +131,7 @@ describe('receipts in columns', () => {
       mid: `x:${seq}`,
       sts: t - 1,
     });
-    const into = new TimelineBuilder(2, [0]);
+    const into = new TimelineBuilder(2, [0], [3, 0]);
     // Read order: a receipt at 5, the open at 5, a receipt at 5, then one earlier than all of them.
     into.event(recv(1, T0 + 5));
     into.event(open);
@@ -137,6 +140,8 @@ describe('receipts in columns', () => {
     const r = into.finish().receipts;
     expect([...r.seq]).toEqual([3, 1, 2]);
     expect([...r.before]).toEqual([0, 0, 1]);
-    expect([r.from[0], r.to[0], r.from[1], r.to[1]]).toEqual([0, 3, 3, 3]);
+    expect([r.from[0], r.to[0], r.from[1], r.to[1]]).toEqual([0, 3, 0, 0]);
+    // More receipts than the room made for the client: an error, never a receipt written over another.
+    expect(() => into.recv(0, T0 + 6, 4, 'm1-4', 'u1', T0 + 5)).toThrow(/client 0 has more events than the room/);
   });
 });

@@ -17,7 +17,7 @@
 import type { ClientEvent } from './history.ts';
 
 export interface Receipts {
-  /** Rows. */
+  /** Rows (a client's room may hold fewer receipts than it has rows: only from[c] … to[c] − 1 count). */
   n: number;
   t: Float64Array;
   /** server_ts. */
@@ -96,33 +96,44 @@ function setRow(r: Receipts, row: number, t: number, seq: number, id: string, se
  * Gathers the events of some clients in the order they are read (file after file) and gives them
  * as timelines: each client's events sorted by time, events at the same time in the order read —
  * exactly what a stable sort of each client's list by time gives (judge.ts did that before).
+ *
+ * Each client's rows are laid out in advance, `capacity[c]` of them (its records, as pass 1
+ * counted them: at least its receipts), so a receipt is written once, where it stays. A client
+ * with more events than its capacity is an error (the files changed between the passes).
  */
 export class TimelineBuilder {
-  private readonly n: number;
   private readonly clients: readonly number[];
   private readonly events: ClientEvent[][];
   /** Per client: the read order of each of its events (parallel to events[c]). */
   private readonly order: number[][];
   private read = 0;
-  private rows = 0;
-  private c = new Int32Array(1 << 14);
-  private t = new Float64Array(1 << 14);
-  private sts = new Float64Array(1 << 14);
-  private seq = new Float64Array(1 << 14);
-  private ord = new Float64Array(1 << 14);
-  private id: string[] = [];
-  private sender: string[] = [];
+  private readonly r: Receipts;
+  /** Per row: its read order. */
+  private readonly ord: Float64Array;
+  /** Per client: the end of its rows' room. */
+  private readonly end: Int32Array;
 
-  /** n: clients in the roster; clients: those whose events will be added. */
-  constructor(n: number, clients: readonly number[]) {
-    this.n = n;
+  /** n: clients in the roster; clients: those whose events will be added; capacity: by client index, room for its receipts. */
+  constructor(n: number, clients: readonly number[], capacity: ArrayLike<number>) {
     this.clients = clients;
     // Preallocated: indices far from 0 in an empty array make a slow, dictionary-backed array.
     this.events = new Array(n);
     this.order = new Array(n);
+    let rows = 0;
     for (const c of clients) {
       this.events[c] = [];
       this.order[c] = [];
+      rows += capacity[c];
+    }
+    this.r = emptyReceipts(rows, n);
+    this.ord = new Float64Array(rows);
+    this.end = new Int32Array(n);
+    let at = 0;
+    for (const c of clients) {
+      this.r.from[c] = at;
+      this.r.to[c] = at;
+      at += capacity[c];
+      this.end[c] = at;
     }
   }
 
@@ -139,49 +150,17 @@ export class TimelineBuilder {
 
   /** A receipt, decoded straight into the columns (codec.ts Decoder). */
   recv = (c: number, t: number, seq: number, id: string, sender: string, sts: number): void => {
-    const i = this.rows;
-    if (i === this.t.length) this.grow();
-    this.c[i] = c;
-    this.t[i] = t;
-    this.sts[i] = sts;
-    this.seq[i] = seq;
+    const r = this.r;
+    const i = r.to[c];
+    if (i >= this.end[c])
+      throw new Error(`client ${c} has more events than the room made for it (${this.end[c] - r.from[c]})`);
+    r.to[c] = i + 1;
+    setRow(r, i, t, seq, id, sender, sts);
     this.ord[i] = this.read++;
-    this.id.push(id);
-    this.sender.push(sender);
-    this.rows = i + 1;
   };
 
-  private grow(): void {
-    const more = <T extends Float64Array | Int32Array>(a: T): T => {
-      const b = new (a.constructor as new (k: number) => T)(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.c = more(this.c);
-    this.t = more(this.t);
-    this.sts = more(this.sts);
-    this.seq = more(this.seq);
-    this.ord = more(this.ord);
-  }
-
   finish(): Timelines {
-    const { n, rows } = this;
-    const r = emptyReceipts(rows, n);
-    // Rows grouped by client, in the order read (a counting sort: stable).
-    const count = new Int32Array(n + 1);
-    for (let i = 0; i < rows; i++) count[this.c[i] + 1]++;
-    for (let c = 0; c < n; c++) count[c + 1] += count[c];
-    for (let c = 0; c < n; c++) {
-      r.from[c] = count[c];
-      r.to[c] = count[c + 1];
-    }
-    const at = count.subarray(0, n).slice();
-    const ord = new Float64Array(rows);
-    for (let i = 0; i < rows; i++) {
-      const row = at[this.c[i]]++;
-      setRow(r, row, this.t[i], this.seq[i], this.id[i], this.sender[i], this.sts[i]);
-      ord[row] = this.ord[i];
-    }
+    const { r, ord } = this;
     for (const c of this.clients) {
       // Each client's events come from one process in order: nearly always sorted already.
       sortRows(r, ord, r.from[c], r.to[c]);
