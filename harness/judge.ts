@@ -42,8 +42,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { join } from 'node:path';
 
-/** Records judged at once by default: a part's memory grows with it (docs/history.md has the bench's peak RSS). */
-export const PART_RECORDS = 500_000;
+/** Records judged at once by default (shared by the judging threads): a part's memory grows with it (docs/history.md has the bench's peak RSS). */
+export const PART_RECORDS = 1_500_000;
 /** Below this many bytes of events (about a million records), starting judging threads would cost more than they save. */
 export const THREADS_FROM_BYTES = 24_000_000;
 

@@ -200,14 +200,15 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
   // seq grows by exactly 1 per accepted message: a number nobody ever saw, and no gap announced
   // it, is a hole the gateway left (chat-v1 §3).
   for (const [chat, members] of ctx.members) {
-    const observed = new Set<number>(ctx.acked.get(chat)?.keys() ?? []);
+    const observed = new SeqsSeen();
+    for (const seq of ctx.acked.get(chat)?.keys() ?? []) observed.add(seq);
     const announced: [number, number][] = [];
     for (const c of members) {
       const view = ctx.view(c)!;
       for (let r = view.recvFrom; r < view.recvTo; r++) observed.add(R.seq[r]);
       for (const ev of view.events) if (ev.k === 'gap') announced.push([ev.from, ev.to]);
     }
-    const max = Math.max(0, ...observed);
+    const max = observed.max;
     for (let seq = 1; seq < max; seq++) {
       if (observed.has(seq) || announced.some(([a, b]) => a <= seq && seq <= b)) continue;
       counts.seqGaps++;
@@ -260,6 +261,30 @@ class FirstReceipts {
       }
       this.dense[seq] = row + 1;
     } else this.other.set(seq, row);
+  }
+}
+
+/** A chat's seqs seen (acked or received), and the largest of them and 0 (as Math.max(0, ...seqs)). */
+class SeqsSeen {
+  private dense = new Uint8Array(16);
+  private readonly other = new Set<number>();
+  max = 0;
+
+  add(seq: number): void {
+    if (seq >>> 0 === seq && seq < DENSE) {
+      if (seq >= this.dense.length) {
+        const more = new Uint8Array(Math.max(this.dense.length * 2, seq + 1));
+        more.set(this.dense);
+        this.dense = more;
+      }
+      this.dense[seq] = 1;
+    } else this.other.add(seq);
+    this.max = Math.max(this.max, seq);
+  }
+
+  has(seq: number): boolean {
+    if (seq >>> 0 === seq && seq < DENSE) return seq < this.dense.length && this.dense[seq] === 1;
+    return this.other.has(seq);
   }
 }
 
