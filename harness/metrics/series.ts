@@ -44,11 +44,13 @@ export interface SeriesPart {
   received: Int32Array;
   failuresByReason: (Record<string, number> | undefined)[];
   closesByCode: (Record<string, number> | undefined)[];
+  /** Per second; read it through `latencyOf`, which first records `latencyRuns` when the part still holds them. */
   latency: (Histogram | null)[];
   /**
-   * What `latency` holds, when it was filled by collectSeries: second × 2²² + value, and its count,
-   * in pairs. Merging records these (a few distinct values a second) instead of adding whole
-   * histograms, whose every index a packed histogram must read. Dropped once a part is merged into.
+   * The latencies of a part as collectSeries gathered them, not yet recorded into `latency`:
+   * second × 2²² + value, and its count, in pairs. Merging records these (a few distinct values a
+   * second) into the sum, instead of adding whole histograms, whose every index a packed histogram
+   * must read; a part that is only merged is never recorded on its own. Gone once recorded.
    */
   latencyRuns?: Float64Array;
 }
@@ -173,7 +175,6 @@ export function collectSeries(
     i = j;
   }
   p.latencyRuns = Float64Array.from(runs);
-  recordRuns(latency, p.latencyRuns);
   return p;
 }
 
@@ -196,16 +197,28 @@ export function mergeSeries(a: SeriesPart, b: SeriesPart): SeriesPart {
       for (const [key, v] of Object.entries(from)) row[key] = (row[key] ?? 0) + v;
     }
   }
-  if (b.latencyRuns) recordRuns(a.latency, b.latencyRuns);
+  const into = latencyOf(a);
+  if (b.latencyRuns) recordRuns(into, b.latencyRuns);
   else {
     for (let s = 0; s < a.seconds; s++) {
       const h = b.latency[s];
       if (!h) continue;
-      (a.latency[s] ??= newHistogram()).add(h);
+      (into[s] ??= newHistogram()).add(h);
     }
   }
-  delete a.latencyRuns;
   return a;
+}
+
+/**
+ * A part's per-second latency histograms, its `latencyRuns` recorded into them first if it still
+ * holds them (which changes how the part is held, not what it holds).
+ */
+export function latencyOf(p: SeriesPart): (Histogram | null)[] {
+  if (p.latencyRuns) {
+    recordRuns(p.latency, p.latencyRuns);
+    delete p.latencyRuns;
+  }
+  return p.latency;
 }
 
 /** Records second × 2²² + value, count pairs into per-second histograms. */
@@ -217,13 +230,14 @@ function recordRuns(latency: (Histogram | null)[], runs: Float64Array): void {
 }
 
 export function finishSeries(p: SeriesPart): SeriesPoint[] {
+  const latency = latencyOf(p);
   const out: SeriesPoint[] = [];
   let open = 0;
   let connecting = 0;
   for (let s = 0; s < p.seconds; s++) {
     open += p.openDelta[s + 1];
     connecting += p.connectingDelta[s + 1];
-    const h = p.latency[s];
+    const h = latency[s];
     out.push({
       s,
       open,
@@ -262,12 +276,13 @@ export function alignSeries(p: SeriesPart, origin: number, seconds: number, offs
   if (offset < 0 || offset + p.seconds > seconds)
     throw new Error(`series of ${p.seconds} s at +${offset} s does not fit ${seconds} s`);
   const out = emptySeries(origin, seconds);
+  const latency = latencyOf(p);
   for (const k of ['openDelta', 'connectingDelta', 'attempts', 'failures', 'sent', 'received'] as const)
     out[k].set(p[k], offset);
   for (let s = 0; s < p.seconds; s++) {
     if (p.failuresByReason[s]) out.failuresByReason[s + offset] = { ...p.failuresByReason[s] };
     if (p.closesByCode[s]) out.closesByCode[s + offset] = { ...p.closesByCode[s] };
-    out.latency[s + offset] = p.latency[s];
+    out.latency[s + offset] = latency[s];
   }
   return out;
 }

@@ -9,7 +9,7 @@
  * `Judged` that finishes to the same Evaluation (judged-json.test.ts).
  */
 import { decodeHistogram, encodeHistogram, type EncodedHistogram } from '../metrics/histogram.ts';
-import type { SeriesPart } from '../metrics/series.ts';
+import { latencyOf, type SeriesPart } from '../metrics/series.ts';
 import type { Judged, PartEvaluation } from './evaluate.ts';
 
 /** The file a shard's run folder keeps it in. */
@@ -59,7 +59,7 @@ export function encodeJudged(j: Judged): JudgedJson {
         ...(Object.fromEntries(ARRAYS.map((k) => [k, Array.from(s[k])])) as Record<Arrays, number[]>),
         failuresByReason: sparse(s.failuresByReason, (x) => x),
         closesByCode: sparse(s.closesByCode, (x) => x),
-        latency: sparse(s.latency, encodeHistogram),
+        latency: sparse(latencyOf(s), encodeHistogram),
       },
     },
     frame: { ...frame, history: { ...frame.history, byClient: [] } },
