@@ -7,7 +7,8 @@
  *           records per client, each client's connections → the frame (fault windows, steady
  *           state: they need every client), the auth check
  *   pass 2  per part — whole chats of one fleet process, at most `partRecords` records — that
- *           part's events only, judged, merged into the result so far (oracle/merge.ts), then
+ *           part's events only (receipts decoded straight into columns, every other event an
+ *           object: record/receipts.ts), judged, merged into the result so far (oracle/merge.ts), then
  *           dropped. A fleet process whose file holds several parts has it split first, in one
  *           pass, into a temporary file per part (record/reader.ts splitEvents): each record is
  *           read twice in all, not once per part.
