@@ -75,6 +75,14 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
   const R = ctx.receipts;
   const sentOf = ctx.receiptSent;
   const seen = new Map<number, FirstReceipts>(); // client → seq → the receipt's row
+  // Each roster client's chat as a number: "the sender is in this chat" compares numbers, not names.
+  const chatNo = new Map<string, number>();
+  const chatOf = new Int32Array(ctx.history.roster.length);
+  ctx.history.roster.forEach((r, i) => {
+    let k = chatNo.get(r.chat);
+    if (k === undefined) chatNo.set(r.chat, (k = chatNo.size));
+    chatOf[i] = k;
+  });
   for (const view of ctx.clients) {
     const { c, chat } = view.entry;
     const got = new FirstReceipts();
@@ -105,7 +113,7 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
       const sender = R.sender[r];
       const known = chatAcked?.get(seq);
       // sentOf[r]: the sender's client is known and sent this id.
-      const sentByThatUser = !Number.isNaN(sentOf[r]) && ctx.history.roster[ctx.receiptSender[r]].chat === chat;
+      const sentByThatUser = !Number.isNaN(sentOf[r]) && chatOf[ctx.receiptSender[r]] === chatOf[c];
       if (!sentByThatUser || (known && (known.id !== id || known.sender !== sender))) {
         counts.phantom++;
         breach(t);

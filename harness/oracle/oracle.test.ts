@@ -160,6 +160,38 @@ describe('oracle on hand-written histories', () => {
     expect(d.examples[0]).toMatchObject({ category: 'phantom', client: 2, message: 'local-123' });
   });
 
+  it('catches a message received from a user of another chat, who did send it there', () => {
+    const { ev } = cleanHistory();
+    const h = history(ev);
+    // u3 is in another chat and sent m3-0 there; u2 receives it in chat-0.
+    h.roster.push({ c: 3, user: 'u3', chat: 'chat-1', worker: 0 });
+    h.byClient.push([
+      { k: 'attempt', t: T0 + 100, c: 3, n: 1, delay: 0, since: null },
+      { k: 'open', t: T0 + 110, c: 3, n: 1 },
+      { k: 'send', t: T0 + 20_000, c: 3, id: 'm3-0', open: true },
+      { k: 'ack', t: T0 + 20_005, c: 3, id: 'm3-0', seq: 1, mid: 'chat-1:1' },
+      { k: 'recv', t: T0 + 20_010, c: 3, seq: 1, id: 'm3-0', sender: 'u3', mid: 'chat-1:1', sts: T0 + 20_004 },
+      { k: 'close', t: T0 + 31_000, c: 3, code: 1000, by: 'client' },
+    ]);
+    const clean = check(h, 'delivery');
+    expect(clean.counts).toMatchObject({ phantom: 0, acked: 11 });
+    h.byClient[2].push({
+      k: 'recv',
+      t: T0 + 20_011,
+      c: 2,
+      seq: 11,
+      id: 'm3-0',
+      sender: 'u3',
+      mid: 'x',
+      sts: T0 + 20_004,
+    });
+    h.byClient[2].sort((a, b) => a.t - b.t);
+    const d = check(h, 'delivery');
+    expect(d.counts.phantom).toBe(1);
+    expect(d.examples[0]).toMatchObject({ category: 'phantom', client: 2, message: 'm3-0' });
+    expect(d.examples[0].detail).toBe('nobody in chat-0 sent u3/m3-0');
+  });
+
   it('catches a seq number the gateway skipped without announcing a gap', () => {
     const { ev } = cleanHistory();
     for (const list of ev) for (const e of list) if ((e.k === 'recv' || e.k === 'ack') && e.seq >= 5) e.seq += 1;
