@@ -95,7 +95,7 @@ export function collectSeries(
   receipts?: { t: Float64Array; sent: Float64Array; rows: [number, number][] },
 ): SeriesPart {
   const p = emptySeries(origin, seconds);
-  const { openDelta, connectingDelta, attempts, failures, sent, received, failuresByReason, closesByCode, latency } = p;
+  const { openDelta, connectingDelta, attempts, failures, sent, received, failuresByReason, closesByCode } = p;
   const bump = (rows: (Record<string, number> | undefined)[], s: number, key: string) => {
     const row = (rows[s] ??= {});
     row[key] = (row[key] ?? 0) + 1;
