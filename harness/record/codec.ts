@@ -506,11 +506,19 @@ export class Decoder {
       case 1: {
         const k = this.uint();
         if (payload >= 2 ** 24 || k >= 2 ** 24) return `m${payload}-${k}`;
-        const of = (grown(this.ids, payload)[payload] ??= []);
-        return (grown(of, k)[k] ??= `m${payload}-${k}`);
+        // The common case (both cached) without a call.
+        const of = payload < this.ids.length ? this.ids[payload] : undefined;
+        const s = of !== undefined && k < of.length ? of[k] : undefined;
+        if (s !== undefined) return s;
+        const list = (grown(this.ids, payload)[payload] ??= []);
+        return (grown(list, k)[k] = `m${payload}-${k}`);
       }
       case 2:
-        return payload < 2 ** 24 ? (grown(this.users, payload)[payload] ??= `u${payload}`) : `u${payload}`;
+        if (payload >= 2 ** 24) return `u${payload}`;
+        return (
+          (payload < this.users.length ? this.users[payload] : undefined) ??
+          (grown(this.users, payload)[payload] = `u${payload}`)
+        );
       default: {
         const seq = this.uint();
         return `${this.strings[payload]}:${seq}`;
