@@ -275,7 +275,7 @@ export type StepResult = ScanResult | PartResult | null;
 
 /** The plan's fields the oracle reads (plain data: it is copied to the judging threads). */
 function oraclePlanOf(p: OraclePlan): OraclePlan {
-  const { policy, thresholds, settleMs, reconnectToleranceMs, faults, connectAllowanceMs, protocol } = p;
+  const { policy, thresholds, settleMs, reconnectToleranceMs, faults, connectAllowanceMs, protocol, cpuEstimate } = p;
   return {
     policy,
     thresholds,
@@ -284,6 +284,7 @@ function oraclePlanOf(p: OraclePlan): OraclePlan {
     faults,
     ...(connectAllowanceMs !== undefined ? { connectAllowanceMs } : {}),
     ...(protocol !== undefined ? { protocol } : {}),
+    ...(cpuEstimate !== undefined ? { cpuEstimate } : {}),
   };
 }
 

@@ -437,6 +437,9 @@ export interface ReadyOptions {
 
 export async function readyToStart(plan: RunPlan, o: ReadyOptions = {}): Promise<RunPlan & { layout: Layout }> {
   const fitted = preflight(plan);
+  // Over the host's cores is not refused (cpu.ts): said before anything starts.
+  for (const note of fitted.cpuEstimate?.notes ?? [])
+    (o.log ?? ((l) => console.error(`chatstorm: ${l}`)))(`note: ${note}`);
   // A module that does not load, or exports no factory, is a usage error before anything starts.
   if (plan.client) {
     const field = o.clientField ?? 'client';

@@ -82,6 +82,8 @@ export interface RunPlan {
   sourceIps?: string[];
   /** Set by the preflight: how many Toxiproxy and gateway processes and proxies the run uses. */
   layout?: { toxiproxies: number; gatewayShards: number; proxies: number };
+  /** Set by the preflight: the CPU the plan asks of this host (harness/preflight/cpu.ts), with its notes. */
+  cpuEstimate?: CpuEstimate;
   /** Test only (CHATSTORM_TEST_BLOCK_MS): each fleet worker blocks its event loop this long once a second. */
   testBlockMs?: number;
   reportDir: string;
@@ -95,6 +97,21 @@ export interface RunPlan {
   shard: ShardPlan | null;
   /** --start-at: the shared instant (epoch ms) traffic and the fault timeline start at; null: as soon as the clients are connected. */
   startAt: number | null;
+}
+
+/** The CPU a plan asks of its host, estimated by the preflight (harness/preflight/cpu.ts). */
+export interface CpuEstimate {
+  cores: number;
+  /** The parts counted: the gateway only when it is the reference gateway on this host. */
+  parts: ('fleet' | 'toxiproxy' | 'gateway')[];
+  /** Why the gateway is not counted, when it is not. */
+  gatewayNote: string | null;
+  connect: { rate: number; cores: number; maxRate: number };
+  traffic: { deliveriesPerSecond: number; cores: number; share: number; maxDeliveriesPerSecond: number };
+  /** The largest dropping fault: its reconnects, their CPU and the shortest time they take on every core. */
+  recovery: { fault: string; reconnects: number; coreSeconds: number; minSeconds: number } | null;
+  /** One line per concern, for the console; empty when the plan fits the cores. */
+  notes: string[];
 }
 
 export interface ShardPlan {
@@ -527,6 +544,7 @@ export function planHash(plan: RunPlan): string {
     shard,
     sourceIps: _s,
     layout: _l,
+    cpuEstimate: _c,
     workers: _w,
     jwtSecret: _j,
     client,

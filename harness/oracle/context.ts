@@ -8,7 +8,10 @@ import { timelinesOf, type Receipts, type Timelines } from '../record/receipts.t
 import type { Example } from './types.ts';
 
 /** `protocol`: absent in plans written before protocols existed (then chat-v1). */
-export type OraclePlan = Pick<RunPlan, 'policy' | 'thresholds' | 'settleMs' | 'reconnectToleranceMs' | 'faults'> & {
+export type OraclePlan = Pick<
+  RunPlan,
+  'policy' | 'thresholds' | 'settleMs' | 'reconnectToleranceMs' | 'faults' | 'cpuEstimate'
+> & {
   connectAllowanceMs?: number;
   protocol?: string;
 };

@@ -194,6 +194,7 @@ export function finishEvaluation(
       checkGeneratorHealth(ctx),
     ],
     hostPressureOf(ctx),
+    ctx.plan,
   );
   if (auth) checks.push(auth);
 

@@ -31,7 +31,8 @@
  * pass — the summary says the host was oversubscribed. Where PSI does not exist the summary says
  * the host's CPU was not measured (hostMeasured 0), and nothing is discounted for it.
  */
-import type { Context } from './context.ts';
+import type { Context, OraclePlan } from './context.ts';
+import { CPU_WARN } from '../preflight/cpu.ts';
 import type { GeneratorSample } from '../record/history.ts';
 import type { CheckResult, Example } from './types.ts';
 
@@ -119,6 +120,16 @@ export function hostPressure(ctx: Context, inRun: (t: number) => boolean): HostP
 }
 
 /** The sentence naming the host's CPU, for generator-health and for the checks it discounts. */
+/**
+ * When the preflight had estimated (plan.json cpuEstimate, harness/preflight/cpu.ts) that the
+ * traffic asks more than CPU_WARN of the host's cores, the sentence that says so; else "".
+ */
+export function estimateSentence(plan: OraclePlan): string {
+  const e = plan.cpuEstimate;
+  if (!e || e.traffic.share <= CPU_WARN) return '';
+  return ` The preflight had estimated it before the run: the traffic phase asks about ${e.traffic.cores} of this host's ${e.cores} cores (${Math.round(e.traffic.share * 100)} %; ${e.parts.join(', ')}; plan.json cpuEstimate).`;
+}
+
 export function hostSentence(p: HostPressure): string {
   return `the host's CPU was oversubscribed: ${p.oversubscribed} of ${p.samples} s with a task waiting for a core ≥ ${HOST_PRESSURE_LIMIT * 100} % of the second and ≥ ${HOST_RUNNABLE_PER_CORE} runnable tasks per core (cores used in those seconds: ${p.who})`;
 }
@@ -209,7 +220,7 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
       samples.length === 0
         ? 'No generator sample was recorded: the load generator cannot be vouched for.'
         : unhealthy
-          ? `The instrument saturated — ${parts.join(' and ')}: what it measured cannot be trusted, and no failure is blamed on the gateway.${host?.overloaded ? ` Which side ran out: ${hostSentence(host)}.` : ''}`
+          ? `The instrument saturated — ${parts.join(' and ')}: what it measured cannot be trusted, and no failure is blamed on the gateway.${host?.overloaded ? ` Which side ran out: ${hostSentence(host)}.${estimateSentence(ctx.plan)}` : ''}`
           : `The load generator kept up: worst event-loop p99 ${eldP99s[eldP99s.length - 1].toFixed(1)} ms, timers at most ${lateMax} ms late, max CPU ${(Math.max(...samples.map((s) => s.cpu)) * 100).toFixed(0)} % of a core over ${samples.length} samples${perProcess.burst ? `; ${perProcess.burst} s behind in a fault's burst (every client dropped at once; ≤ ${FAULT_BURST_SECONDS} s per fault and fleet process inside its window, not counted)` : ''}${skipped ? `; ${skipped} of ${planned} planned sends skipped for lateness (within ${SKIPPED_SHARE_LIMIT * 100} %)` : ''}${proxyNames.length ? `; ${proxyNames.length} Toxiproxy server(s) kept up` : ''}.${hostNote}`,
     counts: {
       samples: samples.length,
@@ -281,7 +292,11 @@ export const TIMED_CHECKS: readonly string[] = ['latency', 'reconnect'];
  * which passed for the fleet, becomes "inconclusive" naming the host — but only when a timed
  * finding it discounts failed; pressure alone leaves every verdict as it was.
  */
-export function discountForInstrument(checks: CheckResult[], host: HostPressure | null = null): CheckResult[] {
+export function discountForInstrument(
+  checks: CheckResult[],
+  host: HostPressure | null = null,
+  plan: OraclePlan | null = null,
+): CheckResult[] {
   const health = checks.find((c) => c.name === 'generator-health');
   if (!health) return checks;
   const discountable = (c: CheckResult) =>
@@ -311,7 +326,7 @@ export function discountForInstrument(checks: CheckResult[], host: HostPressure 
         ? {
             ...c,
             verdict: 'inconclusive',
-            summary: `The host's CPU was oversubscribed — ${sentence.replace(/^the host's CPU was oversubscribed: /, '')}: ${names.join(' and ')} failed meanwhile and ${names.length > 1 ? 'are' : 'is'} not blamed on the gateway. The fleet itself kept up.`,
+            summary: `The host's CPU was oversubscribed — ${sentence.replace(/^the host's CPU was oversubscribed: /, '')}: ${names.join(' and ')} failed meanwhile and ${names.length > 1 ? 'are' : 'is'} not blamed on the gateway. The fleet itself kept up.${plan ? estimateSentence(plan) : ''}`,
             firstBreachAt: c.firstBreachAt ?? null,
           }
         : c,

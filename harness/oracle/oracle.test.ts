@@ -770,6 +770,31 @@ describe("the host's CPU (generator-health: PSI cpu pressure)", () => {
     expect(alone.summary).not.toContain('Which side ran out');
   });
 
+  it("cites the preflight's CPU estimate when it had said the traffic would not fit the cores", () => {
+    const estimate = (share: number): NonNullable<OraclePlan['cpuEstimate']> => ({
+      cores: 2,
+      parts: ['fleet', 'toxiproxy', 'gateway'],
+      gatewayNote: null,
+      connect: { rate: 2_000, cores: 2.93, maxRate: 1_365 },
+      traffic: { deliveriesPerSecond: 10_000, cores: share * 2, share, maxDeliveriesPerSecond: 8_121 },
+      recovery: null,
+      notes: [],
+    });
+    const healthOf = (share: number | null) =>
+      evaluate(onHost(history(slow()), hostSamples(20)), {
+        ...plan,
+        ...(share === null ? {} : { cpuEstimate: estimate(share) }),
+      }).checks.find((c) => c.name === 'generator-health')!;
+    const cited = healthOf(0.99);
+    expect(cited.verdict).toBe('inconclusive');
+    expect(cited.summary).toContain(
+      "The preflight had estimated it before the run: the traffic phase asks about 1.98 of this host's 2 cores (99 %",
+    );
+    // Within the cores, or no estimate (a run folder older than it): not cited.
+    expect(healthOf(0.5).summary).not.toContain('preflight');
+    expect(healthOf(null).summary).not.toContain('preflight');
+  });
+
   it('pressure alone changes no verdict: a clean run on an oversubscribed host passes, and says the host was oversubscribed', () => {
     const e = evaluate(onHost(cleanHistory().h, hostSamples(30)), plan);
     expect(e.verdict).toBe('pass');

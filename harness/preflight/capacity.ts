@@ -23,7 +23,8 @@ export const RESERVE_FDS = 256;
 export const FILL = 0.9;
 export const MEM_KB_PER_SOCKET = 160;
 export const MEM_MB_PER_PROCESS = 80;
-const DROPPING = new Set(['cut', 'flapping', 'gateway-restart', 'reset_peer']);
+/** Faults that drop every socket they act on. */
+export const DROPPING = new Set(['cut', 'flapping', 'gateway-restart', 'reset_peer']);
 
 export interface Layout {
   /** Toxiproxy server processes (local and external stacks). */

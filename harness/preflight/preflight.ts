@@ -1,11 +1,13 @@
 /**
  * The preflight: before anything starts, the plan is sized to the host (how many Toxiproxy and
  * gateway processes) and checked against it. A plan that cannot fit is refused with exit 64,
- * naming each limit, the numbers and a remedy (docs/scale.md).
+ * naming each limit, the numbers and a remedy (docs/scale.md). The CPU the plan asks of the host is
+ * estimated too (cpu.ts): a plan over the cores is not refused, but its notes say so before it starts.
  */
 import { ConfigError } from '../config/errors.ts';
 import { shardShare, type RunPlan } from '../config/plan.ts';
 import { checkFit, planLayout, type Layout } from './capacity.ts';
+import { estimateCpu } from './cpu.ts';
 import { readHost, type HostFacts } from './host.ts';
 
 export class PreflightError extends ConfigError {
@@ -23,5 +25,5 @@ export function preflight(plan: RunPlan, host: HostFacts = readHost()): RunPlan 
   const layout = planLayout(sized, host);
   const refusals = checkFit(sized, layout, host);
   if (refusals.length) throw new PreflightError(refusals.map((r) => `${r.limit}: ${r.detail}. Remedy: ${r.remedy}.`));
-  return { ...plan, layout };
+  return { ...plan, layout, cpuEstimate: estimateCpu(sized, host.cpus) };
 }

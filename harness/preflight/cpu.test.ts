@@ -1,0 +1,96 @@
+/** The CPU estimate of the preflight (pure): the numbers docs/scale.md states for `scale` on 2 cores. */
+import { describe, expect, it } from 'vitest';
+import { resolvePlan } from '../config/plan.ts';
+import { COSTS, CPU_WARN, estimateCpu, REST_US } from './cpu.ts';
+import type { HostFacts } from './host.ts';
+import { preflight } from './preflight.ts';
+
+type Options = Partial<Parameters<typeof resolvePlan>[1]>;
+const scale = (clients = 20_000, extra: Options = {}, sendInterval = '20s') =>
+  resolvePlan(
+    {
+      name: 'scale',
+      clients,
+      chatSize: 10,
+      connectRate: 2_000,
+      duration: '60s',
+      sendInterval,
+      faults: [{ type: 'cut', at: '20s', duration: '5s' }],
+      thresholds: { recovery_time: ['max<15000'] },
+    },
+    { scenarioFile: 'scale.ts', ...extra },
+  );
+const perDelivery = COSTS.fleet.delivery + COSTS.toxiproxy.delivery + COSTS.gateway.delivery + REST_US;
+
+describe('preflight CPU estimate', () => {
+  it('says before it starts that `scale` asks more of 2 cores than they give, with the numbers', () => {
+    const e = estimateCpu(scale(), 2);
+    expect(e.parts).toEqual(['fleet', 'toxiproxy', 'gateway']);
+    expect(e.traffic.deliveriesPerSecond).toBe(10_000);
+    expect(e.traffic.cores).toBeCloseTo((10_000 * perDelivery) / 1e6, 2);
+    expect(e.traffic.share).toBeGreaterThan(CPU_WARN);
+    expect(e.recovery).toMatchObject({ fault: 'cut#1', reconnects: 20_000 });
+    expect(e.recovery?.minSeconds).toBeGreaterThan(15);
+    expect(e.notes).toHaveLength(3);
+    expect(e.notes[0]).toContain('the traffic phase asks 10000 deliveries/s');
+    expect(e.notes[0]).toContain(`at most ${e.traffic.maxDeliveriesPerSecond} deliveries/s fit`);
+    expect(e.notes[0]).toContain('the gateway on another host (--target)');
+    expect(e.notes[1]).toContain(`give at most ~${e.connect.maxRate}/s`);
+    expect(e.notes[2]).toContain('cut#1 drops 20000 sockets');
+    expect(e.notes[2]).toContain('recovery_time max<15000');
+  });
+
+  it('counts the reconnects of the largest dropping fault by its share of the proxies', () => {
+    const plan = scale();
+    plan.faults = [
+      { ...plan.faults[0], id: 'cut#1', fraction: 0.25 },
+      { ...plan.faults[0], id: 'cut#2', fraction: 0.5 },
+      { ...plan.faults[0], id: 'latency#1', type: 'latency', fraction: 1 },
+    ];
+    expect(estimateCpu(plan, 2).recovery).toMatchObject({ fault: 'cut#2', reconnects: 10_000 });
+    plan.faults = plan.faults.slice(2);
+    expect(estimateCpu(plan, 2).recovery).toBeNull();
+  });
+
+  it('is silent for a plan well inside the cores: the small profile, or `scale` on 8 cores', () => {
+    expect(estimateCpu(scale(400, {}, '2s'), 2).notes).toEqual([]);
+    expect(estimateCpu(scale(), 8).notes).toEqual([]);
+  });
+
+  it('warns exactly above CPU_WARN of the cores', () => {
+    const fits = estimateCpu(scale(), 2).traffic.maxDeliveriesPerSecond;
+    // clients / 20 s × 10 = deliveries/s: the largest client count inside the limit, and one chat more.
+    const inside = Math.floor((fits * 20) / 10 / 10) * 10;
+    const noteAbout = (clients: number) =>
+      estimateCpu(scale(clients, {}, '20s'), 2).notes.some((n) => n.includes('traffic phase'));
+    expect(noteAbout(inside)).toBe(false);
+    expect(noteAbout(inside + 20)).toBe(true);
+  });
+
+  it('does not count a gateway that is not the reference gateway, and says so', () => {
+    const custom = estimateCpu(scale(20_000, { gatewayCommand: ['./my-gateway'] }), 2);
+    expect(custom.parts).toEqual(['fleet', 'toxiproxy']);
+    expect(custom.traffic.cores).toBeCloseTo((10_000 * (perDelivery - COSTS.gateway.delivery)) / 1e6, 2);
+    expect(custom.notes.at(-1)).toBe(
+      'CPU: the gateway is not counted: --gateway-cmd ./my-gateway is not the reference gateway.',
+    );
+    expect(custom.notes.some((n) => n.includes('--target'))).toBe(false);
+    const external = estimateCpu(scale(20_000, { target: 'ws://127.0.0.1:9/' }), 2);
+    expect(external.gatewayNote).toBe('the --target gateway is not the reference gateway');
+  });
+
+  it('is part of the fitted plan, sized by a shard to its own share', () => {
+    const host: HostFacts = {
+      openFiles: 20_000,
+      ephemeralPorts: 28_232,
+      portRange: [32_768, 60_999],
+      memAvailableMb: 23_000,
+      cpus: 2,
+      sources: { openFiles: 'test', ephemeralPorts: 'test', memAvailableMb: 'test' },
+    };
+    expect(preflight(scale(), host).cpuEstimate?.traffic.deliveriesPerSecond).toBe(10_000);
+    const half = preflight(scale(20_000, { shard: '0/2' }), host).cpuEstimate;
+    expect(half?.traffic.deliveriesPerSecond).toBe(5_000);
+    expect(half?.notes.some((n) => n.includes('traffic phase'))).toBe(false);
+  });
+});
