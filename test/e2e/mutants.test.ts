@@ -15,7 +15,9 @@ const killed = new Set<string>();
 /** Mutants that ran (a filtered run, `-t client`, runs some): a skipped mutant is no survivor. */
 const ran = new Set<string>();
 
-describe('mutation suite: every mutant fails on its own check', () => {
+// Two runs at a time (vitest.config.ts maxConcurrency): each is a small run that mostly waits on
+// its timeline; side by side they halve the suite's longest file.
+describe.concurrent('mutation suite: every mutant fails on its own check', () => {
   for (const m of MUTANTS) {
     it(`${m.kind} ${m.name} (${m.defect}) → ${m.check}/${m.category}`, async () => {
       ran.add(m.name);
