@@ -20,6 +20,10 @@
  * each with its ratio to the bare client; and for each connect phase what bounds the rate: CPU per
  * connect of the client side (from its first connect to all open) and of the gateway processes
  * (over the same phase), and the share of a core each used (a gateway process near 1.0 is the bound).
+ *
+ * Ctrl-C (SIGINT), SIGTERM or an error stops everything it started (bench/_teardown.ts), says what
+ * in one line and exits 130, 143 or 1, writing no figures; a second signal exits at once and names
+ * `npx chatstorm cleanup` for what might be left.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -40,6 +44,7 @@ import { freePort } from '../harness/stack/ports.ts';
 import { spawnManaged, type ManagedProcess } from '../harness/stack/process.ts';
 import { PROJECT_ROOT } from '../harness/stack/toxiproxy-binary.ts';
 import { cpuNow } from './_procs.ts';
+import { benchLifecycle } from './_teardown.ts';
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +62,9 @@ const connectRate = Number(values['connect-rate']);
 const trafficMs = Number(values.traffic) * 1_000;
 const sendIntervalMs = 10_000;
 const now = () => performance.timeOrigin + performance.now();
+const bench = benchLifecycle('bench/fleet');
 const dir = mkdtempSync(join(tmpdir(), 'bench-fleet-'));
+bench.teardown.defer(() => rmSync(dir, { recursive: true, force: true }));
 
 const plan = resolvePlan(
   { name: 'bench-fleet', clients: N, chatSize: 10, connectRate, sendInterval: sendIntervalMs, duration: trafficMs },
@@ -76,14 +83,16 @@ const urls: string[] = [];
 for (let g = 0; g < shards; g++) {
   const port = await freePort();
   gateways.push(
-    await spawnManaged({
-      name: `gateway-${g}`,
-      command: process.execPath,
-      args: [join(PROJECT_ROOT, 'gateway', 'main.ts')],
-      env: { PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: plan.jwtSecret },
-      logFile: join(dir, `gateway-${g}.log`),
-      readyUrl: `http://127.0.0.1:${port}/healthz`,
-    }),
+    bench.own(
+      await spawnManaged({
+        name: `gateway-${g}`,
+        command: process.execPath,
+        args: [join(PROJECT_ROOT, 'gateway', 'main.ts')],
+        env: { PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: plan.jwtSecret },
+        logFile: join(dir, `gateway-${g}.log`),
+        readyUrl: `http://127.0.0.1:${port}/healthz`,
+      }),
+    ),
   );
   urls.push(`ws://127.0.0.1:${port}`);
 }
@@ -119,209 +128,208 @@ const connectCost = (opens: number, seconds: number, clientCpuMs: number, client
   };
 };
 
-try {
-  // 1. The bare client, as many processes as the fleet has workers (one process cannot hold 20,000
-  // sockets under the descriptor limit), each with the same clients as that worker; figures summed.
-  type Bare = {
-    open: number;
-    failed: number;
-    connectMs: number;
-    connectCpuMs: number;
-    rssMaxBytes: number;
-    cpuMs: number;
-    received: number;
+// 1. The bare client, as many processes as the fleet has workers (one process cannot hold 20,000
+// sockets under the descriptor limit), each with the same clients as that worker; figures summed.
+type Bare = {
+  open: number;
+  failed: number;
+  connectMs: number;
+  connectCpuMs: number;
+  rssMaxBytes: number;
+  cpuMs: number;
+  received: number;
+};
+let bareConnected = 0;
+let gwBareEnd: Mark = { gw: [], host: null };
+/** One bare process with worker w's clients (warmUp: its first `warmUp` only, no traffic, figures not kept). */
+const bareOne = (w: number, warmUp = 0) => {
+  const all = roster.filter((r) => r.worker === w);
+  const mine = warmUp ? all.slice(0, warmUp) : all;
+  const bareJob = {
+    urls: mine.map((r) => `${urls[chatNo(r.chat) % shards]}/api/v1/chats/${r.chat}/ws?token=${tokens.first[r.c]}`),
+    connectRate: connectRate / plan.workers,
+    sendIntervalMs,
+    trafficMs: warmUp ? 0 : trafficMs,
+    messageBytes: plan.messageBytes,
   };
-  let bareConnected = 0;
-  let gwBareEnd: Mark = { gw: [], host: null };
-  /** One bare process with worker w's clients (warmUp: its first `warmUp` only, no traffic, figures not kept). */
-  const bareOne = (w: number, warmUp = 0) => {
-    const all = roster.filter((r) => r.worker === w);
-    const mine = warmUp ? all.slice(0, warmUp) : all;
-    const bareJob = {
-      urls: mine.map((r) => `${urls[chatNo(r.chat) % shards]}/api/v1/chats/${r.chat}/ws?token=${tokens.first[r.c]}`),
-      connectRate: connectRate / plan.workers,
-      sendIntervalMs,
-      trafficMs: warmUp ? 0 : trafficMs,
-      messageBytes: plan.messageBytes,
-    };
-    return new Promise<Bare>((resolve, reject) => {
-      // The same Node flags as a fleet worker: the ratio is then the fleet's own code.
-      const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, join(import.meta.dirname, '_bare-client.ts')], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
-      // Lines: `connected`, then the result (V8 flags such as --trace-gc may print lines of their own).
-      let out = '';
-      let result: Bare | null = null;
-      child.stdout.on('data', (d) => {
-        out += d;
-        let nl = out.indexOf('\n');
-        for (; nl >= 0; nl = out.indexOf('\n')) {
-          const line = out.slice(0, nl);
-          out = out.slice(nl + 1);
-          // The gateway's CPU when the last bare process has all its sockets open.
-          if (line === 'connected' && !warmUp && ++bareConnected === plan.workers) gwBareEnd = mark();
-          else if (line.startsWith('{"open"')) result = JSON.parse(line);
-        }
-      });
-      child.on('exit', (code) =>
-        code === 0 && result ? resolve(result) : reject(new Error(`bare client ${w} exited ${code}`)),
-      );
-      child.stdin.end(JSON.stringify(bareJob));
+  return new Promise<Bare>((resolve, reject) => {
+    // The same Node flags as a fleet worker: the ratio is then the fleet's own code.
+    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, join(import.meta.dirname, '_bare-client.ts')], {
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
-  };
-  // The gateway's code warmed up first (1,000 connects per bare process, closed again): whichever side
-  // connected first would otherwise pay the gateway's JIT warm-up in its CPU per connect.
-  await Promise.all(Array.from({ length: plan.workers }, (_, w) => bareOne(w, 1_000)));
-  await new Promise((r) => setTimeout(r, 1_000));
-  const gwBareStart = mark();
-  const bares = await Promise.all(Array.from({ length: plan.workers }, (_, w) => bareOne(w)));
-  const bare: Bare = {
-    open: bares.reduce((a, b) => a + b.open, 0),
-    failed: bares.reduce((a, b) => a + b.failed, 0),
-    connectMs: Math.max(...bares.map((b) => b.connectMs)),
-    connectCpuMs: bares.reduce((a, b) => a + b.connectCpuMs, 0),
-    rssMaxBytes: bares.reduce((a, b) => a + b.rssMaxBytes, 0),
-    cpuMs: bares.reduce((a, b) => a + b.cpuMs, 0),
-    received: bares.reduce((a, b) => a + b.received, 0),
-  };
-  await new Promise((r) => setTimeout(r, 2_000));
+    // Lines: `connected`, then the result (V8 flags such as --trace-gc may print lines of their own).
+    let out = '';
+    let result: Bare | null = null;
+    child.stdout.on('data', (d) => {
+      out += d;
+      let nl = out.indexOf('\n');
+      for (; nl >= 0; nl = out.indexOf('\n')) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        // The gateway's CPU when the last bare process has all its sockets open.
+        if (line === 'connected' && !warmUp && ++bareConnected === plan.workers) gwBareEnd = mark();
+        else if (line.startsWith('{"open"')) result = JSON.parse(line);
+      }
+    });
+    child.on('exit', (code) =>
+      code === 0 && result ? resolve(result) : reject(new Error(`bare client ${w} exited ${code}`)),
+    );
+    child.stdin.end(JSON.stringify(bareJob));
+  });
+};
+// The gateway's code warmed up first (1,000 connects per bare process, closed again): whichever side
+// connected first would otherwise pay the gateway's JIT warm-up in its CPU per connect.
+await Promise.all(Array.from({ length: plan.workers }, (_, w) => bareOne(w, 1_000)));
+await new Promise((r) => setTimeout(r, 1_000));
+const gwBareStart = mark();
+const bares = await Promise.all(Array.from({ length: plan.workers }, (_, w) => bareOne(w)));
+const bare: Bare = {
+  open: bares.reduce((a, b) => a + b.open, 0),
+  failed: bares.reduce((a, b) => a + b.failed, 0),
+  connectMs: Math.max(...bares.map((b) => b.connectMs)),
+  connectCpuMs: bares.reduce((a, b) => a + b.connectCpuMs, 0),
+  rssMaxBytes: bares.reduce((a, b) => a + b.rssMaxBytes, 0),
+  cpuMs: bares.reduce((a, b) => a + b.cpuMs, 0),
+  received: bares.reduce((a, b) => a + b.received, 0),
+};
+await new Promise((r) => setTimeout(r, 2_000));
+await bench.proceed();
 
-  // 2. The fleet, recording everything.
-  const historyDir = join(dir, 'history');
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(historyDir, { recursive: true });
-  const gwFleetStart = mark();
-  const fleet = startFleet(
-    plan,
-    roster,
-    tokens,
-    urls,
-    historyDir,
-    Array.from({ length: shards }, (_, g) => [g]),
-  );
-  const samples: GeneratorSample[] = [];
-  fleet.onSample((s) => samples.push(s));
-  const c = await fleet.connected(120_000, new AbortController().signal);
-  const gwFleetEnd = mark();
-  const start = now() + 250;
-  fleet.startTraffic(start, start + trafficMs);
-  await new Promise((r) => setTimeout(r, trafficMs + 1_250));
-  await fleet.stop();
-  const during = samples.filter((s) => s.t >= start && s.t <= start + trafficMs + 1_000);
-  const rssByWorker = new Map<number, number>();
-  for (const s of samples) rssByWorker.set(s.worker, Math.max(rssByWorker.get(s.worker) ?? 0, s.rssMb ?? 0));
-  const fleetRssMb = [...rssByWorker.values()].reduce((a, b) => a + b, 0);
-  // A sample's cpu is a share of a core over the time since that worker's previous sample: a starved
-  // worker samples late, so each share is weighed by its own interval, not by a nominal second.
-  const prevT = new Map<number, number>();
-  const interval = new Map<GeneratorSample, number>();
-  for (const s of samples) {
-    interval.set(s, s.t - (prevT.get(s.worker) ?? s.t - 1_000));
-    prevT.set(s.worker, s.t);
-  }
-  const fleetCpuMs = during.reduce((a, s) => a + s.cpu * interval.get(s)!, 0);
-  const fleetReceived = during.reduce((a, s) => a + s.received, 0);
-  // Planned sends the fleet skipped because it fell behind (a starved host): fewer deliveries to count.
-  const fleetSkipped = samples.reduce((a, s) => a + (s.skippedSends ?? 0), 0);
-  // Achieved connect rate from the recorded events: first attempt to last first open.
-  let first = Infinity;
-  let last = 0;
-  let opens = 0;
-  // Each client's first handshake, attempt to open (ms): long ones mean the gateway or the host, not the pacing, set the rate.
-  const attemptAt = new Map<number, number>();
-  const handshakeMs: number[] = [];
-  for (const f of eventFiles(historyDir)) {
-    scanEvents(
-      f,
-      (_c, k) => k === 'attempt' || k === 'open',
-      (ev) => {
-        if (ev.k === 'attempt' && ev.n === 1) {
-          first = Math.min(first, ev.t);
-          attemptAt.set(ev.c, ev.t);
-        } else if (ev.k === 'open' && ev.n === 1) {
-          opens++;
-          last = Math.max(last, ev.t);
-          handshakeMs.push(ev.t - (attemptAt.get(ev.c) ?? ev.t));
-        }
-      },
-    );
-  }
-  handshakeMs.sort((a, b) => a - b);
-  const pct = (q: number) =>
-    Math.round(handshakeMs[Math.min(handshakeMs.length - 1, Math.floor(q * handshakeMs.length))] ?? 0);
-  // Handshakes under way at once (the worker allows MAX_IN_FLIGHT): the peak of the per-second samples.
-  const peakConnecting = Math.max(0, ...samples.filter((s) => s.t <= last + 1_000).map((s) => s.connecting));
-  const fleetRate = opens / ((last - first) / 1_000);
-  const bareRate = bare.open / (bare.connectMs / 1_000);
-  const r2 = (x: number) => Math.round(x * 100) / 100;
-  const fleetConnectS = (last - first) / 1_000;
-  const result = {
-    at: new Date().toISOString(),
-    command: `node bench/fleet.ts --sockets ${N} --connect-rate ${connectRate} --traffic ${trafficMs / 1_000}${values.workers ? ` --workers ${values.workers}` : ''}${values.gateways ? ` --gateways ${values.gateways}` : ''}`,
-    loadAverage: [load0, ...loadavg().slice(0, 1)].map((x) => Math.round(x * 100) / 100),
-    sockets: N,
-    gatewayProcesses: shards,
-    fleet: {
-      workers: plan.workers,
-      open: c.open,
-      kbPerSocket: r2((fleetRssMb * 1_000) / N),
-      usPerDeliveredMessage: r2((fleetCpuMs * 1_000) / Math.max(1, fleetReceived)),
-      delivered: fleetReceived,
-      skippedSends: fleetSkipped,
-      connectRate: Math.round(fleetRate),
-      connect: {
-        ...connectCost(opens, fleetConnectS, c.cpuMs, plan.workers, gwFleetStart, gwFleetEnd),
-        handshakeMs: { p50: pct(0.5), p99: pct(0.99), max: pct(1) },
-        peakConnectingPerWorker: peakConnecting,
-      },
-    },
-    bare: {
-      processes: plan.workers,
-      open: bare.open,
-      kbPerSocket: r2(bare.rssMaxBytes / 1_000 / N),
-      usPerDeliveredMessage: r2((bare.cpuMs * 1_000) / Math.max(1, bare.received)),
-      delivered: bare.received,
-      connectRate: Math.round(bareRate),
-      connect: connectCost(bare.open, bare.connectMs / 1_000, bare.connectCpuMs, plan.workers, gwBareStart, gwBareEnd),
-    },
-    ratios: {} as Record<string, number>,
-  };
-  result.ratios = {
-    kbPerSocket: r2(result.fleet.kbPerSocket / result.bare.kbPerSocket),
-    cpuPerDeliveredMessage: r2(result.fleet.usPerDeliveredMessage / result.bare.usPerDeliveredMessage),
-    connectRate: r2(result.fleet.connectRate / result.bare.connectRate),
-  };
-  console.log(
-    `bench/fleet: ${N} sockets (${plan.workers} fleet worker(s), ${shards} gateway process(es)); configured connect rate ${connectRate}/s`,
-  );
-  console.log(
-    `  RSS per socket        fleet ${result.fleet.kbPerSocket} KB   bare ws ${result.bare.kbPerSocket} KB   ratio ${result.ratios.kbPerSocket}x`,
-  );
-  console.log(
-    `  CPU per delivered msg fleet ${result.fleet.usPerDeliveredMessage} µs   bare ws ${result.bare.usPerDeliveredMessage} µs   ratio ${result.ratios.cpuPerDeliveredMessage}x`,
-  );
-  console.log(
-    `  achieved connect rate fleet ${result.fleet.connectRate}/s   bare ws ${result.bare.connectRate}/s   ratio ${result.ratios.connectRate}x`,
-  );
-  for (const side of ['fleet', 'bare'] as const) {
-    const k = result[side].connect;
-    console.log(
-      `  connect phase (${side.padEnd(5)}) CPU per connect: client ${k.clientUsPerConnect} µs, gateway ${k.gatewayUsPerConnect} µs; cores used: client ${k.clientCoresEach} each (${plan.workers}), gateway ${k.gatewayCores.join(' + ')}; host busy ${k.hostBusyCores ?? '?'} of ${k.hostCores} cores`,
-    );
-  }
-  const hs = result.fleet.connect.handshakeMs;
-  console.log(
-    `  fleet handshakes (attempt → open) p50 ${hs.p50} ms, p99 ${hs.p99} ms, max ${hs.max} ms; peak under way in a worker ${peakConnecting} (bound ${MAX_IN_FLIGHT})`,
-  );
-  if (fleetSkipped) console.log(`  the fleet fell behind: ${fleetSkipped} planned sends skipped`);
-  console.log(`  load average ${result.loadAverage.join(' → ')}`);
-  const file = join(import.meta.dirname, 'results.json');
-  const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  // npm run bench's run (the defaults) is "fleet"; any other command keeps its own key, named by its options.
-  const options = result.command.slice('node bench/fleet.ts '.length);
-  all[options === DEFAULT_OPTIONS ? 'fleet' : `fleet ${options}`] = result;
-  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
-} finally {
-  await Promise.all(gateways.map((g) => g.stop()));
-  rmSync(dir, { recursive: true, force: true });
+// 2. The fleet, recording everything.
+const historyDir = join(dir, 'history');
+const { mkdirSync } = await import('node:fs');
+mkdirSync(historyDir, { recursive: true });
+const gwFleetStart = mark();
+const fleet = startFleet(
+  plan,
+  roster,
+  tokens,
+  urls,
+  historyDir,
+  Array.from({ length: shards }, (_, g) => [g]),
+);
+bench.teardown.use(fleet);
+const samples: GeneratorSample[] = [];
+fleet.onSample((s) => samples.push(s));
+const c = await fleet.connected(120_000, bench.signal);
+const gwFleetEnd = mark();
+const start = now() + 250;
+fleet.startTraffic(start, start + trafficMs);
+await new Promise((r) => setTimeout(r, trafficMs + 1_250));
+await fleet.stop();
+await bench.proceed();
+const during = samples.filter((s) => s.t >= start && s.t <= start + trafficMs + 1_000);
+const rssByWorker = new Map<number, number>();
+for (const s of samples) rssByWorker.set(s.worker, Math.max(rssByWorker.get(s.worker) ?? 0, s.rssMb ?? 0));
+const fleetRssMb = [...rssByWorker.values()].reduce((a, b) => a + b, 0);
+// A sample's cpu is a share of a core over the time since that worker's previous sample: a starved
+// worker samples late, so each share is weighed by its own interval, not by a nominal second.
+const prevT = new Map<number, number>();
+const interval = new Map<GeneratorSample, number>();
+for (const s of samples) {
+  interval.set(s, s.t - (prevT.get(s.worker) ?? s.t - 1_000));
+  prevT.set(s.worker, s.t);
 }
+const fleetCpuMs = during.reduce((a, s) => a + s.cpu * interval.get(s)!, 0);
+const fleetReceived = during.reduce((a, s) => a + s.received, 0);
+// Planned sends the fleet skipped because it fell behind (a starved host): fewer deliveries to count.
+const fleetSkipped = samples.reduce((a, s) => a + (s.skippedSends ?? 0), 0);
+// Achieved connect rate from the recorded events: first attempt to last first open.
+let first = Infinity;
+let last = 0;
+let opens = 0;
+// Each client's first handshake, attempt to open (ms): long ones mean the gateway or the host, not the pacing, set the rate.
+const attemptAt = new Map<number, number>();
+const handshakeMs: number[] = [];
+for (const f of eventFiles(historyDir)) {
+  scanEvents(
+    f,
+    (_c, k) => k === 'attempt' || k === 'open',
+    (ev) => {
+      if (ev.k === 'attempt' && ev.n === 1) {
+        first = Math.min(first, ev.t);
+        attemptAt.set(ev.c, ev.t);
+      } else if (ev.k === 'open' && ev.n === 1) {
+        opens++;
+        last = Math.max(last, ev.t);
+        handshakeMs.push(ev.t - (attemptAt.get(ev.c) ?? ev.t));
+      }
+    },
+  );
+}
+handshakeMs.sort((a, b) => a - b);
+const pct = (q: number) =>
+  Math.round(handshakeMs[Math.min(handshakeMs.length - 1, Math.floor(q * handshakeMs.length))] ?? 0);
+// Handshakes under way at once (the worker allows MAX_IN_FLIGHT): the peak of the per-second samples.
+const peakConnecting = Math.max(0, ...samples.filter((s) => s.t <= last + 1_000).map((s) => s.connecting));
+const fleetRate = opens / ((last - first) / 1_000);
+const bareRate = bare.open / (bare.connectMs / 1_000);
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const fleetConnectS = (last - first) / 1_000;
+const result = {
+  at: new Date().toISOString(),
+  command: `node bench/fleet.ts --sockets ${N} --connect-rate ${connectRate} --traffic ${trafficMs / 1_000}${values.workers ? ` --workers ${values.workers}` : ''}${values.gateways ? ` --gateways ${values.gateways}` : ''}`,
+  loadAverage: [load0, ...loadavg().slice(0, 1)].map((x) => Math.round(x * 100) / 100),
+  sockets: N,
+  gatewayProcesses: shards,
+  fleet: {
+    workers: plan.workers,
+    open: c.open,
+    kbPerSocket: r2((fleetRssMb * 1_000) / N),
+    usPerDeliveredMessage: r2((fleetCpuMs * 1_000) / Math.max(1, fleetReceived)),
+    delivered: fleetReceived,
+    skippedSends: fleetSkipped,
+    connectRate: Math.round(fleetRate),
+    connect: {
+      ...connectCost(opens, fleetConnectS, c.cpuMs, plan.workers, gwFleetStart, gwFleetEnd),
+      handshakeMs: { p50: pct(0.5), p99: pct(0.99), max: pct(1) },
+      peakConnectingPerWorker: peakConnecting,
+    },
+  },
+  bare: {
+    processes: plan.workers,
+    open: bare.open,
+    kbPerSocket: r2(bare.rssMaxBytes / 1_000 / N),
+    usPerDeliveredMessage: r2((bare.cpuMs * 1_000) / Math.max(1, bare.received)),
+    delivered: bare.received,
+    connectRate: Math.round(bareRate),
+    connect: connectCost(bare.open, bare.connectMs / 1_000, bare.connectCpuMs, plan.workers, gwBareStart, gwBareEnd),
+  },
+  ratios: {} as Record<string, number>,
+};
+result.ratios = {
+  kbPerSocket: r2(result.fleet.kbPerSocket / result.bare.kbPerSocket),
+  cpuPerDeliveredMessage: r2(result.fleet.usPerDeliveredMessage / result.bare.usPerDeliveredMessage),
+  connectRate: r2(result.fleet.connectRate / result.bare.connectRate),
+};
+console.log(
+  `bench/fleet: ${N} sockets (${plan.workers} fleet worker(s), ${shards} gateway process(es)); configured connect rate ${connectRate}/s`,
+);
+console.log(
+  `  RSS per socket        fleet ${result.fleet.kbPerSocket} KB   bare ws ${result.bare.kbPerSocket} KB   ratio ${result.ratios.kbPerSocket}x`,
+);
+console.log(
+  `  CPU per delivered msg fleet ${result.fleet.usPerDeliveredMessage} µs   bare ws ${result.bare.usPerDeliveredMessage} µs   ratio ${result.ratios.cpuPerDeliveredMessage}x`,
+);
+console.log(
+  `  achieved connect rate fleet ${result.fleet.connectRate}/s   bare ws ${result.bare.connectRate}/s   ratio ${result.ratios.connectRate}x`,
+);
+for (const side of ['fleet', 'bare'] as const) {
+  const k = result[side].connect;
+  console.log(
+    `  connect phase (${side.padEnd(5)}) CPU per connect: client ${k.clientUsPerConnect} µs, gateway ${k.gatewayUsPerConnect} µs; cores used: client ${k.clientCoresEach} each (${plan.workers}), gateway ${k.gatewayCores.join(' + ')}; host busy ${k.hostBusyCores ?? '?'} of ${k.hostCores} cores`,
+  );
+}
+const hs = result.fleet.connect.handshakeMs;
+console.log(
+  `  fleet handshakes (attempt → open) p50 ${hs.p50} ms, p99 ${hs.p99} ms, max ${hs.max} ms; peak under way in a worker ${peakConnecting} (bound ${MAX_IN_FLIGHT})`,
+);
+if (fleetSkipped) console.log(`  the fleet fell behind: ${fleetSkipped} planned sends skipped`);
+console.log(`  load average ${result.loadAverage.join(' → ')}`);
+const file = join(import.meta.dirname, 'results.json');
+const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+// npm run bench's run (the defaults) is "fleet"; any other command keeps its own key, named by its options.
+const options = result.command.slice('node bench/fleet.ts '.length);
+all[options === DEFAULT_OPTIONS ? 'fleet' : `fleet ${options}`] = result;
+writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+await bench.end();

@@ -4,10 +4,17 @@
  * own key of bench/results.json. Names after `--` select parts (`npm run bench -- fleet judge`); a
  * part's own options are given by running it directly (`node bench/fleet.ts --sockets 20000`,
  * `npm run bench:judge -- --deliveries 36000000`). An unknown name exits 64, naming the parts.
+ *
+ * Each part runs in a process group of its own, so that a terminal's Ctrl-C reaches this runner
+ * only: it passes SIGINT or SIGTERM on to the running part (once per signal: a second one forces
+ * the part, bench/_teardown.ts), which stops what it started and exits; the parts after it do not
+ * run, and the runner exits 130 (SIGINT) or 143 (SIGTERM).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { exitCodeForInterruption } from '../harness/report/exit-codes.ts';
 
 const wanted = process.argv.slice(2);
 const all = readdirSync(import.meta.dirname)
@@ -23,12 +30,28 @@ if (unknown.length) {
 }
 const parts = all.filter((f) => wanted.length === 0 || wanted.includes(f.replace(/\.ts$/, '')));
 let failed = 0;
-for (const part of parts) {
+let running: ChildProcess | null = null;
+let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    stoppedBy ??= sig;
+    running?.kill(sig);
+  });
+for (const [i, part] of parts.entries()) {
   console.log(`\n== bench/${part}`);
-  const r = spawnSync(process.execPath, [join(import.meta.dirname, part)], { stdio: 'inherit' });
-  if (r.status !== 0) {
+  running = spawn(process.execPath, [join(import.meta.dirname, part)], { stdio: 'inherit', detached: true });
+  const [status, signal] = (await once(running, 'exit')) as [number | null, NodeJS.Signals | null];
+  running = null;
+  if (stoppedBy) {
+    const rest = parts.slice(i + 1).map((f) => f.replace(/\.ts$/, ''));
+    console.error(
+      `bench: ${stoppedBy}: bench/${part} stopped (exit ${status ?? signal})${rest.length ? `; not run: ${rest.join(', ')}` : ''}`,
+    );
+    process.exit(exitCodeForInterruption(stoppedBy));
+  }
+  if (status !== 0) {
     failed++;
-    console.error(`bench/${part} exited ${r.status ?? r.signal}`);
+    console.error(`bench/${part} exited ${status ?? signal}`);
   }
 }
 process.exit(failed ? 1 : 0);

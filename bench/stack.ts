@@ -21,6 +21,10 @@
  *   reconnect  every proxy disabled for --cut ms (a `cut`), then enabled; until all are open again.
  * Prints µs per connect / per delivered message / per reconnect for each process, the B/A ratios,
  * and writes them under "stack" in bench/results.json, with the command and the load average.
+ *
+ * Ctrl-C (SIGINT), SIGTERM or an error stops everything it started (bench/_teardown.ts), says what
+ * in one line and exits 130, 143 or 1, writing no figures; a second signal exits at once and names
+ * `npx chatstorm cleanup` for what might be left.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -31,6 +35,7 @@ import { resolvePlan } from '../harness/config/plan.ts';
 import { startFleet } from '../harness/fleet/fleet.ts';
 import { readProc } from '../harness/metrics/proc.ts';
 import { cpuNow, fleetWorkers } from './_procs.ts';
+import { benchLifecycle } from './_teardown.ts';
 import { eventFiles } from '../harness/record/files.ts';
 import type { GeneratorSample } from '../harness/record/history.ts';
 import { scanEvents } from '../harness/record/reader.ts';
@@ -75,7 +80,9 @@ const gatewayEntry = [
 ];
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const bench = benchLifecycle('bench/stack');
 const dir = mkdtempSync(join(tmpdir(), 'bench-stack-'));
+bench.teardown.defer(() => rmSync(dir, { recursive: true, force: true }));
 const load0 = loadavg().map((x) => Math.round(x * 100) / 100);
 
 const plan = resolvePlan(
@@ -89,13 +96,13 @@ const toxiOf = (j: number) => j % 2;
 const gatewayOf = (j: number) => Math.floor(j / 2) % 2;
 const chatNo = (chat: string) => Number(chat.slice('chat-'.length));
 
-try {
-  const prof = values['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values['cpu-prof'])}` } : {};
-  const upstream: string[] = [];
-  for (let g = 0; g < 2; g++) {
-    const port = await freePort();
-    upstream.push(`127.0.0.1:${port}`);
-    gateways.push(
+const prof = values['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values['cpu-prof'])}` } : {};
+const upstream: string[] = [];
+for (let g = 0; g < 2; g++) {
+  const port = await freePort();
+  upstream.push(`127.0.0.1:${port}`);
+  gateways.push(
+    bench.own(
       await spawnManaged({
         name: `gateway-${'AB'[g]}`,
         command: process.execPath,
@@ -104,199 +111,203 @@ try {
         logFile: join(dir, `gateway-${g}.log`),
         readyUrl: `http://127.0.0.1:${port}/healthz`,
       }),
-    );
-  }
-  for (let t = 0; t < 2; t++) servers.push(await startToxiproxy(dir, undefined, `toxiproxy-${'AB'[t]}`, toxiEnv[t]));
-  const proxies = [];
-  for (let j = 0; j < ROUTES; j++)
-    proxies.push(await createProxy(servers[toxiOf(j)].client, `route-${j}`, upstream[gatewayOf(j)]));
-  const proxyUrls = proxies.map((p) => `ws://${p.listen}`);
-  const roster = buildRoster(plan);
-  const tokens = await mintTokens(roster, plan.jwtSecret, 3_600);
-  const routeOf = roster.map((r) => chatNo(r.chat) % ROUTES);
-  // routes[i] = [i]: the fleet sends chat i mod ROUTES (whole) through proxy i.
-  const routes = Array.from({ length: ROUTES }, (_, j) => [j]);
-
-  const parts = () => [
-    ...gateways.map((g) => ({ name: g.name, pid: g.pid })),
-    ...servers.map((s) => ({ name: s.process.name, pid: s.process.pid })),
-    ...fleetWorkers(),
-  ];
-  const historyDir = join(dir, 'history');
-  mkdirSync(historyDir, { recursive: true });
-  const base = cpuNow(parts());
-  const t0 = now();
-  const fleet = startFleet(plan, roster, tokens, proxyUrls, historyDir, routes);
-  // A fleet worker's baseline: its first sample (≈1 s in; its startup is not a connect's cost),
-  // and the sockets already open then.
-  await new Promise<void>((r) => fleet.onSample(() => r()));
-  const procs = parts();
-  const fleetBase = cpuNow(procs.filter((p) => p.name.startsWith('fleet-')));
-  const openAtFleetBase = fleet.live().open;
-  const latestSample = new Map<number, GeneratorSample>();
-  for (const [k, v] of fleetBase) base.set(k, v);
-  const c = await fleet.connected(120_000, new AbortController().signal);
-  const t1 = now();
-  const s1 = cpuNow(procs);
-  const trafficStart = now() + 250;
-  fleet.startTraffic(trafficStart, trafficStart + trafficMs);
-  await sleep(250);
-  const s2 = cpuNow(procs);
-  await sleep(trafficMs + 1_000);
-  const s3 = cpuNow(procs);
-  const rss = new Map(procs.map((p) => [p.name, (readProc(p.pid)?.rssBytes ?? 0) / 1e6]));
-  // The cut: every proxy disabled, then enabled; then wait until every client is open again.
-  const cutAt = now();
-  await Promise.all(proxies.map((p) => p.update({ enabled: false, listen: p.listen, upstream: p.upstream })));
-  await sleep(cutMs);
-  await Promise.all(proxies.map((p) => p.update({ enabled: true, listen: p.listen, upstream: p.upstream })));
-  // Back when a sample taken after the restore shows every client open again.
-  const enabledAt = now();
-  await new Promise<void>((r) => {
-    const timeout = setTimeout(r, 60_000);
-    fleet.onSample((smp) => {
-      latestSample.set(smp.worker, smp);
-      const all = [...latestSample.values()];
-      if (all.every((x) => x.t > enabledAt) && all.reduce((a, x) => a + x.open, 0) >= c.open) {
-        clearTimeout(timeout);
-        r();
-      }
-    });
-  });
-  const s4 = cpuNow(procs);
-  const t4 = now();
-  await fleet.stop();
-
-  // Per route: first opens, deliveries in the traffic window, reopens after the cut.
-  const per = Array.from({ length: ROUTES }, () => ({ opens: 0, delivered: 0, reopens: 0 }));
-  let reattempts = 0;
-  let pastTimeout = 0;
-  let firstAttempt = Infinity;
-  let lastOpen = 0;
-  for (const f of eventFiles(historyDir)) {
-    scanEvents(
-      f,
-      (_c, k) => k === 'attempt' || k === 'open' || k === 'recv' || k === 'fail',
-      (ev) => {
-        if (ev.k === 'fail') {
-          if (ev.why === 'timeout') pastTimeout++;
-          return;
-        }
-        const r = per[routeOf[ev.c]];
-        if (ev.k === 'attempt' && ev.n === 1 && ev.t < cutAt) firstAttempt = Math.min(firstAttempt, ev.t);
-        else if (ev.k === 'open' && ev.t < cutAt) {
-          r.opens++;
-          lastOpen = Math.max(lastOpen, ev.t);
-        } else if (ev.k === 'open') r.reopens++;
-        else if (ev.k === 'attempt' && ev.t >= cutAt) reattempts++;
-        else if (ev.k === 'recv' && ev.t >= trafficStart && ev.t < cutAt) r.delivered++;
-      },
-    );
-  }
-  const sum = (pick: (j: number) => boolean, f: 'opens' | 'delivered' | 'reopens') =>
-    per.reduce((a, r, j) => a + (pick(j) ? r[f] : 0), 0);
-  const workerCount = procs.filter((p) => p.name.startsWith('fleet-')).length;
-  const carried = (name: string, f: 'opens' | 'delivered' | 'reopens') =>
-    name.startsWith('toxiproxy-')
-      ? sum((j) => toxiOf(j) === 'AB'.indexOf(name.at(-1)!), f)
-      : name.startsWith('gateway-')
-        ? sum((j) => gatewayOf(j) === 'AB'.indexOf(name.at(-1)!), f)
-        : sum(() => true, f) / workerCount;
-  const us = (a: Map<string, number>, b: Map<string, number>, name: string, n: number) =>
-    Math.round((((b.get(name)! - a.get(name)!) * 1e6) / Math.max(1, n)) * 10) / 10;
-  const rows: Record<
-    string,
-    { connectUs: number; deliveryUs: number; reconnectUs: number; rssMb: number; kbPerSocket: number }
-  > = {};
-  for (const p of procs) {
-    rows[p.name] = {
-      connectUs: us(
-        base,
-        s1,
-        p.name,
-        carried(p.name, 'opens') - (p.name.startsWith('fleet-') ? openAtFleetBase / workerCount : 0),
-      ),
-      deliveryUs: us(s2, s3, p.name, carried(p.name, 'delivered')),
-      reconnectUs: us(s3, s4, p.name, carried(p.name, 'reopens')),
-      rssMb: Math.round(rss.get(p.name)! * 10) / 10,
-      kbPerSocket: Math.round(((rss.get(p.name)! * 1e3) / Math.max(1, carried(p.name, 'opens'))) * 10) / 10,
-    };
-  }
-  const ratio = (a: string, b: string) =>
-    Object.fromEntries(
-      (['connectUs', 'deliveryUs', 'reconnectUs', 'kbPerSocket'] as const).map((k) => [
-        k,
-        Math.round((rows[b][k] / rows[a][k]) * 100) / 100,
-      ]),
-    );
-  const total = (pick: (n: string) => boolean, k: 'connectUs' | 'deliveryUs' | 'reconnectUs') =>
-    Object.entries(rows)
-      .filter(([n]) => pick(n))
-      .reduce((a, [, r]) => a + r[k], 0);
-  const command = `node bench/stack.ts ${process.argv
-    .slice(2)
-    .map((a) => (/\s/.test(a) ? JSON.stringify(a) : a))
-    .join(' ')}`.trim();
-  const result = {
-    at: new Date().toISOString(),
-    command,
-    loadAverage: load0,
-    sockets: N,
-    open: c.open,
-    achievedConnectRate: Math.round(sum(() => true, 'opens') / ((lastOpen - firstAttempt) / 1_000)),
-    seconds: { connect: Math.round(t1 - t0) / 1_000, reconnect: Math.round(t4 - cutAt) / 1_000 },
-    counts: {
-      opens: sum(() => true, 'opens'),
-      delivered: sum(() => true, 'delivered'),
-      reopens: sum(() => true, 'reopens'),
-      attemptsAfterCut: reattempts,
-      connectTimeouts: pastTimeout,
-    },
-    toxiproxyEnv: { A: toxiEnv[0], B: toxiEnv[1] },
-    gatewayEntry: {
-      A: gatewayEntry[0].replace(`${PROJECT_ROOT}/`, ''),
-      B: gatewayEntry[1].replace(`${PROJECT_ROOT}/`, ''),
-    },
-    processes: rows,
-    // The whole path per socket/message: one Toxiproxy + one gateway + the fleet (A and B averaged).
-    path: {
-      toxiproxy: {
-        connectUs: total((n) => n.startsWith('toxiproxy-'), 'connectUs') / 2,
-        deliveryUs: total((n) => n.startsWith('toxiproxy-'), 'deliveryUs') / 2,
-        reconnectUs: total((n) => n.startsWith('toxiproxy-'), 'reconnectUs') / 2,
-      },
-      gateway: {
-        connectUs: total((n) => n.startsWith('gateway-'), 'connectUs') / 2,
-        deliveryUs: total((n) => n.startsWith('gateway-'), 'deliveryUs') / 2,
-        reconnectUs: total((n) => n.startsWith('gateway-'), 'reconnectUs') / 2,
-      },
-      fleet: {
-        connectUs: total((n) => n.startsWith('fleet-'), 'connectUs') / workerCount,
-        deliveryUs: total((n) => n.startsWith('fleet-'), 'deliveryUs') / workerCount,
-        reconnectUs: total((n) => n.startsWith('fleet-'), 'reconnectUs') / workerCount,
-      },
-    },
-    ratiosBOverA: { toxiproxy: ratio('toxiproxy-A', 'toxiproxy-B'), gateway: ratio('gateway-A', 'gateway-B') },
-  };
-  console.log(
-    `bench/stack: ${N} sockets, ${result.open} open in ${result.seconds.connect} s (achieved ${result.achievedConnectRate}/s of ${connectRate}/s), ${result.counts.delivered} deliveries, ${result.counts.reopens} reopens (${reattempts} attempts, ${pastTimeout} connect timeouts in all) after a ${cutMs} ms cut in ${result.seconds.reconnect} s; load ${load0.join(' ')}`,
+    ),
   );
-  console.log('  process         µs/connect  µs/delivery  µs/reconnect    RSS MB  KB/socket');
-  for (const [n, r] of Object.entries(rows))
-    console.log(
-      `  ${n.padEnd(14)} ${String(r.connectUs).padStart(11)} ${String(r.deliveryUs).padStart(12)} ${String(r.reconnectUs).padStart(13)} ${String(r.rssMb).padStart(9)} ${String(r.kbPerSocket).padStart(10)}`,
-    );
-  console.log(
-    `  Toxiproxy B/A: ${JSON.stringify(result.ratiosBOverA.toxiproxy)}   (A ${JSON.stringify(toxiEnv[0])}, B ${JSON.stringify(toxiEnv[1])})`,
-  );
-  console.log(
-    `  gateway   B/A: ${JSON.stringify(result.ratiosBOverA.gateway)}   (A ${result.gatewayEntry.A}, B ${result.gatewayEntry.B})`,
-  );
-  const file = join(import.meta.dirname, 'results.json');
-  const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  all.stack = result;
-  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
-} finally {
-  await Promise.all([...servers.map((s) => s.process.stop()), ...gateways.map((g) => g.stop())]);
-  rmSync(dir, { recursive: true, force: true });
 }
+for (let t = 0; t < 2; t++) {
+  const server = await startToxiproxy(dir, undefined, `toxiproxy-${'AB'[t]}`, toxiEnv[t]);
+  bench.own(server.process);
+  servers.push(server);
+}
+const proxies = [];
+for (let j = 0; j < ROUTES; j++)
+  proxies.push(await createProxy(servers[toxiOf(j)].client, `route-${j}`, upstream[gatewayOf(j)]));
+const proxyUrls = proxies.map((p) => `ws://${p.listen}`);
+const roster = buildRoster(plan);
+const tokens = await mintTokens(roster, plan.jwtSecret, 3_600);
+const routeOf = roster.map((r) => chatNo(r.chat) % ROUTES);
+// routes[i] = [i]: the fleet sends chat i mod ROUTES (whole) through proxy i.
+const routes = Array.from({ length: ROUTES }, (_, j) => [j]);
+
+const parts = () => [
+  ...gateways.map((g) => ({ name: g.name, pid: g.pid })),
+  ...servers.map((s) => ({ name: s.process.name, pid: s.process.pid })),
+  ...fleetWorkers(),
+];
+const historyDir = join(dir, 'history');
+mkdirSync(historyDir, { recursive: true });
+const base = cpuNow(parts());
+const t0 = now();
+const fleet = startFleet(plan, roster, tokens, proxyUrls, historyDir, routes);
+bench.teardown.use(fleet);
+// A fleet worker's baseline: its first sample (≈1 s in; its startup is not a connect's cost),
+// and the sockets already open then.
+await new Promise<void>((r) => fleet.onSample(() => r()));
+const procs = parts();
+const fleetBase = cpuNow(procs.filter((p) => p.name.startsWith('fleet-')));
+const openAtFleetBase = fleet.live().open;
+const latestSample = new Map<number, GeneratorSample>();
+for (const [k, v] of fleetBase) base.set(k, v);
+const c = await fleet.connected(120_000, bench.signal);
+const t1 = now();
+const s1 = cpuNow(procs);
+const trafficStart = now() + 250;
+fleet.startTraffic(trafficStart, trafficStart + trafficMs);
+await sleep(250);
+const s2 = cpuNow(procs);
+await sleep(trafficMs + 1_000);
+const s3 = cpuNow(procs);
+const rss = new Map(procs.map((p) => [p.name, (readProc(p.pid)?.rssBytes ?? 0) / 1e6]));
+// The cut: every proxy disabled, then enabled; then wait until every client is open again.
+const cutAt = now();
+await Promise.all(proxies.map((p) => p.update({ enabled: false, listen: p.listen, upstream: p.upstream })));
+await sleep(cutMs);
+await Promise.all(proxies.map((p) => p.update({ enabled: true, listen: p.listen, upstream: p.upstream })));
+// Back when a sample taken after the restore shows every client open again.
+const enabledAt = now();
+await new Promise<void>((r) => {
+  const timeout = setTimeout(r, 60_000);
+  fleet.onSample((smp) => {
+    latestSample.set(smp.worker, smp);
+    const all = [...latestSample.values()];
+    if (all.every((x) => x.t > enabledAt) && all.reduce((a, x) => a + x.open, 0) >= c.open) {
+      clearTimeout(timeout);
+      r();
+    }
+  });
+});
+const s4 = cpuNow(procs);
+const t4 = now();
+await fleet.stop();
+await bench.proceed();
+
+// Per route: first opens, deliveries in the traffic window, reopens after the cut.
+const per = Array.from({ length: ROUTES }, () => ({ opens: 0, delivered: 0, reopens: 0 }));
+let reattempts = 0;
+let pastTimeout = 0;
+let firstAttempt = Infinity;
+let lastOpen = 0;
+for (const f of eventFiles(historyDir)) {
+  scanEvents(
+    f,
+    (_c, k) => k === 'attempt' || k === 'open' || k === 'recv' || k === 'fail',
+    (ev) => {
+      if (ev.k === 'fail') {
+        if (ev.why === 'timeout') pastTimeout++;
+        return;
+      }
+      const r = per[routeOf[ev.c]];
+      if (ev.k === 'attempt' && ev.n === 1 && ev.t < cutAt) firstAttempt = Math.min(firstAttempt, ev.t);
+      else if (ev.k === 'open' && ev.t < cutAt) {
+        r.opens++;
+        lastOpen = Math.max(lastOpen, ev.t);
+      } else if (ev.k === 'open') r.reopens++;
+      else if (ev.k === 'attempt' && ev.t >= cutAt) reattempts++;
+      else if (ev.k === 'recv' && ev.t >= trafficStart && ev.t < cutAt) r.delivered++;
+    },
+  );
+}
+const sum = (pick: (j: number) => boolean, f: 'opens' | 'delivered' | 'reopens') =>
+  per.reduce((a, r, j) => a + (pick(j) ? r[f] : 0), 0);
+const workerCount = procs.filter((p) => p.name.startsWith('fleet-')).length;
+const carried = (name: string, f: 'opens' | 'delivered' | 'reopens') =>
+  name.startsWith('toxiproxy-')
+    ? sum((j) => toxiOf(j) === 'AB'.indexOf(name.at(-1)!), f)
+    : name.startsWith('gateway-')
+      ? sum((j) => gatewayOf(j) === 'AB'.indexOf(name.at(-1)!), f)
+      : sum(() => true, f) / workerCount;
+const us = (a: Map<string, number>, b: Map<string, number>, name: string, n: number) =>
+  Math.round((((b.get(name)! - a.get(name)!) * 1e6) / Math.max(1, n)) * 10) / 10;
+const rows: Record<
+  string,
+  { connectUs: number; deliveryUs: number; reconnectUs: number; rssMb: number; kbPerSocket: number }
+> = {};
+for (const p of procs) {
+  rows[p.name] = {
+    connectUs: us(
+      base,
+      s1,
+      p.name,
+      carried(p.name, 'opens') - (p.name.startsWith('fleet-') ? openAtFleetBase / workerCount : 0),
+    ),
+    deliveryUs: us(s2, s3, p.name, carried(p.name, 'delivered')),
+    reconnectUs: us(s3, s4, p.name, carried(p.name, 'reopens')),
+    rssMb: Math.round(rss.get(p.name)! * 10) / 10,
+    kbPerSocket: Math.round(((rss.get(p.name)! * 1e3) / Math.max(1, carried(p.name, 'opens'))) * 10) / 10,
+  };
+}
+const ratio = (a: string, b: string) =>
+  Object.fromEntries(
+    (['connectUs', 'deliveryUs', 'reconnectUs', 'kbPerSocket'] as const).map((k) => [
+      k,
+      Math.round((rows[b][k] / rows[a][k]) * 100) / 100,
+    ]),
+  );
+const total = (pick: (n: string) => boolean, k: 'connectUs' | 'deliveryUs' | 'reconnectUs') =>
+  Object.entries(rows)
+    .filter(([n]) => pick(n))
+    .reduce((a, [, r]) => a + r[k], 0);
+const command = `node bench/stack.ts ${process.argv
+  .slice(2)
+  .map((a) => (/\s/.test(a) ? JSON.stringify(a) : a))
+  .join(' ')}`.trim();
+const result = {
+  at: new Date().toISOString(),
+  command,
+  loadAverage: load0,
+  sockets: N,
+  open: c.open,
+  achievedConnectRate: Math.round(sum(() => true, 'opens') / ((lastOpen - firstAttempt) / 1_000)),
+  seconds: { connect: Math.round(t1 - t0) / 1_000, reconnect: Math.round(t4 - cutAt) / 1_000 },
+  counts: {
+    opens: sum(() => true, 'opens'),
+    delivered: sum(() => true, 'delivered'),
+    reopens: sum(() => true, 'reopens'),
+    attemptsAfterCut: reattempts,
+    connectTimeouts: pastTimeout,
+  },
+  toxiproxyEnv: { A: toxiEnv[0], B: toxiEnv[1] },
+  gatewayEntry: {
+    A: gatewayEntry[0].replace(`${PROJECT_ROOT}/`, ''),
+    B: gatewayEntry[1].replace(`${PROJECT_ROOT}/`, ''),
+  },
+  processes: rows,
+  // The whole path per socket/message: one Toxiproxy + one gateway + the fleet (A and B averaged).
+  path: {
+    toxiproxy: {
+      connectUs: total((n) => n.startsWith('toxiproxy-'), 'connectUs') / 2,
+      deliveryUs: total((n) => n.startsWith('toxiproxy-'), 'deliveryUs') / 2,
+      reconnectUs: total((n) => n.startsWith('toxiproxy-'), 'reconnectUs') / 2,
+    },
+    gateway: {
+      connectUs: total((n) => n.startsWith('gateway-'), 'connectUs') / 2,
+      deliveryUs: total((n) => n.startsWith('gateway-'), 'deliveryUs') / 2,
+      reconnectUs: total((n) => n.startsWith('gateway-'), 'reconnectUs') / 2,
+    },
+    fleet: {
+      connectUs: total((n) => n.startsWith('fleet-'), 'connectUs') / workerCount,
+      deliveryUs: total((n) => n.startsWith('fleet-'), 'deliveryUs') / workerCount,
+      reconnectUs: total((n) => n.startsWith('fleet-'), 'reconnectUs') / workerCount,
+    },
+  },
+  ratiosBOverA: { toxiproxy: ratio('toxiproxy-A', 'toxiproxy-B'), gateway: ratio('gateway-A', 'gateway-B') },
+};
+console.log(
+  `bench/stack: ${N} sockets, ${result.open} open in ${result.seconds.connect} s (achieved ${result.achievedConnectRate}/s of ${connectRate}/s), ${result.counts.delivered} deliveries, ${result.counts.reopens} reopens (${reattempts} attempts, ${pastTimeout} connect timeouts in all) after a ${cutMs} ms cut in ${result.seconds.reconnect} s; load ${load0.join(' ')}`,
+);
+console.log('  process         µs/connect  µs/delivery  µs/reconnect    RSS MB  KB/socket');
+for (const [n, r] of Object.entries(rows))
+  console.log(
+    `  ${n.padEnd(14)} ${String(r.connectUs).padStart(11)} ${String(r.deliveryUs).padStart(12)} ${String(r.reconnectUs).padStart(13)} ${String(r.rssMb).padStart(9)} ${String(r.kbPerSocket).padStart(10)}`,
+  );
+console.log(
+  `  Toxiproxy B/A: ${JSON.stringify(result.ratiosBOverA.toxiproxy)}   (A ${JSON.stringify(toxiEnv[0])}, B ${JSON.stringify(toxiEnv[1])})`,
+);
+console.log(
+  `  gateway   B/A: ${JSON.stringify(result.ratiosBOverA.gateway)}   (A ${result.gatewayEntry.A}, B ${result.gatewayEntry.B})`,
+);
+const file = join(import.meta.dirname, 'results.json');
+const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+all.stack = result;
+writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+await bench.end();

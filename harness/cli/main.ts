@@ -2,7 +2,6 @@
  * The command line: parses arguments and calls commands. The only place that calls process.exit.
  */
 import { Command } from 'commander';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
@@ -16,6 +15,7 @@ import { renderConsole } from '../report/console.ts';
 import { EXIT, exitCodeForInterruption, type Interruption } from '../report/exit-codes.ts';
 import { claimRunFolder, ReportDirError } from '../report/run-folder.ts';
 import { reportRun, run } from '../run.ts';
+import { killChildrenNow } from '../stack/process.ts';
 import { findToxiproxy, installToxiproxy, ToxiproxyMissingError } from '../stack/toxiproxy-binary.ts';
 import type { CapacityInput } from '../tuning/capacity.ts';
 import { addRunOptions, int, preflight, runOverrides, type RunFlags } from './run-options.ts';
@@ -26,33 +26,6 @@ interface ShardFlags {
   shards?: number;
   claimShard?: boolean;
   startAt?: string;
-}
-
-/**
- * The forced exit (a second Ctrl-C) skips the teardown, but must not leave the gateway and
- * Toxiproxy running: they sit in process groups of their own (so that a terminal's Ctrl-C reaches
- * only chatstorm, which stops them in order), so nothing else would stop them. Every child and its
- * group get SIGKILL. Found with pgrep (Linux, macOS); without it, nothing is killed.
- */
-function killChildrenNow(): void {
-  let pids: number[];
-  try {
-    pids = execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8', timeout: 2_000 })
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return; // pgrep exits 1 when there is no child
-  }
-  for (const pid of pids) {
-    for (const target of [-pid, pid]) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        /* not a group leader, or already gone */
-      }
-    }
-  }
 }
 
 /** Writes to stdout synchronously (a large dump), waiting out a full pipe; a closed pipe (| head) ends quietly. */

@@ -7,7 +7,7 @@
  * nor dies of a broken pipe at its next log line (Go's Toxiproxy would, of SIGPIPE) — it is an
  * orphan `chatstorm cleanup` finds, every time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -153,4 +153,33 @@ export function lastLines(file: string, n = 5): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * The forced exit (a second Ctrl-C) skips the teardown, but must not leave the gateway and
+ * Toxiproxy running: they sit in process groups of their own (so that a terminal's Ctrl-C reaches
+ * only the harness, which stops them in order), so nothing else would stop them. Every child of
+ * this process and its group get SIGKILL. Found with pgrep (Linux, macOS); without it, nothing is
+ * killed. Returns the children's pids. Used by the CLI and by bench/.
+ */
+export function killChildrenNow(): number[] {
+  let pids: number[];
+  try {
+    pids = execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8', timeout: 2_000 })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there is no child
+  }
+  for (const pid of pids) {
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        /* not a group leader, or already gone */
+      }
+    }
+  }
+  return pids;
 }
