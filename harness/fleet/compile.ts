@@ -13,9 +13,31 @@
  * is never rewritten: it is named by its sources' hash and renamed into place atomically, so
  * concurrent runs share it. Anything that fails here returns the `.ts` entry: the worker then runs
  * as before, with amaro.
+ *
+ * Pruning: every change to the worker's sources adds a directory. Whoever writes a new one removes
+ * the others that nobody used for a day (PRUNE_AFTER_MS), judged by the directory's mtime, which
+ * every use sets to now (`markUsed`: each compiledEntry call, and each fork of the fleet). A run of
+ * another checkout, or of this one before a `git checkout`, may share this node_modules and fork
+ * from a directory that is not the current hash — between runs of a sweep too, hours after it
+ * compiled: neither hash nor creation time says whether a directory is in use, its last use does.
+ * A lock or a marker per run would say it exactly, but a run killed outright would leave it behind
+ * for good; a day of disuse is far beyond the seconds between marking a directory and forking from
+ * it. What is left is a directory unused for a day that a run takes up in the instant between the
+ * pruner's stat and its remove: that run's workers fail to start, and the run ends in error, never
+ * in a verdict. Half-written `.tmp-` directories of a writer that died go by the same rule.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -54,6 +76,43 @@ function graph(entry: string): Map<string, string> {
   return out;
 }
 
+/** A directory of the cache unused for this long is removed when a new one is written. */
+export const PRUNE_AFTER_MS = 24 * 3_600_000;
+
+/** Marks the cache directory a compiled entry lies in as used now (its mtime); nothing for a `.ts` entry. */
+export function markUsed(compiled: string): void {
+  const m = /^(.*[\\/]chatstorm-worker[\\/][0-9a-f]{16})[\\/]/.exec(compiled);
+  if (!m) return;
+  try {
+    const now = new Date();
+    utimesSync(m[1], now, now);
+  } catch {
+    /* a read-only cache: it is not pruned by us either */
+  }
+}
+
+/** Removes every directory of `cache` but `keep` whose mtime is older than maxAgeMs; returns their names. */
+export function pruneCache(cache: string, keep: string, now = Date.now(), maxAgeMs = PRUNE_AFTER_MS): string[] {
+  const removed: string[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(cache);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (name === keep) continue;
+    try {
+      if (now - statSync(join(cache, name)).mtimeMs <= maxAgeMs) continue;
+      rmSync(join(cache, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      /* gone already, or not ours to remove */
+    }
+  }
+  return removed;
+}
+
 /** The `.js` entry for `entry` (a `.ts` file under `root`), compiled if needed; the `.ts` entry itself if that fails. */
 export function compiledEntry(entry: string, root: string): string {
   try {
@@ -62,9 +121,13 @@ export function compiledEntry(entry: string, root: string): string {
     for (const [f, js] of [...files].sort(([a], [b]) => a.localeCompare(b)))
       hash.update(relative(root, f)).update('\0').update(js).update('\0');
     const cache = join(root, 'node_modules', '.cache', 'chatstorm-worker');
-    const dir = join(cache, hash.digest('hex').slice(0, 16));
+    const name = hash.digest('hex').slice(0, 16);
+    const dir = join(cache, name);
     const target = join(dir, relative(root, entry).replace(/\.ts$/, '.js'));
-    if (existsSync(target)) return target;
+    if (existsSync(target)) {
+      markUsed(target);
+      return target;
+    }
     const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
     for (const [f, js] of files) {
       const to = join(tmp, relative(root, f).replace(/\.ts$/, '.js'));
@@ -79,6 +142,8 @@ export function compiledEntry(entry: string, root: string): string {
       // Another run completed the same directory first: use it.
       rmSync(tmp, { recursive: true, force: true });
     }
+    // A new directory: the time to clear out what no run used for a day.
+    pruneCache(cache, name);
     return existsSync(target) ? target : entry;
   } catch {
     return entry;

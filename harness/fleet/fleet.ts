@@ -10,7 +10,7 @@ import type { RunPlan } from '../config/plan.ts';
 import type { RuntimeFailure } from '../stack/process.ts';
 import { eventsFile } from '../record/files.ts';
 import type { GeneratorSample, RosterEntry } from '../record/history.ts';
-import { compiledEntry } from './compile.ts';
+import { compiledEntry, markUsed } from './compile.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const WORKER_TS = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -123,6 +123,8 @@ export function startFleet(
     return waiting.get(phase)!;
   };
 
+  // A sweep or capacity search forks from the same directory run after run, hours after compiling it: still in use (compile.ts prunes).
+  markUsed(WORKER());
   for (let w = 0; w < plan.workers; w++) {
     const child = fork(WORKER(), [], {
       execPath: process.execPath,
