@@ -13,13 +13,18 @@
  *   npm run bench:judge                             3.6 M deliveries (3 min of the soak; also a part of npm run bench)
  *   npm run bench:judge -- --deliveries 36000000    the 30-minute soak: 36 M deliveries
  *   --threads N (judging threads; default: the judge's own choice), --part-records N, --keep (keep the history)
+ *
+ * Once the history is written, Ctrl-C (SIGINT), SIGTERM or an error stops the measuring process and
+ * removes the history (bench/_teardown.ts), and the bench exits 130, 143 or 1.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeSyntheticHistory } from '../test/fixtures/synthetic-history.ts';
+import { benchLifecycle } from './_teardown.ts';
 
 const { values } = parseArgs({
   options: {
@@ -75,19 +80,27 @@ const SCRIPTS = {
   `,
 };
 
-function measure(name: keyof typeof SCRIPTS) {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', SCRIPTS[name]], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  if (r.status !== 0) throw new Error(`${name} failed (exit ${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as { records: number; ms: number; cpuMs: number; maxRssMb: number; [k: string]: unknown };
+// Installed once the history is written (a signal during that synchronous write ends the bench at
+// once): a signal now stops the measuring process and removes the history (bench/_teardown.ts).
+const bench = benchLifecycle('bench/judge');
+if (!values.keep) bench.teardown.defer(() => rmSync(dir, { recursive: true, force: true }));
+
+async function measure(name: keyof typeof SCRIPTS) {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', SCRIPTS[name]], { cwd: ROOT });
+  bench.own({ name, pid: child.pid!, stop: async () => void child.kill() });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const [status] = await once(child, 'close');
+  await bench.proceed();
+  if (status !== 0) throw new Error(`${name} failed (exit ${status}): ${stderr}`);
+  return JSON.parse(stdout) as { records: number; ms: number; cpuMs: number; maxRssMb: number; [k: string]: unknown };
 }
 
-const baseline = measure('baseline');
-const judge = measure('judge');
-if (!values.keep) rmSync(dir, { recursive: true, force: true });
+const baseline = await measure('baseline');
+const judge = await measure('judge');
+await bench.end();
 // A clean history: delivery must pass with every delivery accounted for, or the bench measured nothing.
 if (judge.checks && (judge.checks as Record<string, string>).delivery !== 'pass')
   throw new Error(`the synthetic history was judged ${JSON.stringify(judge.checks)}: the bench is wrong`);
