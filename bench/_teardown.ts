@@ -1,7 +1,8 @@
 /**
  * A bench's lifecycle, as a run's (harness/run.ts): what the bench starts — reference gateways,
  * Toxiproxy servers, the fleet — goes on one teardown stack (`AsyncDisposableStack`), disposed in
- * reverse order at the bench's end, when it throws, and on the first SIGINT or SIGTERM. After an
+ * reverse order at the bench's end, when it throws, and on the first SIGINT or SIGTERM (or when the
+ * process that started it is gone, as the CLI: `watchLauncher`, exit 143). After an
  * error or a signal, whatever is still a child of the bench (a process whose start was under way, a
  * bare client) is killed with its group (`killChildrenNow`, the CLI's forced exit), one line on
  * stderr says what was stopped, and the bench exits 130 (SIGINT), 143 (SIGTERM) or 1 (an error).
@@ -12,8 +13,8 @@
  * Ctrl-C reaches the bench and its fleet workers only, and the bench stops the rest. Linux (/proc).
  */
 import { writeSync } from 'node:fs';
-import { exitCodeForInterruption } from '../harness/report/exit-codes.ts';
-import { killChildrenNow, type ManagedProcess } from '../harness/stack/process.ts';
+import { exitCodeForInterruption, type Interruption } from '../harness/report/exit-codes.ts';
+import { killChildrenNow, type ManagedProcess, watchLauncher } from '../harness/stack/process.ts';
 import { children } from './_procs.ts';
 
 export interface BenchLifecycle {
@@ -66,7 +67,7 @@ export function benchLifecycle(bench: string): BenchLifecycle {
       process.exit(code);
     })());
 
-  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
+  const onSignal = (sig: Interruption) => {
     if (stopping) {
       const pids = killChildrenNow();
       writeSync(
@@ -75,11 +76,16 @@ export function benchLifecycle(bench: string): BenchLifecycle {
       );
       process.exit(exitCodeForInterruption(sig));
     }
-    writeSync(2, `\n${bench}: ${sig}: stopping what it started (again to force)\n`);
+    const why = sig === 'parent-exited' ? `the process that started it (pid ${launcher}) is gone` : sig;
+    writeSync(2, `\n${bench}: ${why}: stopping what it started (again to force)\n`);
     abort.abort(sig);
     void stop(sig, exitCodeForInterruption(sig));
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => onSignal(sig));
+  // Under npm run, a SIGTERM ends npm and its shell only; under bench/index.ts, the runner may be killed outright.
+  const launcher = watchLauncher(() => {
+    if (!stopping) onSignal('parent-exited');
+  });
   // A throw anywhere in the bench, a top-level await's rejection too; once stopping, the flow's errors are the teardown's echo.
   process.on('uncaughtException', (e) => {
     if (stopping) return;

@@ -8,13 +8,14 @@
  * Each part runs in a process group of its own, so that a terminal's Ctrl-C reaches this runner
  * only: it passes SIGINT or SIGTERM on to the running part (once per signal: a second one forces
  * the part, bench/_teardown.ts), which stops what it started and exits; the parts after it do not
- * run, and the runner exits 130 (SIGINT) or 143 (SIGTERM).
+ * run, and the runner exits 130 (SIGINT) or 143 (SIGTERM, or npm run's process gone).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { exitCodeForInterruption } from '../harness/report/exit-codes.ts';
+import { watchLauncher } from '../harness/stack/process.ts';
 
 const wanted = process.argv.slice(2);
 const all = readdirSync(import.meta.dirname)
@@ -32,11 +33,15 @@ const parts = all.filter((f) => wanted.length === 0 || wanted.includes(f.replace
 let failed = 0;
 let running: ChildProcess | null = null;
 let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.on(sig, () => {
-    stoppedBy ??= sig;
-    running?.kill(sig);
-  });
+const stop = (sig: 'SIGINT' | 'SIGTERM') => {
+  stoppedBy ??= sig;
+  running?.kill(sig);
+};
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => stop(sig));
+// A SIGTERM to `npm run bench` ends npm and its shell, not this runner: their going is one.
+watchLauncher(() => {
+  if (!stoppedBy) stop('SIGTERM');
+});
 for (const [i, part] of parts.entries()) {
   console.log(`\n== bench/${part}`);
   running = spawn(process.execPath, [join(import.meta.dirname, part)], { stdio: 'inherit', detached: true });

@@ -15,7 +15,7 @@ import { renderConsole } from '../report/console.ts';
 import { EXIT, exitCodeForInterruption, type Interruption } from '../report/exit-codes.ts';
 import { claimRunFolder, ReportDirError } from '../report/run-folder.ts';
 import { reportRun, run } from '../run.ts';
-import { killChildrenNow } from '../stack/process.ts';
+import { killChildrenNow, watchLauncher } from '../stack/process.ts';
 import { findToxiproxy, installToxiproxy, ToxiproxyMissingError } from '../stack/toxiproxy-binary.ts';
 import type { CapacityInput } from '../tuning/capacity.ts';
 import { addRunOptions, int, preflight, runOverrides, type RunFlags } from './run-options.ts';
@@ -156,22 +156,6 @@ addRunOptions(
     const result = await run(fitted, abort.signal);
     finish(result);
   });
-
-/**
- * npx and npm run start chatstorm under `sh -c`; SIGTERM ends npm and the shell but never reaches
- * this process, which is then re-parented (to PID 1 or a subreaper). Nobody is left to report to:
- * onGone is called once, and the caller stops as if terminated. Returns the launcher's pid.
- */
-function watchLauncher(onGone: () => void): number {
-  const launcher = process.ppid;
-  const timer = setInterval(() => {
-    if (process.ppid === launcher) return;
-    clearInterval(timer);
-    onGone();
-  }, 250);
-  timer.unref();
-  return launcher;
-}
 
 /**
  * For the commands that run many runs (capacity, sweep): the first Ctrl-C or SIGTERM (or the

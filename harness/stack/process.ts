@@ -183,3 +183,20 @@ export function killChildrenNow(): number[] {
   }
   return pids;
 }
+
+/**
+ * npx and npm run start chatstorm under `sh -c`; SIGTERM ends npm and the shell but never reaches
+ * this process, which is then re-parented (to PID 1 or a subreaper). Nobody is left to report to:
+ * onGone is called once, and the caller stops as if terminated. Returns the launcher's pid. Used by
+ * the CLI and by bench/.
+ */
+export function watchLauncher(onGone: () => void): number {
+  const launcher = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === launcher) return;
+    clearInterval(timer);
+    onGone();
+  }, 250);
+  timer.unref();
+  return launcher;
+}

@@ -41,7 +41,14 @@ async function signalBench(
     }
     act(child.pid!, seen);
     const code = await exited;
-    await check({ code, stderr, seen });
+    await check({
+      code,
+      // Live: a part outliving the process signalled still writes to the same pipe.
+      get stderr() {
+        return stderr;
+      },
+      seen,
+    });
   } finally {
     child.kill('SIGKILL');
     killAll(seen);
@@ -77,6 +84,24 @@ describe('an interrupted bench', () => {
           /bench\/fleet: SIGTERM: stopped gateway-0 \(pid \d+\), bare client \(pid \d+\); exit 143/,
         );
         expect(r.stderr).toContain('bench: SIGTERM: bench/fleet.ts stopped (exit 143)');
+      },
+    );
+  }, 60_000);
+
+  it('npm run bench killed outright (SIGKILL): its part sees its parent gone, stops what it started and exits 143', async () => {
+    await signalBench(
+      [join('bench', 'index.ts'), 'stack'],
+      /fleet\/worker\.(js|ts)\b/,
+      (pid) => process.kill(pid, 'SIGKILL'),
+      async (r) => {
+        expect(r.code).toBeNull();
+        // The part, its gateways, Toxiproxy servers and fleet worker: the part now stops them itself.
+        expect(await settle(r.seen, 15_000)).toEqual([]);
+        expect(r.seen.filter((p) => /gateway\/main\.ts|toxiproxy-server/.test(p.args))).toHaveLength(4);
+        for (let i = 0; i < 20 && !/; exit 143/.test(r.stderr); i++) await new Promise((ok) => setTimeout(ok, 100));
+        expect(r.stderr).toMatch(
+          /bench\/stack: the process that started it \(pid \d+\) is gone: stopping what it started[\s\S]*bench\/stack: parent-exited: stopped gateway-A \(pid \d+\), .*fleet worker \(pid \d+\); exit 143/,
+        );
       },
     );
   }, 60_000);
