@@ -42,7 +42,17 @@ const kind = (args: string) =>
           ? 'gateway'
           : 'child process';
 
+/** A line on stderr at once; a reader gone with the launcher (a closed pipe) must not stop the teardown. */
+const say = (line: string) => {
+  try {
+    writeSync(2, `${line}\n`);
+  } catch {
+    /* nobody reads */
+  }
+};
+
 export function benchLifecycle(bench: string): BenchLifecycle {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   const teardown = new AsyncDisposableStack();
   const abort = new AbortController();
   const names = new Map<number, string>();
@@ -54,14 +64,14 @@ export function benchLifecycle(bench: string): BenchLifecycle {
       try {
         await teardown.disposeAsync();
       } catch (e) {
-        console.error(`${bench}: teardown: ${(e as Error).message}`);
+        say(`${bench}: teardown: ${(e as Error).message}`);
       }
       killChildrenNow();
       // Until each is gone and reaped: none may outlive the bench, not even as a zombie.
       for (let i = 0; children(true).length && i < 40; i++) await new Promise((r) => setTimeout(r, 50));
       const left = children();
       const what = running.map((c) => `${names.get(c.pid) ?? kind(c.args)} (pid ${c.pid})`).join(', ');
-      console.error(
+      say(
         `${bench}: ${why}: stopped ${what || 'nothing (no child process was running)'}${left.length ? `; still running: pids ${left.map((c) => c.pid).join(', ')}, removed by npx chatstorm cleanup` : ''}; exit ${code}`,
       );
       process.exit(code);
@@ -70,14 +80,13 @@ export function benchLifecycle(bench: string): BenchLifecycle {
   const onSignal = (sig: Interruption) => {
     if (stopping) {
       const pids = killChildrenNow();
-      writeSync(
-        2,
-        `${bench}: ${sig} again: exiting without the teardown; SIGKILL to ${pids.length ? `pids ${pids.join(', ')} and their groups` : 'no child'}; if anything is left: npx chatstorm cleanup\n`,
+      say(
+        `${bench}: ${sig} again: exiting without the teardown; SIGKILL to ${pids.length ? `pids ${pids.join(', ')} and their groups` : 'no child'}; if anything is left: npx chatstorm cleanup`,
       );
       process.exit(exitCodeForInterruption(sig));
     }
     const why = sig === 'parent-exited' ? `the process that started it (pid ${launcher}) is gone` : sig;
-    writeSync(2, `\n${bench}: ${why}: stopping what it started (again to force)\n`);
+    say(`\n${bench}: ${why}: stopping what it started (again to force)`);
     abort.abort(sig);
     void stop(sig, exitCodeForInterruption(sig));
   };
@@ -89,7 +98,7 @@ export function benchLifecycle(bench: string): BenchLifecycle {
   // A throw anywhere in the bench, a top-level await's rejection too; once stopping, the flow's errors are the teardown's echo.
   process.on('uncaughtException', (e) => {
     if (stopping) return;
-    console.error(`${bench}: ${e.stack ?? e}`);
+    say(`${bench}: ${e.stack ?? e}`);
     void stop('failed', 1);
   });
 

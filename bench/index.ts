@@ -30,6 +30,8 @@ if (unknown.length) {
   process.exit(64);
 }
 const parts = all.filter((f) => wanted.length === 0 || wanted.includes(f.replace(/\.ts$/, '')));
+// The launcher may be gone and its pipe with it: stopping the part matters more than a console line.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 let failed = 0;
 let running: ChildProcess | null = null;
 let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
