@@ -8,9 +8,13 @@
  *
  *   npx node bench/merge.ts --from <a shard's run folder> [--shards 3,10,100] [--repeat 3]
  *
- * Without --from it says so and exits 0 (a bench runner that runs every bench/*.ts goes on).
+ * Without --from it first makes one: shard 0 of 3 of `scenarios/network-cut.ts --profile small`, run
+ * by the real CLI into a temporary folder (~20 s; removed at the end). A run that does not end with
+ * a judged.json stops the bench (exit 1), naming the command and its exit code.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { finishEvaluation } from '../harness/oracle/evaluate.ts';
@@ -25,17 +29,31 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '3' },
   },
 });
-if (!values.from) {
-  console.log("bench/merge.ts: skipped: give --from <run-dir>, a shard's run folder (chatstorm run … --shard i/n)");
-  process.exit(0);
+let from = values.from;
+let made: string | null = null;
+if (!from) {
+  made = mkdtempSync(join(tmpdir(), 'chatstorm-bench-merge-'));
+  const args = ['run', 'scenarios/network-cut.ts', '--profile', 'small', '--shard', '0/3'];
+  console.log(`bench/merge.ts: no --from: making a shard's run folder: chatstorm ${args.join(' ')}`);
+  const cli = join(import.meta.dirname, '..', 'bin', 'chatstorm.js');
+  const r = spawnSync(process.execPath, [cli, ...args, '--report-dir', made, '--run-id', 'shard-0'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  from = join(made, 'shard-0');
+  if (!existsSync(join(from, JUDGED_FILE))) {
+    console.error(`bench/merge.ts: chatstorm ${args.join(' ')} exited ${r.status ?? r.signal} without ${JUDGED_FILE}`);
+    rmSync(made, { recursive: true, force: true });
+    process.exit(1);
+  }
+  process.on('exit', () => rmSync(made!, { recursive: true, force: true }));
 }
-const file = join(values.from, JUDGED_FILE);
+const file = join(from, JUDGED_FILE);
 if (!existsSync(file)) {
   console.error(`bench/merge.ts: ${file} does not exist: give a shard's run folder (chatstorm run … --shard i/n)`);
   process.exit(64);
 }
 const text = readFileSync(file, 'utf8');
-const plan = JSON.parse(readFileSync(join(values.from, 'plan.json'), 'utf8')) as RunPlan;
+const plan = JSON.parse(readFileSync(join(from, 'plan.json'), 'utf8')) as RunPlan;
 const repeat = Number(values.repeat);
 const best = (fn: () => void) => {
   let min = Infinity;
