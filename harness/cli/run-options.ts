@@ -36,6 +36,7 @@ export interface RunFlags {
   gatewayEnv: string[];
   dockerNetwork?: string;
   sourceIps?: string;
+  cpuFit?: string;
 }
 
 /** Adds every option of `run` to a command. */
@@ -103,6 +104,10 @@ export function addRunOptions(cmd: Command): Command {
       'spread the clients over these loopback source addresses, e.g. 127.0.0.2-127.0.0.9 (each address has its own ephemeral ports per destination; see docs/scale.md)',
     )
     .option(
+      '--cpu-fit <mode>',
+      '"warn" (default): a plan that asks more of this host\'s cores than they give is said before it starts; "refuse": it is refused, exit 64 (docs/scale.md)',
+    )
+    .option(
       '--protocol <name>',
       'the gateway\'s wire protocol: "chat-v1" or "socket.io" (docs/protocols.md; default: the scenario\'s, else chat-v1)',
     )
@@ -140,6 +145,7 @@ export function runOverrides(file: string, o: RunFlags, cmd?: Command): RunOptio
     allowRemote: o.allowRemote,
     skipHealthz: o.skipHealthz,
     sourceIps: o.sourceIps,
+    cpuFit: o.cpuFit,
   };
 }
 

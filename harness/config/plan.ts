@@ -84,6 +84,8 @@ export interface RunPlan {
   layout?: { toxiproxies: number; gatewayShards: number; proxies: number };
   /** Set by the preflight: the CPU the plan asks of this host (harness/preflight/cpu.ts), with its notes. */
   cpuEstimate?: CpuEstimate;
+  /** --cpu-fit: a plan over the host's cores is said ("warn", the default) or refused before it starts ("refuse"). */
+  cpuFit?: 'warn' | 'refuse';
   /** Test only (CHATSTORM_TEST_BLOCK_MS): each fleet worker blocks its event loop this long once a second. */
   testBlockMs?: number;
   reportDir: string;
@@ -112,6 +114,8 @@ export interface CpuEstimate {
   recovery: { fault: string; reconnects: number; coreSeconds: number; minSeconds: number } | null;
   /** One line per concern, for the console; empty when the plan fits the cores. */
   notes: string[];
+  /** false when the traffic asks over the warning share of the cores or a fault's reconnects exceed recovery_time: what --cpu-fit refuse refuses. */
+  fits: boolean;
 }
 
 export interface ShardPlan {
@@ -150,6 +154,8 @@ export interface RunOptions {
   sourceIps?: string;
   /** --allow-remote: a --target outside loopback is allowed. Default false. */
   allowRemote?: boolean;
+  /** --cpu-fit: "warn" (default) says a plan over the host's cores before it starts; "refuse" stops it (exit 64). */
+  cpuFit?: string;
   /** --skip-healthz: do not wait for a 2xx GET /healthz of the --target. Default false. */
   skipHealthz?: boolean;
   /** --shard "i/n". */
@@ -456,6 +462,8 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   const seed = o.seed ?? DEFAULTS.seed;
   checkOptions(o, seed, problems);
   const sourceIps = resolveSourceIps(o, problems);
+  if (o.cpuFit !== undefined && o.cpuFit !== 'warn' && o.cpuFit !== 'refuse')
+    problems.push(`--cpu-fit: expected "warn" or "refuse" (got "${o.cpuFit}")`);
   const testBlockMs = Number(process.env.CHATSTORM_TEST_BLOCK_MS ?? 0) || 0;
   if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1))
     problems.push(`--workers: expected a positive integer (got ${o.workers})`);
@@ -520,6 +528,7 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     docker,
     workers: Math.min(workers, chats),
     sourceIps,
+    ...(o.cpuFit === 'refuse' ? { cpuFit: 'refuse' as const } : {}),
     ...(testBlockMs > 0 ? { testBlockMs } : {}),
     reportDir: `${root}/${runId}`,
     ...(remoteTarget ? { remoteTarget } : {}),
@@ -545,6 +554,7 @@ export function planHash(plan: RunPlan): string {
     sourceIps: _s,
     layout: _l,
     cpuEstimate: _c,
+    cpuFit: _f,
     workers: _w,
     jwtSecret: _j,
     client,

@@ -32,7 +32,7 @@
  * the host's CPU was not measured (hostMeasured 0), and nothing is discounted for it.
  */
 import type { Context, OraclePlan } from './context.ts';
-import { CPU_WARN } from '../preflight/cpu.ts';
+import { CPU_WARN, partsName } from '../preflight/cpu.ts';
 import type { GeneratorSample } from '../record/history.ts';
 import type { CheckResult, Example } from './types.ts';
 
@@ -127,7 +127,7 @@ export function hostPressure(ctx: Context, inRun: (t: number) => boolean): HostP
 export function estimateSentence(plan: OraclePlan): string {
   const e = plan.cpuEstimate;
   if (!e || e.traffic.share <= CPU_WARN) return '';
-  return ` The preflight had estimated it before the run: the traffic phase asks about ${e.traffic.cores} of this host's ${e.cores} cores (${Math.round(e.traffic.share * 100)} %; ${e.parts.join(', ')}; plan.json cpuEstimate).`;
+  return ` The preflight had estimated it before the run: the traffic phase asks about ${e.traffic.cores} of this host's ${e.cores} cores (${Math.round(e.traffic.share * 100)} %; ${partsName(e.parts)}; plan.json cpuEstimate).`;
 }
 
 export function hostSentence(p: HostPressure): string {

@@ -779,6 +779,7 @@ describe("the host's CPU (generator-health: PSI cpu pressure)", () => {
       traffic: { deliveriesPerSecond: 10_000, cores: share * 2, share, maxDeliveriesPerSecond: 8_121 },
       recovery: null,
       notes: [],
+      fits: share <= 0.8,
     });
     const healthOf = (share: number | null) =>
       evaluate(onHost(history(slow()), hostSamples(20)), {

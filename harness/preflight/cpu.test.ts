@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { resolvePlan } from '../config/plan.ts';
 import { COSTS, CPU_WARN, estimateCpu, REST_US } from './cpu.ts';
 import type { HostFacts } from './host.ts';
-import { preflight } from './preflight.ts';
+import { PreflightError, preflight } from './preflight.ts';
 
 type Options = Partial<Parameters<typeof resolvePlan>[1]>;
 const scale = (clients = 20_000, extra: Options = {}, sendInterval = '20s') =>
@@ -79,15 +79,43 @@ describe('preflight CPU estimate', () => {
     expect(external.gatewayNote).toBe('the --target gateway is not the reference gateway');
   });
 
+  const host: HostFacts = {
+    openFiles: 20_000,
+    ephemeralPorts: 28_232,
+    portRange: [32_768, 60_999],
+    memAvailableMb: 23_000,
+    cpus: 2,
+    sources: { openFiles: 'test', ephemeralPorts: 'test', memAvailableMb: 'test' },
+  };
+
+  it('--cpu-fit refuse refuses a plan over the cores (exit 64 via PreflightError), with the numbers; warn runs it', () => {
+    expect(estimateCpu(scale(), 2).fits).toBe(false);
+    expect(() => preflight(scale(20_000, { cpuFit: 'refuse' }), host)).toThrow(PreflightError);
+    try {
+      preflight(scale(20_000, { cpuFit: 'refuse' }), host);
+    } catch (e) {
+      const problems = (e as PreflightError).problems;
+      expect(problems[0]).toMatch(/^CPU \(2 cores; --cpu-fit refuse\): the traffic phase asks 10000 deliveries\/s/);
+      expect(problems.some((p) => p.includes('cut#1 drops 20000 sockets'))).toBe(true);
+    }
+    expect(preflight(scale(20_000, { cpuFit: 'warn' }), host).cpuEstimate?.fits).toBe(false);
+    expect(preflight(scale(), host).cpuEstimate?.notes).toHaveLength(3);
+    // Within the cores: refuse lets it run. The connect rate alone is never refused (the phase stretches).
+    const small = preflight(scale(400, { cpuFit: 'refuse' }, '2s'), host).cpuEstimate!;
+    expect(small.fits).toBe(true);
+    const fastConnects = scale(8_000, { cpuFit: 'refuse' }, '60s');
+    const fc = preflight(fastConnects, host).cpuEstimate!;
+    expect(fc.notes.some((n) => n.includes('connects/s'))).toBe(true);
+    expect(fc.fits).toBe(true);
+  });
+
+  it('--cpu-fit takes "warn" or "refuse", and names any other value', () => {
+    expect(() => scale(20_000, { cpuFit: 'maybe' })).toThrow(/--cpu-fit: expected "warn" or "refuse" \(got "maybe"\)/);
+    expect(scale(20_000, { cpuFit: 'refuse' }).cpuFit).toBe('refuse');
+    expect(scale().cpuFit).toBeUndefined();
+  });
+
   it('is part of the fitted plan, sized by a shard to its own share', () => {
-    const host: HostFacts = {
-      openFiles: 20_000,
-      ephemeralPorts: 28_232,
-      portRange: [32_768, 60_999],
-      memAvailableMb: 23_000,
-      cpus: 2,
-      sources: { openFiles: 'test', ephemeralPorts: 'test', memAvailableMb: 'test' },
-    };
     expect(preflight(scale(), host).cpuEstimate?.traffic.deliveriesPerSecond).toBe(10_000);
     const half = preflight(scale(20_000, { shard: '0/2' }), host).cpuEstimate;
     expect(half?.traffic.deliveriesPerSecond).toBe(5_000);

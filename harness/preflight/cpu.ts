@@ -7,7 +7,10 @@
  * host oversubscribed, and its timed checks will then be `inconclusive` naming the host
  * (generator-health). That is not refused — contention lengthens what is measured, it does not stop
  * the run, and the run judges its own host — but it is said before anything starts, with the
- * numbers and a remedy, and written to plan.json (`cpuEstimate`).
+ * numbers and a remedy, and written to plan.json (`cpuEstimate`). `--cpu-fit refuse` (a CI gate that
+ * would rather stop at once than run minutes to an inconclusive verdict) refuses it instead, exit 64:
+ * when the traffic is over CPU_WARN or a dropping fault's reconnects cannot fit its recovery_time —
+ * not for the connect rate alone (the connect phase stretches to what the cores give).
  *
  * COSTS are CPU µs per unit of work of each part, measured on the reference host (2 vCPUs, nothing
  * else running) by `node bench/stack.ts --sockets 4000 --traffic 15` (1 Dec 2026 03:30 UTC, load
@@ -58,6 +61,10 @@ function gatewayCounted(plan: PlanPart): string | null {
 
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
+/** "fleet, Toxiproxy, gateway": the parts counted, for a sentence. */
+export const partsName = (parts: readonly string[]) =>
+  parts.map((p) => (p === 'toxiproxy' ? 'Toxiproxy' : p)).join(', ');
+
 export function estimateCpu(plan: PlanPart, cores: number): CpuEstimate {
   const gatewayNote = gatewayCounted(plan);
   const parts: Part[] = gatewayNote ? ['fleet', 'toxiproxy'] : ['fleet', 'toxiproxy', 'gateway'];
@@ -81,10 +88,11 @@ export function estimateCpu(plan: PlanPart, cores: number): CpuEstimate {
       })()
     : null;
 
-  const partsText = parts.join(', ');
+  const partsText = partsName(parts);
   const notes: string[] = [];
   const share = trafficCores / cores;
-  if (share > CPU_WARN) {
+  const overTraffic = share > CPU_WARN;
+  if (overTraffic) {
     notes.push(
       `CPU: the traffic phase asks ${deliveriesPerSecond} deliveries/s; at ${perDelivery} µs of CPU each (${partsText} and the kernel, measured on a quiet 2-vCPU host) that is about ${r2(trafficCores)} of this host's ${cores} cores (${Math.round(share * 100)} %, over ${Math.round(CPU_WARN * 100)} %). ` +
         `Expect the host to be oversubscribed and timed checks inconclusive, naming the host. ` +
@@ -102,7 +110,9 @@ export function estimateCpu(plan: PlanPart, cores: number): CpuEstimate {
   const recoveryLimit = plan.thresholds.recovery_time?.find(
     (t) => t.aggregation.kind === 'max' && t.op.startsWith('<'),
   );
-  if (recovery && recoveryLimit && recovery.minSeconds * 1_000 >= recoveryLimit.limit) {
+  const overRecovery =
+    recovery !== null && recoveryLimit !== undefined && recovery.minSeconds * 1_000 >= recoveryLimit.limit;
+  if (recovery && recoveryLimit && overRecovery) {
     notes.push(
       `CPU: ${recovery.fault} drops ${recovery.reconnects} sockets; reopening them costs ${perReconnect} µs each (${partsText}), ${recovery.coreSeconds} CPU-seconds: about ${recovery.minSeconds} s of all ${cores} cores, beyond recovery_time ${recoveryLimit.expression} ms.`,
     );
@@ -116,5 +126,6 @@ export function estimateCpu(plan: PlanPart, cores: number): CpuEstimate {
     traffic: { deliveriesPerSecond, cores: r2(trafficCores), share: r2(share), maxDeliveriesPerSecond: maxDeliveries },
     recovery,
     notes,
+    fits: !overTraffic && !overRecovery,
   };
 }

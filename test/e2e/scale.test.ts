@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkOf, runCli } from './cli.ts';
@@ -22,6 +22,22 @@ describe('preflight', () => {
     expect(r.stderr).toContain(`open files per process (${limit}`);
     expect(r.stderr).toMatch(/each of 1 fleet worker\(s\) would hold 20000 sockets; one process can hold \d+/);
     expect(r.stderr).toMatch(/Remedy: --workers \d+ or more/);
+    expect(existsSync(r.runDir)).toBe(false);
+  });
+
+  it("--cpu-fit refuse: a plan over the host's cores is refused with exit 64 and the CPU numbers, nothing started", async () => {
+    // 12,000 clients a core, one message per 20 s in chats of 10: 6,000 deliveries/s a core, over
+    // the 80 % the estimate allows on any host (harness/preflight/cpu.ts), and within its other limits.
+    const clients = String(12_000 * availableParallelism());
+    const r = await runCli(['run', 'scenarios/scale.ts', '--clients', clients, '--cpu-fit', 'refuse']);
+    expect(r.code, r.stderr).toBe(64);
+    expect(r.stderr).toContain(`the run cannot fit this host (nothing was started)`);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `CPU \\(${availableParallelism()} cores; --cpu-fit refuse\\): the traffic phase asks \\d+ deliveries/s`,
+      ),
+    );
+    expect(r.stderr).toMatch(/Remedy: at most \d+ deliveries\/s fit/);
     expect(existsSync(r.runDir)).toBe(false);
   });
 
