@@ -3,16 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { resolvePlan } from '../config/plan.ts';
 import { parseSourceIps } from '../config/source-ips.ts';
 import { checkFit, fdCapacity, planLayout } from './capacity.ts';
-import type { HostFacts } from './host.ts';
+import { TEST_HOST } from './test-host.ts';
 
-const host: HostFacts = {
-  openFiles: 20_000,
-  ephemeralPorts: 28_232,
-  portRange: [32_768, 60_999],
-  memAvailableMb: 23_000,
-  cpus: 2,
-  sources: { openFiles: 'test', ephemeralPorts: 'test', memAvailableMb: 'test' },
-};
+const host = TEST_HOST;
 const plan = (clients: number, extra: Parameters<typeof resolvePlan>[1] extends infer O ? Partial<O> : never = {}) =>
   resolvePlan(
     { name: 't', clients, chatSize: 10, duration: '60s', faults: [{ type: 'cut', at: '20s', duration: '5s' }] },

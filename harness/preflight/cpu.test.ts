@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolvePlan } from '../config/plan.ts';
 import { COSTS, CPU_WARN, estimateCpu, REST_US } from './cpu.ts';
-import type { HostFacts } from './host.ts';
 import { PreflightError, preflight } from './preflight.ts';
+import { TEST_HOST } from './test-host.ts';
 
 type Options = Partial<Parameters<typeof resolvePlan>[1]>;
 const scale = (clients = 20_000, extra: Options = {}, sendInterval = '20s') =>
@@ -79,14 +79,7 @@ describe('preflight CPU estimate', () => {
     expect(external.gatewayNote).toBe('the --target gateway is not the reference gateway');
   });
 
-  const host: HostFacts = {
-    openFiles: 20_000,
-    ephemeralPorts: 28_232,
-    portRange: [32_768, 60_999],
-    memAvailableMb: 23_000,
-    cpus: 2,
-    sources: { openFiles: 'test', ephemeralPorts: 'test', memAvailableMb: 'test' },
-  };
+  const host = TEST_HOST;
 
   it('--cpu-fit refuse refuses a plan over the cores (exit 64 via PreflightError), with the numbers; warn runs it', () => {
     expect(estimateCpu(scale(), 2).fits).toBe(false);
