@@ -95,7 +95,7 @@ export function estimateCpu(plan: PlanPart, cores: number): CpuEstimate {
   if (overTraffic) {
     notes.push(
       `CPU: the traffic phase asks ${deliveriesPerSecond} deliveries/s; at ${perDelivery} µs of CPU each (${partsText} and the kernel, measured on a quiet 2-vCPU host) that is about ${r2(trafficCores)} of this host's ${cores} cores (${Math.round(share * 100)} %, over ${Math.round(CPU_WARN * 100)} %). ` +
-        `Expect the host to be oversubscribed and timed checks inconclusive, naming the host. ` +
+        `A run over it oversubscribes its host: its timed checks end inconclusive, naming the host. ` +
         `Remedy: at most ${maxDeliveries} deliveries/s fit (fewer clients or a longer sendInterval), shards on several hosts (docs/scaling.md)${gatewayNote ? '' : ', or the gateway on another host (--target)'}.`,
     );
   }

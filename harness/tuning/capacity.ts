@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import { resolvePlan, type RunOptions, type RunPlan } from '../config/plan.ts';
 import type { ScenarioDefinition } from '../config/scenario.ts';
+import { PreflightError, preflight } from '../preflight/preflight.ts';
 import { EXIT } from '../report/exit-codes.ts';
 import type { Summary } from '../report/summary.ts';
 import type { RunResult } from '../run.ts';
@@ -144,6 +145,8 @@ export async function runCapacity(
   mkdirSync(join(spec.dir, 'steps'), { recursive: true });
   const steps: CapacityStep[] = [];
   const unit = UNIT[spec.vary];
+  /** The preflight's problems with the step the search stopped at, when the host could not hold it. */
+  const host: { unfit: string[] | null } = { unfit: null };
   const search = await searchKnee(spec.search, async (load, phase) => {
     if (signal.aborted) return 'interrupted';
     const n = steps.length + 1;
@@ -156,7 +159,19 @@ export async function runCapacity(
     log(
       `chatstorm capacity: step ${n} (${phase}): ${load} ${unit}${spec.vary === 'rate' ? ` (${plan.clients} clients, one message every ${plan.sendIntervalMs} ms each)` : ''}`,
     );
-    const r = await run(plan, signal);
+    // Each step is sized to the host like a run (its layout, its CPU estimate); a step the host
+    // cannot hold is where the harness ran out, not the gateway: the search stops there.
+    let fitted: RunPlan;
+    try {
+      fitted = preflight(plan);
+    } catch (e) {
+      if (!(e instanceof PreflightError)) throw e;
+      host.unfit = e.problems;
+      log(`chatstorm capacity: step ${n}: ${load} ${unit} cannot fit this host (not run): ${e.problems.join(' ')}`);
+      return 'instrument';
+    }
+    for (const note of fitted.cpuEstimate?.notes ?? []) log(`chatstorm capacity: step ${n}: note: ${note}`);
+    const r = await run(fitted, signal);
     const planJson = JSON.parse(readFileSync(join(r.reportDir, 'plan.json'), 'utf8')) as { sendIntervalMs?: number };
     const outcome = stepOutcome(r.summary);
     steps.push({ n, phase, load, outcome, runDir: r.reportDir, figures: runFigures(r.summary, planJson) });
@@ -202,7 +217,9 @@ export async function runCapacity(
       case 'failed-at-start':
         return `the first step (${spec.search.from} ${unit}) already broke (${failStep?.figures?.brokeFirst?.check ?? 'a check'}): start lower with --from`;
       case 'instrument-limit':
-        return `the harness ran out first at ${search.stoppedAt} ${unit} (the load generator or the proxies could not vouch for the load${search.lastPass !== null ? `; ${search.lastPass} ${unit} passed` : ''}); use shards ('run --shard i/n' on several hosts, docs/scaling.md) or more fleet processes (--workers)`;
+        return host.unfit
+          ? `the harness ran out first at ${search.stoppedAt} ${unit}: this host cannot hold that step (${host.unfit.join(' ')})${search.lastPass !== null ? `; ${search.lastPass} ${unit} passed` : ''}; use shards ('run --shard i/n' on several hosts, docs/scaling.md)`
+          : `the harness ran out first at ${search.stoppedAt} ${unit} (the load generator or the proxies could not vouch for the load${search.lastPass !== null ? `; ${search.lastPass} ${unit} passed` : ''}); use shards ('run --shard i/n' on several hosts, docs/scaling.md) or more fleet processes (--workers)`;
       case 'run-error':
         return `the run itself broke at ${search.stoppedAt} ${unit} (see its report); the search stopped`;
       case 'interrupted':

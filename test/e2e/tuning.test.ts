@@ -87,6 +87,39 @@ describe('chatstorm capacity', () => {
     }
   }, 240_000);
 
+  it('a step this host cannot hold (here: over its cores, --cpu-fit refuse) is not run: the search stops there, naming the harness and the numbers', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'chatstorm-capacity-'));
+    // Step 1: 40 clients (400 deliveries/s). Step 2: 40,000 clients sending every second in chats
+    // of 10, 400,000 deliveries/s: over any host's cores by the preflight's estimate.
+    const r = await runCli([
+      'capacity',
+      'test/mutants/scenarios/capacity-step.ts',
+      '--from',
+      '40',
+      '--factor',
+      '1000',
+      '--to',
+      '40000',
+      '--cpu-fit',
+      'refuse',
+      '--report-dir',
+      root,
+      '--run-id',
+      'cap',
+    ]);
+    const c = JSON.parse(readFileSync(join(root, 'cap', 'capacity.json'), 'utf8')) as CapacityResult;
+    expect({ code: r.code, stop: c.stop.reason, at: c.stop.at }, r.stderr).toEqual({
+      code: 2,
+      stop: 'instrument-limit',
+      at: 40_000,
+    });
+    expect(c.steps.map((s) => s.load)).toEqual([40]);
+    expect(c.stop.message).toContain('this host cannot hold that step (CPU (');
+    expect(c.stop.message).toMatch(/the traffic phase asks 400000 deliveries\/s/);
+    expect(r.stderr).toContain('step 2: 40000 clients cannot fit this host (not run)');
+    expect(readdirSync(join(root, 'cap', 'steps')).filter((d) => d !== 'latest')).toEqual(['step-01-clients-40']);
+  });
+
   it('capacity and sweep take every option of run (but the shard flags: one shard of a run spread over hosts is a run)', async () => {
     const flags = (help: string) => [...help.matchAll(/^\s+(--[a-z-]+)/gm)].map((m) => m[1]);
     const shardOnly = ['--shard', '--shards', '--claim-shard', '--start-at'];
