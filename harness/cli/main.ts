@@ -238,10 +238,11 @@ addRunOptions(
       [] as string[],
     ),
 ).action(async (file: string, o: RunFlags & { set: string[]; case: string[] }, cmd: Command) => {
-  const { planSweep, runSweep } = await import('../tuning/sweep.ts');
+  const { planSweep, preflightSweep, runSweep } = await import('../tuning/sweep.ts');
   const scenario = await loadScenario(file);
   const spec = planSweep(scenario, runOverrides(file, o, cmd), o.set, o.case);
   await preflight(spec.points[0].plan, o);
+  preflightSweep(spec);
   const signal = abortOnSignals();
   const r = await runSweep(spec, signal, run, (l) => console.error(l));
   console.log(

@@ -15,6 +15,7 @@ import { runFigures, type RunFigures } from './figures.ts';
 import { rankPoints, renderRanking, type RankedPoint } from './ranking.ts';
 import { ConfigError } from '../config/errors.ts';
 import { combinations, parseCaseFlags, parseSetFlags, withSettings, type Setting } from './settings.ts';
+import { PreflightError, preflight } from '../preflight/preflight.ts';
 
 export interface SweepPoint {
   /** "policy.backoff.jitter=full gateway.pingInterval=10s" */
@@ -75,6 +76,23 @@ export function planSweep(
   return { scenarioName: scenario.name, file: base.scenarioFile, profile: base.profile ?? null, settings, points, dir };
 }
 
+/**
+ * Every point of the sweep against the host before any runs: a point that cannot fit refuses the
+ * whole sweep (exit 64), naming the point, as a run is refused before it starts.
+ */
+export function preflightSweep(spec: Pick<SweepSpec, 'points'>): void {
+  const problems: string[] = [];
+  for (const p of spec.points) {
+    try {
+      preflight(p.plan);
+    } catch (e) {
+      if (!(e instanceof PreflightError)) throw e;
+      problems.push(...e.problems.map((x) => `${p.label}: ${x}`));
+    }
+  }
+  if (problems.length) throw new PreflightError(problems);
+}
+
 export async function runSweep(
   spec: SweepSpec,
   signal: AbortSignal,
@@ -90,7 +108,10 @@ export async function runSweep(
       break;
     }
     log(`chatstorm sweep: run ${i + 1} of ${spec.points.length}: ${p.label}`);
-    const r = await run(p.plan, signal);
+    // Sized to the host like a run (its layout, its CPU estimate); every point was checked before the first ran.
+    const fitted = preflight(p.plan);
+    for (const note of fitted.cpuEstimate?.notes ?? []) log(`chatstorm sweep: ${p.label}: note: ${note}`);
+    const r = await run(fitted, signal);
     const plan = JSON.parse(readFileSync(join(r.reportDir, 'plan.json'), 'utf8')) as { sendIntervalMs?: number };
     done.push({
       label: p.label,

@@ -241,6 +241,23 @@ describe('chatstorm sweep', () => {
     expect(value.code).toBe(64);
     expect(value.stderr).toMatch(/--set policy\.backoff\.jitter/);
     expect(value.stderr).toMatch(/sometimes/);
+    // Every point is checked against the host before the first runs: one that cannot fit refuses the sweep.
+    const unfit = await runCli([
+      'sweep',
+      'test/mutants/scenarios/capacity-step.ts',
+      '--set',
+      'clients=40,40000',
+      '--cpu-fit',
+      'refuse',
+      '--report-dir',
+      root,
+    ]);
+    expect(unfit.code, unfit.stderr).toBe(64);
+    expect(unfit.stderr).toContain('the run cannot fit this host (nothing was started)');
+    expect(unfit.stderr).toMatch(
+      /clients=40000: CPU \(\d+ cores; --cpu-fit refuse\): the traffic phase asks 400000 deliveries\/s/,
+    );
+    expect(unfit.stderr).not.toMatch(/clients=40: /);
     expect(readdirSync(root)).toEqual([]);
   });
 });
