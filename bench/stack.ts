@@ -20,6 +20,8 @@
  *   traffic    --traffic seconds, each client sending every --send-interval ms, chats of 10;
  *   reconnect  every proxy disabled for --cut ms (a `cut`), then enabled; until all are open again.
  * Prints µs per connect / per delivered message / per reconnect for each process, the B/A ratios,
+ * each part's figures against the preflight's CPU costs (harness/preflight/cpu.ts COSTS, measured
+ * with this bench on a quiet host),
  * and writes them under "stack" in bench/results.json, with the command and the load average.
  *
  * Ctrl-C (SIGINT), SIGTERM or an error stops everything it started (bench/_teardown.ts), says what
@@ -43,6 +45,7 @@ import { freePort } from '../harness/stack/ports.ts';
 import { spawnManaged, type ManagedProcess } from '../harness/stack/process.ts';
 import { createProxy, startToxiproxy, TOXIPROXY_ENV, type StartedToxiproxy } from '../harness/stack/toxiproxy.ts';
 import { PROJECT_ROOT } from '../harness/stack/toxiproxy-binary.ts';
+import { COSTS } from '../harness/preflight/cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -306,6 +309,16 @@ console.log(
 console.log(
   `  gateway   B/A: ${JSON.stringify(result.ratiosBOverA.gateway)}   (A ${result.gatewayEntry.A}, B ${result.gatewayEntry.B})`,
 );
+// The preflight's CPU estimate (harness/preflight/cpu.ts) is built from these figures on a quiet
+// host: this run against them, part by part (to recalibrate, copy a quiet run's path into COSTS).
+const costRatios = (['fleet', 'toxiproxy', 'gateway'] as const).map((part) => {
+  const k = (['connect', 'delivery', 'reconnect'] as const).map(
+    (u) =>
+      `${u} ${result.path[part][`${u}Us`].toFixed(0)}/${COSTS[part][u]} µs (${(result.path[part][`${u}Us`] / COSTS[part][u]).toFixed(2)}×)`,
+  );
+  return `${part}: ${k.join(', ')}`;
+});
+console.log(`  against the preflight's COSTS (harness/preflight/cpu.ts): ${costRatios.join('; ')}`);
 const file = join(import.meta.dirname, 'results.json');
 const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
 all.stack = result;
