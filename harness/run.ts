@@ -433,12 +433,14 @@ export interface ReadyOptions {
   /** How the client module was given, for the error: `--client` or the scenario's `client`. */
   clientField?: string;
   log?: (line: string) => void;
+  /** false: leave the CPU notes to the caller (capacity and sweep say them per step). */
+  cpuNotes?: boolean;
 }
 
 export async function readyToStart(plan: RunPlan, o: ReadyOptions = {}): Promise<RunPlan & { layout: Layout }> {
   const fitted = preflight(plan);
   // Over the host's cores is not refused (cpu.ts): said before anything starts.
-  for (const note of fitted.cpuEstimate?.notes ?? [])
+  for (const note of o.cpuNotes === false ? [] : (fitted.cpuEstimate?.notes ?? []))
     (o.log ?? ((l) => console.error(`chatstorm: ${l}`)))(`note: ${note}`);
   // A module that does not load, or exports no factory, is a usage error before anything starts.
   if (plan.client) {

@@ -209,7 +209,8 @@ addRunOptions(
   const { planCapacity, runCapacity } = await import('../tuning/capacity.ts');
   const scenario = await loadScenario(file);
   const spec = planCapacity(scenario, runOverrides(file, o, cmd), o);
-  await preflight(spec.firstPlan, o);
+  // Every step's CPU notes come from the search itself (capacity.ts), each once.
+  await preflight(spec.firstPlan, o, false);
   const signal = abortOnSignals();
   const r = await runCapacity(spec, signal, run, (l) => console.error(l));
   console.log(
@@ -241,7 +242,8 @@ addRunOptions(
   const { planSweep, preflightSweep, runSweep } = await import('../tuning/sweep.ts');
   const scenario = await loadScenario(file);
   const spec = planSweep(scenario, runOverrides(file, o, cmd), o.set, o.case);
-  await preflight(spec.points[0].plan, o);
+  // Every combination's CPU notes come from preflightSweep, each once.
+  await preflight(spec.points[0].plan, o, false);
   preflightSweep(spec);
   const signal = abortOnSignals();
   const r = await runSweep(spec, signal, run, (l) => console.error(l));

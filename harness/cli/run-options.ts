@@ -169,6 +169,6 @@ function readSecretFile(file: string, alsoFlag: boolean): string {
 }
 
 /** What must hold before anything starts (run.ts readyToStart), with the client flag named as given. */
-export async function preflight(plan: RunPlan, o: RunFlags): Promise<RunPlan> {
-  return readyToStart(plan, { clientField: o.client !== undefined ? '--client' : 'client' });
+export async function preflight(plan: RunPlan, o: RunFlags, cpuNotes = true): Promise<RunPlan> {
+  return readyToStart(plan, { clientField: o.client !== undefined ? '--client' : 'client', cpuNotes });
 }
