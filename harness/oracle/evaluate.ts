@@ -50,7 +50,9 @@ export interface Frame {
  * client's opens and closes, in roster order; `lastEvent`: the time of the last event of a judged client.
  */
 export function buildFrame(history: History, plan: OraclePlan, connections: Connections[], lastEvent: number): Frame {
-  const windows = faultWindows(history.faults, history.phases, connections);
+  // A fault the plan gives fraction 1 acts on every proxy (faults/timeline.ts targetedProxies).
+  const fraction = new Map(plan.faults.map((f) => [f.id, f.fraction]));
+  const windows = faultWindows(history.faults, history.phases, connections, (f) => (fraction.get(f.id) ?? 0) >= 1);
   return {
     history: { ...history, byClient: [] },
     windows,
@@ -191,7 +193,7 @@ export function finishEvaluation(
       reconnect,
       finishNoFallback(part.noFallback, ctx.rel),
       finishErrorsSurfaced(part.errorsSurfaced, ctx.rel),
-      checkGeneratorHealth(ctx),
+      checkGeneratorHealth(ctx, windows),
     ],
     hostPressureOf(ctx),
     ctx.plan,

@@ -34,7 +34,9 @@
 import type { Context, OraclePlan } from './context.ts';
 import { CPU_WARN, partsName } from '../preflight/cpu.ts';
 import type { GeneratorSample } from '../record/history.ts';
+import { ESCAPE_GRACE_MS } from './cut-reach.ts';
 import type { CheckResult, Example } from './types.ts';
+import type { FaultWindow } from './windows.ts';
 
 /** Event-loop delay p99 over one second above which that second is "behind". */
 export const ELD_P99_LIMIT_MS = 200;
@@ -134,7 +136,11 @@ export function hostSentence(p: HostPressure): string {
   return `the host's CPU was oversubscribed: ${p.oversubscribed} of ${p.samples} s with a task waiting for a core ≥ ${HOST_PRESSURE_LIMIT * 100} % of the second and ≥ ${HOST_RUNNABLE_PER_CORE} runnable tasks per core (cores used in those seconds: ${p.who})`;
 }
 
-export function checkGeneratorHealth(ctx: Context): CheckResult {
+/**
+ * `windows`: the run's fault windows (windows.ts); a cut on every proxy that some connection
+ * escaped is a problem of the Toxiproxy pool (cut-reach.ts).
+ */
+export function checkGeneratorHealth(ctx: Context, windows: FaultWindow[] = []): CheckResult {
   const { trafficStart, drained } = ctx.history.phases;
   const inRun = (t: number) => t >= trafficStart && t <= drained + 1_000;
   const samples = ctx.history.samples.filter((s) => inRun(s.t));
@@ -189,6 +195,35 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
     }
   }
 
+  // Connections a cut on every proxy did not close (cut-reach.ts), their fleet process not stalled.
+  let escaped = 0;
+  for (const w of windows) {
+    if (!w.reach?.escaped.length) continue;
+    const { from, until } = w.reach;
+    const stalled = new Set(
+      ctx.history.samples
+        .filter(
+          (s) =>
+            s.t > from &&
+            s.t - 1_000 < until &&
+            (s.eldMax > ESCAPE_GRACE_MS || (s.timerLateMax ?? 0) > ESCAPE_GRACE_MS),
+        )
+        .map((s) => `${s.shard ?? ''}/${s.worker}`),
+    );
+    const roster = ctx.history.roster;
+    const mine = w.reach.escaped.filter((c) => !stalled.has(`${roster[c]?.shard ?? ''}/${roster[c]?.worker}`));
+    if (!mine.length) continue;
+    escaped += mine.length;
+    const what = `${w.id} on every proxy did not reach ${mine.length} connection(s): open when it was applied, still open ${ESCAPE_GRACE_MS / 1_000} s after its removal`;
+    proxyProblems.push(what);
+    examples.push(
+      ctx.example('cut-escaped', mine[0], `${what} (this one among them)`, {
+        at: ctx.rel(w.reach.until),
+        ...(roster[mine[0]]?.shard !== undefined ? { shard: roster[mine[0]].shard } : {}),
+      }),
+    );
+  }
+
   const fleetProblems = [
     stalls.length ? `${stalls.length} stalls > ${ELD_MAX_LIMIT_MS} ms` : '',
     perProcess.behind.length
@@ -232,6 +267,7 @@ export function checkGeneratorHealth(ctx: Context): CheckResult {
       skippedSends: skipped,
       fdFullSeconds: fdFull.length,
       proxyProblems: proxyProblems.length,
+      cutEscaped: escaped,
       hostMeasured: host ? 1 : 0,
       hostSamples: host?.samples ?? 0,
       hostOversubscribedSeconds: host?.oversubscribed ?? 0,

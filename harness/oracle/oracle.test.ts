@@ -41,25 +41,29 @@ function cleanHistory(messages = 10): { h: History; ev: ClientEvent[][] } {
   return { h: history(ev), ev };
 }
 
+/** One fleet process kept up for 30 s from T0 + 1 s; `change(i)` alters its i-th second. */
+function fleetSamples(change: (i: number) => Partial<GeneratorSample> = () => ({})): GeneratorSample[] {
+  return Array.from({ length: 30 }, (_, i) => ({
+    t: T0 + 1_000 + i * 1_000,
+    worker: 0,
+    eldP99: 12,
+    eldMax: 20,
+    cpu: 0.3,
+    open: 3,
+    connecting: 0,
+    sent: 1,
+    received: 3,
+    ...change(i),
+  }));
+}
+
 function history(ev: ClientEvent[][], faults: FaultRecord[] = [], samples?: GeneratorSample[]): History {
   for (const list of ev) list.sort((a, b) => a.t - b.t);
   return {
     roster: ev.map((_, c) => ({ c, user: `u${c}`, chat: 'chat-0', worker: 0 })),
     byClient: ev,
     faults,
-    samples:
-      samples ??
-      Array.from({ length: 30 }, (_, i) => ({
-        t: T0 + 1_000 + i * 1_000,
-        worker: 0,
-        eldP99: 12,
-        eldMax: 20,
-        cpu: 0.3,
-        open: 3,
-        connecting: 0,
-        sent: 1,
-        received: 3,
-      })),
+    samples: samples ?? fleetSamples(),
     phases: {
       start: T0,
       connected: T0 + 110,
@@ -71,6 +75,18 @@ function history(ev: ClientEvent[][], faults: FaultRecord[] = [], samples?: Gene
     drainComplete: true,
   };
 }
+
+/** A cut from 3 s to 5 s after T0, applied and removed in 10 ms each. */
+const CUT: FaultRecord = {
+  id: 'cut#1',
+  type: 'cut',
+  plannedStart: T0 + 3_000,
+  plannedEnd: T0 + 5_000,
+  applyStart: T0 + 3_000,
+  applyEnd: T0 + 3_010,
+  removeStart: T0 + 5_000,
+  removeEnd: T0 + 5_010,
+};
 
 const check = (h: History, name: string, p: OraclePlan = plan) => evaluate(h, p).checks.find((c) => c.name === name)!;
 
@@ -262,16 +278,7 @@ describe('oracle on hand-written histories', () => {
 
   it('catches a late reconnect after a restore', () => {
     const { ev } = cleanHistory();
-    const fault: FaultRecord = {
-      id: 'cut#1',
-      type: 'cut',
-      plannedStart: T0 + 3_000,
-      plannedEnd: T0 + 5_000,
-      applyStart: T0 + 3_000,
-      applyEnd: T0 + 3_010,
-      removeStart: T0 + 5_000,
-      removeEnd: T0 + 5_010,
-    };
+    const fault = CUT;
     ev[1].push(
       { k: 'close', t: T0 + 3_020, c: 1, code: 1006, by: 'network' },
       { k: 'attempt', t: T0 + 4_020, c: 1, n: 1, delay: 1_000, since: 3 },
@@ -370,16 +377,7 @@ describe('oracle on hand-written histories', () => {
 
   it('leaves latency inside a fault window out of the steady state', () => {
     const { ev } = cleanHistory();
-    const fault: FaultRecord = {
-      id: 'cut#1',
-      type: 'cut',
-      plannedStart: T0 + 3_000,
-      plannedEnd: T0 + 5_000,
-      applyStart: T0 + 3_000,
-      applyEnd: T0 + 3_010,
-      removeStart: T0 + 5_000,
-      removeEnd: T0 + 5_010,
-    };
+    const fault = CUT;
     // Messages sent at 3 s and 4 s are slow, but they were sent during the fault.
     for (const list of ev) for (const e of list) if (e.k === 'recv' && (e.seq === 3 || e.seq === 4)) e.t += 900;
     expect(check(history(ev, [fault]), 'latency').verdict).toBe('pass');
@@ -515,18 +513,7 @@ describe('oracle on hand-written histories', () => {
   it('an instrument that saturated turns a failed check into inconclusive, keeping what it saw', () => {
     const { ev } = cleanHistory();
     for (const list of ev) for (const e of list) if (e.k === 'recv' && e.seq === 3) e.t += 900;
-    const saturated = Array.from({ length: 30 }, (_, i) => ({
-      t: T0 + 1_000 + i * 1_000,
-      worker: 0,
-      eldP99: 10,
-      eldMax: 20,
-      cpu: 0.3,
-      open: 3,
-      connecting: 0,
-      sent: 1,
-      received: 3,
-      skippedSends: i === 4 ? 7 : 0,
-    }));
+    const saturated = fleetSamples((i) => ({ skippedSends: i === 4 ? 7 : 0 }));
     // 7 of 37 planned sends skipped: far above 1 %.
     const e = evaluate(history(ev, [], saturated), plan);
     const health = e.checks.find((c) => c.name === 'generator-health')!;
@@ -542,17 +529,7 @@ describe('oracle on hand-written histories', () => {
   it('a saturated instrument does not excuse what no lateness can cause: a lost message still fails', () => {
     const { ev } = cleanHistory();
     ev[2] = ev[2].filter((e) => !(e.k === 'recv' && e.seq === 5));
-    const saturated = Array.from({ length: 30 }, (_, i) => ({
-      t: T0 + 1_000 + i * 1_000,
-      worker: 0,
-      eldP99: 10,
-      eldMax: i === 3 ? 2_500 : 20,
-      cpu: 0.3,
-      open: 3,
-      connecting: 0,
-      sent: 1,
-      received: 3,
-    }));
+    const saturated = fleetSamples((i) => (i === 3 ? { eldMax: 2_500 } : {}));
     const e = evaluate(history(ev, [], saturated), plan);
     expect(e.checks.find((c) => c.name === 'generator-health')!.verdict).toBe('inconclusive');
     expect(e.checks.find((c) => c.name === 'delivery')!.verdict).toBe('fail');
@@ -608,6 +585,69 @@ describe('oracle on hand-written histories', () => {
     );
   });
 
+  describe('a cut on every proxy reaches every connection (cut-reach.ts)', () => {
+    const cut = CUT;
+    const cutPlan = (fraction: number): OraclePlan => ({
+      ...plan,
+      faults: [{ id: 'cut#1', type: 'cut', atMs: 2_000, durationMs: 2_000, fraction, params: {} }],
+    });
+    /** Clients `knocked` lose their socket 20 ms into the cut (`closeAt` later, if given) and are back after 1.5 s. */
+    function cutHistory(knocked: number[], closeAt = T0 + 3_020) {
+      const { ev } = cleanHistory();
+      for (const c of knocked)
+        ev[c].push(
+          { k: 'close', t: closeAt, c, code: 1006, by: 'network' },
+          {
+            k: 'attempt',
+            t: Math.max(closeAt, T0 + 5_010) + 500,
+            c,
+            n: 1,
+            delay: 1_000,
+            since: 3,
+            due: Math.max(closeAt, T0 + 5_010) + 500,
+          },
+          { k: 'open', t: Math.max(closeAt, T0 + 5_010) + 510, c, n: 1 },
+        );
+      return ev;
+    }
+
+    it('passes when every connection closed', () => {
+      const health = check(history(cutHistory([0, 1, 2]), [cut]), 'generator-health', cutPlan(1));
+      expect(health.verdict, health.summary).toBe('pass');
+      expect(health.counts.cutEscaped).toBe(0);
+    });
+
+    it('a connection the cut did not close makes the run inconclusive, naming the Toxiproxy pool and the client', () => {
+      const r = evaluate(history(cutHistory([0, 2]), [cut]), cutPlan(1));
+      const health = r.checks.find((c) => c.name === 'generator-health')!;
+      expect(health.verdict).toBe('inconclusive');
+      expect(health.counts.cutEscaped).toBe(1);
+      expect(health.summary).toContain(
+        'the Toxiproxy pool (cut#1 on every proxy did not reach 1 connection(s): open when it was applied, still open 2 s after its removal)',
+      );
+      expect(health.examples.find((e) => e.category === 'cut-escaped')).toMatchObject({ client: 1 });
+      expect(r.verdict).toBe('inconclusive');
+    });
+
+    it('is not judged for a cut on a share of the proxies, nor for a cut the plan does not name', () => {
+      for (const p of [cutPlan(0.5), plan])
+        expect(check(history(cutHistory([0, 2]), [cut]), 'generator-health', p).verdict).toBe('pass');
+    });
+
+    it('a close noticed late by a fleet process that stalled is not an escape (the stall is its own finding)', () => {
+      const ev = cutHistory([0, 1, 2], T0 + 8_500);
+      const samples = fleetSamples((i) => (i === 6 ? { eldMax: 3_400 } : {}));
+      const health = check(history(ev, [cut], samples), 'generator-health', cutPlan(1));
+      expect(health.counts.cutEscaped).toBe(0);
+      expect(health.summary).not.toContain('did not reach');
+      expect(health.summary).toContain('1 stalls > 2000 ms');
+      // Without the stall the same late closes are escapes.
+      expect(
+        check(history(cutHistory([0, 1, 2], T0 + 8_500), [cut]), 'generator-health', cutPlan(1)).counts.cutEscaped,
+      ).toBe(3);
+    });
+  });
+
   it('turns a runtime failure into an error verdict', () => {
     expect(evaluate(cleanHistory().h, plan, [{ code: 'gateway-exited', message: 'gateway exited' }]).verdict).toBe(
       'error',
@@ -620,16 +660,7 @@ describe('recovery and detect thresholds', () => {
     ...plan,
     thresholds: { ...plan.thresholds, recovery_time: [parseThreshold('max<3000')] },
   };
-  const cut: FaultRecord = {
-    id: 'cut#1',
-    type: 'cut',
-    plannedStart: T0 + 3_000,
-    plannedEnd: T0 + 5_000,
-    applyStart: T0 + 3_000,
-    applyEnd: T0 + 3_010,
-    removeStart: T0 + 5_000,
-    removeEnd: T0 + 5_010,
-  };
+  const cut = CUT;
   const dropAt = (list: ClientEvent[], c: number, backAt: number | null) => {
     list.push(
       { k: 'close', t: T0 + 3_020, c, code: 1006, by: 'network' },
@@ -670,16 +701,7 @@ describe('recovery and detect thresholds', () => {
 describe('the reconnect storm in the evaluation', () => {
   it('counts the connect attempts per second after each restore, from the whole history', () => {
     const { ev } = cleanHistory();
-    const cut: FaultRecord = {
-      id: 'cut#1',
-      type: 'cut',
-      plannedStart: T0 + 3_000,
-      plannedEnd: T0 + 5_000,
-      applyStart: T0 + 3_000,
-      applyEnd: T0 + 3_010,
-      removeStart: T0 + 5_000,
-      removeEnd: T0 + 5_010,
-    };
+    const cut = CUT;
     // All three drop; two come back in second 6, one in second 7; a refused attempt during the cut does not count.
     for (const [c, back] of [
       [0, 6_100],

@@ -7,6 +7,7 @@
  * by part computes them first, from each client's connections alone (judge.ts, first pass).
  */
 import type { ClientEvent, FaultRecord, Phases } from '../record/history.ts';
+import { escapedClients, reachWindow } from './cut-reach.ts';
 
 export interface Impact {
   c: number;
@@ -19,6 +20,11 @@ export interface FaultWindow {
   end: number;
   recoveredAt: number | null;
   impacts: Impact[];
+  /**
+   * A cut on every proxy (cut-reach.ts): the span its connections had to close in, and the clients
+   * whose connection did not. Absent when the fault is not judged so (and in frames older than it).
+   */
+  reach?: { from: number; until: number; escaped: number[] };
 }
 
 /** What windows need of one client: its opens and closes, in time order. */
@@ -53,8 +59,13 @@ export function faultImpact(clients: Iterable<Connections>, start: number, end: 
   return out;
 }
 
-/** `clients` in roster order. */
-export function faultWindows(faults: FaultRecord[], phases: Phases, clients: Connections[]): FaultWindow[] {
+/** `clients` in roster order. `reachesAll`: whether the fault acts on every proxy of the run (cut-reach.ts). */
+export function faultWindows(
+  faults: FaultRecord[],
+  phases: Phases,
+  clients: Connections[],
+  reachesAll: (f: FaultRecord) => boolean = () => false,
+): FaultWindow[] {
   return faults.map((f) => {
     const start = f.applyStart;
     const end = f.removeEnd ?? phases.end;
@@ -62,7 +73,9 @@ export function faultWindows(faults: FaultRecord[], phases: Phases, clients: Con
     let recoveredAt: number | null = end;
     for (const i of impacts)
       recoveredAt = i.back === null || recoveredAt === null ? null : Math.max(recoveredAt, i.back);
-    return { id: f.id, start, end, recoveredAt, impacts };
+    const span = reachWindow(f, phases, reachesAll(f));
+    const reach = span ? { from: span[0], until: span[1], escaped: escapedClients(clients, span) } : undefined;
+    return { id: f.id, start, end, recoveredAt, impacts, ...(reach ? { reach } : {}) };
   });
 }
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from '../../gateway/server.ts';
-import { checkOf, runCli } from './cli.ts';
+import { checkOf, runCli, whyNotPass } from './cli.ts';
 
 const SECRET = 'target-test-secret';
 let gateway: Gateway;
@@ -16,6 +16,12 @@ beforeAll(async () => {
   gateway = await startGateway({ port: 0, jwtSecret: SECRET });
 });
 afterAll(() => gateway?.close());
+
+/** A fresh reference gateway for one test, closed when the test's `await using` scope ends. */
+async function ownGateway(): Promise<Gateway & AsyncDisposable> {
+  const g = await startGateway({ port: 0, jwtSecret: SECRET });
+  return Object.assign(g, { [Symbol.asyncDispose]: async () => void (await g.close()) });
+}
 
 describe('--target', () => {
   it('runs the scenario through its own Toxiproxy in front of the given gateway, secret from CHATSTORM_JWT_SECRET', async () => {
@@ -46,6 +52,37 @@ describe('--target', () => {
     expect(delivery.acked).toBeGreaterThan(0);
     expect(counted).toBeGreaterThanOrEqual(delivery.acked);
     expect(counted).toBeLessThanOrEqual(delivery.attempted);
+  }, 120_000);
+
+  it('a client connected past Toxiproxy escapes the cut: inconclusive, naming the Toxiproxy pool and the client (cut-reach)', async () => {
+    // The defect made for the rule: user u0 of the clean fixed store connects straight to the
+    // gateway. A gateway of its own: chats the other tests' runs left messages in would be judged too.
+    await using own = await ownGateway();
+    const r = await runCli(
+      [
+        'run',
+        'test/mutants/scenarios/long-cut.ts',
+        '--profile',
+        'small',
+        '--target',
+        `ws://127.0.0.1:${own.port}`,
+        '--client',
+        'test/fixtures/bypass-proxy-client.ts',
+      ],
+      { env: { CHATSTORM_JWT_SECRET: SECRET, CHATSTORM_TEST_BYPASS_TO: `ws://127.0.0.1:${own.port}` } },
+    );
+    expect(r.summary, r.stderr).not.toBeNull();
+    const s = r.summary!;
+    const health = checkOf(s, 'generator-health');
+    expect(health.verdict, health.summary).toBe('inconclusive');
+    expect(health.summary).toContain(
+      'the Toxiproxy pool (cut#1 on every proxy did not reach 1 connection(s): open when it was applied, still open 2 s after its removal)',
+    );
+    expect(health.counts.cutEscaped).toBe(1);
+    expect(health.examples.find((e) => e.category === 'cut-escaped')).toMatchObject({ client: 0 });
+    // Never the gateway's failure: the other 49 were cut and came back.
+    expect(s.verdict, whyNotPass(s)).toBe('inconclusive');
+    expect(s.metrics.faults[0].affected).toBe(49);
   }, 120_000);
 
   it('with the wrong secret every client is refused with 4401, and the run says so', async () => {

@@ -31,6 +31,8 @@ export interface Defect {
   settings?(fromPolicy: Required<ChatStoreSettings>): ChatStoreSettings;
   /** Wraps the store: the adapter drives and shows the wrapper. Default: the store itself. */
   wrap?(store: ChatStore, env: ClientAdapterEnv): ChatStore;
+  /** Where the store connects instead of the URL the harness gives. Default: the harness's. */
+  url?(env: ClientAdapterEnv): ClientAdapterEnv['url'];
 }
 
 /** The largest delay a timer accepts (a larger one fires at once): "never", for any run. */
@@ -68,7 +70,7 @@ export function storeMutant(defect: Defect = {}): ClientAdapterFactory {
     const fromPolicy = settingsFor(env.policy);
     const inner = createChatStore({
       WebSocket: env.WebSocket,
-      url: env.url,
+      url: defect.url ? defect.url(env) : env.url,
       setTimeout: env.setTimeout,
       clearTimeout: env.clearTimeout,
       userId: env.userId,
