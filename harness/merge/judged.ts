@@ -123,7 +123,9 @@ export function mergeShards(shards: ShardJudged[]): Judged {
         ...x,
         id: renamed(x.id, s.index),
         impacts: x.impacts.map((m) => ({ ...m, c: m.c + clientBase[i] })),
-        ...(x.reach ? { reach: { ...x.reach, escaped: x.reach.escaped.map((c) => c + clientBase[i]) } } : {}),
+        ...(x.reach
+          ? { reach: { ...x.reach, late: x.reach.late.map((m) => ({ ...m, c: m.c + clientBase[i] })) } }
+          : {}),
       })),
     ),
     // Latency was measured inside each shard's own steady windows; the first shard's are shown.

@@ -9,10 +9,13 @@
  * the run is inconclusive.
  *
  * A fleet process that stalls notices a close late (seen: closes recorded 9.2 s after a restore
- * by a process stalled for seconds). So a client is judged only when its fleet process had no
- * stall over ESCAPE_GRACE_MS inside the window (its own finding in generator-health), and a cut
- * whose window the run did not outlast is not judged. Connections that opened after the apply's
- * start are not judged either: their open may have raced the disable.
+ * by a process stalled for seconds; at 20,000 sockets, with timers 3 s late, the drops were
+ * noticed 4.7 s into the cut). So a client whose fleet process stalled over ESCAPE_GRACE_MS in the
+ * window is given that stall too (the longest event-loop delay or timer lateness its samples show
+ * there, plus the second a sample covers): a close recorded within it was noticed late, not
+ * escaped; none at all, or one later still, escaped. A cut whose window the run did not outlast is
+ * not judged. Connections that opened after the apply's start are not judged either: their open
+ * may have raced the disable.
  *
  * Computed from every client's connections in the judge's first pass (windows.ts), like the
  * fault windows themselves; the stall filter reads the fleet samples (generator-health.ts).
@@ -30,9 +33,15 @@ export function reachWindow(f: FaultRecord, phases: Phases, reachesAll: boolean)
   return until <= phases.end ? [f.applyStart, until] : null;
 }
 
-/** The clients (roster indices) whose connection was open at `from` and recorded no close until `until`. */
-export function escapedClients(clients: Iterable<Connections>, [from, until]: [number, number]): number[] {
-  const out: number[] = [];
+/** A connection open when the cut was applied that recorded no close by `until`: its first close after the apply, if any. */
+export interface LateClose {
+  c: number;
+  close: number | null;
+}
+
+/** The connections open at `from` that recorded no close in [from, until] (candidates; `escaped` decides). */
+export function lateCloses(clients: Iterable<Connections>, [from, until]: [number, number]): LateClose[] {
+  const out: LateClose[] = [];
   for (const cl of clients) {
     // The connection open at `from`: the last open at or before it, with no close between.
     let open: number | null = null;
@@ -40,7 +49,21 @@ export function escapedClients(clients: Iterable<Connections>, [from, until]: [n
     if (open === null) continue;
     const o = open;
     if (cl.closes.some((x) => x.t >= o && x.t < from)) continue;
-    if (!cl.closes.some((x) => x.t >= from && x.t <= until)) out.push(cl.c);
+    const close = cl.closes.find((x) => x.t >= from)?.t ?? null;
+    if (close === null || close > until) out.push({ c: cl.c, close });
   }
   return out;
+}
+
+/**
+ * The clients that escaped: no close at all, or none by `until` plus the stall of their fleet
+ * process (`stallOf(c)`: its longest delay in the window, ms; 0 when it kept up) and a second.
+ */
+export function escaped(late: readonly LateClose[], until: number, stallOf: (c: number) => number): number[] {
+  return late
+    .filter(({ c, close }) => {
+      const stall = stallOf(c);
+      return close === null || close > until + (stall > ESCAPE_GRACE_MS ? stall + 1_000 : 0);
+    })
+    .map((x) => x.c);
 }

@@ -34,7 +34,7 @@
 import type { Context, OraclePlan } from './context.ts';
 import { CPU_WARN, partsName } from '../preflight/cpu.ts';
 import type { GeneratorSample } from '../record/history.ts';
-import { ESCAPE_GRACE_MS } from './cut-reach.ts';
+import { ESCAPE_GRACE_MS, escaped } from './cut-reach.ts';
 import type { CheckResult, Example } from './types.ts';
 import type { FaultWindow } from './windows.ts';
 
@@ -195,25 +195,24 @@ export function checkGeneratorHealth(ctx: Context, windows: FaultWindow[] = []):
     }
   }
 
-  // Connections a cut on every proxy did not close (cut-reach.ts), their fleet process not stalled.
-  let escaped = 0;
+  // Connections a cut on every proxy did not close (cut-reach.ts), each given its fleet process's stall.
+  let escapedCount = 0;
   for (const w of windows) {
-    if (!w.reach?.escaped.length) continue;
+    if (!w.reach?.late.length) continue;
     const { from, until } = w.reach;
-    const stalled = new Set(
-      ctx.history.samples
-        .filter(
-          (s) =>
-            s.t > from &&
-            s.t - 1_000 < until &&
-            (s.eldMax > ESCAPE_GRACE_MS || (s.timerLateMax ?? 0) > ESCAPE_GRACE_MS),
-        )
-        .map((s) => `${s.shard ?? ''}/${s.worker}`),
-    );
+    const stall = new Map<string, number>();
+    for (const s of ctx.history.samples) {
+      // A sample reports a stall once it is over: the stall began its length before the sample's second.
+      const longest = Math.max(s.eldMax, s.timerLateMax ?? 0);
+      if (s.t > from && s.t - 1_000 - longest < until) {
+        const k = `${s.shard ?? ''}/${s.worker}`;
+        stall.set(k, Math.max(stall.get(k) ?? 0, longest));
+      }
+    }
     const roster = ctx.history.roster;
-    const mine = w.reach.escaped.filter((c) => !stalled.has(`${roster[c]?.shard ?? ''}/${roster[c]?.worker}`));
+    const mine = escaped(w.reach.late, until, (c) => stall.get(`${roster[c]?.shard ?? ''}/${roster[c]?.worker}`) ?? 0);
     if (!mine.length) continue;
-    escaped += mine.length;
+    escapedCount += mine.length;
     const what = `${w.id} on every proxy did not reach ${mine.length} connection(s): open when it was applied, still open ${ESCAPE_GRACE_MS / 1_000} s after its removal`;
     proxyProblems.push(what);
     examples.push(
@@ -267,7 +266,7 @@ export function checkGeneratorHealth(ctx: Context, windows: FaultWindow[] = []):
       skippedSends: skipped,
       fdFullSeconds: fdFull.length,
       proxyProblems: proxyProblems.length,
-      cutEscaped: escaped,
+      cutEscaped: escapedCount,
       hostMeasured: host ? 1 : 0,
       hostSamples: host?.samples ?? 0,
       hostOversubscribedSeconds: host?.oversubscribed ?? 0,

@@ -634,17 +634,22 @@ describe('oracle on hand-written histories', () => {
         expect(check(history(cutHistory([0, 2]), [cut]), 'generator-health', p).verdict).toBe('pass');
     });
 
-    it('a close noticed late by a fleet process that stalled is not an escape (the stall is its own finding)', () => {
-      const ev = cutHistory([0, 1, 2], T0 + 8_500);
-      const samples = fleetSamples((i) => (i === 6 ? { eldMax: 3_400 } : {}));
-      const health = check(history(ev, [cut], samples), 'generator-health', cutPlan(1));
+    it('a close noticed late by a fleet process that stalled is not an escape; none at all, or one later than the stall, is', () => {
+      // The process stalled 3.4 s in the window (its sample at 7 s): the closes at 8.5 s were noticed late.
+      const stalled = fleetSamples((i) => (i === 6 ? { eldMax: 3_400 } : {}));
+      const health = check(history(cutHistory([0, 1, 2], T0 + 8_500), [CUT], stalled), 'generator-health', cutPlan(1));
       expect(health.counts.cutEscaped).toBe(0);
       expect(health.summary).not.toContain('did not reach');
       expect(health.summary).toContain('1 stalls > 2000 ms');
       // Without the stall the same late closes are escapes.
       expect(
-        check(history(cutHistory([0, 1, 2], T0 + 8_500), [cut]), 'generator-health', cutPlan(1)).counts.cutEscaped,
+        check(history(cutHistory([0, 1, 2], T0 + 8_500), [CUT]), 'generator-health', cutPlan(1)).counts.cutEscaped,
       ).toBe(3);
+      // A close later than the stall explains (7.01 + 3.4 + 1 s), and no close at all, are escapes despite it.
+      const ev = cutHistory([0, 1], T0 + 12_000);
+      const late = check(history(ev, [CUT], stalled), 'generator-health', cutPlan(1));
+      expect(late.counts.cutEscaped).toBe(3);
+      expect(late.summary).toContain('did not reach 3 connection(s)');
     });
   });
 

@@ -7,7 +7,7 @@
  * by part computes them first, from each client's connections alone (judge.ts, first pass).
  */
 import type { ClientEvent, FaultRecord, Phases } from '../record/history.ts';
-import { escapedClients, reachWindow } from './cut-reach.ts';
+import { lateCloses, reachWindow, type LateClose } from './cut-reach.ts';
 
 export interface Impact {
   c: number;
@@ -21,10 +21,11 @@ export interface FaultWindow {
   recoveredAt: number | null;
   impacts: Impact[];
   /**
-   * A cut on every proxy (cut-reach.ts): the span its connections had to close in, and the clients
-   * whose connection did not. Absent when the fault is not judged so (and in frames older than it).
+   * A cut on every proxy (cut-reach.ts): the span its connections had to close in, and the
+   * connections that did not close in it (generator-health decides which escaped). Absent when the
+   * fault is not judged so (and in frames older than it).
    */
-  reach?: { from: number; until: number; escaped: number[] };
+  reach?: { from: number; until: number; late: LateClose[] };
 }
 
 /** What windows need of one client: its opens and closes, in time order. */
@@ -74,7 +75,7 @@ export function faultWindows(
     for (const i of impacts)
       recoveredAt = i.back === null || recoveredAt === null ? null : Math.max(recoveredAt, i.back);
     const span = reachWindow(f, phases, reachesAll(f));
-    const reach = span ? { from: span[0], until: span[1], escaped: escapedClients(clients, span) } : undefined;
+    const reach = span ? { from: span[0], until: span[1], late: lateCloses(clients, span) } : undefined;
     return { id: f.id, start, end, recoveredAt, impacts, ...(reach ? { reach } : {}) };
   });
 }
