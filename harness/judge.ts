@@ -156,6 +156,7 @@ async function judgeWith(
     samples: rec.samples,
     stackSamples: rec.stackSamples,
     ...(rec.hostSamples ? { hostSamples: rec.hostSamples } : {}),
+    ...(rec.routes ? { routes: rec.routes } : {}),
     phases,
     drainComplete: rec.savedPhases.drainComplete ?? false,
   };

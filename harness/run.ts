@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { buildRoster, mintTokens } from './auth/roster.ts';
 import { publicPlan, type RunPlan } from './config/plan.ts';
 import { runTimeline, type TimelineRun } from './faults/timeline.ts';
-import { startFleet, type Fleet } from './fleet/fleet.ts';
-import { HOST_SAMPLES_FILE } from './record/files.ts';
-import type { Phases } from './record/history.ts';
+import { proxyFor, startFleet, type Fleet } from './fleet/fleet.ts';
+import { HOST_SAMPLES_FILE, ROUTES_FILE } from './record/files.ts';
+import type { ClientRoutes, Phases } from './record/history.ts';
 import { clockOffset } from './metrics/clock.ts';
 import { readRunRecord } from './record/reader.ts';
 import { encodeJudged, JUDGED_FILE } from './oracle/judged-json.ts';
@@ -161,6 +161,12 @@ export async function run(
       Math.ceil((wait + plan.trafficMs + plan.drainTimeoutMs + (plan.clients / plan.connectRate) * 1_000) / 1_000) +
       600;
     const tokens = await mintTokens(roster, plan.jwtSecret, ttl);
+    // Which proxy each client goes through, for the oracle (a cut on some proxies: cut-reach.ts).
+    const routes: ClientRoutes = {
+      proxies: s.proxies.map((p) => p.name),
+      of: proxyFor(roster, s.proxyUrls.length, s.routes),
+    };
+    writeFileSync(join(historyDir, ROUTES_FILE), JSON.stringify(routes));
     fleet = startFleet(plan, roster, tokens, s.proxyUrls, historyDir, s.routes);
     const f = fleet;
     teardown.defer(() => f.stop());

@@ -1,12 +1,14 @@
 /**
- * cut-reach: a cut on every proxy reaches every connection. Disabling a Toxiproxy proxy closes
- * every link through it and refuses new ones (docs/faults.md), so when a `cut` acts on all of the
- * run's proxies (fraction 1, applied without error), every client connection open when the cut
- * was applied closes. A connection open at the apply's start that recorded no close until the
- * cut's removal plus ESCAPE_GRACE_MS ESCAPED it: the fault the report describes is not the fault
- * that client met, so its reconnect and its messages around the cut measured nothing. That is the
- * instrument's failure (the Toxiproxy pool), never the gateway's: generator-health names it and
- * the run is inconclusive.
+ * cut-reach: a cut reaches every connection through its proxies. Disabling a Toxiproxy proxy
+ * closes every link through it and refuses new ones (docs/faults.md), so when a `cut` is applied
+ * without error, every connection open then through one of its proxies closes. Whose connection
+ * that is: every client's when the cut acts on every proxy (fraction 1), else the clients whose
+ * proxy (history/routes.json) is one the cut's record names; a run folder without routes.json is
+ * judged for fraction-1 cuts only. A connection open at the apply's start that recorded no close
+ * until the cut's removal plus ESCAPE_GRACE_MS ESCAPED it: the fault the report describes is not
+ * the fault that client met, so its reconnect and its messages around the cut measured nothing.
+ * That is the instrument's failure (the Toxiproxy pool), never the gateway's: generator-health
+ * names it and the run is inconclusive.
  *
  * A fleet process that stalls notices a close late (seen: closes recorded 9.2 s after a restore
  * by a process stalled for seconds; at 20,000 sockets, with timers 3 s late, the drops were
@@ -27,8 +29,8 @@ import type { Connections } from './windows.ts';
 export const ESCAPE_GRACE_MS = 2_000;
 
 /** The window a connection has to close in: the apply's start to the removal's end plus the grace; null when not judged. */
-export function reachWindow(f: FaultRecord, phases: Phases, reachesAll: boolean): [number, number] | null {
-  if (f.type !== 'cut' || !reachesAll || f.error || f.removeEnd === null) return null;
+export function reachWindow(f: FaultRecord, phases: Phases): [number, number] | null {
+  if (f.type !== 'cut' || f.error || f.removeEnd === null) return null;
   const until = f.removeEnd + ESCAPE_GRACE_MS;
   return until <= phases.end ? [f.applyStart, until] : null;
 }
@@ -39,9 +41,16 @@ export interface LateClose {
   close: number | null;
 }
 
-/** The connections open at `from` that recorded no close in [from, until] (candidates; `escaped` decides). */
-export function lateCloses(clients: Iterable<Connections>, [from, until]: [number, number]): LateClose[] {
+/**
+ * The connections open at `from` (`judged`: how many) and those of them that recorded no close in
+ * [from, until] (`late`: the candidates; `escaped` decides).
+ */
+export function lateCloses(
+  clients: Iterable<Connections>,
+  [from, until]: [number, number],
+): { judged: number; late: LateClose[] } {
   const out: LateClose[] = [];
+  let judged = 0;
   for (const cl of clients) {
     // The connection open at `from`: the last open at or before it, with no close between.
     let open: number | null = null;
@@ -49,10 +58,11 @@ export function lateCloses(clients: Iterable<Connections>, [from, until]: [numbe
     if (open === null) continue;
     const o = open;
     if (cl.closes.some((x) => x.t >= o && x.t < from)) continue;
+    judged++;
     const close = cl.closes.find((x) => x.t >= from)?.t ?? null;
     if (close === null || close > until) out.push({ c: cl.c, close });
   }
-  return out;
+  return { judged, late: out };
 }
 
 /**

@@ -10,7 +10,7 @@
  *   3. `mergeEvaluations` (merge.ts), then `finishEvaluation`: verdicts and sentences from the
  *      merged parts. Judging the parts and merging gives exactly what judging the whole gives.
  */
-import type { ClientEvent, History } from '../record/history.ts';
+import type { ClientEvent, FaultRecord, History } from '../record/history.ts';
 import { newHistogram, record, spectrum, summarize } from '../metrics/histogram.ts';
 import { collectSeries, finishSeries, seriesSeconds, type SeriesPart } from '../metrics/series.ts';
 import { reconnectStorms } from '../metrics/reconnect-storm.ts';
@@ -50,14 +50,28 @@ export interface Frame {
  * client's opens and closes, in roster order; `lastEvent`: the time of the last event of a judged client.
  */
 export function buildFrame(history: History, plan: OraclePlan, connections: Connections[], lastEvent: number): Frame {
-  // A fault the plan gives fraction 1 acts on every proxy (faults/timeline.ts targetedProxies).
-  const fraction = new Map(plan.faults.map((f) => [f.id, f.fraction]));
-  const windows = faultWindows(history.faults, history.phases, connections, (f) => (fraction.get(f.id) ?? 0) >= 1);
+  const windows = faultWindows(history.faults, history.phases, connections, reachOf(history, plan));
   return {
     history: { ...history, byClient: [] },
     windows,
     steady: steadyWindows(history.phases, plan.settleMs, windows),
     seconds: seriesSeconds(history.phases.start, history.phases.end, lastEvent),
+  };
+}
+
+/**
+ * The clients a fault acts on (cut-reach.ts): all of them when the plan gives it fraction 1 (it
+ * acts on every proxy: faults/timeline.ts targetedProxies), else those whose proxy its record
+ * names (history routes); null when neither is known.
+ */
+function reachOf(history: History, plan: OraclePlan): (f: FaultRecord) => ((c: number) => boolean) | null {
+  const fraction = new Map(plan.faults.map((f) => [f.id, f.fraction]));
+  const routes = history.routes;
+  return (f) => {
+    if ((fraction.get(f.id) ?? 0) >= 1) return () => true;
+    if (!routes || !f.proxies) return null;
+    const hit = new Set(f.proxies);
+    return (c) => hit.has(routes.proxies[routes.of[c]]);
   };
 }
 

@@ -197,7 +197,9 @@ export function checkGeneratorHealth(ctx: Context, windows: FaultWindow[] = []):
 
   // Connections a cut on every proxy did not close (cut-reach.ts), each given its fleet process's stall.
   let escapedCount = 0;
+  let reachJudged = 0;
   for (const w of windows) {
+    reachJudged += w.reach?.judged ?? 0;
     if (!w.reach?.late.length) continue;
     const { from, until } = w.reach;
     const stall = new Map<string, number>();
@@ -266,6 +268,7 @@ export function checkGeneratorHealth(ctx: Context, windows: FaultWindow[] = []):
       skippedSends: skipped,
       fdFullSeconds: fdFull.length,
       proxyProblems: proxyProblems.length,
+      cutReachJudged: reachJudged,
       cutEscaped: escapedCount,
       hostMeasured: host ? 1 : 0,
       hostSamples: host?.samples ?? 0,

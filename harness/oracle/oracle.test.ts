@@ -585,8 +585,7 @@ describe('oracle on hand-written histories', () => {
     );
   });
 
-  describe('a cut on every proxy reaches every connection (cut-reach.ts)', () => {
-    const cut = CUT;
+  describe('a cut reaches every connection through its proxies (cut-reach.ts)', () => {
     const cutPlan = (fraction: number): OraclePlan => ({
       ...plan,
       faults: [{ id: 'cut#1', type: 'cut', atMs: 2_000, durationMs: 2_000, fraction, params: {} }],
@@ -612,13 +611,13 @@ describe('oracle on hand-written histories', () => {
     }
 
     it('passes when every connection closed', () => {
-      const health = check(history(cutHistory([0, 1, 2]), [cut]), 'generator-health', cutPlan(1));
+      const health = check(history(cutHistory([0, 1, 2]), [CUT]), 'generator-health', cutPlan(1));
       expect(health.verdict, health.summary).toBe('pass');
-      expect(health.counts.cutEscaped).toBe(0);
+      expect(health.counts).toMatchObject({ cutReachJudged: 3, cutEscaped: 0 });
     });
 
     it('a connection the cut did not close makes the run inconclusive, naming the Toxiproxy pool and the client', () => {
-      const r = evaluate(history(cutHistory([0, 2]), [cut]), cutPlan(1));
+      const r = evaluate(history(cutHistory([0, 2]), [CUT]), cutPlan(1));
       const health = r.checks.find((c) => c.name === 'generator-health')!;
       expect(health.verdict).toBe('inconclusive');
       expect(health.counts.cutEscaped).toBe(1);
@@ -629,9 +628,24 @@ describe('oracle on hand-written histories', () => {
       expect(r.verdict).toBe('inconclusive');
     });
 
-    it('is not judged for a cut on a share of the proxies, nor for a cut the plan does not name', () => {
-      for (const p of [cutPlan(0.5), plan])
-        expect(check(history(cutHistory([0, 2]), [cut]), 'generator-health', p).verdict).toBe('pass');
+    it('a cut on a share of the proxies is judged for the clients behind them (history routes), and only then', () => {
+      // Clients 0 and 2 go through proxy p0, which the cut disabled; client 1 through p1, untouched.
+      const partial = { ...CUT, proxies: ['p0'] };
+      const routed = (ev: ClientEvent[][]) => ({
+        ...history(ev, [partial]),
+        routes: { proxies: ['p0', 'p1'], of: [0, 1, 0] },
+      });
+      // Client 0 dropped, client 1 stayed (not behind the cut), client 2 stayed: escaped.
+      const health = check(routed(cutHistory([0])), 'generator-health', cutPlan(0.5));
+      expect(health.counts).toMatchObject({ cutReachJudged: 2, cutEscaped: 1 });
+      expect(health.examples.find((e) => e.category === 'cut-escaped')).toMatchObject({ client: 2 });
+      expect(check(routed(cutHistory([0, 2])), 'generator-health', cutPlan(0.5)).counts.cutEscaped).toBe(0);
+      // Without routes (an older run folder), or a cut the plan does not name: not judged.
+      for (const [h, p] of [
+        [history(cutHistory([0]), [partial]), cutPlan(0.5)],
+        [history(cutHistory([0]), [CUT]), plan],
+      ] as const)
+        expect(check(h, 'generator-health', p).counts).toMatchObject({ cutReachJudged: 0, cutEscaped: 0 });
     });
 
     it('a close noticed late by a fleet process that stalled is not an escape; none at all, or one later than the stall, is', () => {

@@ -21,11 +21,11 @@ export interface FaultWindow {
   recoveredAt: number | null;
   impacts: Impact[];
   /**
-   * A cut on every proxy (cut-reach.ts): the span its connections had to close in, and the
-   * connections that did not close in it (generator-health decides which escaped). Absent when the
-   * fault is not judged so (and in frames older than it).
+   * A cut (cut-reach.ts): the span its connections had to close in, how many were open through its
+   * proxies when it was applied, and those that did not close in it (generator-health decides which
+   * escaped). Absent when the fault is not judged so (and in frames older than it).
    */
-  reach?: { from: number; until: number; late: LateClose[] };
+  reach?: { from: number; until: number; judged: number; late: LateClose[] };
 }
 
 /** What windows need of one client: its opens and closes, in time order. */
@@ -60,12 +60,15 @@ export function faultImpact(clients: Iterable<Connections>, start: number, end: 
   return out;
 }
 
-/** `clients` in roster order. `reachesAll`: whether the fault acts on every proxy of the run (cut-reach.ts). */
+/**
+ * `clients` in roster order. `reaches(f)`: the clients the fault acts on (cut-reach.ts), or null
+ * when that is not known (then it is not judged for reach).
+ */
 export function faultWindows(
   faults: FaultRecord[],
   phases: Phases,
   clients: Connections[],
-  reachesAll: (f: FaultRecord) => boolean = () => false,
+  reaches: (f: FaultRecord) => ((c: number) => boolean) | null = () => null,
 ): FaultWindow[] {
   return faults.map((f) => {
     const start = f.applyStart;
@@ -74,8 +77,19 @@ export function faultWindows(
     let recoveredAt: number | null = end;
     for (const i of impacts)
       recoveredAt = i.back === null || recoveredAt === null ? null : Math.max(recoveredAt, i.back);
-    const span = reachWindow(f, phases, reachesAll(f));
-    const reach = span ? { from: span[0], until: span[1], late: lateCloses(clients, span) } : undefined;
+    const on = reaches(f);
+    const span = on ? reachWindow(f, phases) : null;
+    const reach =
+      on && span
+        ? {
+            from: span[0],
+            until: span[1],
+            ...lateCloses(
+              clients.filter((cl) => on(cl.c)),
+              span,
+            ),
+          }
+        : undefined;
     return { id: f.id, start, end, recoveredAt, impacts, ...(reach ? { reach } : {}) };
   });
 }

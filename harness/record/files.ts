@@ -9,6 +9,7 @@
  *   history/stack-samples.ndjson StackSample per line
  *   history/host-samples.ndjson  HostSample per line (absent where PSI is not, and in older runs)
  *   history/phases.json          Phases + drainComplete
+ *   history/routes.json          ClientRoutes: the proxy each client connected through (absent in older runs)
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ export const SAMPLES_FILE = 'samples.ndjson';
 export const STACK_SAMPLES_FILE = 'stack-samples.ndjson';
 export const HOST_SAMPLES_FILE = 'host-samples.ndjson';
 export const PHASES_FILE = 'phases.json';
+export const ROUTES_FILE = 'routes.json';
 
 export const historyDir = (runDir: string) => join(runDir, HISTORY_DIR);
 export const eventsFile = (historyDir: string, worker: number) => join(historyDir, `events-${worker}.rec`);

@@ -185,6 +185,12 @@ export interface Phases {
   end: number;
 }
 
+/** The proxy each client connected through: `proxies[of[c]]` is client c's proxy name (as in FaultRecord.proxies). */
+export interface ClientRoutes {
+  proxies: string[];
+  of: number[];
+}
+
 export interface History {
   roster: RosterEntry[];
   /** Client events grouped by client index, each list in time order. */
@@ -195,6 +201,8 @@ export interface History {
   stackSamples?: StackSample[];
   /** The host's CPU pressure (absent: not measured — no PSI, or a run folder older than it). */
   hostSamples?: HostSample[];
+  /** Which proxy each client used (absent in run folders older than it). */
+  routes?: ClientRoutes;
   phases: Phases;
   /** Did every client come back and catch up before the drain timeout? */
   drainComplete: boolean;

@@ -13,6 +13,7 @@ import {
   FAULTS_FILE,
   PHASES_FILE,
   ROSTER_FILE,
+  ROUTES_FILE,
   HOST_SAMPLES_FILE,
   SAMPLES_FILE,
   STACK_SAMPLES_FILE,
@@ -20,6 +21,7 @@ import {
 } from './files.ts';
 import type {
   ClientEvent,
+  ClientRoutes,
   FaultRecord,
   GeneratorSample,
   History,
@@ -215,6 +217,8 @@ export interface RunRecord {
   stackSamples: StackSample[];
   /** Absent (undefined) when the run has no host-samples file: not measured. */
   hostSamples?: HostSample[];
+  /** Absent in run folders older than routes.json. */
+  routes?: ClientRoutes;
   /** phases.json as saved (a killed run may lack some). */
   savedPhases: Partial<Phases> & { drainComplete?: boolean };
   files: EventFile[];
@@ -235,12 +239,14 @@ export function readRunRecord(historyDir: string): RunRecord {
   const hostFile = join(historyDir, HOST_SAMPLES_FILE);
   const hostSamples: HostSample[] | undefined = existsSync(hostFile) ? [] : undefined;
   if (hostSamples) ndjson<HostSample>(hostFile, (s) => hostSamples.push(s));
+  const routes = json<ClientRoutes | null>(join(historyDir, ROUTES_FILE), null);
   return {
     roster,
     faults: json<FaultRecord[]>(join(historyDir, FAULTS_FILE), []),
     samples,
     stackSamples,
     ...(hostSamples ? { hostSamples } : {}),
+    ...(routes ? { routes } : {}),
     savedPhases: json(join(historyDir, PHASES_FILE), {}),
     files: eventFiles(historyDir),
   };
@@ -280,6 +286,7 @@ export function readHistory(historyDir: string): History {
     samples: rec.samples,
     stackSamples: rec.stackSamples,
     ...(rec.hostSamples ? { hostSamples: rec.hostSamples } : {}),
+    ...(rec.routes ? { routes: rec.routes } : {}),
     phases,
     drainComplete: rec.savedPhases.drainComplete ?? false,
   };

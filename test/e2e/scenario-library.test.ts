@@ -77,7 +77,16 @@ const cases: Case[] = [
     expect: (s) =>
       expect(s.metrics.reconnectDelays.some((d) => d.envelopeMax === 2_000 && d.delays.length > 0)).toBe(true),
   },
-  { scenario: 'partial-outage', profile: 'small', verdict: 'pass', expect: (s) => expect(fault(s).affected).toBe(30) },
+  {
+    scenario: 'partial-outage',
+    profile: 'small',
+    verdict: 'pass',
+    expect: (s) => {
+      expect(fault(s).affected).toBe(30);
+      // The cut reached the 30 connections behind its 3 of 10 proxies (history/routes.json), and only them.
+      expect(checkOf(s, 'generator-health').counts).toMatchObject({ cutReachJudged: 30, cutEscaped: 0 });
+    },
+  },
   {
     scenario: 'gateway-restart',
     profile: 'small',
