@@ -12,7 +12,9 @@
  * Gateways and Toxiproxy run in process groups of their own (stack/process.ts): a terminal's
  * Ctrl-C reaches the bench and its fleet workers only, and the bench stops the rest. Linux (/proc).
  */
-import { writeSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exitCodeForInterruption, type Interruption } from '../harness/report/exit-codes.ts';
 import { killChildrenNow, type ManagedProcess, watchLauncher } from '../harness/stack/process.ts';
 import { children } from './_procs.ts';
@@ -28,6 +30,12 @@ export interface BenchLifecycle {
   proceed(): Promise<void>;
   /** The bench's normal end: tears everything down. */
   end(): Promise<void>;
+  /**
+   * A scratch folder under the OS temp dir, removed when the bench exits however it does (its end,
+   * a signal, a second signal's forced exit) — except after an error, when it is kept for its logs
+   * and the line names it.
+   */
+  tempDir(prefix: string): string;
 }
 
 /** A child by its command line, for the line (processes on the stack go by their own names). */
@@ -57,6 +65,12 @@ export function benchLifecycle(bench: string): BenchLifecycle {
   const abort = new AbortController();
   const names = new Map<number, string>();
   let stopping: Promise<never> | null = null;
+  const scratch: string[] = [];
+  let failed = false;
+  process.on('exit', () => {
+    if (failed) return;
+    for (const d of scratch) rmSync(d, { recursive: true, force: true });
+  });
 
   const stop = (why: string, code: number): Promise<never> =>
     (stopping ??= (async () => {
@@ -72,7 +86,7 @@ export function benchLifecycle(bench: string): BenchLifecycle {
       const left = children();
       const what = running.map((c) => `${names.get(c.pid) ?? kind(c.args)} (pid ${c.pid})`).join(', ');
       say(
-        `${bench}: ${why}: stopped ${what || 'nothing (no child process was running)'}${left.length ? `; still running: pids ${left.map((c) => c.pid).join(', ')}, removed by npx chatstorm cleanup` : ''}; exit ${code}`,
+        `${bench}: ${why}: stopped ${what || 'nothing (no child process was running)'}${left.length ? `; still running: pids ${left.map((c) => c.pid).join(', ')}, removed by npx chatstorm cleanup` : ''}${failed && scratch.length ? `; kept for its logs: ${scratch.join(', ')}` : ''}; exit ${code}`,
       );
       process.exit(code);
     })());
@@ -99,6 +113,7 @@ export function benchLifecycle(bench: string): BenchLifecycle {
   process.on('uncaughtException', (e) => {
     if (stopping) return;
     say(`${bench}: ${e.stack ?? e}`);
+    failed = true;
     void stop('failed', 1);
   });
 
@@ -112,5 +127,10 @@ export function benchLifecycle(bench: string): BenchLifecycle {
     },
     proceed: () => (stopping ? stopping.then(() => {}) : Promise.resolve()),
     end: () => (stopping ? stopping.then(() => {}) : teardown.disposeAsync()),
+    tempDir(prefix) {
+      const d = mkdtempSync(join(tmpdir(), prefix));
+      scratch.push(d);
+      return d;
+    },
   };
 }

@@ -25,9 +25,9 @@
  * in one line and exits 130, 143 or 1, writing no figures; a second signal exits at once and names
  * `npx chatstorm cleanup` for what might be left.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildRoster, mintTokens } from '../harness/auth/roster.ts';
@@ -63,8 +63,7 @@ const trafficMs = Number(values.traffic) * 1_000;
 const sendIntervalMs = 10_000;
 const now = () => performance.timeOrigin + performance.now();
 const bench = benchLifecycle('bench/fleet');
-const dir = mkdtempSync(join(tmpdir(), 'bench-fleet-'));
-bench.teardown.defer(() => rmSync(dir, { recursive: true, force: true }));
+const dir = bench.tempDir('bench-fleet-');
 
 const plan = resolvePlan(
   { name: 'bench-fleet', clients: N, chatSize: 10, connectRate, sendInterval: sendIntervalMs, duration: trafficMs },

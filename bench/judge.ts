@@ -14,16 +14,15 @@
  *   npm run bench:judge -- --deliveries 36000000    the 30-minute soak: 36 M deliveries
  *   --threads N (judging threads; default: the judge's own choice), --part-records N, --keep (keep the history)
  *
- * Once the history is written, Ctrl-C (SIGINT), SIGTERM or an error stops the measuring process and
- * removes the history (bench/_teardown.ts), and the bench exits 130, 143 or 1.
+ * Ctrl-C (SIGINT), SIGTERM or an error, while the history is written or measured, stops the process
+ * doing it and removes the history (bench/_teardown.ts), and the bench exits 130, 143 or 1.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeSyntheticHistory } from '../test/fixtures/synthetic-history.ts';
 import { benchLifecycle } from './_teardown.ts';
 
 const { values } = parseArgs({
@@ -41,16 +40,42 @@ const chatSize = 10;
 const messagesPerClient = Math.max(1, Math.round(Number(values.deliveries) / (clients * chatSize)));
 const ROOT = join(import.meta.dirname, '..');
 
-const dir = mkdtempSync(join(tmpdir(), 'chatstorm-bench-judge-'));
+// Before anything is written: a signal stops the process at work and removes the history (bench/_teardown.ts).
+const bench = benchLifecycle('bench/judge');
+const dir = values.keep
+  ? mkdtempSync(join(tmpdir(), 'chatstorm-bench-judge-'))
+  : bench.tempDir('chatstorm-bench-judge-');
 const historyDir = join(dir, 'history');
+
+/** Runs `script` (an ES module) in a process of its own, owned by the bench; its stdout is one JSON line. */
+async function inChild<T>(name: string, script: string): Promise<T> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT });
+  bench.own({ name, pid: child.pid!, stop: async () => void child.kill() });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const [status] = await once(child, 'close');
+  await bench.proceed();
+  if (status !== 0) throw new Error(`${name} failed (exit ${status}): ${stderr}`);
+  return JSON.parse(stdout) as T;
+}
+
 const t = performance.now();
-const written = writeSyntheticHistory(historyDir, {
-  clients,
-  chatSize,
-  workers: Number(values.workers),
-  messagesPerClient,
-  intervalMs: 5_000,
-});
+// In a child process: the write is synchronous, and a signal must still reach the bench meanwhile.
+const written = await inChild<{ records: number; deliveries: number }>(
+  'history writer',
+  `
+    import { writeSyntheticHistory } from './test/fixtures/synthetic-history.ts';
+    console.log(JSON.stringify(writeSyntheticHistory(${JSON.stringify(historyDir)}, ${JSON.stringify({
+      clients,
+      chatSize,
+      workers: Number(values.workers),
+      messagesPerClient,
+      intervalMs: 5_000,
+    })})));
+  `,
+);
 const bytes = spawnSync('du', ['-sb', historyDir], { encoding: 'utf8' }).stdout.split('\t')[0];
 console.log(
   `history: ${written.deliveries.toLocaleString('en')} deliveries, ${written.records.toLocaleString('en')} records, ${(Number(bytes) / 1e6).toFixed(0)} MB on disk (${(Number(bytes) / written.records).toFixed(1)} bytes/record); written in ${((performance.now() - t) / 1000).toFixed(1)} s`,
@@ -80,23 +105,8 @@ const SCRIPTS = {
   `,
 };
 
-// Installed once the history is written (a signal during that synchronous write ends the bench at
-// once): a signal now stops the measuring process and removes the history (bench/_teardown.ts).
-const bench = benchLifecycle('bench/judge');
-if (!values.keep) bench.teardown.defer(() => rmSync(dir, { recursive: true, force: true }));
-
-async function measure(name: keyof typeof SCRIPTS) {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', SCRIPTS[name]], { cwd: ROOT });
-  bench.own({ name, pid: child.pid!, stop: async () => void child.kill() });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [status] = await once(child, 'close');
-  await bench.proceed();
-  if (status !== 0) throw new Error(`${name} failed (exit ${status}): ${stderr}`);
-  return JSON.parse(stdout) as { records: number; ms: number; cpuMs: number; maxRssMb: number; [k: string]: unknown };
-}
+const measure = (name: keyof typeof SCRIPTS) =>
+  inChild<{ records: number; ms: number; cpuMs: number; maxRssMb: number; [k: string]: unknown }>(name, SCRIPTS[name]);
 
 const baseline = await measure('baseline');
 const judge = await measure('judge');

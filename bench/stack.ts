@@ -28,8 +28,8 @@
  * in one line and exits 130, 143 or 1, writing no figures; a second signal exits at once and names
  * `npx chatstorm cleanup` for what might be left.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildRoster, mintTokens } from '../harness/auth/roster.ts';
@@ -84,8 +84,7 @@ const gatewayEntry = [
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const bench = benchLifecycle('bench/stack');
-const dir = mkdtempSync(join(tmpdir(), 'bench-stack-'));
-bench.teardown.defer(() => rmSync(dir, { recursive: true, force: true }));
+const dir = bench.tempDir('bench-stack-');
 const load0 = loadavg().map((x) => Math.round(x * 100) / 100);
 
 const plan = resolvePlan(

@@ -3,9 +3,12 @@
  * gateways, Toxiproxy servers, fleet workers and bare clients, signalled by pid once those run.
  * Each must exit 130 (SIGINT) or 143 (SIGTERM), say what it stopped, and leave none of its
  * processes running; a second signal while the teardown hangs (a frozen Toxiproxy) exits at once,
- * still without leaving any. Whatever a failing test leaves is killed by pid.
+ * still without leaving any; bench/judge.ts stopped while it writes its history leaves no history
+ * behind. Whatever a failing test leaves is killed by pid.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './cli.ts';
@@ -54,6 +57,9 @@ async function signalBench(
     killAll(seen);
   }
 }
+
+/** The scratch folders of a bench (bench/_teardown.ts tempDir) now in the OS temp dir. */
+const scratch = (prefix: string) => new Set(readdirSync(tmpdir()).filter((f) => f.startsWith(prefix)));
 
 describe('an interrupted bench', () => {
   it('bench/stack.ts on SIGINT stops both gateways, both Toxiproxy servers and the fleet worker, and exits 130', async () => {
@@ -106,7 +112,24 @@ describe('an interrupted bench', () => {
     );
   }, 60_000);
 
-  it('a second SIGINT, while the teardown hangs on a frozen Toxiproxy, exits 130 at once and leaves nothing running', async () => {
+  it('bench/judge.ts on SIGINT while it writes its history stops the writer, removes the history and exits 130', async () => {
+    const before = scratch('chatstorm-bench-judge-');
+    await signalBench(
+      // 36 M deliveries: a write of many seconds, long enough to be interrupted.
+      [join('bench', 'judge.ts'), '--deliveries', '36000000'],
+      /writeSyntheticHistory/,
+      (pid) => setTimeout(() => process.kill(pid, 'SIGINT'), 300),
+      async (r) => {
+        expect(r.code, r.stderr).toBe(130);
+        expect(await settle(r.seen)).toEqual([]);
+        expect(r.stderr).toMatch(/bench\/judge: SIGINT: stopped history writer \(pid \d+\); exit 130/);
+        expect([...scratch('chatstorm-bench-judge-')].filter((f) => !before.has(f))).toEqual([]);
+      },
+    );
+  }, 60_000);
+
+  it('a second SIGINT, while the teardown hangs on a frozen Toxiproxy, exits 130 at once and leaves nothing running, not even its scratch folder', async () => {
+    const before = scratch('bench-stack-');
     await signalBench(
       [join('bench', 'stack.ts'), '--sockets', '20', '--connect-rate', '200', '--traffic', '60'],
       /fleet\/worker\.(js|ts)\b/,
@@ -128,6 +151,7 @@ describe('an interrupted bench', () => {
           /bench\/stack: SIGINT again: exiting without the teardown; SIGKILL to pids [\d, ]+ and their groups; if anything is left: npx chatstorm cleanup/,
         );
         expect(r.stderr).not.toContain('; exit 130');
+        expect([...scratch('bench-stack-')].filter((f) => !before.has(f))).toEqual([]);
       },
     );
   }, 60_000);
