@@ -1,6 +1,7 @@
 /**
  * cut-reach: a cut reaches every connection through its proxies. Disabling a Toxiproxy proxy
- * closes every link through it and refuses new ones (docs/faults.md), so when a `cut` is applied
+ * closes every link through it and refuses new ones (docs/faults.md), so when a `cut` — or a
+ * `flapping`, whose apply disables its proxies at once too (faults/flapping.ts) — is applied
  * without error, every connection open then through one of its proxies closes. Whose connection
  * that is: every client's when the cut acts on every proxy (fraction 1), else the clients whose
  * proxy (history/routes.json) is one the cut's record names; a run folder without routes.json is
@@ -25,12 +26,15 @@
 import type { FaultRecord, Phases } from '../record/history.ts';
 import type { Connections } from './windows.ts';
 
+/** The faults whose apply disables their proxies at once (faults/cut.ts, faults/flapping.ts). */
+export const DISABLING = new Set(['cut', 'flapping']);
+
 /** How long after a cut's removal a close may still be noticed: the longest stall generator-health excuses (ELD_MAX_LIMIT_MS). */
 export const ESCAPE_GRACE_MS = 2_000;
 
 /** The window a connection has to close in: the apply's start to the removal's end plus the grace; null when not judged. */
 export function reachWindow(f: FaultRecord, phases: Phases): [number, number] | null {
-  if (f.type !== 'cut' || f.error || f.removeEnd === null) return null;
+  if (!DISABLING.has(f.type) || f.error || f.removeEnd === null) return null;
   const until = f.removeEnd + ESCAPE_GRACE_MS;
   return until <= phases.end ? [f.applyStart, until] : null;
 }

@@ -640,6 +640,14 @@ describe('oracle on hand-written histories', () => {
       expect(health.counts).toMatchObject({ cutReachJudged: 2, cutEscaped: 1 });
       expect(health.examples.find((e) => e.category === 'cut-escaped')).toMatchObject({ client: 2 });
       expect(check(routed(cutHistory([0, 2])), 'generator-health', cutPlan(0.5)).counts.cutEscaped).toBe(0);
+      // A flapping disables its proxies at its apply as a cut does: judged the same.
+      const flapping = { ...partial, id: 'flapping#1', type: 'flapping' };
+      const flapPlan: OraclePlan = {
+        ...plan,
+        faults: [{ id: 'flapping#1', type: 'flapping', atMs: 2_000, durationMs: 2_000, fraction: 0.5, params: {} }],
+      };
+      const flapped = { ...history(cutHistory([0]), [flapping]), routes: { proxies: ['p0', 'p1'], of: [0, 1, 0] } };
+      expect(check(flapped, 'generator-health', flapPlan).counts).toMatchObject({ cutReachJudged: 2, cutEscaped: 1 });
       // Without routes (an older run folder), or a cut the plan does not name: not judged.
       for (const [h, p] of [
         [history(cutHistory([0]), [partial]), cutPlan(0.5)],

@@ -68,7 +68,11 @@ const cases: Case[] = [
     scenario: 'flapping',
     profile: 'small',
     verdict: 'pass',
-    expect: (s) => expect(checkOf(s, 'reconnect').counts.reconnects).toBeGreaterThanOrEqual(200),
+    expect: (s) => {
+      expect(checkOf(s, 'reconnect').counts.reconnects).toBeGreaterThanOrEqual(200);
+      // Its first down phase, at its apply, reached every connection (cut-reach.ts).
+      expect(checkOf(s, 'generator-health').counts).toMatchObject({ cutReachJudged: 100, cutEscaped: 0 });
+    },
   },
   {
     scenario: 'reconnect-storm',
