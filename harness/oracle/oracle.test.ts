@@ -568,6 +568,29 @@ describe('oracle on hand-written histories', () => {
     expect(tooLate.verdict).toBe('inconclusive');
   });
 
+  it('a second whose loop never turned says its event-loop delay was not measured, not that it was 0', () => {
+    const { ev } = cleanHistory();
+    const blocked = fleetSamples((i) =>
+      i === 5
+        ? { eldP99: 0, eldMax: 0, timerLateP99: 3_400, timerLateMax: 3_400 }
+        : { timerLateP99: 5, timerLateMax: 9 },
+    );
+    const health = check(history(ev, [], blocked), 'generator-health');
+    expect(health.verdict).toBe('inconclusive');
+    expect(health.examples[0].detail).toBe(
+      'fleet worker 0: event-loop delay not measured in that second (its loop did not turn), timers late p99 3400 ms, max 3400 ms, CPU 30 %',
+    );
+    const measured = check(
+      history(
+        ev,
+        [],
+        fleetSamples((i) => (i === 5 ? { eldMax: 2_600 } : {})),
+      ),
+      'generator-health',
+    );
+    expect(measured.examples[0].detail).toMatch(/^fleet worker 0: event-loop delay p99 12\.0 ms, max 2600\.0 ms,/);
+  });
+
   it('names a Toxiproxy server that was stopped or could not accept', () => {
     const h = cleanHistory().h;
     h.stackSamples = Array.from({ length: 20 }, (_, i) => ({
