@@ -21,7 +21,7 @@
  * may have raced the disable.
  *
  * Computed from every client's connections in the judge's first pass (windows.ts), like the
- * fault windows themselves; the stall filter reads the fleet samples (generator-health.ts).
+ * fault windows themselves; the stall allowance is read from the fleet samples (generator-health.ts).
  */
 import type { FaultRecord, Phases } from '../record/history.ts';
 import type { Connections } from './windows.ts';
