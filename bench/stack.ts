@@ -23,13 +23,16 @@
  * each part's figures against the preflight's CPU costs (harness/preflight/cpu.ts COSTS, measured
  * with this bench on a quiet host),
  * and writes them under "stack" in bench/results.json, with the command and the load average.
+ * --write-costs <file> also writes the path's figures (and the host's share per delivery outside
+ * the run's processes, from /proc/stat) as a costs file the preflight reads with
+ * `chatstorm run … --cpu-costs <file>` (harness/config/cpu-costs.ts): run it on a quiet host.
  *
  * Ctrl-C (SIGINT), SIGTERM or an error stops everything it started (bench/_teardown.ts), says what
  * in one line and exits 130, 143 or 1, writing no figures; a second signal exits at once and names
  * `npx chatstorm cleanup` for what might be left.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, hostname, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildRoster, mintTokens } from '../harness/auth/roster.ts';
@@ -46,6 +49,9 @@ import { spawnManaged, type ManagedProcess } from '../harness/stack/process.ts';
 import { createProxy, startToxiproxy, TOXIPROXY_ENV, type StartedToxiproxy } from '../harness/stack/toxiproxy.ts';
 import { PROJECT_ROOT } from '../harness/stack/toxiproxy-binary.ts';
 import { COSTS } from '../harness/preflight/cpu.ts';
+import { COSTS_FORMAT, costsFileSchema } from '../harness/config/cpu-costs.ts';
+import { describeIssues } from '../harness/config/schema.ts';
+import { readProcStat } from '../harness/metrics/host.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,6 +65,7 @@ const { values } = parseArgs({
     'gateway-a': { type: 'string' },
     'gateway-b': { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'write-costs': { type: 'string' },
   },
 });
 const N = Number(values.sockets);
@@ -157,8 +164,10 @@ const trafficStart = now() + 250;
 fleet.startTraffic(trafficStart, trafficStart + trafficMs);
 await sleep(250);
 const s2 = cpuNow(procs);
+const busy2 = readProcStat()?.busy ?? Number.NaN;
 await sleep(trafficMs + 1_000);
 const s3 = cpuNow(procs);
+const busy3 = readProcStat()?.busy ?? Number.NaN;
 const rss = new Map(procs.map((p) => [p.name, (readProc(p.pid)?.rssBytes ?? 0) / 1e6]));
 // The cut: every proxy disabled, then enabled; then wait until every client is open again.
 const cutAt = now();
@@ -292,6 +301,18 @@ const result = {
       reconnectUs: total((n) => n.startsWith('fleet-'), 'reconnectUs') / workerCount,
     },
   },
+  // The host's busy CPU in the traffic window not spent by the run's processes (this script, the
+  // kernel's softirqs charged to no process…), per delivery: the estimate's REST_US.
+  restUs:
+    Math.round(
+      (Math.max(0, (busy3 - busy2) / 100 - procs.reduce((a, p) => a + (s3.get(p.name)! - s2.get(p.name)!), 0)) *
+        1e6 *
+        10) /
+        Math.max(
+          1,
+          sum(() => true, 'delivered'),
+        ),
+    ) / 10,
   ratiosBOverA: { toxiproxy: ratio('toxiproxy-A', 'toxiproxy-B'), gateway: ratio('gateway-A', 'gateway-B') },
 };
 console.log(
@@ -318,6 +339,38 @@ const costRatios = (['fleet', 'toxiproxy', 'gateway'] as const).map((part) => {
   return `${part}: ${k.join(', ')}`;
 });
 console.log(`  against the preflight's COSTS (harness/preflight/cpu.ts): ${costRatios.join('; ')}`);
+if (values['write-costs']) {
+  const round = (n: number) => Math.round(n);
+  const costs = Object.fromEntries(
+    (['fleet', 'toxiproxy', 'gateway'] as const).map((part) => [
+      part,
+      {
+        connect: round(result.path[part].connectUs),
+        delivery: round(result.path[part].deliveryUs),
+        reconnect: round(result.path[part].reconnectUs),
+      },
+    ]),
+  );
+  const costsFile = {
+    format: COSTS_FORMAT,
+    measured: { at: result.at, command, host: hostname(), cores: availableParallelism(), loadAverage: load0 },
+    costs,
+    restUs: Number.isFinite(result.restUs) ? result.restUs : 0,
+  };
+  // Never a file the run would refuse: a part that measured nothing (no deliveries…) says so here.
+  const checked = costsFileSchema.safeParse(costsFile, { reportInput: true });
+  if (!checked.success) {
+    console.error(
+      `bench/stack: not writing ${values['write-costs']}: the figures do not make a costs file:\n  - ${describeIssues(checked.error).join('\n  - ')}\n  (a phase too short to measure? the defaults, --sockets 4000 --traffic 15, measure every part)`,
+    );
+    process.exitCode = 1;
+  } else {
+    writeFileSync(resolve(values['write-costs']), `${JSON.stringify(costsFile, null, 2)}\n`);
+    console.log(
+      `  costs written to ${values['write-costs']} (host's share outside the processes ${costsFile.restUs} µs per delivery); use them: npx chatstorm run <scenario> --cpu-costs ${values['write-costs']}`,
+    );
+  }
+}
 const file = join(import.meta.dirname, 'results.json');
 const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
 all.stack = result;

@@ -37,6 +37,7 @@ export interface RunFlags {
   dockerNetwork?: string;
   sourceIps?: string;
   cpuFit?: string;
+  cpuCosts?: string;
 }
 
 /** Adds every option of `run` to a command. */
@@ -107,6 +108,12 @@ export function addRunOptions(cmd: Command): Command {
       '--cpu-fit <mode>',
       '"warn" (default): a plan that asks more of this host\'s cores than they give is said before it starts; "refuse": it is refused, exit 64 (docs/scale.md)',
     )
+    .addOption(
+      new Option(
+        '--cpu-costs <file>',
+        "this host's CPU costs for the preflight's estimate, measured by node bench/stack.ts --write-costs <file> (default: the built-in costs of a 2-vCPU reference host; docs/scale.md)",
+      ).env('CHATSTORM_CPU_COSTS'),
+    )
     .option(
       '--protocol <name>',
       'the gateway\'s wire protocol: "chat-v1" or "socket.io" (docs/protocols.md; default: the scenario\'s, else chat-v1)',
@@ -146,6 +153,7 @@ export function runOverrides(file: string, o: RunFlags, cmd?: Command): RunOptio
     skipHealthz: o.skipHealthz,
     sourceIps: o.sourceIps,
     cpuFit: o.cpuFit,
+    cpuCosts: o.cpuCosts,
   };
 }
 

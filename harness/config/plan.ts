@@ -13,6 +13,7 @@ import type { ProtocolInfo } from '../protocol/types.ts';
 import type { Refusals } from '../protocol/types.ts';
 import type { ProbeSpec } from '../record/history.ts';
 import { durationMs as ms, parseDuration } from '../units/duration.ts';
+import { type CpuCosts, loadCpuCosts } from './cpu-costs.ts';
 import { DEFAULTS } from './defaults.ts';
 import { ConfigError } from './errors.ts';
 import type { AuthProbeInput, PolicyInput, ScenarioDefinition } from './scenario.ts';
@@ -86,6 +87,8 @@ export interface RunPlan {
   cpuEstimate?: CpuEstimate;
   /** --cpu-fit: a plan over the host's cores is said ("warn", the default) or refused before it starts ("refuse"). */
   cpuFit?: 'warn' | 'refuse';
+  /** --cpu-costs: this host's measured CPU costs for the estimate; absent: the built-in ones (harness/preflight/cpu.ts). */
+  cpuCosts?: CpuCosts;
   /** Test only (CHATSTORM_TEST_BLOCK_MS): each fleet worker blocks its event loop this long once a second. */
   testBlockMs?: number;
   reportDir: string;
@@ -108,6 +111,8 @@ export interface CpuEstimate {
   parts: ('fleet' | 'toxiproxy' | 'gateway')[];
   /** Why the gateway is not counted, when it is not. */
   gatewayNote: string | null;
+  /** Where the unit costs come from: built in (the reference host) or a --cpu-costs file (absent in older plan.json). */
+  costsFrom?: string;
   connect: { rate: number; cores: number; maxRate: number };
   traffic: { deliveriesPerSecond: number; cores: number; share: number; maxDeliveriesPerSecond: number };
   /** The largest dropping fault: its reconnects, their CPU and the shortest time they take on every core. */
@@ -156,6 +161,8 @@ export interface RunOptions {
   allowRemote?: boolean;
   /** --cpu-fit: "warn" (default) says a plan over the host's cores before it starts; "refuse" stops it (exit 64). */
   cpuFit?: string;
+  /** --cpu-costs: a costs file measured on this host (node bench/stack.ts --write-costs); default: the built-in costs. */
+  cpuCosts?: string;
   /** --skip-healthz: do not wait for a 2xx GET /healthz of the --target. Default false. */
   skipHealthz?: boolean;
   /** --shard "i/n". */
@@ -426,6 +433,17 @@ function resolveClient(s: ScenarioDefinition, o: RunOptions, problems: Problems)
   return client;
 }
 
+function resolveCpuCosts(o: RunOptions, problems: Problems): CpuCosts | null {
+  if (o.cpuCosts === undefined) return null;
+  try {
+    return loadCpuCosts(o.cpuCosts);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems.map((p) => `--cpu-costs ${o.cpuCosts}: ${p}`));
+    return null;
+  }
+}
+
 function resolveStartAt(o: RunOptions, problems: Problems): number | null {
   if (o.startAt === undefined) return null;
   // Date.parse takes far more than ISO 8601; a shared instant must not depend on a local time zone.
@@ -464,6 +482,7 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
   const sourceIps = resolveSourceIps(o, problems);
   if (o.cpuFit !== undefined && o.cpuFit !== 'warn' && o.cpuFit !== 'refuse')
     problems.push(`--cpu-fit: expected "warn" or "refuse" (got "${o.cpuFit}")`);
+  const cpuCosts = resolveCpuCosts(o, problems);
   const testBlockMs = Number(process.env.CHATSTORM_TEST_BLOCK_MS ?? 0) || 0;
   if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1))
     problems.push(`--workers: expected a positive integer (got ${o.workers})`);
@@ -529,6 +548,7 @@ export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPla
     workers: Math.min(workers, chats),
     sourceIps,
     ...(o.cpuFit === 'refuse' ? { cpuFit: 'refuse' as const } : {}),
+    ...(cpuCosts ? { cpuCosts } : {}),
     ...(testBlockMs > 0 ? { testBlockMs } : {}),
     reportDir: `${root}/${runId}`,
     ...(remoteTarget ? { remoteTarget } : {}),
@@ -555,6 +575,7 @@ export function planHash(plan: RunPlan): string {
     layout: _l,
     cpuEstimate: _c,
     cpuFit: _f,
+    cpuCosts: _cc,
     workers: _w,
     jwtSecret: _j,
     client,

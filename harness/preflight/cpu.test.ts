@@ -1,7 +1,7 @@
 /** The CPU estimate of the preflight (pure): the numbers docs/scale.md states for `scale` on 2 cores. */
 import { describe, expect, it } from 'vitest';
 import { resolvePlan } from '../config/plan.ts';
-import { COSTS, CPU_WARN, estimateCpu, REST_US } from './cpu.ts';
+import { BUILT_IN_COSTS, COSTS, CPU_WARN, estimateCpu, REST_US } from './cpu.ts';
 import { PreflightError, preflight } from './preflight.ts';
 import { TEST_HOST } from './test-host.ts';
 
@@ -113,5 +113,28 @@ describe('preflight CPU estimate', () => {
     const half = preflight(scale(20_000, { shard: '0/2' }), host).cpuEstimate;
     expect(half?.traffic.deliveriesPerSecond).toBe(5_000);
     expect(half?.notes.some((n) => n.includes('traffic phase'))).toBe(false);
+  });
+  it("uses this host's measured costs when the plan carries them (--cpu-costs), and says so", () => {
+    // Half the reference host's costs: `scale`'s traffic then fits 2 cores and the note is gone.
+    const half = Object.fromEntries(
+      Object.entries(COSTS).map(([part, c]) => [
+        part,
+        { connect: c.connect / 2, delivery: c.delivery / 2, reconnect: c.reconnect / 2 },
+      ]),
+    ) as typeof COSTS;
+    const plan = {
+      ...scale(),
+      cpuCosts: { from: '/h/costs.json: measured on h (2 cores) at T', costs: half, restUs: 0 },
+    };
+    const e = estimateCpu(plan, 2);
+    expect(e.costsFrom).toBe('/h/costs.json: measured on h (2 cores) at T');
+    expect(e.traffic.cores).toBeCloseTo((10_000 * Math.round((perDelivery - REST_US) / 2)) / 1e6, 2);
+    expect(e.notes.some((n) => n.includes('traffic phase'))).toBe(false);
+    // Twice them: the note is back, naming where its figure came from.
+    const twice = { ...half, fleet: { ...COSTS.fleet, delivery: COSTS.fleet.delivery * 4 } };
+    const over = estimateCpu({ ...plan, cpuCosts: { ...plan.cpuCosts, costs: twice } }, 2);
+    expect(over.notes[0]).toContain('from --cpu-costs /h/costs.json: measured on h (2 cores) at T');
+    expect(estimateCpu(scale(), 2).costsFrom).toBe(BUILT_IN_COSTS.from);
+    expect(estimateCpu(scale(), 2).notes[0]).toContain('measured on a quiet 2-vCPU host');
   });
 });

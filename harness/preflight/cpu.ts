@@ -20,7 +20,10 @@
  * attempts during the cut included. They are a lower bound: on that host the `scale` scenario
  * measured 1.4× these per delivery while it was oversubscribed (docs/scale.md), and a faster host
  * needs less. The kernel's share not attributed to a process (REST_US) was measured there too.
+ * Another host measures its own with `node bench/stack.ts --write-costs <file>` and passes the file
+ * with `--cpu-costs` (harness/config/cpu-costs.ts); the estimate then uses those, and says so.
  */
+import type { CpuCosts } from '../config/cpu-costs.ts';
 import type { CpuEstimate, RunPlan } from '../config/plan.ts';
 import { DROPPING } from './capacity.ts';
 
@@ -39,11 +42,17 @@ export const COSTS: Record<Part, UnitCosts> = {
 export const REST_US = 10;
 /** Share of the cores the traffic phase may ask before the run is said not to fit its CPU. */
 export const CPU_WARN = 0.8;
+/** The costs used without --cpu-costs. */
+export const BUILT_IN_COSTS: CpuCosts = {
+  from: "built in: measured on a quiet 2-vCPU reference host, 1 Dec 2026 (--cpu-costs for this host's own)",
+  costs: COSTS,
+  restUs: REST_US,
+};
 
 type PlanPart = Pick<
   RunPlan,
   'clients' | 'chatSize' | 'connectRate' | 'sendIntervalMs' | 'faults' | 'stack' | 'target' | 'docker' | 'thresholds'
-> & { remoteTarget?: string };
+> & { remoteTarget?: string; cpuCosts?: CpuCosts };
 
 function gatewayCounted(plan: PlanPart): string | null {
   if (plan.stack === 'testcontainers')
@@ -68,10 +77,12 @@ export const partsName = (parts: readonly string[]) =>
 export function estimateCpu(plan: PlanPart, cores: number): CpuEstimate {
   const gatewayNote = gatewayCounted(plan);
   const parts: Part[] = gatewayNote ? ['fleet', 'toxiproxy'] : ['fleet', 'toxiproxy', 'gateway'];
-  const sum = (k: keyof UnitCosts) => parts.reduce((s, p) => s + COSTS[p][k], 0);
+  const used = plan.cpuCosts ?? BUILT_IN_COSTS;
+  const sum = (k: keyof UnitCosts) => Math.round(parts.reduce((s, p) => s + used.costs[p][k], 0));
   const perConnect = sum('connect');
-  const perDelivery = sum('delivery') + REST_US;
+  const perDelivery = Math.round(sum('delivery') + used.restUs);
   const perReconnect = sum('reconnect');
+  const measured = plan.cpuCosts ? `from --cpu-costs ${used.from}` : 'measured on a quiet 2-vCPU host';
 
   const connectCores = (plan.connectRate * perConnect) / 1e6;
   const maxRate = Math.floor((cores * 1e6) / perConnect);
@@ -94,7 +105,7 @@ export function estimateCpu(plan: PlanPart, cores: number): CpuEstimate {
   const overTraffic = share > CPU_WARN;
   if (overTraffic) {
     notes.push(
-      `CPU: the traffic phase asks ${deliveriesPerSecond} deliveries/s; at ${perDelivery} µs of CPU each (${partsText} and the kernel, measured on a quiet 2-vCPU host) that is about ${r2(trafficCores)} of this host's ${cores} cores (${Math.round(share * 100)} %, over ${Math.round(CPU_WARN * 100)} %). ` +
+      `CPU: the traffic phase asks ${deliveriesPerSecond} deliveries/s; at ${perDelivery} µs of CPU each (${partsText} and the kernel, ${measured}) that is about ${r2(trafficCores)} of this host's ${cores} cores (${Math.round(share * 100)} %, over ${Math.round(CPU_WARN * 100)} %). ` +
         `A run over it oversubscribes its host: its timed checks end inconclusive, naming the host. ` +
         `Remedy: at most ${maxDeliveries} deliveries/s fit (fewer clients or a longer sendInterval), shards on several hosts (docs/scaling.md)${gatewayNote ? '' : ', or the gateway on another host (--target)'}.`,
     );
@@ -122,6 +133,7 @@ export function estimateCpu(plan: PlanPart, cores: number): CpuEstimate {
     cores,
     parts,
     gatewayNote,
+    costsFrom: used.from,
     connect: { rate: plan.connectRate, cores: r2(connectCores), maxRate },
     traffic: { deliveriesPerSecond, cores: r2(trafficCores), share: r2(share), maxDeliveriesPerSecond: maxDeliveries },
     recovery,

@@ -6,7 +6,7 @@
  * `inconclusive` naming the instrument, never a `fail` of the gateway.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,39 @@ describe('preflight', () => {
     );
     expect(r.stderr).toMatch(/Remedy: at most \d+ deliveries\/s fit/);
     expect(existsSync(r.runDir)).toBe(false);
+  });
+
+  it("--cpu-costs: this host's measured costs decide the estimate; a bad costs file is refused naming the field (exit 64)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cpu-costs-e2e-'));
+    const cores = availableParallelism();
+    // The small profile asks 2,000 deliveries/s: at the built-in costs ~0.4 of a core. Costs measured
+    // on a host 10 × cores slower put it far over any host's cores, so refuse must now refuse it.
+    const unit = (k: number) => ({ connect: 500 * k, delivery: 70 * k, reconnect: 1335 * k });
+    const costs = {
+      format: 'chatstorm-cpu-costs/1',
+      measured: {
+        at: '2026-12-01T11:09:51Z',
+        command: 'node bench/stack.ts --write-costs slow.json',
+        host: 'slow-host',
+        cores: 1,
+      },
+      costs: { fleet: unit(10 * cores), toxiproxy: unit(10 * cores), gateway: unit(10 * cores) },
+      restUs: 10,
+    };
+    writeFileSync(join(dir, 'slow.json'), JSON.stringify(costs));
+    const slow = await runCli(['run', 'scenarios/scale.ts', '--profile', 'small', '--cpu-fit', 'refuse'], {
+      env: { CHATSTORM_CPU_COSTS: join(dir, 'slow.json') },
+    });
+    expect(slow.code, slow.stderr).toBe(64);
+    expect(slow.stderr).toContain('the traffic phase asks 2000 deliveries/s');
+    expect(slow.stderr).toContain(`from --cpu-costs ${join(dir, 'slow.json')}: measured on slow-host (1 core) at`);
+    expect(existsSync(slow.runDir)).toBe(false);
+
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...costs, restUs: -5 }));
+    const bad = await runCli(['run', 'scenarios/scale.ts', '--profile', 'small', '--cpu-costs', join(dir, 'bad.json')]);
+    expect(bad.code, bad.stderr).toBe(64);
+    expect(bad.stderr).toMatch(new RegExp(`--cpu-costs ${join(dir, 'bad.json')}: restUs: .*-5`));
+    expect(existsSync(bad.runDir)).toBe(false);
   });
 
   it('refuses a source-address range that is not loopback, naming the flag and the value', async () => {
