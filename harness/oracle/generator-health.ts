@@ -132,6 +132,38 @@ export function estimateSentence(plan: OraclePlan): string {
   return ` The preflight had estimated it before the run: the traffic phase asks about ${e.traffic.cores} of this host's ${e.cores} cores (${Math.round(e.traffic.share * 100)} %; ${partsName(e.parts)}; plan.json cpuEstimate).`;
 }
 
+/**
+ * What to do about an instrument that saturated, by what ran out: a cut that missed connections
+ * (something dials past the proxies), the host's CPU, the fleet alone, or the Toxiproxy pool.
+ * `workers`: the fleet processes of the run; `referenceGateway`: the gateway is the reference one
+ * on this host (it can move to another host with --target).
+ */
+export function remedySentence(o: {
+  escaped: number;
+  hostOverloaded: boolean;
+  fleet: boolean;
+  proxy: boolean;
+  workers: number;
+  referenceGateway: boolean;
+}): string {
+  const todo: string[] = [];
+  if (o.escaped)
+    todo.push(
+      'a connection a cut did not close went past the Toxiproxy pool: make the client connect only through the URL chatstorm gives it',
+    );
+  const elsewhere = `shards on several hosts (docs/scaling.md)${o.referenceGateway ? ', or the gateway on another host (--target)' : ''}`;
+  if (o.hostOverloaded)
+    todo.push(
+      `this host cannot carry the run: fewer clients or a longer sendInterval (chatstorm capacity <scenario> --vary clients finds what it holds), ${elsewhere}`,
+    );
+  else if (o.fleet)
+    todo.push(
+      `the fleet's ${o.workers} process(es) fell behind while the host had cores to spare: --workers ${o.workers * 2}, fewer clients, or ${elsewhere}`,
+    );
+  else if (o.proxy) todo.push(`fewer clients on this host, or ${elsewhere}`);
+  return todo.length ? ` What to do: ${todo.join('; ')}.` : '';
+}
+
 export function hostSentence(p: HostPressure): string {
   return `the host's CPU was oversubscribed: ${p.oversubscribed} of ${p.samples} s with a task waiting for a core ≥ ${HOST_PRESSURE_LIMIT * 100} % of the second and ≥ ${HOST_RUNNABLE_PER_CORE} runnable tasks per core (cores used in those seconds: ${p.who})`;
 }
@@ -208,6 +240,7 @@ export function checkGeneratorHealth(ctx: Context, windows: FaultWindow[] = []):
 
   // Connections a cut on every proxy did not close (cut-reach.ts), each given its fleet process's stall.
   let escapedCount = 0;
+  let escapeProblems = 0;
   let reachJudged = 0;
   for (const w of windows) {
     reachJudged += w.reach?.judged ?? 0;
@@ -228,6 +261,7 @@ export function checkGeneratorHealth(ctx: Context, windows: FaultWindow[] = []):
     escapedCount += mine.length;
     const what = `${w.id} on every proxy did not reach ${mine.length} connection(s): open when it was applied, still open ${ESCAPE_GRACE_MS / 1_000} s after its removal`;
     proxyProblems.push(what);
+    escapeProblems++;
     examples.push(
       ctx.example('cut-escaped', mine[0], `${what} (this one among them)`, {
         at: ctx.rel(w.reach.until),
@@ -267,7 +301,17 @@ export function checkGeneratorHealth(ctx: Context, windows: FaultWindow[] = []):
       samples.length === 0
         ? 'No generator sample was recorded: the load generator cannot be vouched for.'
         : unhealthy
-          ? `The instrument saturated — ${parts.join(' and ')}: what it measured cannot be trusted, and no failure is blamed on the gateway.${host?.overloaded ? ` Which side ran out: ${hostSentence(host)}.${estimateSentence(ctx.plan)}` : ''}`
+          ? `The instrument saturated — ${parts.join(' and ')}: what it measured cannot be trusted, and no failure is blamed on the gateway.${host?.overloaded ? ` Which side ran out: ${hostSentence(host)}.${estimateSentence(ctx.plan)}` : ''}${remedySentence(
+              {
+                escaped: escapedCount,
+                hostOverloaded: host?.overloaded ?? false,
+                fleet: fleetProblems.length > 0,
+                proxy: proxyProblems.length > escapeProblems,
+                // Per host (a merged run's shards each ran their own): --workers is a per-host flag.
+                workers: new Set(samples.map((x) => x.worker)).size,
+                referenceGateway: ctx.plan.cpuEstimate ? ctx.plan.cpuEstimate.parts.includes('gateway') : false,
+              },
+            )}`
           : `The load generator kept up: worst event-loop p99 ${eldP99s[eldP99s.length - 1].toFixed(1)} ms, timers at most ${lateMax} ms late, max CPU ${(Math.max(...samples.map((s) => s.cpu)) * 100).toFixed(0)} % of a core over ${samples.length} samples${perProcess.burst ? `; ${perProcess.burst} s behind in a fault's burst (every client dropped at once; ≤ ${FAULT_BURST_SECONDS} s per fault and fleet process inside its window, not counted)` : ''}${skipped ? `; ${skipped} of ${planned} planned sends skipped for lateness (within ${SKIPPED_SHARE_LIMIT * 100} %)` : ''}${proxyNames.length ? `; ${proxyNames.length} Toxiproxy server(s) kept up` : ''}.${hostNote}`,
     counts: {
       samples: samples.length,
@@ -375,7 +419,7 @@ export function discountForInstrument(
         ? {
             ...c,
             verdict: 'inconclusive',
-            summary: `The host's CPU was oversubscribed — ${sentence.replace(/^the host's CPU was oversubscribed: /, '')}: ${names.join(' and ')} failed meanwhile and ${names.length > 1 ? 'are' : 'is'} not blamed on the gateway. The fleet itself kept up.${plan ? estimateSentence(plan) : ''}`,
+            summary: `The host's CPU was oversubscribed — ${sentence.replace(/^the host's CPU was oversubscribed: /, '')}: ${names.join(' and ')} failed meanwhile and ${names.length > 1 ? 'are' : 'is'} not blamed on the gateway. The fleet itself kept up.${plan ? estimateSentence(plan) : ''}${remedySentence({ escaped: 0, hostOverloaded: true, fleet: false, proxy: false, workers: 0, referenceGateway: plan?.cpuEstimate?.parts.includes('gateway') ?? false })}`,
             firstBreachAt: c.firstBreachAt ?? null,
           }
         : c,

@@ -648,6 +648,10 @@ describe('oracle on hand-written histories', () => {
         'the Toxiproxy pool (cut#1 on every proxy did not reach 1 connection(s): open when it was applied, still open 2 s after its removal)',
       );
       expect(health.examples.find((e) => e.category === 'cut-escaped')).toMatchObject({ client: 1 });
+      // What to do names the bypass, and nothing about the pool's size: the pool itself kept up.
+      expect(health.summary).toMatch(
+        /What to do: a connection a cut did not close went past the Toxiproxy pool: make the client connect only through the URL chatstorm gives it\.$/,
+      );
       expect(r.verdict).toBe('inconclusive');
     });
 
@@ -834,12 +838,21 @@ describe("the host's CPU (generator-health: PSI cpu pressure)", () => {
     expect(health.summary).toMatch(/^The instrument saturated — the fleet/);
     expect(health.summary).toContain("Which side ran out: the host's CPU was oversubscribed: 20 of 30 s");
     expect(health.summary).toContain('gateway 0.20, Toxiproxy 0.10, fleet 0.30');
+    // What to do: the host ran out, not the fleet alone. No estimate says the gateway is the
+    // reference one on this host, so --target is not offered.
+    expect(health.summary).toMatch(
+      /What to do: this host cannot carry the run: fewer clients or a longer sendInterval \(chatstorm capacity <scenario> --vary clients finds what it holds\), shards on several hosts \(docs\/scaling\.md\)\.$/,
+    );
+    expect(health.summary).not.toContain('--workers');
     // Without the host's pressure the fleet is named alone.
     const alone = evaluate(onHost(history(slow(), [], h.samples)), plan).checks.find(
       (c) => c.name === 'generator-health',
     )!;
     expect(alone.summary).toMatch(/^The instrument saturated — the fleet/);
     expect(alone.summary).not.toContain('Which side ran out');
+    expect(alone.summary).toContain(
+      "What to do: the fleet's 1 process(es) fell behind while the host had cores to spare: --workers 2, fewer clients, or shards",
+    );
   });
 
   it("cites the preflight's CPU estimate when it had said the traffic would not fit the cores", () => {
@@ -862,6 +875,10 @@ describe("the host's CPU (generator-health: PSI cpu pressure)", () => {
     expect(cited.verdict).toBe('inconclusive');
     expect(cited.summary).toContain(
       "The preflight had estimated it before the run: the traffic phase asks about 1.98 of this host's 2 cores (99 %",
+    );
+    // The reference gateway on this host (the estimate counted it) can move to another host.
+    expect(cited.summary).toMatch(
+      /shards on several hosts \(docs\/scaling\.md\), or the gateway on another host \(--target\)\.$/,
     );
     // Within the cores, or no estimate (a run folder older than it): not cited.
     expect(healthOf(0.5).summary).not.toContain('preflight');
