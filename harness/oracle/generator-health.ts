@@ -141,6 +141,8 @@ export function estimateSentence(plan: OraclePlan): string {
 export function remedySentence(o: {
   escaped: number;
   hostOverloaded: boolean;
+  /** false: the host's CPU was not measured (no PSI), so whether it had cores to spare is unknown. */
+  hostMeasured: boolean;
   fleet: boolean;
   proxy: boolean;
   workers: number;
@@ -158,7 +160,7 @@ export function remedySentence(o: {
     );
   else if (o.fleet)
     todo.push(
-      `the fleet's ${o.workers} process(es) fell behind while the host had cores to spare: --workers ${o.workers * 2}, fewer clients, or ${elsewhere}`,
+      `the fleet's ${o.workers} process(es) fell behind${o.hostMeasured ? ' while the host had cores to spare' : ''}: --workers ${o.workers * 2}${o.hostMeasured ? '' : ' if the host has cores to spare'}, fewer clients, or ${elsewhere}`,
     );
   else if (o.proxy) todo.push(`fewer clients on this host, or ${elsewhere}`);
   return todo.length ? ` What to do: ${todo.join('; ')}.` : '';
@@ -305,6 +307,7 @@ export function checkGeneratorHealth(ctx: Context, windows: FaultWindow[] = []):
               {
                 escaped: escapedCount,
                 hostOverloaded: host?.overloaded ?? false,
+                hostMeasured: host !== null,
                 fleet: fleetProblems.length > 0,
                 proxy: proxyProblems.length > escapeProblems,
                 // Per host (a merged run's shards each ran their own): --workers is a per-host flag.
@@ -419,7 +422,7 @@ export function discountForInstrument(
         ? {
             ...c,
             verdict: 'inconclusive',
-            summary: `The host's CPU was oversubscribed — ${sentence.replace(/^the host's CPU was oversubscribed: /, '')}: ${names.join(' and ')} failed meanwhile and ${names.length > 1 ? 'are' : 'is'} not blamed on the gateway. The fleet itself kept up.${plan ? estimateSentence(plan) : ''}${remedySentence({ escaped: 0, hostOverloaded: true, fleet: false, proxy: false, workers: 0, referenceGateway: plan?.cpuEstimate?.parts.includes('gateway') ?? false })}`,
+            summary: `The host's CPU was oversubscribed — ${sentence.replace(/^the host's CPU was oversubscribed: /, '')}: ${names.join(' and ')} failed meanwhile and ${names.length > 1 ? 'are' : 'is'} not blamed on the gateway. The fleet itself kept up.${plan ? estimateSentence(plan) : ''}${remedySentence({ escaped: 0, hostOverloaded: true, hostMeasured: true, fleet: false, proxy: false, workers: 0, referenceGateway: plan?.cpuEstimate?.parts.includes('gateway') ?? false })}`,
             firstBreachAt: c.firstBreachAt ?? null,
           }
         : c,

@@ -850,7 +850,15 @@ describe("the host's CPU (generator-health: PSI cpu pressure)", () => {
     )!;
     expect(alone.summary).toMatch(/^The instrument saturated — the fleet/);
     expect(alone.summary).not.toContain('Which side ran out');
+    // Its host not measured (no PSI): whether it had cores to spare is not claimed.
     expect(alone.summary).toContain(
+      "What to do: the fleet's 1 process(es) fell behind: --workers 2 if the host has cores to spare, fewer clients, or shards",
+    );
+    // Measured and not oversubscribed: the fleet ran out with cores to spare.
+    const spare = evaluate(onHost(history(slow(), [], h.samples), hostSamples(0)), plan).checks.find(
+      (c) => c.name === 'generator-health',
+    )!;
+    expect(spare.summary).toContain(
       "What to do: the fleet's 1 process(es) fell behind while the host had cores to spare: --workers 2, fewer clients, or shards",
     );
   });
