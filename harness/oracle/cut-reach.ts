@@ -24,7 +24,7 @@
  * fault windows themselves; the stall allowance is read from the fleet samples (generator-health.ts).
  */
 import type { FaultRecord, Phases } from '../record/history.ts';
-import type { Connections } from './windows.ts';
+import type { Connections } from './types.ts';
 
 /** The faults whose apply disables their proxies at once (faults/cut.ts, faults/flapping.ts). */
 export const DISABLING = new Set(['cut', 'flapping']);

@@ -127,3 +127,10 @@ export interface Evaluation {
   /** Runtime failures (the run itself broke): any makes the verdict "error". */
   runtimeErrors: { code: string; message: string }[];
 }
+
+/** What the fault windows (windows.ts) and the cut-reach rule need of one client: its opens and closes, in time order. */
+export interface Connections {
+  c: number;
+  opens: number[];
+  closes: { t: number; by: string; code: number }[];
+}

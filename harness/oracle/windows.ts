@@ -8,6 +8,9 @@
  */
 import type { ClientEvent, FaultRecord, Phases } from '../record/history.ts';
 import { lateCloses, reachWindow, type LateClose } from './cut-reach.ts';
+import type { Connections } from './types.ts';
+
+export type { Connections };
 
 export interface Impact {
   c: number;
@@ -26,13 +29,6 @@ export interface FaultWindow {
    * escaped). Absent when the fault is not judged so (and in frames older than it).
    */
   reach?: { from: number; until: number; judged: number; late: LateClose[] };
-}
-
-/** What windows need of one client: its opens and closes, in time order. */
-export interface Connections {
-  c: number;
-  opens: number[];
-  closes: { t: number; by: string; code: number }[];
 }
 
 export function connectionsOf(c: number, events: Iterable<ClientEvent>): Connections {
