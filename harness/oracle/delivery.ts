@@ -9,6 +9,11 @@
  * drain gave the message time to arrive). A member whose last socket died for good before the
  * message could reach it is excused; a `gap` announced by the gateway excuses nothing: those
  * messages count as lost.
+ *
+ * A client whose connection escaped a cut (cut-reach.ts) met a fault the report does not describe:
+ * from that cut's apply on, an owed message it never received and a send of its that never got
+ * an ack are not judged here but counted (`escapedUnjudged`): the instrument's failure, which
+ * generator-health names, so the run cannot pass.
  */
 import type { Context } from './context.ts';
 import { addExample, breachAt, examplesOf, newPart, type CheckPart } from './partial.ts';
@@ -27,6 +32,7 @@ const COUNTS = {
   phantom: 0,
   unacknowledged: 0,
   seqGaps: 0,
+  escapedUnjudged: 0,
 };
 export type DeliveryCounts = typeof COUNTS;
 
@@ -36,8 +42,14 @@ const SENDS = 0,
   REQUIRED = 2,
   HOLES = 3;
 
-/** Counts and examples over the clients of ctx (whole chats). */
-export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
+/**
+ * Counts and examples over the clients of ctx (whole chats). `escapedSince`: each client that
+ * escaped a cut → that cut's apply start (cut-reach.ts escapedSince).
+ */
+export function collectDelivery(
+  ctx: Context,
+  escapedSince: ReadonlyMap<number, number> = new Map(),
+): CheckPart<DeliveryCounts> {
   const part = newPart({ ...COUNTS }, 4);
   const counts = part.counts;
   const breach = (t: number) => breachAt(part, t);
@@ -53,8 +65,10 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
       } else if (ev.k === 'ack') outcome.set(ev.id, 'ack');
       else if (ev.k === 'send-error' && !outcome.has(ev.id)) outcome.set(ev.id, 'error');
     }
+    const escapedAt = escapedSince.get(view.entry.c) ?? Infinity;
     for (const s of sentOpen) {
       if (outcome.get(s.id) === 'ack') counts.acked++;
+      else if (!outcome.has(s.id) && s.t >= escapedAt) counts.escapedUnjudged++;
       else if (!outcome.has(s.id)) {
         counts.unacknowledged++;
         breach(s.t);
@@ -183,8 +197,13 @@ export function collectDelivery(ctx: Context): CheckPart<DeliveryCounts> {
         if (view.firstOpen === null || view.firstOpen >= m.sendT) continue;
         const reopenedAfter = lastOpen > m.ackT;
         if (!reopenedAfter && !view.openAtEnd) continue;
+        const arrived = got.has(m.seq);
+        if (!arrived && (escapedSince.get(c) ?? Infinity) <= m.ackT) {
+          counts.escapedUnjudged++;
+          continue;
+        }
         counts.required++;
-        if (got.has(m.seq)) continue;
+        if (arrived) continue;
         const gap = view.events.find((ev) => ev.k === 'gap' && ev.from <= m.seq && m.seq <= ev.to);
         if (gap) counts.lostInGap++;
         counts.lost++;
@@ -305,15 +324,18 @@ export function finishDelivery(part: CheckPart<DeliveryCounts>, rel: (t: number)
   const problems = (['lost', 'duplicated', 'outOfOrder', 'phantom', 'unacknowledged', 'seqGaps'] as const)
     .filter((k) => counts[k] > 0)
     .map((k) => `${counts[k]} ${k}`);
+  const unjudged = counts.escapedUnjudged
+    ? ` Not judged: ${counts.escapedUnjudged} owed deliveries and sends of clients whose connection escaped a cut, from its apply on (the instrument's failure: see generator-health).`
+    : '';
   return {
     name: 'delivery',
     verdict: bad === 0 ? (counts.acked > 0 ? 'pass' : 'inconclusive') : 'fail',
     summary:
       bad === 0
         ? counts.acked > 0
-          ? `${counts.required} required deliveries of ${counts.acked} acked messages all arrived exactly once and in order (${counts.deliveredOnResume} by resume).`
-          : 'No message was acked: nothing to judge.'
-        : `${problems.join(', ')} (of ${counts.required} required deliveries, ${counts.acked} acked messages).`,
+          ? `${counts.required} required deliveries of ${counts.acked} acked messages all arrived exactly once and in order (${counts.deliveredOnResume} by resume).${unjudged}`
+          : `No message was acked: nothing to judge.${unjudged}`
+        : `${problems.join(', ')} (of ${counts.required} required deliveries, ${counts.acked} acked messages).${unjudged}`,
     counts,
     examples,
     firstBreachAt: firstBreach === null ? null : rel(firstBreach),

@@ -17,6 +17,7 @@ import { reconnectStorms } from '../metrics/reconnect-storm.ts';
 import { buildContext, type Context, type OraclePlan } from './context.ts';
 import { checkAuth, hasProbes, withoutProbes } from './auth.ts';
 import { protocolOf } from '../protocol/index.ts';
+import { escapedSince, escapesOf } from './cut-reach.ts';
 import { collectDelivery, finishDelivery, type DeliveryCounts } from './delivery.ts';
 import { collectErrorsSurfaced, finishErrorsSurfaced, type ErrorsSurfacedCounts } from './errors-surfaced.ts';
 import { checkGeneratorHealth, discountForInstrument, hostPressureOf } from './generator-health.ts';
@@ -94,6 +95,8 @@ export interface PartEvaluation {
 
 /** Judges the clients of ctx (whole chats, no probes) against the frame. */
 export function judgePart(ctx: Context, frame: Frame): PartEvaluation {
+  // Clients whose connection escaped a cut: what they missed from its apply on is not the gateway's (cut-reach.ts).
+  const escaped = escapedSince(escapesOf(frame.windows, frame.history.samples, frame.history.roster));
   const failureReasons: Record<string, number> = {};
   const closeCodes: Record<string, number> = {};
   for (const view of ctx.clients) {
@@ -107,14 +110,14 @@ export function judgePart(ctx: Context, frame: Frame): PartEvaluation {
     }
   }
   return {
-    delivery: collectDelivery(ctx),
+    delivery: collectDelivery(ctx, escaped),
     reconnect: collectReconnect(ctx, frame.windows),
     noFallback: collectNoFallback(ctx),
     errorsSurfaced: collectErrorsSurfaced(ctx),
     latency: measureLatency(ctx, frame.steady),
     failureReasons,
     closeCodes,
-    faultDelivery: faultDelivery(ctx, frame.windows),
+    faultDelivery: faultDelivery(ctx, frame.windows, escaped),
     series: collectSeries(
       ctx.clients.map((v) => v.events),
       frame.history.phases.start,
@@ -317,7 +320,11 @@ function faultSpan(ctx: Context, w: FaultWindow): { from: number; to: number } {
  * the send; reopened after the ack or still open at the end). A message in two overlapping
  * windows counts for both.
  */
-function faultDelivery(ctx: Context, windows: FaultWindow[]): FaultDeliveryCounts[] {
+function faultDelivery(
+  ctx: Context,
+  windows: FaultWindow[],
+  escaped: ReadonlyMap<number, number>,
+): FaultDeliveryCounts[] {
   const limits = (ctx.plan.thresholds.delivery_latency ?? [])
     .filter((t) => t.op === '<' || t.op === '<=')
     .map((t) => t.limit);
@@ -360,8 +367,10 @@ function faultDelivery(ctx: Context, windows: FaultWindow[]): FaultDeliveryCount
           const view = ctx.view(c)!;
           if (view.firstOpen === null || view.firstOpen >= m.sendT) continue;
           if (!view.openAtEnd && !view.opens.some((t) => t > m.ackT!)) continue;
-          out.required++;
           const got = receipts.get(c)!.get(m.seq);
+          // As the delivery check: a client that escaped a cut is not judged from its apply on.
+          if (!got && (escaped.get(c) ?? Infinity) <= m.ackT) continue;
+          out.required++;
           if (!got) {
             out.lost++;
             continue;

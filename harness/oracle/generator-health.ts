@@ -34,7 +34,7 @@
 import type { Context, OraclePlan } from './context.ts';
 import { CPU_WARN, partsName } from '../preflight/cpu.ts';
 import type { GeneratorSample } from '../record/history.ts';
-import { ESCAPE_GRACE_MS, escaped } from './cut-reach.ts';
+import { ESCAPE_GRACE_MS, escapesOf } from './cut-reach.ts';
 import type { CheckResult, Example } from './types.ts';
 import type { FaultWindow } from './windows.ts';
 
@@ -244,29 +244,16 @@ export function checkGeneratorHealth(ctx: Context, windows: FaultWindow[] = []):
   let escapedCount = 0;
   let escapeProblems = 0;
   let reachJudged = 0;
-  for (const w of windows) {
-    reachJudged += w.reach?.judged ?? 0;
-    if (!w.reach?.late.length) continue;
-    const { from, until } = w.reach;
-    const stall = new Map<string, number>();
-    for (const s of ctx.history.samples) {
-      // A sample reports a stall once it is over: the stall began its length before the sample's second.
-      const longest = Math.max(s.eldMax, s.timerLateMax ?? 0);
-      if (s.t > from && s.t - 1_000 - longest < until) {
-        const k = `${s.shard ?? ''}/${s.worker}`;
-        stall.set(k, Math.max(stall.get(k) ?? 0, longest));
-      }
-    }
-    const roster = ctx.history.roster;
-    const mine = escaped(w.reach.late, until, (c) => stall.get(`${roster[c]?.shard ?? ''}/${roster[c]?.worker}`) ?? 0);
-    if (!mine.length) continue;
+  for (const w of windows) reachJudged += w.reach?.judged ?? 0;
+  const roster = ctx.history.roster;
+  for (const { id, reach, clients: mine } of escapesOf(windows, ctx.history.samples, roster)) {
     escapedCount += mine.length;
-    const what = `${w.id} on every proxy did not reach ${mine.length} connection(s): open when it was applied, still open ${ESCAPE_GRACE_MS / 1_000} s after its removal`;
+    const what = `${id} on every proxy did not reach ${mine.length} connection(s): open when it was applied, still open ${ESCAPE_GRACE_MS / 1_000} s after its removal`;
     proxyProblems.push(what);
     escapeProblems++;
     examples.push(
       ctx.example('cut-escaped', mine[0], `${what} (this one among them)`, {
-        at: ctx.rel(w.reach.until),
+        at: ctx.rel(reach.until),
         ...(roster[mine[0]]?.shard !== undefined ? { shard: roster[mine[0]].shard } : {}),
       }),
     );

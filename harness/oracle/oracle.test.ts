@@ -655,6 +655,40 @@ describe('oracle on hand-written histories', () => {
       expect(r.verdict).toBe('inconclusive');
     });
 
+    it('what a client that escaped the cut missed from its apply on is not judged against the gateway; before it, and for the others, it is', () => {
+      // Client 1 escaped (a link the cut left half-open): from the apply (T0 + 3 s) on it received
+      // nothing, and its one send then was never acked.
+      const ev = cutHistory([0, 2]);
+      const missed = (c: number, fromSeq: number) => {
+        ev[c] = ev[c].filter((e) => !(e.k === 'recv' && e.seq >= fromSeq));
+      };
+      missed(1, 3); // seq 3 was acked at T0 + 3.005 s, after the apply
+      ev[1].push({ k: 'send', t: T0 + 4_000, c: 1, id: 'm1-0', open: true });
+      const r = evaluate(history(ev, [CUT]), cutPlan(1));
+      const delivery = r.checks.find((c) => c.name === 'delivery')!;
+      expect(delivery.verdict, delivery.summary).toBe('pass');
+      expect(delivery.counts).toMatchObject({ lost: 0, unacknowledged: 0, escapedUnjudged: 9, required: 22 });
+      expect(delivery.summary).toContain(
+        'Not judged: 9 owed deliveries and sends of clients whose connection escaped a cut, from its apply on',
+      );
+      expect(r.metrics.faults[0].delivery?.lost).toBe(0);
+      expect(r.checks.find((c) => c.name === 'generator-health')!.verdict).toBe('inconclusive');
+      expect(r.verdict).toBe('inconclusive');
+
+      // A message acked before the apply (seq 2, at T0 + 2.005 s) that it never received is still lost.
+      missed(1, 2);
+      const before = evaluate(history(ev, [CUT]), cutPlan(1));
+      expect(before.checks.find((c) => c.name === 'delivery')!.counts).toMatchObject({ lost: 1, escapedUnjudged: 9 });
+      expect(before.verdict).toBe('fail');
+
+      // A client the cut did reach (client 0 dropped and came back) is judged as ever: its miss is lost.
+      const reached = cutHistory([0, 1, 2]);
+      reached[0] = reached[0].filter((e) => !(e.k === 'recv' && e.seq === 7));
+      const judged = evaluate(history(reached, [CUT]), cutPlan(1));
+      expect(judged.checks.find((c) => c.name === 'delivery')!.counts).toMatchObject({ lost: 1, escapedUnjudged: 0 });
+      expect(judged.verdict).toBe('fail');
+    });
+
     it('a cut on a share of the proxies is judged for the clients behind them (history routes), and only then', () => {
       // Clients 0 and 2 go through proxy p0, which the cut disabled; client 1 through p1, untouched.
       const partial = { ...CUT, proxies: ['p0'] };

@@ -7,7 +7,7 @@
  * by part computes them first, from each client's connections alone (judge.ts, first pass).
  */
 import type { ClientEvent, FaultRecord, Phases } from '../record/history.ts';
-import { lateCloses, reachWindow, type LateClose } from './cut-reach.ts';
+import { lateCloses, reachWindow, type Reach } from './cut-reach.ts';
 import type { Connections } from './types.ts';
 
 export type { Connections };
@@ -28,7 +28,7 @@ export interface FaultWindow {
    * proxies when it was applied, and those that did not close in it (generator-health decides which
    * escaped). Absent when the fault is not judged so (and in frames older than it).
    */
-  reach?: { from: number; until: number; judged: number; late: LateClose[] };
+  reach?: Reach;
 }
 
 export function connectionsOf(c: number, events: Iterable<ClientEvent>): Connections {
