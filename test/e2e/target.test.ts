@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from '../../gateway/server.ts';
+import { freePort } from '../../harness/stack/ports.ts';
 import { checkOf, runCli, whyNotPass } from './cli.ts';
 
 const SECRET = 'target-test-secret';
@@ -21,6 +22,23 @@ afterAll(() => gateway?.close());
 async function ownGateway(): Promise<Gateway & AsyncDisposable> {
   const g = await startGateway({ port: 0, jwtSecret: SECRET });
   return Object.assign(g, { [Symbol.asyncDispose]: async () => void (await g.close()) });
+}
+
+/** long-cut --profile small (500 → 50 clients, a 9 s cut) against `gateway` with the client adapter `client`. */
+function runLongCut(gateway: Gateway, client: string, env: Record<string, string>) {
+  return runCli(
+    [
+      'run',
+      'test/mutants/scenarios/long-cut.ts',
+      '--profile',
+      'small',
+      '--target',
+      `ws://127.0.0.1:${gateway.port}`,
+      '--client',
+      client,
+    ],
+    { env: { CHATSTORM_JWT_SECRET: SECRET, ...env } },
+  );
 }
 
 describe('--target', () => {
@@ -58,19 +76,9 @@ describe('--target', () => {
     // The defect made for the rule: user u0 of the clean fixed store connects straight to the
     // gateway. A gateway of its own: chats the other tests' runs left messages in would be judged too.
     await using own = await ownGateway();
-    const r = await runCli(
-      [
-        'run',
-        'test/mutants/scenarios/long-cut.ts',
-        '--profile',
-        'small',
-        '--target',
-        `ws://127.0.0.1:${own.port}`,
-        '--client',
-        'test/fixtures/bypass-proxy-client.ts',
-      ],
-      { env: { CHATSTORM_JWT_SECRET: SECRET, CHATSTORM_TEST_BYPASS_TO: `ws://127.0.0.1:${own.port}` } },
-    );
+    const r = await runLongCut(own, 'test/fixtures/bypass-proxy-client.ts', {
+      CHATSTORM_TEST_BYPASS_TO: `ws://127.0.0.1:${own.port}`,
+    });
     expect(r.summary, r.stderr).not.toBeNull();
     const s = r.summary!;
     const health = checkOf(s, 'generator-health');
@@ -83,6 +91,27 @@ describe('--target', () => {
     // Never the gateway's failure: the other 49 were cut and came back.
     expect(s.verdict, whyNotPass(s)).toBe('inconclusive');
     expect(s.metrics.faults[0].affected).toBe(49);
+  }, 120_000);
+
+  it("a link the cut left half-open: what that client then missed and sent is not the gateway's loss (delivery escapedUnjudged), and the run is inconclusive", async () => {
+    // The defect made for the rule: u0 of the clean fixed store goes through a relay of its own
+    // that keeps u0's side open when Toxiproxy closes the far side. The gateway drops u0 at the cut;
+    // u0 never notices, never resumes, and its sends vanish in the relay.
+    await using own = await ownGateway();
+    const r = await runLongCut(own, 'test/fixtures/half-open-client.ts', {
+      CHATSTORM_TEST_RELAY_PORT: String(await freePort()),
+    });
+    expect(r.summary, r.stderr).not.toBeNull();
+    const s = r.summary!;
+    const health = checkOf(s, 'generator-health');
+    expect(health.counts.cutEscaped, health.summary).toBe(1);
+    expect(health.examples.find((e) => e.category === 'cut-escaped')).toMatchObject({ client: 0 });
+    const delivery = checkOf(s, 'delivery');
+    // Its chat went on for ~16 s after the apply at one message a second a member: dozens owed to u0.
+    expect(delivery.counts.escapedUnjudged, delivery.summary).toBeGreaterThan(10);
+    expect(delivery.counts).toMatchObject({ lost: 0, unacknowledged: 0 });
+    expect(delivery.verdict, delivery.summary).toBe('pass');
+    expect(s.verdict, whyNotPass(s)).toBe('inconclusive');
   }, 120_000);
 
   it('with the wrong secret every client is refused with 4401, and the run says so', async () => {
