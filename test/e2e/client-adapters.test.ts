@@ -81,13 +81,13 @@ describe('client adapters in the network-cut run', () => {
       'gave up after 5 attempts; maxAttempts is 10',
     );
     // A fixed 500 ms retry: the store's timer can fire late on a loaded host (614 ms seen at load
-    // 15), never early, so the milliseconds are not guaranteed — only that the retry came well
-    // before the policy's 1 s (under 1,000 ms is the breach).
-    const early = /^attempt 2 came (\d+) ms after the previous failure; the policy allows 1000–2000 ms/.exec(
-      rc.examples.find((e) => e.category === 'delay-outside-policy')!.detail ?? '',
+    // 15), never early, so the milliseconds are not the test's to promise. What is: retries came
+    // before the policy's 1 s (delayTooShort, which no late timer can cause), and the example says
+    // which attempt and the policy's bounds.
+    expect(rc.counts.delayTooShort).toBeGreaterThan(0);
+    expect(rc.examples.find((e) => e.category === 'delay-outside-policy')!.detail).toMatch(
+      /^attempt \d+ came \d+ ms after the previous failure; the policy allows 1000–2000 ms/,
     );
-    expect(early, 'delay-outside-policy example').not.toBeNull();
-    expect(Number(early![1])).toBeLessThan(1_000);
 
     // Messages "sent" in local mode had no error: the person was told nothing.
     const errors = checkOf(s, 'errors-surfaced');

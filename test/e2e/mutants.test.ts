@@ -54,6 +54,7 @@ describe.concurrent('mutation suite: every mutant fails on its own check', () =>
       // pass, or inconclusive naming the instrument or the host's CPU (a loaded shared machine); never fail.
       expectPassOrInstrument(s, r.code);
       // The fault hit every client, so the clean store had the same chance to go wrong.
+      expect(s.metrics.faults.length).toBeGreaterThan(0);
       expect(s.metrics.faults.every((f) => f.affected === s.clients)).toBe(true);
     }, 150_000);
   }

