@@ -90,7 +90,9 @@ export function mergeShards(shards: ShardJudged[]): Judged {
         s.judged.frame.history.roster.map((r) => ({ ...r, c: r.c + clientBase[i], g: r.g ?? r.c, shard: s.index })),
       ),
       byClient: [],
-      faults: shards.flatMap((s) => s.judged.frame.history.faults.map((f) => ({ ...f, id: renamed(f.id, s.index) }))),
+      faults: shards.flatMap((s) =>
+        s.judged.frame.history.faults.map((f) => ({ ...f, id: renamed(f.id, s.index), shard: s.index })),
+      ),
       // Every per-shard record keeps its shard: a generator-health example names the shard's worker or Toxiproxy.
       samples: shards.flatMap((s) => s.judged.frame.history.samples.map((x) => ({ ...x, shard: s.index }))),
       stackSamples: shards.flatMap((s) =>

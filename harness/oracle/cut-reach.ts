@@ -32,6 +32,7 @@
  * by generator-health and by the delivery check alike).
  */
 import type { FaultRecord, GeneratorSample, Phases, RosterEntry } from '../record/history.ts';
+import { fleetLag } from './fleet-lag.ts';
 import type { Connections } from './types.ts';
 
 /** The faults whose apply disables their proxies at once (faults/cut.ts, faults/flapping.ts). */
@@ -118,20 +119,7 @@ export function escapesOf(
   for (const w of windows) {
     if (!w.reach?.late.length) continue;
     const { from, until } = w.reach;
-    const stall = new Map<string, number>();
-    for (const s of samples) {
-      // A sample reports a stall once it is over: the stall began its length before the sample's second.
-      const longest = Math.max(s.eldMax, s.timerLateMax ?? 0);
-      if (s.t > from && s.t - 1_000 - longest < until) {
-        const k = `${s.shard ?? ''}/${s.worker}`;
-        stall.set(k, Math.max(stall.get(k) ?? 0, longest));
-      }
-    }
-    const clients = escaped(
-      w.reach.late,
-      until,
-      (c) => stall.get(`${roster[c]?.shard ?? ''}/${roster[c]?.worker}`) ?? 0,
-    );
+    const clients = escaped(w.reach.late, until, (c) => fleetLag(samples, roster[c], from, until));
     if (clients.length) out.push({ id: w.id, reach: w.reach, clients });
   }
   return out;

@@ -35,6 +35,8 @@ import type { Context, OraclePlan } from './context.ts';
 import { CPU_WARN, partsName } from '../preflight/cpu.ts';
 import type { GeneratorSample } from '../record/history.ts';
 import { ESCAPE_GRACE_MS, escapesOf } from './cut-reach.ts';
+import { HOST_BUSY_SHARE, HOST_BUSY_WAITING } from './host-busy.ts';
+import { reconnectViolations, type ReconnectCounts } from './reconnect.ts';
 import type { CheckResult, Example } from './types.ts';
 import type { FaultWindow } from './windows.ts';
 
@@ -338,8 +340,9 @@ function behindProcesses(
   const key = (s: GeneratorSample) =>
     s.shard !== undefined ? `shard ${s.shard} worker ${s.worker}` : `worker ${s.worker}`;
   const bad = new Set([...behind, ...saturated]);
+  // In a merged run each shard's fault acted on its own stack: only its own processes' burst.
   const windows = ctx.history.faults.map(
-    (f) => [f.applyStart, (f.removeEnd ?? ctx.history.phases.trafficEnd) + ctx.plan.settleMs] as const,
+    (f) => [f.applyStart, (f.removeEnd ?? ctx.history.phases.trafficEnd) + ctx.plan.settleMs, f.shard] as const,
   );
   const byProcess = new Map<string, GeneratorSample[]>();
   for (const s of samples) {
@@ -351,7 +354,9 @@ function behindProcesses(
   let burst = 0;
   for (const [name, mine] of byProcess) {
     const excused = new Set<GeneratorSample>();
-    for (const [a, b] of windows) {
+    const shard = mine[0].shard;
+    for (const [a, b, of] of windows) {
+      if (of !== undefined && of !== shard) continue;
       // A sample at t covers the second before it.
       const inside = mine.filter((s) => bad.has(s) && !excused.has(s) && s.t > a && s.t - 1_000 < b);
       for (const s of inside.slice(0, FAULT_BURST_SECONDS)) excused.add(s);
@@ -395,24 +400,60 @@ export function discountForInstrument(
         : c,
     );
   }
-  if (!host?.overloaded || !checks.some(discountable)) return checks;
+  if (!host?.overloaded) return discountBusyHostOpens(checks, health);
+  if (!checks.some(discountable)) return checks;
   const sentence = hostSentence(host);
   const names = checks.filter(discountable).map((c) => c.name);
+  return blameTheHost(
+    checks,
+    health,
+    discountable,
+    sentence,
+    `The host's CPU was oversubscribed — ${sentence.replace(/^the host's CPU was oversubscribed: /, '')}: ${names.join(' and ')} failed meanwhile and ${names.length > 1 ? 'are' : 'is'} not blamed on the gateway. The fleet itself kept up.${plan ? estimateSentence(plan) : ''}${remedySentence({ escaped: 0, hostOverloaded: true, hostMeasured: true, fleet: false, proxy: false, workers: 0, referenceGateway: plan?.cpuEstimate?.parts.includes('gateway') ?? false })}`,
+  );
+}
+
+/** The discounted checks "Not judged against the gateway: <sentence>", and generator-health inconclusive with `healthSummary`. */
+function blameTheHost(
+  checks: CheckResult[],
+  health: CheckResult,
+  discounted: (c: CheckResult) => boolean,
+  sentence: string,
+  healthSummary: string,
+): CheckResult[] {
   return checks.map((c) =>
-    discountable(c)
+    discounted(c)
       ? {
           ...c,
           verdict: 'inconclusive',
           summary: `Not judged against the gateway: ${sentence} (see generator-health). Seen: ${c.summary}`,
         }
       : c === health
-        ? {
-            ...c,
-            verdict: 'inconclusive',
-            summary: `The host's CPU was oversubscribed — ${sentence.replace(/^the host's CPU was oversubscribed: /, '')}: ${names.join(' and ')} failed meanwhile and ${names.length > 1 ? 'are' : 'is'} not blamed on the gateway. The fleet itself kept up.${plan ? estimateSentence(plan) : ''}${remedySentence({ escaped: 0, hostOverloaded: true, hostMeasured: true, fleet: false, proxy: false, workers: 0, referenceGateway: plan?.cpuEstimate?.parts.includes('gateway') ?? false })}`,
-            firstBreachAt: c.firstBreachAt ?? null,
-          }
+        ? { ...c, verdict: 'inconclusive', summary: healthSummary, firstBreachAt: c.firstBreachAt ?? null }
         : c,
+  );
+}
+
+/**
+ * A reconnect check whose only breaches are first opens after a restore that took longer than the
+ * allowance while every core of the host was busy (reconnect.ts `lateOnBusyHost`, host-busy.ts):
+ * not evidence against the gateway, which queued for the same cores as the instrument. The check
+ * becomes inconclusive with its finding kept, and so does generator-health, naming the host. Any
+ * other breach, a breached threshold, or one late open on a host with a core to spare keeps the
+ * failure.
+ */
+function discountBusyHostOpens(checks: CheckResult[], health: CheckResult): CheckResult[] {
+  const rc = checks.find((c) => c.name === 'reconnect');
+  if (rc?.verdict !== 'fail' || (rc.thresholds ?? []).some((t) => !t.ok)) return checks;
+  const k = rc.counts;
+  if (!k.lateOnBusyHost || k.lateOnBusyHost !== reconnectViolations(k as ReconnectCounts)) return checks;
+  const sentence = `every core of the host was busy (≥ ${HOST_BUSY_SHARE * 100} % of its cores, a task waiting for one ≥ ${HOST_BUSY_WAITING * 100} % of each second) all the while ${k.lateOnBusyHost} first opens after a restore waited`;
+  return blameTheHost(
+    checks,
+    health,
+    (c) => c === rc,
+    sentence,
+    `The host's CPU was oversubscribed — ${sentence}: the gateway queued for the same cores as the instrument, so reconnect is not blamed on it. ${health.summary}${remedySentence({ escaped: 0, hostOverloaded: true, hostMeasured: true, fleet: false, proxy: false, workers: 0, referenceGateway: false })}`,
   );
 }
 

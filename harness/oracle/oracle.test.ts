@@ -88,6 +88,17 @@ const CUT: FaultRecord = {
   removeEnd: T0 + 5_010,
 };
 
+/** Client 1 drops in CUT, is refused once, and its first attempt after the restore (6.02 s) opens 2.4 s later (allowance 2 s). */
+function slowReopen(ev: ClientEvent[][]): void {
+  ev[1].push(
+    { k: 'close', t: T0 + 3_020, c: 1, code: 1006, by: 'network' },
+    { k: 'attempt', t: T0 + 4_020, c: 1, n: 1, delay: 1_000, since: 3 },
+    { k: 'fail', t: T0 + 4_021, c: 1, n: 1, why: 'refused', code: 1006 },
+    { k: 'attempt', t: T0 + 6_021, c: 1, n: 2, delay: 2_000, since: 3 },
+    { k: 'open', t: T0 + 8_421, c: 1, n: 2 },
+  );
+}
+
 const check = (h: History, name: string, p: OraclePlan = plan) => evaluate(h, p).checks.find((c) => c.name === name)!;
 
 describe('oracle on hand-written histories', () => {
@@ -295,6 +306,64 @@ describe('oracle on hand-written histories', () => {
     expect(r.examples[0]).toMatchObject({ category: 'late-after-restore', client: 1 });
   });
 
+  it("an open after a restore over the allowance only by its fleet process's own stall is not the gateway's; beyond it, it is", () => {
+    // The first attempt after the restore (5.01 s) at 6.02 s; its open recorded 2.4 s later.
+    const slowOpen = (samples?: GeneratorSample[]) => {
+      const { ev } = cleanHistory();
+      slowReopen(ev);
+      return check(history(ev, [CUT], samples), 'reconnect');
+    };
+    expect(slowOpen().counts).toMatchObject({ lateAfterRestore: 1, openLateByFleet: 0 });
+    // Its process's event loop stalled 600 ms meanwhile (the sample at 8 s): 2.4 s − 0.6 s is within 2 s.
+    const stalled = slowOpen(fleetSamples((i) => (i === 7 ? { eldMax: 600 } : {})));
+    expect(stalled.verdict, stalled.summary).toBe('pass');
+    expect(stalled.counts).toMatchObject({ lateAfterRestore: 0, openLateByFleet: 1 });
+    expect(stalled.summary).toContain(
+      "1 first opens after a restore were over the allowance only by their fleet process's own stall",
+    );
+    // A 300 ms stall leaves 2.1 s: the gateway's. And a stall after the open explains nothing.
+    expect(slowOpen(fleetSamples((i) => (i === 7 ? { eldMax: 300 } : {}))).counts.lateAfterRestore).toBe(1);
+    expect(slowOpen(fleetSamples((i) => (i === 12 ? { eldMax: 600 } : {}))).counts.lateAfterRestore).toBe(1);
+  });
+
+  it('a late first open after a restore while every core of the host was busy is not blamed on the gateway; with a core to spare it is', () => {
+    // The first attempt after the restore at 6.02 s opens 2.4 s later (allowance 2 s).
+    const { ev } = cleanHistory();
+    slowReopen(ev);
+    /** Host samples each second of the run; `busy(i)`: whether second i had both cores busy and tasks queued. */
+    const hostSamples = (busy: (i: number) => boolean) =>
+      Array.from({ length: 31 }, (_, i) => ({
+        t: T0 + 1_000 + i * 1_000,
+        cpuSome: busy(i) ? 0.6 : 0.1,
+        running: busy(i) ? 6 : 2,
+        busyCores: busy(i) ? 1.98 : 0.9,
+        cores: 2,
+      }));
+    const judged = (busy: (i: number) => boolean) =>
+      evaluate({ ...history(ev, [CUT]), hostSamples: hostSamples(busy) }, plan);
+    // Samples at 7, 8 and 9 s cover the wait from 6.02 to 8.42 s.
+    const busy = judged((i) => i >= 5 && i <= 8);
+    const rc = busy.checks.find((c) => c.name === 'reconnect')!;
+    expect(rc.counts).toMatchObject({ lateAfterRestore: 1, lateOnBusyHost: 1 });
+    expect(rc.verdict).toBe('inconclusive');
+    expect(rc.summary).toMatch(/^Not judged against the gateway: every core of the host was busy/);
+    const health = busy.checks.find((c) => c.name === 'generator-health')!;
+    expect(health.verdict).toBe('inconclusive');
+    expect(health.summary).toMatch(/^The host's CPU was oversubscribed — every core of the host was busy/);
+    expect(busy.verdict).toBe('inconclusive');
+    // One second of that wait with a core to spare: the gateway's.
+    const spare = judged((i) => i >= 5 && i <= 8 && i !== 7);
+    expect(spare.checks.find((c) => c.name === 'reconnect')!.counts.lateOnBusyHost).toBe(0);
+    expect(spare.verdict).toBe('fail');
+    // Busy, but another breach beside it (a retry too soon): the failure stands.
+    ev[1].push(
+      { k: 'close', t: T0 + 20_000, c: 1, code: 1006, by: 'network' },
+      { k: 'attempt', t: T0 + 20_100, c: 1, n: 1, delay: 0, since: 9 },
+      { k: 'open', t: T0 + 20_110, c: 1, n: 1 },
+    );
+    expect(judged((i) => i >= 5 && i <= 8).verdict).toBe('fail');
+  });
+
   it('catches a client that gives up before maxAttempts', () => {
     const { ev } = cleanHistory();
     let t = T0 + 3_500;
@@ -487,6 +556,12 @@ describe('oracle on hand-written histories', () => {
       expect(h.counts.burstSeconds).toBe(6);
       const one = [0, 1, 2].flatMap((shard) => samples(1, (_, i) => i >= 4 && i <= 4 + (shard === 1 ? 3 : 1), shard));
       expect(health([cut], one).summary).toContain('shard 1 worker 0 behind');
+      // As chatstorm merge writes it: one record of the cut per shard, at the same time. A process's
+      // burst is excused by its own shard's record only, not once more by each of the others'.
+      const perShard = [0, 1, 2].map((shard) => ({ ...cut, id: `cut#1 (shard ${shard})`, shard }));
+      const h2 = health(perShard, one);
+      expect(h2.summary).toContain('shard 1 worker 0 behind');
+      expect(h2.counts.burstSeconds).toBe(6);
     });
   });
 

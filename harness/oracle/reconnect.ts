@@ -18,6 +18,8 @@ import type { Context } from './context.ts';
 import { addExample, breachAt, examplesOf, newPart, type CheckPart } from './partial.ts';
 import type { CheckResult, FaultResilience } from './types.ts';
 import type { FaultWindow } from './windows.ts';
+import { fleetLag } from './fleet-lag.ts';
+import { hostBusy } from './host-busy.ts';
 
 /** Timers never fire early by more than this (ms rounding). */
 const EARLY_SLACK_MS = 5;
@@ -36,6 +38,8 @@ const COUNTS = {
   lateAfterRestore: 0,
   gaveUp: 0,
   generatorLate: 0,
+  openLateByFleet: 0,
+  lateOnBusyHost: 0,
 };
 export type ReconnectCounts = typeof COUNTS;
 
@@ -204,8 +208,21 @@ export function collectReconnect(ctx: Context, windows: FaultWindow[]): Reconnec
       const outcome = events.find((ev) => (ev.k === 'open' || ev.k === 'fail') && ev.t >= first.t);
       const otherFault = windows.some((o) => o !== w && outcome && o.start <= outcome.t && outcome.t <= o.end);
       if (!outcome || otherFault) continue;
-      if (outcome.k === 'fail' || outcome.t - first.t > connectAllowance) {
+      const took = outcome.t - first.t;
+      // An open recorded late by a fleet process that stalled meanwhile: the stall is the
+      // instrument's (generator-health judges it), not the gateway's handshake.
+      if (
+        outcome.k === 'open' &&
+        took > connectAllowance &&
+        took - fleetLag(ctx.history.samples, ctx.history.roster[imp.c], first.t, outcome.t) <= connectAllowance
+      ) {
+        counts.openLateByFleet++;
+        continue;
+      }
+      if (outcome.k === 'fail' || took > connectAllowance) {
         counts.lateAfterRestore++;
+        // Every core of the host busy while it waited: not evidence against the gateway (discountForInstrument).
+        if (outcome.k === 'open' && hostBusy(ctx.history.hostSamples, first.t, outcome.t)) counts.lateOnBusyHost++;
         breach(outcome.t);
         addExample(
           part,
@@ -215,7 +232,7 @@ export function collectReconnect(ctx: Context, windows: FaultWindow[]): Reconnec
             imp.c,
             outcome.k === 'fail'
               ? `its first attempt after the end of ${w.id} (at ${ctx.rel(first.t)} s) failed (${outcome.why}${outcome.code ? ` ${outcome.code}` : ''})`
-              : `its first attempt after ${w.id} took ${Math.round(outcome.t - first.t)} ms to open (allowance ${connectAllowance} ms)`,
+              : `its first attempt after ${w.id} took ${Math.round(took)} ms to open (allowance ${connectAllowance} ms)`,
             { at: ctx.rel(outcome.t) },
           ),
         );
@@ -254,31 +271,51 @@ export function faultResilience(ctx: Context, windows: FaultWindow[]): FaultResi
   return faults;
 }
 
+/** The breaches of the policy the check fails on (the other counts describe). */
+export function reconnectViolations(k: ReconnectCounts): number {
+  return (
+    k.delayOutsidePolicy +
+    k.attemptPastConnectTimeout +
+    k.tooManyAttempts +
+    k.gaveUpEarly +
+    k.gaveUpWithinBudget +
+    k.stalled +
+    k.lateAfterRestore
+  );
+}
+
 export function finishReconnect(part: CheckPart<ReconnectCounts>, ctx: Context): CheckResult {
   const { policy, reconnectToleranceMs: tol } = ctx.plan;
   const connectAllowance = ctx.plan.connectAllowanceMs ?? 2_000;
   const { counts, firstBreach } = part;
   const examples = examplesOf(part);
-  const violations =
-    counts.delayOutsidePolicy +
-    counts.attemptPastConnectTimeout +
-    counts.tooManyAttempts +
-    counts.gaveUpEarly +
-    counts.gaveUpWithinBudget +
-    counts.stalled +
-    counts.lateAfterRestore;
+  const violations = reconnectViolations(counts);
   const named = Object.entries(counts)
     .filter(
       ([k, v]) =>
-        v > 0 && !['clients', 'attempts', 'reconnects', 'gaveUp', 'generatorLate', 'delayTooShort'].includes(k),
+        v > 0 &&
+        ![
+          'clients',
+          'attempts',
+          'reconnects',
+          'gaveUp',
+          'generatorLate',
+          'delayTooShort',
+          'openLateByFleet',
+          'lateOnBusyHost',
+        ].includes(k),
     )
-    .map(([k, v]) => `${v} ${k}`);
+    .map(([k, v]) =>
+      k === 'lateAfterRestore' && counts.lateOnBusyHost
+        ? `${v} ${k} (${counts.lateOnBusyHost} of them while every core of the host was busy)`
+        : `${v} ${k}`,
+    );
   return {
     name: 'reconnect',
     verdict: violations ? 'fail' : 'pass',
     summary: violations
       ? `${named.join(', ')} (policy: ${policy.backoff.initialMs}–${policy.backoff.maxMs} ms ×${policy.backoff.multiplier}, jitter ${policy.backoff.jitter}, ${policy.maxAttempts} attempts; tolerance +${tol} ms).`
-      : `${counts.reconnects} reconnect attempts by ${counts.clients} clients all followed the policy (tolerance +${tol} ms, connect allowance ${connectAllowance} ms)${counts.gaveUp ? `; ${counts.gaveUp} gave up visibly after ${policy.maxAttempts} attempts` : ''}.`,
+      : `${counts.reconnects} reconnect attempts by ${counts.clients} clients all followed the policy (tolerance +${tol} ms, connect allowance ${connectAllowance} ms)${counts.gaveUp ? `; ${counts.gaveUp} gave up visibly after ${policy.maxAttempts} attempts` : ''}${counts.openLateByFleet ? `; ${counts.openLateByFleet} first opens after a restore were over the allowance only by their fleet process's own stall (not judged against the gateway)` : ''}.`,
     counts,
     examples,
     firstBreachAt: firstBreach === null ? null : ctx.rel(firstBreach),

@@ -112,6 +112,8 @@ export interface FaultRecord {
   error?: string;
   /** The proxies it acted on, all at once (names); absent for faults on the gateway process. */
   proxies?: string[];
+  /** A merged run (chatstorm merge): the shard whose stack it acted on (its id ends "(shard i)"). */
+  shard?: number;
 }
 
 /** A once-per-second sample of one fleet process. */
