@@ -2,7 +2,7 @@
  * The command line: parses arguments and calls commands. The only place that calls process.exit.
  */
 import { Command } from 'commander';
-import { existsSync, mkdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import { loadScenario } from '../config/load.ts';
@@ -13,7 +13,7 @@ import { HistoryFormatError } from '../record/reader.ts';
 import { writeCompare } from '../report/compare.ts';
 import { renderConsole } from '../report/console.ts';
 import { EXIT, exitCodeForInterruption, type Interruption } from '../report/exit-codes.ts';
-import { claimRunFolder, ReportDirError } from '../report/run-folder.ts';
+import { claimRunFolder, ensureFolder, ReportDirError } from '../report/run-folder.ts';
 import { reportRun, run } from '../run.ts';
 import { killChildrenNow, watchLauncher } from '../stack/process.ts';
 import { findToxiproxy, installToxiproxy, ToxiproxyMissingError } from '../stack/toxiproxy-binary.ts';
@@ -58,7 +58,7 @@ function claimShard(scenario: ScenarioDefinition, o: RunOptions): Pick<RunOption
     ]);
   const hash = resolvePlan(scenario, { ...o, shard: `0/${o.shards}`, shards: undefined }).shard!.planHash;
   const dir = join(o.reportRoot ?? 'reports', '.shard-claims', hash);
-  mkdirSync(dir, { recursive: true });
+  ensureFolder(dir);
   for (let i = 0; i < o.shards; i++) {
     try {
       writeFileSync(join(dir, String(i)), `${process.pid}\n`, { flag: 'wx' });

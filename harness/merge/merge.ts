@@ -8,7 +8,8 @@
  * errors (each named with its shard), a shard that died (verdict error naming it), the clock offsets,
  * and the reconnect storm computed once per planned fault on the summed series.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { ensureFolder } from '../report/run-folder.ts';
+import { writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { writeReports } from '../report/write.ts';
 import { buildSummary, type MergedShard, type Summary } from '../report/summary.ts';
@@ -21,6 +22,8 @@ import { mergeShards } from './judged.ts';
 import { buildRoster } from '../auth/roster.ts';
 
 export function mergeRuns(dirs: string[], out: string): { summary: Summary; reportDir: string; files: string[] } {
+  // The folder it writes first: one that cannot be created stops it before any shard is read (exit 73).
+  ensureFolder(out, '--out');
   const shards = readShards(dirs);
   const plan = shards[0].plan;
   const runId = basename(resolve(out));
@@ -105,7 +108,6 @@ export function mergeRuns(dirs: string[], out: string): { summary: Summary; repo
       offsetToFirstMs: offsets[i] === null || ref === null ? null : Math.round((offsets[i]! - ref) * 1000) / 1000,
     }),
   );
-  mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'plan.json'),
     JSON.stringify(

@@ -11,7 +11,8 @@
  * inlined, the data embedded as JSON, the shared chart kit (page/chart-kit.js; its own script is
  * page/compare.js, its CSS page/compare.css), nothing fetched.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { ensureFolder } from './run-folder.ts';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import type { CheckResult, FaultResilience, LatencySummary } from '../oracle/types.ts';
@@ -109,9 +110,10 @@ export function loadRuns(dirs: string[]): CompareRun[] {
 
 /** Writes compare.html for the run folders; returns the file written. */
 export function writeCompare(dirs: string[], out = 'compare.html'): string {
-  const runs = loadRuns(dirs);
   const file = resolve(out);
-  mkdirSync(dirname(file), { recursive: true });
+  // Checked before the runs are read: an unusable --out stops it at once (exit 73).
+  ensureFolder(dirname(file), '--out');
+  const runs = loadRuns(dirs);
   writeFileSync(file, renderCompare(runs));
   return file;
 }

@@ -27,7 +27,7 @@ export function claimRunFolder(
   runId: string,
   explicit: boolean,
 ): { dir: string; runId: string; note: string | null } {
-  ensureRoot(root);
+  ensureFolder(root);
   for (let n = 1; n <= 100; n++) {
     const id = n === 1 ? runId : `${runId}-${n}`;
     const dir = join(root, id);
@@ -52,7 +52,13 @@ export function claimRunFolder(
   throw new ReportDirError(`--report-dir: ${join(root, runId)} and 99 suffixed names are all taken`);
 }
 
-function ensureRoot(root: string): void {
+/**
+ * Makes sure `root` is a writable folder, creating it and its missing parents one level at a time
+ * (Node's recursive mkdir loops forever on some paths: /proc/x). `flag` names the option the path
+ * came from in the error (ReportDirError, exit 73). For every folder a command writes into from the
+ * command line: --report-dir of run, capacity and sweep, --out of merge and compare.
+ */
+export function ensureFolder(root: string, flag = '--report-dir'): void {
   const missing: string[] = [];
   let p = resolve(root);
   for (;;) {
@@ -61,19 +67,18 @@ function ensureRoot(root: string): void {
       st = statSync(p);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT')
-        throw new ReportDirError(`--report-dir "${root}": cannot use ${p}: ${(e as Error).message}`);
+      if (code !== 'ENOENT') throw new ReportDirError(`${flag} "${root}": cannot use ${p}: ${(e as Error).message}`);
       const up = dirname(p);
-      if (up === p) throw new ReportDirError(`--report-dir "${root}": no existing folder above it`);
+      if (up === p) throw new ReportDirError(`${flag} "${root}": no existing folder above it`);
       missing.unshift(p);
       p = up;
       continue;
     }
-    if (!st.isDirectory()) throw new ReportDirError(`--report-dir "${root}": ${p} is not a folder`);
+    if (!st.isDirectory()) throw new ReportDirError(`${flag} "${root}": ${p} is not a folder`);
     try {
       accessSync(p, constants.W_OK | constants.X_OK);
     } catch {
-      throw new ReportDirError(`--report-dir "${root}": ${p} is not writable`);
+      throw new ReportDirError(`${flag} "${root}": ${p} is not writable`);
     }
     break;
   }
@@ -83,7 +88,7 @@ function ensureRoot(root: string): void {
       mkdirSync(dir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw new ReportDirError(`--report-dir "${root}": cannot create ${dir}: ${(e as Error).message}`);
+        throw new ReportDirError(`${flag} "${root}": cannot create ${dir}: ${(e as Error).message}`);
     }
   }
 }

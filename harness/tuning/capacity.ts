@@ -7,7 +7,8 @@
  *   load "rate":    messages sent per second by the whole fleet, at the scenario's clients (the
  *                   send interval becomes clients / rate)
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { ensureFolder } from '../report/run-folder.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import { resolvePlan, type RunOptions, type RunPlan } from '../config/plan.ts';
@@ -142,7 +143,7 @@ export async function runCapacity(
   run: (plan: RunPlan, signal: AbortSignal) => Promise<RunResult>,
   log: (line: string) => void,
 ): Promise<{ result: CapacityResult; json: string; html: string }> {
-  mkdirSync(join(spec.dir, 'steps'), { recursive: true });
+  ensureFolder(join(spec.dir, 'steps'));
   const steps: CapacityStep[] = [];
   const unit = UNIT[spec.vary];
   /** The preflight's problems with the step the search stopped at, when the host could not hold it. */

@@ -4,7 +4,8 @@
  * Every combination is validated and planned before the first run starts: an invalid key or value
  * stops the sweep with exit 64, naming the key.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { ensureFolder } from '../report/run-folder.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolvePlan, type RunOptions, type RunPlan } from '../config/plan.ts';
 import type { ScenarioDefinition } from '../config/scenario.ts';
@@ -99,7 +100,7 @@ export async function runSweep(
   run: (plan: RunPlan, signal: AbortSignal) => Promise<RunResult>,
   log: (line: string) => void,
 ): Promise<{ result: SweepResult; json: string; html: string }> {
-  mkdirSync(join(spec.dir, 'runs'), { recursive: true });
+  ensureFolder(join(spec.dir, 'runs'));
   const done: SweepResult['points'] = [];
   let interrupted = false;
   for (const [i, p] of spec.points.entries()) {

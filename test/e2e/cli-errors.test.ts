@@ -88,6 +88,52 @@ describe('CLI input errors', () => {
     expect(proc.stderr).toContain('cannot create /proc/chatstorm-x');
   });
 
+  it('every command that writes a folder from the command line refuses one it cannot create (exit 73), never spins', () => {
+    // Each of these once spun for good in Node's recursive mkdir (capacity for 56 minutes, seen).
+    // The input folders need not exist: each command checks its output folder before reading them.
+    const shards = ['/nonexistent/shard-0', '/nonexistent/shard-1'];
+    const at = new Date(Date.now() + 600_000).toISOString();
+    for (const [args, flag] of [
+      [['capacity', 'scenarios/smoke.ts', '--profile', 'small', '--report-dir', '/proc/chatstorm-x'], '--report-dir'],
+      [
+        [
+          'sweep',
+          'scenarios/smoke.ts',
+          '--profile',
+          'small',
+          '--report-dir',
+          '/proc/chatstorm-x',
+          '--set',
+          'policy.backoff.jitter=none,full',
+        ],
+        '--report-dir',
+      ],
+      [
+        [
+          'run',
+          'scenarios/smoke.ts',
+          '--profile',
+          'small',
+          '--report-dir',
+          '/proc/chatstorm-x',
+          '--shards',
+          '2',
+          '--claim-shard',
+          '--start-at',
+          at,
+        ],
+        '--report-dir',
+      ],
+      [['compare', ...shards, '--out', '/proc/chatstorm-x/compare.html'], '--out'],
+      [['merge', ...shards, '--out', '/proc/chatstorm-x/merged'], '--out'],
+    ] as const) {
+      const r = cli([...args]);
+      expect({ code: r.code, args }, r.stderr).toEqual({ code: 73, args });
+      expect(r.stderr).toContain(`${flag} "/proc/chatstorm-x`);
+      expect(r.stderr).toContain('cannot create /proc/chatstorm-x');
+    }
+  });
+
   it('`chatstorm report` on a folder that is not a run says so (exit 64, no stack trace)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'chatstorm-cli-'));
     mkdirSync(join(dir, 'something'));
