@@ -8,7 +8,7 @@
  * errors (each named with its shard), a shard that died (verdict error naming it), the clock offsets,
  * and the reconnect storm computed once per planned fault on the summed series.
  */
-import { ensureFolder } from '../report/run-folder.ts';
+import { ensureFolder, unlessRefused } from '../report/run-folder.ts';
 import { writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { writeReports } from '../report/write.ts';
@@ -22,19 +22,23 @@ import { mergeShards } from './judged.ts';
 import { buildRoster } from '../auth/roster.ts';
 
 export function mergeRuns(dirs: string[], out: string): { summary: Summary; reportDir: string; files: string[] } {
-  // The folder it writes first: one that cannot be created stops it before any shard is read (exit 73).
-  ensureFolder(out, '--out');
-  const shards = readShards(dirs);
+  // The folder it writes first: one that cannot be created stops it before any shard is read (exit 73);
+  // shards that are refused leave no empty --out behind.
+  const created = ensureFolder(out, '--out');
+  const { shards, live } = unlessRefused(created, () => {
+    const shards = readShards(dirs);
+    const live = shards.filter(
+      (s): s is ShardFolder & { summary: Summary; judged: NonNullable<ShardFolder['judged']> } =>
+        s.summary !== null && s.judged !== null,
+    );
+    if (!live.length)
+      throw new Error(
+        `no shard has a summary.json and a judged.json: nothing to merge (${shards.map((s) => s.dir).join(', ')})`,
+      );
+    return { shards, live };
+  });
   const plan = shards[0].plan;
   const runId = basename(resolve(out));
-  const live = shards.filter(
-    (s): s is ShardFolder & { summary: Summary; judged: NonNullable<ShardFolder['judged']> } =>
-      s.summary !== null && s.judged !== null,
-  );
-  if (!live.length)
-    throw new Error(
-      `no shard has a summary.json and a judged.json: nothing to merge (${shards.map((s) => s.dir).join(', ')})`,
-    );
   const runtimeErrors = [
     ...shards
       .filter((s) => !live.includes(s as never))

@@ -11,7 +11,7 @@
  * inlined, the data embedded as JSON, the shared chart kit (page/chart-kit.js; its own script is
  * page/compare.js, its CSS page/compare.css), nothing fetched.
  */
-import { ensureFolder } from './run-folder.ts';
+import { ensureFolder, unlessRefused } from './run-folder.ts';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
@@ -111,9 +111,10 @@ export function loadRuns(dirs: string[]): CompareRun[] {
 /** Writes compare.html for the run folders; returns the file written. */
 export function writeCompare(dirs: string[], out = 'compare.html'): string {
   const file = resolve(out);
-  // Checked before the runs are read: an unusable --out stops it at once (exit 73).
-  ensureFolder(dirname(file), '--out');
-  const runs = loadRuns(dirs);
+  // Checked before the runs are read: an unusable --out stops it at once (exit 73); runs that are
+  // refused leave no empty folder behind.
+  const created = ensureFolder(dirname(file), '--out');
+  const runs = unlessRefused(created, () => loadRuns(dirs));
   writeFileSync(file, renderCompare(runs));
   return file;
 }

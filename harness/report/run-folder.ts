@@ -4,7 +4,7 @@
  * gateway into a FAIL), and a report root that cannot hold folders is refused with its reason
  * instead of failing after the run (or spinning inside a recursive mkdir on /proc).
  */
-import { accessSync, constants, mkdirSync, type Stats, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmdirSync, type Stats, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 
@@ -56,9 +56,10 @@ export function claimRunFolder(
  * Makes sure `root` is a writable folder, creating it and its missing parents one level at a time
  * (Node's recursive mkdir loops forever on some paths: /proc/x). `flag` names the option the path
  * came from in the error (ReportDirError, exit 73). For every folder a command writes into from the
- * command line: --report-dir of run, capacity and sweep, --out of merge and compare.
+ * command line: --report-dir of run, capacity and sweep, --out of merge and compare. Returns the
+ * folders it created, outermost first (for `unlessRefused`).
  */
-export function ensureFolder(root: string, flag = '--report-dir'): void {
+export function ensureFolder(root: string, flag = '--report-dir'): string[] {
   const missing: string[] = [];
   let p = resolve(root);
   for (;;) {
@@ -90,5 +91,26 @@ export function ensureFolder(root: string, flag = '--report-dir'): void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
         throw new ReportDirError(`${flag} "${root}": cannot create ${dir}: ${(e as Error).message}`);
     }
+  }
+  return missing;
+}
+
+/**
+ * Runs `read` (the command's inputs checked and read) after `ensureFolder` made its output folder;
+ * when `read` throws, the folders that were created for it are removed again (only while empty),
+ * so input that is refused leaves nothing behind.
+ */
+export function unlessRefused<T>(created: string[], read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    for (const dir of [...created].reverse()) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        break; // not empty, or gone: leave it and what is above it
+      }
+    }
+    throw e;
   }
 }

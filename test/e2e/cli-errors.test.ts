@@ -134,6 +134,23 @@ describe('CLI input errors', () => {
     }
   });
 
+  it('merge and compare refuse input folders that are not runs (exit 64) and leave no empty output folder', () => {
+    const root = mkdtempSync(join(tmpdir(), 'chatstorm-cli-'));
+    const notRun = join(root, 'not-a-run');
+    mkdirSync(notRun);
+    for (const args of [
+      ['merge', notRun, join(root, 'other'), '--out', join(root, 'new', 'merged')],
+      ['compare', notRun, join(root, 'other'), '--out', join(root, 'new', 'compare.html')],
+    ]) {
+      const r = cli(args);
+      expect({ code: r.code, args }, r.stderr).toEqual({ code: 64, args });
+      expect(r.stderr).toContain(notRun);
+      expect(r.stderr).not.toContain('    at ');
+      // Both new folders (new/ and new/merged) were made for the output and removed again.
+      expect(readdirSync(root).sort()).toEqual(['not-a-run']);
+    }
+  });
+
   it('`chatstorm report` on a folder that is not a run says so (exit 64, no stack trace)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'chatstorm-cli-'));
     mkdirSync(join(dir, 'something'));
