@@ -14,8 +14,14 @@
  * from that cut's apply on, an owed message it never received and a send of its that never got
  * an ack are not judged here but counted (`escapedUnjudged`): the instrument's failure, which
  * generator-health names, so the run cannot pass.
+ *
+ * When the drain gave up while a client's fleet process was behind (drain-tail.ts), what may still
+ * have lain unread in its socket is not judged either but counted (`drainUnjudged`): an owed
+ * message above every seq it read, and a send on its last connection whose ack would have come
+ * after everything it read.
  */
-import type { Context } from './context.ts';
+import type { ClientView, Context } from './context.ts';
+import { maxSeqRead } from './drain-tail.ts';
 import { addExample, breachAt, examplesOf, newPart, type CheckPart } from './partial.ts';
 import type { CheckResult } from './types.ts';
 
@@ -33,6 +39,7 @@ const COUNTS = {
   unacknowledged: 0,
   seqGaps: 0,
   escapedUnjudged: 0,
+  drainUnjudged: 0,
 };
 export type DeliveryCounts = typeof COUNTS;
 
@@ -44,15 +51,23 @@ const SENDS = 0,
 
 /**
  * Counts and examples over the clients of ctx (whole chats). `escapedSince`: each client that
- * escaped a cut → that cut's apply start (cut-reach.ts escapedSince).
+ * escaped a cut → that cut's apply start (cut-reach.ts escapedSince). `tailed(c)`: client c's fleet
+ * process was behind when the drain gave up (drain-tail.ts tailedBy).
  */
 export function collectDelivery(
   ctx: Context,
   escapedSince: ReadonlyMap<number, number> = new Map(),
+  tailed: (c: number) => boolean = () => false,
 ): CheckPart<DeliveryCounts> {
   const part = newPart({ ...COUNTS }, 4);
   const counts = part.counts;
   const breach = (t: number) => breachAt(part, t);
+  const R = ctx.receipts;
+  // Clients open at the end whose process was behind in an incomplete drain → the highest seq they read.
+  const readUpTo = new Map<number, number>();
+  for (const view of ctx.clients)
+    if (view.openAtEnd && tailed(view.entry.c))
+      readUpTo.set(view.entry.c, maxSeqRead(R.seq, view.recvFrom, view.recvTo));
 
   // Sends: each must end in an ack or a visible error.
   for (const view of ctx.clients) {
@@ -66,9 +81,13 @@ export function collectDelivery(
       else if (ev.k === 'send-error' && !outcome.has(ev.id)) outcome.set(ev.id, 'error');
     }
     const escapedAt = escapedSince.get(view.entry.c) ?? Infinity;
+    const readTo = readUpTo.get(view.entry.c);
+    const lastOpen = Math.max(-Infinity, ...view.opens);
     for (const s of sentOpen) {
       if (outcome.get(s.id) === 'ack') counts.acked++;
       else if (!outcome.has(s.id) && s.t >= escapedAt) counts.escapedUnjudged++;
+      else if (!outcome.has(s.id) && readTo !== undefined && s.t >= lastOpen && readTo < seqOf(ctx, view, s.id))
+        counts.drainUnjudged++;
       else if (!outcome.has(s.id)) {
         counts.unacknowledged++;
         breach(s.t);
@@ -86,7 +105,6 @@ export function collectDelivery(
 
   // Receipts per member: exactly once, in order, nothing invented. Each receipt (a row of
   // ctx.receipts) is taken in its place among the member's other events (record/receipts.ts).
-  const R = ctx.receipts;
   const sentOf = ctx.receiptSent;
   const seen = new Map<number, FirstReceipts>(); // client → seq → the receipt's row
   // Each roster client's chat as a number: "the sender is in this chat" compares numbers, not names.
@@ -202,6 +220,10 @@ export function collectDelivery(
           counts.escapedUnjudged++;
           continue;
         }
+        if (!arrived && m.seq > (readUpTo.get(c) ?? Infinity)) {
+          counts.drainUnjudged++;
+          continue;
+        }
         counts.required++;
         if (arrived) continue;
         const gap = view.events.find((ev) => ev.k === 'gap' && ev.from <= m.seq && m.seq <= ev.to);
@@ -253,6 +275,20 @@ export function collectDelivery(
   }
 
   return part;
+}
+
+/**
+ * The seq the gateway gave a message a client sent that got no ack, as a member of its chat
+ * received it; Infinity when none did (nobody read it: its seq is unknown, so above anything).
+ */
+function seqOf(ctx: Context, sender: ClientView, id: string): number {
+  const R = ctx.receipts;
+  for (const c of ctx.members.get(sender.entry.chat) ?? []) {
+    const view = ctx.view(c)!;
+    for (let r = view.recvFrom; r < view.recvTo; r++)
+      if (R.id[r] === id && R.sender[r] === sender.entry.user) return R.seq[r];
+  }
+  return Infinity;
 }
 
 /** Whole numbers below this are kept in an array by FirstReceipts; any other seq in a Map. */
@@ -324,9 +360,13 @@ export function finishDelivery(part: CheckPart<DeliveryCounts>, rel: (t: number)
   const problems = (['lost', 'duplicated', 'outOfOrder', 'phantom', 'unacknowledged', 'seqGaps'] as const)
     .filter((k) => counts[k] > 0)
     .map((k) => `${counts[k]} ${k}`);
-  const unjudged = counts.escapedUnjudged
-    ? ` Not judged: ${counts.escapedUnjudged} owed deliveries and sends of clients whose connection escaped a cut, from its apply on (the instrument's failure: see generator-health).`
-    : '';
+  const unjudged =
+    (counts.escapedUnjudged
+      ? ` Not judged: ${counts.escapedUnjudged} owed deliveries and sends of clients whose connection escaped a cut, from its apply on (the instrument's failure: see generator-health).`
+      : '') +
+    (counts.drainUnjudged
+      ? ` Not judged: ${counts.drainUnjudged} owed deliveries and sends that may have lain unread when the drain gave up, their fleet process behind (the instrument's lag: see generator-health).`
+      : '');
   return {
     name: 'delivery',
     verdict: bad === 0 ? (counts.acked > 0 ? 'pass' : 'inconclusive') : 'fail',

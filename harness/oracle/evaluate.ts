@@ -18,6 +18,7 @@ import { buildContext, type Context, type OraclePlan } from './context.ts';
 import { checkAuth, hasProbes, withoutProbes } from './auth.ts';
 import { protocolOf } from '../protocol/index.ts';
 import { escapedSince, escapesOf } from './cut-reach.ts';
+import { behindInDrain, maxSeqRead, tailedBy } from './drain-tail.ts';
 import { collectDelivery, finishDelivery, type DeliveryCounts } from './delivery.ts';
 import { collectErrorsSurfaced, finishErrorsSurfaced, type ErrorsSurfacedCounts } from './errors-surfaced.ts';
 import { checkGeneratorHealth, discountForInstrument, hostPressureOf } from './generator-health.ts';
@@ -97,6 +98,8 @@ export interface PartEvaluation {
 export function judgePart(ctx: Context, frame: Frame): PartEvaluation {
   // Clients whose connection escaped a cut: what they missed from its apply on is not the gateway's (cut-reach.ts).
   const escaped = escapedSince(escapesOf(frame.windows, frame.history.samples, frame.history.roster));
+  // Clients whose fleet process was behind when the drain gave up: what they had not read is not the gateway's (drain-tail.ts).
+  const tailed = tailedBy(behindInDrain(frame.history), frame.history.roster);
   const failureReasons: Record<string, number> = {};
   const closeCodes: Record<string, number> = {};
   for (const view of ctx.clients) {
@@ -110,14 +113,14 @@ export function judgePart(ctx: Context, frame: Frame): PartEvaluation {
     }
   }
   return {
-    delivery: collectDelivery(ctx, escaped),
+    delivery: collectDelivery(ctx, escaped, tailed),
     reconnect: collectReconnect(ctx, frame.windows),
     noFallback: collectNoFallback(ctx),
     errorsSurfaced: collectErrorsSurfaced(ctx),
     latency: measureLatency(ctx, frame.steady),
     failureReasons,
     closeCodes,
-    faultDelivery: faultDelivery(ctx, frame.windows, escaped),
+    faultDelivery: faultDelivery(ctx, frame.windows, escaped, tailed),
     series: collectSeries(
       ctx.clients.map((v) => v.events),
       frame.history.phases.start,
@@ -324,6 +327,7 @@ function faultDelivery(
   ctx: Context,
   windows: FaultWindow[],
   escaped: ReadonlyMap<number, number>,
+  tailed: (c: number) => boolean,
 ): FaultDeliveryCounts[] {
   const limits = (ctx.plan.thresholds.delivery_latency ?? [])
     .filter((t) => t.op === '<' || t.op === '<=')
@@ -332,8 +336,12 @@ function faultDelivery(
   // Per client: seq → receipt times of the message the gateway acked with that seq (a receipt that
   // matches no ack is a phantom, the delivery check's business).
   const receipts = new Map<number, Map<number, number[]>>();
+  // As the delivery check: the highest seq read by a client whose process was behind in an incomplete drain.
+  const readUpTo = new Map<number, number>();
   if (windows.length) {
     for (const view of ctx.clients) {
+      if (view.openAtEnd && tailed(view.entry.c))
+        readUpTo.set(view.entry.c, maxSeqRead(ctx.receipts.seq, view.recvFrom, view.recvTo));
       const bySeq = new Map<number, number[]>();
       const acked = ctx.acked.get(view.entry.chat);
       const R = ctx.receipts;
@@ -370,6 +378,7 @@ function faultDelivery(
           const got = receipts.get(c)!.get(m.seq);
           // As the delivery check: a client that escaped a cut is not judged from its apply on.
           if (!got && (escaped.get(c) ?? Infinity) <= m.ackT) continue;
+          if (!got && m.seq > (readUpTo.get(c) ?? Infinity)) continue;
           out.required++;
           if (!got) {
             out.lost++;

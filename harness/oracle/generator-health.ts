@@ -35,6 +35,7 @@ import type { Context, OraclePlan } from './context.ts';
 import { CPU_WARN, partsName } from '../preflight/cpu.ts';
 import type { GeneratorSample } from '../record/history.ts';
 import { ESCAPE_GRACE_MS, escapesOf } from './cut-reach.ts';
+import { behindInDrain } from './drain-tail.ts';
 import { HOST_BUSY_SHARE, HOST_BUSY_WAITING } from './host-busy.ts';
 import { reconnectViolations, type ReconnectCounts } from './reconnect.ts';
 import type { CheckResult, Example } from './types.ts';
@@ -261,8 +262,31 @@ export function checkGeneratorHealth(ctx: Context, windows: FaultWindow[] = []):
     );
   }
 
+  // Fleet processes still behind when the drain gave up: what their clients had not read is not judged (drain-tail.ts).
+  const drainBehind = behindInDrain(ctx.history);
+  const drainFor = ((ctx.history.phases.drained - ctx.history.phases.trafficEnd) / 1_000).toFixed(1);
+  const drainWho = drainBehind.map(
+    (b) =>
+      `${b.shard !== undefined ? `shard ${b.shard} ` : ''}fleet worker ${b.worker} (${b.lagMs === null ? 'no sample: its loop did not turn' : `${Math.round(b.lagMs)} ms late`})`,
+  );
+  if (drainBehind.length)
+    examples.push(
+      ctx.example(
+        'drain-behind',
+        null,
+        `${drainWho[0]} was behind when the drain gave up after ${drainFor} s: frames may have lain unread in its sockets`,
+        {
+          at: ctx.rel(ctx.history.phases.drained),
+          ...(drainBehind[0].shard !== undefined ? { shard: drainBehind[0].shard } : {}),
+        },
+      ),
+    );
+
   const fleetProblems = [
     stalls.length ? `${stalls.length} stalls > ${ELD_MAX_LIMIT_MS} ms` : '',
+    drainBehind.length
+      ? `${drainWho.join(', ')} still behind when the drain gave up after ${drainFor} s: what its clients had not read is not judged`
+      : '',
     perProcess.behind.length
       ? `${perProcess.behind.join(', ')} behind: ${behind.length} s with event-loop p99 > ${ELD_P99_LIMIT_MS} ms or timer p99 > ${TIMER_LATE_P99_LIMIT_MS} ms and ${saturated.length} s above ${CPU_LIMIT * 100} % CPU, of ${samples.length} s${perProcess.burst ? ` (${perProcess.burst} s of them a fault's burst, not counted)` : ''}`
       : '',
@@ -311,6 +335,7 @@ export function checkGeneratorHealth(ctx: Context, windows: FaultWindow[] = []):
       saturatedSeconds: saturated.length,
       burstSeconds: perProcess.burst,
       processesBehind: perProcess.behind.length,
+      drainBehind: drainBehind.length,
       stalls: stalls.length,
       skippedSends: skipped,
       fdFullSeconds: fdFull.length,

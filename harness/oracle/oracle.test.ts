@@ -811,6 +811,101 @@ describe('oracle on hand-written histories', () => {
     });
   });
 
+  describe('what a fleet process behind when the drain gave up had not read (drain-tail.ts)', () => {
+    /**
+     * The clean chat with the drain given up after 3 s (30 → 33 s) and the fleet process sampled in it
+     * (`drainSample`: its samples there; none: no sample). Client 2 read only `read` of the 10 seqs.
+     */
+    function tailHistory(
+      read: number[],
+      {
+        drainComplete = false,
+        drainSample = { timerLateP99: 2_600, timerLateMax: 2_900 } as Partial<GeneratorSample> | null,
+      } = {},
+    ): History {
+      const { ev } = cleanHistory();
+      ev[2] = ev[2].filter((e) => e.k !== 'recv' || read.includes(e.seq));
+      for (const list of ev) for (const e of list) if (e.k === 'close') e.t = T0 + 33_400;
+      const samples = [
+        ...fleetSamples(),
+        ...(drainSample
+          ? [1, 2, 3].map((i) => ({ ...fleetSamples()[0], t: T0 + 30_000 + i * 1_000, ...drainSample }))
+          : []),
+      ];
+      const h = history(ev, [], samples);
+      h.phases = { ...h.phases, drained: T0 + 33_000, end: T0 + 33_500 };
+      h.drainComplete = drainComplete;
+      return h;
+    }
+    const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+    it('the unread tail of a client whose process was behind is not judged; the run is inconclusive naming the process', () => {
+      const r = evaluate(tailHistory(upTo(7)), plan);
+      const delivery = r.checks.find((c) => c.name === 'delivery')!;
+      expect(delivery.verdict, delivery.summary).toBe('pass');
+      expect(delivery.counts).toMatchObject({ lost: 0, drainUnjudged: 3, required: 27 });
+      expect(delivery.summary).toContain('Not judged: 3 owed deliveries and sends that may have lain unread');
+      const health = r.checks.find((c) => c.name === 'generator-health')!;
+      expect(health.verdict).toBe('inconclusive');
+      expect(health.counts.drainBehind).toBe(1);
+      expect(health.summary).toContain(
+        'fleet worker 0 (2900 ms late) still behind when the drain gave up after 3.0 s: what its clients had not read is not judged',
+      );
+      expect(health.examples.find((e) => e.category === 'drain-behind')).toMatchObject({ at: 33 });
+      expect(r.verdict).toBe('inconclusive');
+      // A process that sent no sample at all in a 3 s drain: its loop did not turn.
+      const silent = evaluate(tailHistory(upTo(7), { drainSample: null }), plan);
+      expect(silent.checks.find((c) => c.name === 'delivery')!.counts).toMatchObject({ lost: 0, drainUnjudged: 3 });
+      expect(silent.checks.find((c) => c.name === 'generator-health')!.summary).toContain(
+        'fleet worker 0 (no sample: its loop did not turn)',
+      );
+    });
+
+    it('a seq missing below one the client read was not waiting unread: lost', () => {
+      const r = evaluate(tailHistory([1, 2, 3, 4, 6, 7, 8]), plan);
+      const delivery = r.checks.find((c) => c.name === 'delivery')!;
+      expect(delivery.verdict).toBe('fail');
+      expect(delivery.counts).toMatchObject({ lost: 1, drainUnjudged: 2 });
+      expect(delivery.examples.find((e) => e.category === 'lost')).toMatchObject({ client: 2, seq: 5 });
+      expect(r.verdict).toBe('fail');
+    });
+
+    it('a completed drain, or a process that kept up in it, excuses nothing', () => {
+      for (const h of [
+        tailHistory(upTo(7), { drainComplete: true }),
+        tailHistory(upTo(7), { drainSample: { timerLateP99: 40, timerLateMax: 150 } }),
+      ]) {
+        const r = evaluate(h, plan);
+        const delivery = r.checks.find((c) => c.name === 'delivery')!;
+        expect(delivery.counts).toMatchObject({ lost: 3, drainUnjudged: 0 });
+        expect(r.checks.find((c) => c.name === 'generator-health')!.counts.drainBehind).toBe(0);
+        expect(r.verdict).toBe('fail');
+      }
+    });
+
+    it('a send whose ack would have come after all its sender read is not judged; one before a seq the sender read is unacknowledged', () => {
+      // u0's last send (seq 10) got no ack and nobody read it: its seq is unknown.
+      const unread = tailHistory(upTo(10));
+      for (const list of unread.byClient)
+        list.splice(0, list.length, ...list.filter((e) => !((e.k === 'ack' || e.k === 'recv') && e.seq === 10)));
+      const r = evaluate(unread, plan);
+      expect(r.checks.find((c) => c.name === 'delivery')!.counts).toMatchObject({
+        unacknowledged: 0,
+        drainUnjudged: 1,
+      });
+      expect(r.verdict).toBe('inconclusive');
+      // u0 read its own message (seq 10) and never its ack: the ack is written before the message.
+      const skipped = tailHistory(upTo(10));
+      skipped.byClient[0] = skipped.byClient[0].filter((e) => !(e.k === 'ack' && e.seq === 10));
+      const s = evaluate(skipped, plan);
+      expect(s.checks.find((c) => c.name === 'delivery')!.counts).toMatchObject({
+        unacknowledged: 1,
+        drainUnjudged: 0,
+      });
+      expect(s.verdict).toBe('fail');
+    });
+  });
+
   it('turns a runtime failure into an error verdict', () => {
     expect(evaluate(cleanHistory().h, plan, [{ code: 'gateway-exited', message: 'gateway exited' }]).verdict).toBe(
       'error',
