@@ -10,7 +10,7 @@ import { loadClientAdapter } from './client/adapter.ts';
 import type { Layout } from './preflight/capacity.ts';
 import { preflight } from './preflight/preflight.ts';
 import { findToxiproxy, installToxiproxy } from './stack/toxiproxy-binary.ts';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRoster, mintTokens } from './auth/roster.ts';
 import { publicPlan, type RunPlan } from './config/plan.ts';
@@ -20,6 +20,7 @@ import { HOST_SAMPLES_FILE, ROUTES_FILE } from './record/files.ts';
 import type { ClientRoutes, Phases } from './record/history.ts';
 import { clockOffset } from './metrics/clock.ts';
 import { readRunRecord } from './record/reader.ts';
+import { readJsonFile } from './record/json-file.ts';
 import { encodeJudged, JUDGED_FILE } from './oracle/judged-json.ts';
 import { sampleHost } from './metrics/host.ts';
 import { sampleProcesses } from './metrics/proc.ts';
@@ -327,10 +328,17 @@ export async function reportRun(reportDir: string): Promise<RunResult> {
       `<run-dir>: "${reportDir}" is not a run folder (a run folder holds plan.json and history/, e.g. reports/latest)`,
     ]);
   }
-  const pub = JSON.parse(readFileSync(join(reportDir, 'plan.json'), 'utf8')) as RunPlan;
+  // A file that cannot be read, is not JSON (torn, edited) or not an object: exit 64, the file named.
+  const readObject = (name: string): unknown => {
+    const file = join(reportDir, name);
+    const r = readJsonFile(file, 'object');
+    if ('problem' in r) throw new ConfigError('report', [`"${file}": ${r.problem}`]);
+    return r.value;
+  };
+  const pub = readObject('plan.json') as RunPlan;
   // No run.json: the run was killed outright, so it was interrupted, by what nobody recorded.
   const meta = existsSync(join(reportDir, 'run.json'))
-    ? (JSON.parse(readFileSync(join(reportDir, 'run.json'), 'utf8')) as {
+    ? (readObject('run.json') as {
         target: Summary['target'];
         runtimeErrors: { code: string; message: string }[];
         interrupted: boolean;

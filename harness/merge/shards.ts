@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { RunPlan } from '../config/plan.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { Summary } from '../report/summary.ts';
+import { readJsonFile } from '../record/json-file.ts';
 import type { Judged } from '../oracle/evaluate.ts';
 import { decodeJudged, JUDGED_FILE, type JudgedJson } from '../oracle/judged-json.ts';
 
@@ -27,6 +28,20 @@ export interface ShardFolder {
   judged: Judged | null;
 }
 
+/**
+ * A JSON object from a run folder; undefined, and a problem naming the file and what is wrong, when
+ * it cannot be read, is not JSON (torn, edited) or is not an object. `rebuild`: the shard's folder,
+ * for a file `chatstorm report` can write again.
+ */
+function readJson(file: string, problems: string[], rebuild?: string): object | undefined {
+  const r = readJsonFile(file, 'object');
+  if ('value' in r) return r.value as object;
+  problems.push(
+    `${file}: ${r.problem}${rebuild === undefined ? '' : `; rebuild it with \`chatstorm report ${rebuild}\``}`,
+  );
+  return undefined;
+}
+
 export function readShards(dirs: string[]): ShardFolder[] {
   const problems: string[] = [];
   const found: ShardFolder[] = [];
@@ -36,7 +51,8 @@ export function readShards(dirs: string[]): ShardFolder[] {
       problems.push(`${dir}: not a run folder (no plan.json)`);
       continue;
     }
-    const plan = JSON.parse(readFileSync(planFile, 'utf8')) as PublicPlan;
+    const plan = readJson(planFile, problems) as PublicPlan | undefined;
+    if (plan === undefined) continue;
     if (!plan.shard) {
       problems.push(
         `${dir}: not a shard's run folder (its plan.json has no shard; run each shard with --shard <i>/<n>)`,
@@ -44,7 +60,8 @@ export function readShards(dirs: string[]): ShardFolder[] {
       continue;
     }
     const file = join(dir, 'summary.json');
-    const summary = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Summary) : null;
+    // One that cannot be read is a problem (nothing is merged), not a shard that died.
+    const summary = existsSync(file) ? ((readJson(file, problems, dir) as Summary | undefined) ?? null) : null;
     const judgedFile = join(dir, JUDGED_FILE);
     let judged: Judged | null = null;
     if (existsSync(judgedFile)) {

@@ -5,9 +5,10 @@
  * caller may keep only the clients it wants (`scanEvents`); `readHistory` keeps them all, for
  * small histories and tests.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Decoder, FORMAT_VERSION, HEADER_BYTES, KIND_STRING, readHeader, type RecvSink, type Want } from './codec.ts';
+import { readJsonFile, type JsonKind } from './json-file.ts';
 import {
   eventFiles,
   FAULTS_FILE,
@@ -31,7 +32,7 @@ import type {
   StackSample,
 } from './history.ts';
 
-/** A history this version cannot read (a newer format, or not a history at all). The CLI exits 64. */
+/** A history this version cannot read (a newer format, a torn or edited JSON file, or not a history at all). The CLI exits 64. */
 export class HistoryFormatError extends Error {
   readonly file: string;
   constructor(file: string, reason: string) {
@@ -224,14 +225,27 @@ export interface RunRecord {
   files: EventFile[];
 }
 
-function json<T>(file: string, fallback: T): T {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : fallback;
+const RUN_FOLDER = 'a run folder holds plan.json and history/, e.g. reports/latest';
+
+/**
+ * A JSON file of the history, read whole; `fallback` when it is absent. One that cannot be read, is
+ * not JSON (torn, edited) or is not the kind of value it should be: a HistoryFormatError naming the
+ * file (the CLI exits 64; a ConfigError would be a back-import, record → config: scripts/stages.ts).
+ */
+function json<T>(file: string, fallback: T, kind: JsonKind): T {
+  if (!existsSync(file)) return fallback;
+  const r = readJsonFile(file, kind);
+  if ('problem' in r) throw new HistoryFormatError(file, r.problem);
+  return r.value as T;
 }
 
 export function readRunRecord(historyDir: string): RunRecord {
   if (!existsSync(join(historyDir, ROSTER_FILE)))
-    throw new Error(`no recorded history in ${historyDir} (${ROSTER_FILE} missing)`);
-  const roster = json<RosterEntry[]>(join(historyDir, ROSTER_FILE), []);
+    throw new HistoryFormatError(
+      historyDir,
+      `${existsSync(historyDir) ? `no ${ROSTER_FILE} in it` : 'no such folder'}, so no recorded history (${RUN_FOLDER})`,
+    );
+  const roster = json<RosterEntry[]>(join(historyDir, ROSTER_FILE), [], 'array');
   const samples: GeneratorSample[] = [];
   ndjson<GeneratorSample>(join(historyDir, SAMPLES_FILE), (s) => samples.push(s));
   const stackSamples: StackSample[] = [];
@@ -239,15 +253,15 @@ export function readRunRecord(historyDir: string): RunRecord {
   const hostFile = join(historyDir, HOST_SAMPLES_FILE);
   const hostSamples: HostSample[] | undefined = existsSync(hostFile) ? [] : undefined;
   if (hostSamples) ndjson<HostSample>(hostFile, (s) => hostSamples.push(s));
-  const routes = json<ClientRoutes | null>(join(historyDir, ROUTES_FILE), null);
+  const routes = json<ClientRoutes | null>(join(historyDir, ROUTES_FILE), null, 'object');
   return {
     roster,
-    faults: json<FaultRecord[]>(join(historyDir, FAULTS_FILE), []),
+    faults: json<FaultRecord[]>(join(historyDir, FAULTS_FILE), [], 'array'),
     samples,
     stackSamples,
     ...(hostSamples ? { hostSamples } : {}),
     ...(routes ? { routes } : {}),
-    savedPhases: json(join(historyDir, PHASES_FILE), {}),
+    savedPhases: json(join(historyDir, PHASES_FILE), {}, 'object'),
     files: eventFiles(historyDir),
   };
 }
