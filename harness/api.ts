@@ -11,14 +11,21 @@
  */
 import { rmSync } from 'node:fs';
 import { loadScenario } from './config/load.ts';
-import { resolvePlan, validateScenario, type RunOptions as PlanOptions, type RunPlan } from './config/plan.ts';
+import {
+  resolvePlan,
+  startAtProblem,
+  validateScenario,
+  type RunOptions as PlanOptions,
+  type RunPlan,
+} from './config/plan.ts';
 import type { ScenarioDefinition } from './config/scenario.ts';
 import { Progress } from './report/progress.ts';
-import { claimRunFolder } from './report/run-folder.ts';
+import { claimRunFolder, removeCreated } from './report/run-folder.ts';
 import type { Summary } from './report/summary.ts';
 import { readyToStart, run as runPlan } from './run.ts';
 
-export { ConfigError } from './config/errors.ts';
+import { ConfigError } from './config/errors.ts';
+export { ConfigError };
 export { ReportDirError } from './report/run-folder.ts';
 export { defineScenario } from './config/scenario.ts';
 export type { FaultInput, PolicyInput, ScenarioDefinition } from './config/scenario.ts';
@@ -69,6 +76,8 @@ export async function run(scenario: ScenarioDefinition | string, options: RunOpt
     reportRoot: reportDir,
     gatewayCommand: gatewayCommand ? [gatewayCommand] : undefined,
   });
+  const late = startAtProblem(resolved);
+  if (late) throw new ConfigError('invalid run configuration', [late]);
   const out = progress === false ? silent : (progress ?? process.stderr);
   // As the CLI: the run folder is claimed first (a run never writes into an old one; a taken runId
   // throws ConfigError, an unusable reportDir ReportDirError), then the client adapter must load and
@@ -82,6 +91,7 @@ export async function run(scenario: ScenarioDefinition | string, options: RunOpt
     fitted = await readyToStart(plan, { log: (l) => out.write(`chatstorm: ${l}\n`) });
   } catch (e) {
     rmSync(folder.dir, { recursive: true, force: true }); // still empty: nothing ran
+    removeCreated(folder.created);
     throw e;
   }
   const result = await runPlan(fitted, signal ?? new AbortController().signal, new Progress(out));

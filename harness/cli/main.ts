@@ -3,17 +3,17 @@
  */
 import { Command } from 'commander';
 import { existsSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import { loadScenario } from '../config/load.ts';
-import { resolvePlan, type RunOptions } from '../config/plan.ts';
+import { resolvePlan, startAtProblem, type RunOptions, type RunPlan } from '../config/plan.ts';
 import type { ScenarioDefinition } from '../config/scenario.ts';
 import { dumpHistory } from '../record/dump.ts';
 import { HistoryFormatError } from '../record/reader.ts';
 import { writeCompare } from '../report/compare.ts';
 import { renderConsole } from '../report/console.ts';
 import { EXIT, exitCodeForInterruption, type Interruption } from '../report/exit-codes.ts';
-import { claimRunFolder, ensureFolder, ReportDirError } from '../report/run-folder.ts';
+import { claimRunFolder, ensureFolder, removeCreated, ReportDirError } from '../report/run-folder.ts';
 import { reportRun, run } from '../run.ts';
 import { killChildrenNow, watchLauncher } from '../stack/process.ts';
 import { findToxiproxy, installToxiproxy, ToxiproxyMissingError } from '../stack/toxiproxy-binary.ts';
@@ -47,7 +47,11 @@ function writeStdout(text: string): void {
  * exclusively (O_EXCL) in the shared report folder. The folder is named by the plan hash, which
  * covers --start-at: every new run has fresh claims, and replicas of one run share them.
  */
-function claimShard(scenario: ScenarioDefinition, o: RunOptions): Pick<RunOptions, 'shard' | 'shards'> {
+function claimShard(
+  scenario: ScenarioDefinition,
+  o: RunOptions,
+  undo: (() => void)[],
+): Pick<RunOptions, 'shard' | 'shards'> {
   if (o.shards === undefined || o.shard !== undefined)
     throw new ConfigError('invalid run configuration', [
       `--claim-shard takes the index for --shards <n> (got ${o.shard !== undefined ? `--shard ${o.shard}` : 'no --shards'})`,
@@ -62,6 +66,8 @@ function claimShard(scenario: ScenarioDefinition, o: RunOptions): Pick<RunOption
   for (let i = 0; i < o.shards; i++) {
     try {
       writeFileSync(join(dir, String(i)), `${process.pid}\n`, { flag: 'wx' });
+      // Released when this run is refused before it starts (the folder stays: replicas share it).
+      undo.push(() => rmSync(join(dir, String(i)), { force: true }));
       return { shard: `${i}/${o.shards}`, shards: undefined };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -70,6 +76,31 @@ function claimShard(scenario: ScenarioDefinition, o: RunOptions): Pick<RunOption
   throw new ConfigError('invalid run configuration', [
     `--claim-shard: all ${o.shards} shards of plan ${hash} are taken already (${dir}); one replica too many, or an earlier run with the same --start-at`,
   ]);
+}
+
+/**
+ * A capacity search's or a sweep's folder, claimed as a run's is (claimRunFolder) once `plan` has
+ * checked the input: a --run-id already taken is refused (exit 64), never written into; a generated
+ * name that is taken gets a suffix, and the search is planned again with it. When `check` (the
+ * preflight) then refuses, the folder and those made above it are removed again.
+ */
+async function claimed<S extends { dir: string }>(
+  base: RunOptions,
+  plan: (base: RunOptions) => S,
+  check: (spec: S) => Promise<void>,
+): Promise<S> {
+  let spec = plan(base);
+  const folder = claimRunFolder(dirname(spec.dir), basename(spec.dir), base.runId !== undefined);
+  try {
+    if (folder.runId !== basename(spec.dir)) spec = plan({ ...base, runId: folder.runId });
+    if (folder.note) console.error(`chatstorm: note: ${folder.note}`);
+    await check(spec);
+    return spec;
+  } catch (e) {
+    rmSync(folder.dir, { recursive: true, force: true }); // still empty: nothing ran
+    removeCreated(folder.created);
+    throw e;
+  }
 }
 
 /** Prints the console verdict of a judged run and exits with its code. */
@@ -118,21 +149,30 @@ addRunOptions(
   .action(async (file: string, o: RunFlags & ShardFlags, cmd: Command) => {
     const scenario = await loadScenario(file);
     const options: RunOptions = { ...runOverrides(file, o, cmd), shard: o.shard, shards: o.shards, startAt: o.startAt };
-    if (o.claimShard) Object.assign(options, claimShard(scenario, options));
-    const resolved = resolvePlan(scenario, options);
-    // The run folder is claimed first of all: a taken --run-id or an unusable --report-dir stops here.
-    const folder = claimRunFolder(o.reportDir, resolved.runId, o.runId !== undefined);
-    const plan = { ...resolved, runId: folder.runId, reportDir: folder.dir };
-    for (const note of [...(plan.notes ?? []), ...(folder.note ? [folder.note] : [])])
-      console.error(`chatstorm: note: ${note}`);
-    if (plan.remoteTarget)
-      console.error(`chatstorm: --allow-remote: testing ${plan.remoteTarget}, a gateway on another machine`);
-    // Sized to the host and refused (exit 64) before anything starts when it cannot fit.
-    let fitted = plan;
+    // What is made before the run starts — a shard claim, the run folder and the folders above it —
+    // is undone when the run is then refused (exit 64): nothing is left behind, no shard stays taken.
+    const undo: (() => void)[] = [];
+    let fitted: RunPlan;
     try {
+      if (o.claimShard) Object.assign(options, claimShard(scenario, options, undo));
+      const resolved = resolvePlan(scenario, options);
+      const late = startAtProblem(resolved);
+      if (late) throw new ConfigError('invalid run configuration', [late]);
+      // The run folder is claimed first of all: a taken --run-id or an unusable --report-dir stops here.
+      const folder = claimRunFolder(o.reportDir, resolved.runId, o.runId !== undefined);
+      undo.push(() => {
+        rmSync(folder.dir, { recursive: true, force: true }); // still empty: nothing ran
+        removeCreated(folder.created);
+      });
+      const plan = { ...resolved, runId: folder.runId, reportDir: folder.dir };
+      for (const note of [...(plan.notes ?? []), ...(folder.note ? [folder.note] : [])])
+        console.error(`chatstorm: note: ${note}`);
+      if (plan.remoteTarget)
+        console.error(`chatstorm: --allow-remote: testing ${plan.remoteTarget}, a gateway on another machine`);
+      // Sized to the host and refused (exit 64) before anything starts when it cannot fit.
       fitted = await preflight(plan, o);
     } catch (e) {
-      rmSync(folder.dir, { recursive: true, force: true }); // still empty: nothing ran
+      for (const step of undo.reverse()) step();
       throw e;
     }
     const abort = new AbortController();
@@ -208,9 +248,12 @@ addRunOptions(
 ).action(async (file: string, o: RunFlags & CapacityInput, cmd: Command) => {
   const { planCapacity, runCapacity } = await import('../tuning/capacity.ts');
   const scenario = await loadScenario(file);
-  const spec = planCapacity(scenario, runOverrides(file, o, cmd), o);
   // Every step's CPU notes come from the search itself (capacity.ts), each once.
-  await preflight(spec.firstPlan, o, false);
+  const spec = await claimed(
+    runOverrides(file, o, cmd),
+    (base) => planCapacity(scenario, base, o),
+    async (s) => void (await preflight(s.firstPlan, o, false)),
+  );
   const signal = abortOnSignals();
   const r = await runCapacity(spec, signal, run, (l) => console.error(l));
   console.log(
@@ -241,10 +284,15 @@ addRunOptions(
 ).action(async (file: string, o: RunFlags & { set: string[]; case: string[] }, cmd: Command) => {
   const { planSweep, preflightSweep, runSweep } = await import('../tuning/sweep.ts');
   const scenario = await loadScenario(file);
-  const spec = planSweep(scenario, runOverrides(file, o, cmd), o.set, o.case);
   // Every combination's CPU notes come from preflightSweep, each once.
-  await preflight(spec.points[0].plan, o, false);
-  preflightSweep(spec);
+  const spec = await claimed(
+    runOverrides(file, o, cmd),
+    (base) => planSweep(scenario, base, o.set, o.case),
+    async (s) => {
+      await preflight(s.points[0].plan, o, false);
+      preflightSweep(s);
+    },
+  );
   const signal = abortOnSignals();
   const r = await runSweep(spec, signal, run, (l) => console.error(l));
   console.log(
@@ -316,6 +364,11 @@ program
   .option('--run-id <id>', 'only what this run left')
   .option('--dry-run', 'list, remove nothing')
   .action(async (o: { all?: boolean; runId?: string; dryRun?: boolean }) => {
+    // An empty id must not drop the filter: that would remove what every dead run left.
+    if (o.runId !== undefined && !o.runId.trim())
+      throw new ConfigError('cleanup', [
+        `--run-id: an empty id (got "${o.runId}"); leave the flag out to clean up every dead run`,
+      ]);
     const { cleanup } = await import('../stack/cleanup.ts');
     const r = await cleanup(o, (l) => console.log(l));
     process.exit(r.errors.length ? EXIT.error : 0);
@@ -343,6 +396,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   const err = e as Error & { exitCode?: number; code?: string };
+  // No command at all is a usage error (the help went to stderr); help asked for is not.
+  if (err.code === 'commander.help' && process.argv.length <= 2) process.exit(EXIT.config);
   if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
     process.exit(0);
   if (err.code?.startsWith('commander.')) process.exit(EXIT.config);

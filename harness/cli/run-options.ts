@@ -10,6 +10,8 @@ import { readyToStart } from '../run.ts';
 
 export const int = (name: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer (got "${v}")`);
+  // Beyond 2^53 a number is not the one typed (99999999999999999999 reads as 1e20).
+  if (!Number.isSafeInteger(Number(v))) throw new InvalidArgumentError(`${name}: ${v} is too large (got "${v}")`);
   return Number(v);
 };
 
@@ -124,8 +126,28 @@ export function addRunOptions(cmd: Command): Command {
     );
 }
 
+/**
+ * A flag (or its environment variable) given an empty value is a usage error naming it: an empty
+ * value never silently means the default (`--report-dir ""` once wrote into the working folder,
+ * `--gateway-cmd ""` ran the reference gateway, `--jwt-secret ""` started a gateway that then died).
+ */
+function refuseEmpty(cmd: Command): void {
+  const problems: string[] = [];
+  for (const opt of cmd.options) {
+    const value = cmd.getOptionValue(opt.attributeName());
+    const values: unknown[] = Array.isArray(value) ? value : [value];
+    if (!values.some((v) => typeof v === 'string' && v.trim() === '')) continue;
+    const fromEnv = cmd.getOptionValueSource(opt.attributeName()) === 'env' && opt.envVar;
+    problems.push(
+      `${fromEnv ? `$${opt.envVar} (for ${opt.long})` : opt.long}: an empty value (got "${values.find((v) => typeof v === 'string' && v.trim() === '')}"); give one, or leave it out for the default`,
+    );
+  }
+  if (problems.length) throw new ConfigError('invalid run configuration', problems);
+}
+
 /** The flags as resolvePlan's overrides; cmd tells a --jwt-secret flag from $CHATSTORM_JWT_SECRET. */
 export function runOverrides(file: string, o: RunFlags, cmd?: Command): RunOptions {
+  if (cmd) refuseEmpty(cmd);
   const jwtSecret =
     o.jwtSecretFile === undefined
       ? o.jwtSecret
@@ -154,6 +176,7 @@ export function runOverrides(file: string, o: RunFlags, cmd?: Command): RunOptio
     sourceIps: o.sourceIps,
     cpuFit: o.cpuFit,
     cpuCosts: o.cpuCosts,
+    ...(cmd?.getOptionValueSource('cpuCosts') === 'env' ? { cpuCostsFromEnv: true } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 /** The plan's guards against an operator's slip: remote targets, load limits, run ids, chatSize. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.ts';
-import { isLoopbackHost, resolvePlan, validateScenario, type RunOptions } from './plan.ts';
+import { isLoopbackHost, resolvePlan, startAtProblem, validateScenario, type RunOptions } from './plan.ts';
 import type { ScenarioDefinition } from './scenario.ts';
 
 const base: ScenarioDefinition = { name: 'a', clients: 4, duration: '5s' };
@@ -70,5 +70,61 @@ describe('plan guards', () => {
       'chatSize 10 is more than the 4 clients: one chat of 4',
     ]);
     expect(resolvePlan({ ...base, chatSize: 2 }, { scenarioFile: 'a.ts' }).notes).toBeUndefined();
+  });
+});
+
+describe('values that would silently mean something else are refused, naming the field and the value', () => {
+  it('--target is an origin: a path, a query, credentials or port 0 would be dropped or fail later', () => {
+    expect(problems({ target: 'ws://127.0.0.1:8083/chat?x=1' })).toEqual([
+      '--target: "ws://127.0.0.1:8083/chat?x=1" has a path "/chat", a query "?x=1": give the gateway\'s origin only, e.g. ws://127.0.0.1:8083 (the client adds /api/v1/chats/{chatId}/ws and the token itself)',
+    ]);
+    expect(problems({ target: 'ws://u:p@127.0.0.1:8083' })[0]).toContain('has credentials');
+    expect(problems({ target: 'ws://127.0.0.1:0' })).toEqual([
+      '--target: "ws://127.0.0.1:0": port 0 is no port to connect to',
+    ]);
+    expect(problems({ target: 'ws://127.0.0.1:8083/' })).toEqual([]);
+  });
+
+  it('a traffic phase of 0 or over 24 h, from the flag or the scenario', () => {
+    expect(problems({ duration: '0' })).toEqual([
+      '--duration: the traffic phase must last more than 0 and at most 24h (got "0", 0 ms)',
+    ]);
+    expect(problems({ duration: '600h' })[0]).toContain(
+      '--duration: the traffic phase must last more than 0 and at most 24h',
+    );
+    expect(problems({}, { duration: '25h' })[0]).toMatch(/^duration: .*\(got "25h", 90000000 ms\)/);
+    expect(problems({ duration: '24h' })).toEqual([]);
+  });
+
+  it("--start-at: a day past the month's end, or more than a day ahead", () => {
+    const shard = { shard: '0/2' };
+    const problems2 = (o: Partial<RunOptions>) => problems(o, { chatSize: 2 });
+    expect(problems2({ ...shard, startAt: '2026-02-30T10:00:00Z' })[0]).toContain(
+      '--start-at: no such time: "2026-02-30T10:00:00Z"',
+    );
+    expect(problems2({ ...shard, startAt: '2027-02-29T24:00:00Z' })[0]).toContain('--start-at: no such time');
+    // Too far ahead: checked when a run starts (the CLI), so that a plan does not depend on when it is resolved.
+    const far = resolvePlan(
+      { ...base, chatSize: 2 },
+      { scenarioFile: 'a.ts', ...shard, startAt: '9999-12-31T23:59:59Z' },
+    );
+    expect(startAtProblem(far, Date.parse('2026-12-02T00:00:00Z'))).toMatch(
+      /^--start-at: at most 24h from now \(got 9999-12-31T23:59:59\.000Z, \d+\.\d h ahead\)/,
+    );
+    expect(startAtProblem(far, Date.parse('9999-12-31T00:00:00Z'))).toBeNull();
+    const soon = new Date(Date.now() + 3_600_000).toISOString();
+    expect(problems2({ ...shard, startAt: soon })).toEqual([]);
+  });
+
+  it('--seed beyond 32 bits (it would repeat a smaller seed) and a --run-id too long for a folder name', () => {
+    expect(problems({ seed: 4_294_967_297 })).toEqual([
+      '--seed: expected an integer from 0 to 4294967295 (got 4294967297)',
+    ]);
+    expect(problems({ seed: 4_294_967_295 })).toEqual([]);
+    expect(problems({ runId: 'x'.repeat(201) })[0]).toMatch(
+      /^--run-id: at most 200 bytes, a folder name \(got 201: "x{40}…"\)$/,
+    );
+    expect(problems({ runId: 'é'.repeat(101) })[0]).toContain('(got 202:');
+    expect(problems({ runId: 'x'.repeat(200) })).toEqual([]);
   });
 });

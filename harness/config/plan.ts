@@ -163,6 +163,8 @@ export interface RunOptions {
   cpuFit?: string;
   /** --cpu-costs: a costs file measured on this host (node bench/stack.ts --write-costs); default: the built-in costs. */
   cpuCosts?: string;
+  /** cpuCosts came from $CHATSTORM_CPU_COSTS, not the flag: errors name the variable. */
+  cpuCostsFromEnv?: boolean;
   /** --skip-healthz: do not wait for a 2xx GET /healthz of the --target. Default false. */
   skipHealthz?: boolean;
   /** --shard "i/n". */
@@ -217,15 +219,27 @@ function resolveChatSize(s: ScenarioDefinition, clients: number, notes: string[]
   return Math.min(asked, clients);
 }
 
+/** The longest traffic phase (a guard against a typo, and within what one timer can wait: 2^31 ms). */
+export const MAX_TRAFFIC_MS = 24 * 3_600_000;
+
 function resolveTrafficMs(s: ScenarioDefinition, o: RunOptions, problems: Problems): number {
   const fromScenario = ms(s.duration, DEFAULTS.trafficMs);
-  if (o.duration === undefined) return fromScenario;
-  try {
-    return parseDuration(o.duration);
-  } catch (e) {
-    problems.push(`--duration: ${(e as Error).message}`);
-    return fromScenario;
+  let trafficMs = fromScenario;
+  if (o.duration !== undefined) {
+    try {
+      trafficMs = parseDuration(o.duration);
+    } catch (e) {
+      problems.push(`--duration: ${(e as Error).message}`);
+      return fromScenario;
+    }
   }
+  const field = o.duration !== undefined ? '--duration' : 'duration';
+  const given = o.duration ?? s.duration;
+  if (trafficMs <= 0 || trafficMs > MAX_TRAFFIC_MS)
+    problems.push(
+      `${field}: the traffic phase must last more than 0 and at most 24h (got ${JSON.stringify(given)}, ${trafficMs} ms)`,
+    );
+  return trafficMs;
 }
 
 function resolvePolicy(p: PolicyInput = {}, problems: Problems): ClientPolicy {
@@ -324,6 +338,19 @@ function resolveTarget(
       `--target: "${o.target}" must be a ws:// URL (Toxiproxy forwards TCP; wss would need the proxy to terminate TLS)`,
     );
   if (o.gatewayCommand) problems.push(`--target and --gateway-cmd exclude each other (got --target ${o.target})`);
+  // Only the origin is used: the client builds /api/v1/chats/{chatId}/ws?token=… itself. Anything
+  // more would be dropped without a word, so it is refused.
+  const extra = [
+    url.pathname !== '' && url.pathname !== '/' ? `a path "${url.pathname}"` : '',
+    url.search ? `a query "${url.search}"` : '',
+    url.hash ? `a fragment "${url.hash}"` : '',
+    url.username || url.password ? 'credentials' : '',
+  ].filter(Boolean);
+  if (extra.length)
+    problems.push(
+      `--target: "${o.target}" has ${extra.join(', ')}: give the gateway's origin only, e.g. ws://${url.host} (the client adds /api/v1/chats/{chatId}/ws and the token itself)`,
+    );
+  if (url.port === '0') problems.push(`--target: "${o.target}": port 0 is no port to connect to`);
   if (url.protocol === 'ws:' && !isLoopbackHost(url.hostname)) {
     // Thousands of sockets and cut networks, aimed at another machine by a typo: only on purpose.
     if (o.allowRemote) remoteTarget = url.host;
@@ -397,18 +424,31 @@ function resolveStack(
 
 /** --seed, --clients and --run-id as given on the command line. */
 function checkOptions(o: RunOptions, seed: number, problems: Problems): void {
-  if (!Number.isInteger(seed) || seed < 0) problems.push(`--seed: expected a non-negative integer (got ${o.seed})`);
+  // The generators take 32 bits (random.ts): a larger seed would repeat a smaller one's traffic.
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff)
+    problems.push(`--seed: expected an integer from 0 to 4294967295 (got ${o.seed})`);
   if (o.clients !== undefined) {
     const r = clientsField.safeParse(o.clients);
     if (!r.success) problems.push(`--clients: ${r.error.issues[0].message} (got ${o.clients})`);
   }
-  // A folder name, never a path: a run must not write outside --report-dir, nor over `latest`.
-  if (
-    o.runId !== undefined &&
-    (!/^[^/\\\0]+$/.test(o.runId) || o.runId === '.' || o.runId === '..' || o.runId === 'latest')
-  ) {
-    problems.push(`--run-id: expected a folder name (no "/" or "\\", not ".", ".." or "latest") (got "${o.runId}")`);
-  }
+  const runId = o.runId === undefined ? null : runIdProblem(o.runId);
+  if (runId) problems.push(runId);
+}
+
+/** The longest --run-id, in bytes: a folder name (255 bytes at most on Linux), with room for a "-99" suffix. */
+export const RUN_ID_MAX_BYTES = 200;
+
+/**
+ * What is wrong with a --run-id (run, capacity, sweep), or null: a folder name, never a path — a
+ * run must not write outside --report-dir, nor over `latest` — and short enough to be one.
+ */
+export function runIdProblem(runId: string): string | null {
+  if (!/^[^/\\\0]+$/.test(runId) || runId === '.' || runId === '..' || runId === 'latest')
+    return `--run-id: expected a folder name (no "/" or "\\", not ".", ".." or "latest") (got "${runId}")`;
+  const bytes = Buffer.byteLength(runId);
+  if (bytes > RUN_ID_MAX_BYTES)
+    return `--run-id: at most ${RUN_ID_MAX_BYTES} bytes, a folder name (got ${bytes}: "${runId.slice(0, 40)}…")`;
+  return null;
 }
 
 function resolveSourceIps(o: RunOptions, problems: Problems): string[] {
@@ -439,7 +479,8 @@ function resolveCpuCosts(o: RunOptions, problems: Problems): CpuCosts | null {
     return loadCpuCosts(o.cpuCosts);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems.map((p) => `--cpu-costs ${o.cpuCosts}: ${p}`));
+    const from = o.cpuCostsFromEnv ? '$CHATSTORM_CPU_COSTS' : '--cpu-costs';
+    problems.push(...err.problems.map((p) => `${from} ${o.cpuCosts}: ${p}`));
     return null;
   }
 }
@@ -454,7 +495,28 @@ function resolveStartAt(o: RunOptions, problems: Problems): number | null {
     problems.push(`--start-at: expected an ISO 8601 time with a zone, e.g. 2026-11-30T18:40:00Z (got "${o.startAt}")`);
     return null;
   }
+  // Date.parse rolls a day past the month's end over (2026-02-30 is 2 March): a typo, refused.
+  const [, y, mo, d, h, mi, sec] = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(o.startAt)!.map(Number);
+  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || (sec || 0) > 59) {
+    problems.push(
+      `--start-at: no such time: "${o.startAt}" (a month has 1–12, its days, hours 0–23, minutes and seconds 0–59)`,
+    );
+    return null;
+  }
   return Date.parse(o.startAt);
+}
+
+/** How far ahead --start-at may be: one run's shared instant, not a schedule (and what one timer can wait). */
+export const MAX_START_AHEAD_MS = 24 * 3_600_000;
+
+/**
+ * A --start-at too far ahead to be one run's shared instant, or null. Checked when a run is about
+ * to start (the CLI), not in resolvePlan: a plan is the same whenever it is resolved.
+ */
+export function startAtProblem(plan: Pick<RunPlan, 'startAt'>, now = Date.now()): string | null {
+  if (plan.startAt === undefined || plan.startAt === null || plan.startAt <= now + MAX_START_AHEAD_MS) return null;
+  return `--start-at: at most 24h from now (got ${new Date(plan.startAt).toISOString()}, ${((plan.startAt - now) / 3_600_000).toFixed(1)} h ahead): the shards of one run start together, within a day`;
 }
 
 export function resolvePlan(scenario: ScenarioDefinition, o: RunOptions): RunPlan {

@@ -9,8 +9,9 @@
  * and the reconnect storm computed once per planned fault on the summed series.
  */
 import { ensureFolder, unlessRefused } from '../report/run-folder.ts';
-import { writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve, sep } from 'node:path';
+import { ConfigError } from '../config/errors.ts';
 import { writeReports } from '../report/write.ts';
 import { buildSummary, type MergedShard, type Summary } from '../report/summary.ts';
 import { finishEvaluation } from '../oracle/evaluate.ts';
@@ -21,7 +22,30 @@ import { readShards, type ShardFolder } from './shards.ts';
 import { mergeShards } from './judged.ts';
 import { buildRoster } from '../auth/roster.ts';
 
+/**
+ * --out is a new folder, or an earlier merge's (which holds no history/): never a shard's folder, one
+ * inside a shard's or holding one, nor any other recorded run — its reports would be replaced by
+ * the merge's, and a shard written over is lost (exit 64, nothing written).
+ */
+function checkOut(dirs: string[], out: string): void {
+  if (out === '') throw new ConfigError('merge', ['--out: expected a folder for the merged run (got "")']);
+  const o = resolve(out);
+  for (const dir of dirs) {
+    const d = resolve(dir);
+    const how = o === d ? 'is' : o.startsWith(d + sep) ? 'is inside' : d.startsWith(o + sep) ? 'holds' : null;
+    if (how)
+      throw new ConfigError('merge', [
+        `--out "${out}" ${how} the shard folder "${dir}": merge writes the merged run to a folder of its own, never over a shard's`,
+      ]);
+  }
+  if (existsSync(join(o, 'history')))
+    throw new ConfigError('merge', [
+      `--out "${out}" holds a recorded run (${join(o, 'history')}): merge never writes over a run; give a new folder (an earlier merge's output, which has no history/, is rewritten)`,
+    ]);
+}
+
 export function mergeRuns(dirs: string[], out: string): { summary: Summary; reportDir: string; files: string[] } {
+  checkOut(dirs, out);
   // The folder it writes first: one that cannot be created stops it before any shard is read (exit 73);
   // shards that are refused leave no empty --out behind.
   const created = ensureFolder(out, '--out');

@@ -108,9 +108,24 @@ export function loadRuns(dirs: string[]): CompareRun[] {
   return runs;
 }
 
+/** The start of a compare page's footer: how an existing --out is known to be one. */
+const COMPARE_FOOTER = '<footer>chatstorm compare';
+
 /** Writes compare.html for the run folders; returns the file written. */
 export function writeCompare(dirs: string[], out = 'compare.html'): string {
+  if (out === '') throw new ConfigError('compare', ['--out: expected a file name, e.g. compare.html (got "")']);
   const file = resolve(out);
+  // Only a compare page of its own is ever written over (a run's summary.json once was: exit 0).
+  if (existsSync(file)) {
+    if (statSync(file).isDirectory())
+      throw new ConfigError('compare', [
+        `--out "${out}": ${file} is a folder; give a file name, e.g. ${join(out, 'compare.html')}`,
+      ]);
+    if (!readFileSync(file, 'utf8').includes(COMPARE_FOOTER))
+      throw new ConfigError('compare', [
+        `--out "${out}": ${file} exists and is not a compare page chatstorm wrote; it is never written over: give another name`,
+      ]);
+  }
   // Checked before the runs are read: an unusable --out stops it at once (exit 73); runs that are
   // refused leave no empty folder behind.
   const created = ensureFolder(dirname(file), '--out');
@@ -591,6 +606,6 @@ ${renderThresholds(runs)}
 ${renderResilience(runs)}
 ${renderLatency(runs)}
 ${renderCharts()}
-<footer>chatstorm compare · ${runs.length} runs · self-contained: every run's summary is embedded in this file (script #chatstorm-data)</footer>`,
+${COMPARE_FOOTER} · ${runs.length} runs · self-contained: every run's summary is embedded in this file (script #chatstorm-data)</footer>`,
   });
 }

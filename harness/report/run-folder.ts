@@ -26,8 +26,8 @@ export function claimRunFolder(
   root: string,
   runId: string,
   explicit: boolean,
-): { dir: string; runId: string; note: string | null } {
-  ensureFolder(root);
+): { dir: string; runId: string; note: string | null; created: string[] } {
+  const created = ensureFolder(root);
   for (let n = 1; n <= 100; n++) {
     const id = n === 1 ? runId : `${runId}-${n}`;
     const dir = join(root, id);
@@ -37,12 +37,14 @@ export function claimRunFolder(
         dir,
         runId: id,
         note: n === 1 ? null : `run folder ${join(root, runId)} already exists; this run writes to ${dir}`,
+        created,
       };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST')
         throw new ReportDirError(`--report-dir: cannot create the run folder ${dir}: ${(e as Error).message}`);
       if (explicit) {
+        removeCreated(created);
         throw new ConfigError('invalid run configuration', [
           `--run-id: the run folder "${dir}" already exists; a run never appends to an old one (its history would be mixed in): choose another --run-id or remove the folder`,
         ]);
@@ -104,13 +106,18 @@ export function unlessRefused<T>(created: string[], read: () => T): T {
   try {
     return read();
   } catch (e) {
-    for (const dir of [...created].reverse()) {
-      try {
-        rmdirSync(dir);
-      } catch {
-        break; // not empty, or gone: leave it and what is above it
-      }
-    }
+    removeCreated(created);
     throw e;
+  }
+}
+
+/** Removes the folders `ensureFolder` created (innermost first), each only while empty. */
+export function removeCreated(created: readonly string[]): void {
+  for (const dir of [...created].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      return; // not empty, or gone: leave it and what is above it
+    }
   }
 }

@@ -11,7 +11,8 @@ import { ensureFolder } from '../report/run-folder.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
-import { resolvePlan, type RunOptions, type RunPlan } from '../config/plan.ts';
+import { resolvePlan, runIdProblem, type RunOptions, type RunPlan } from '../config/plan.ts';
+import { MAX_CLIENTS_PER_HOST, MIN_SEND_INTERVAL_MS } from '../config/schema.ts';
 import type { ScenarioDefinition } from '../config/scenario.ts';
 import { PreflightError, preflight } from '../preflight/preflight.ts';
 import { EXIT } from '../report/exit-codes.ts';
@@ -104,6 +105,9 @@ export function planCapacity(scenario: ScenarioDefinition, base: RunOptions, i: 
       `--resolution: expected a load (e.g. 50) or a share of the last passing load (e.g. "5%") (got "${resText}")`,
     );
   const headroom = percent('--headroom', i.headroom ?? '20%', 100, problems) ?? 0.2;
+  // The search's folder is named by --run-id (its steps get their own ids): checked here, as run checks its own.
+  const runIdWrong = base.runId === undefined ? null : runIdProblem(base.runId);
+  if (runIdWrong) problems.push(runIdWrong);
   if (problems.length) throw new ConfigError('invalid capacity options', problems);
 
   const root = base.reportRoot ?? 'reports';
@@ -117,6 +121,19 @@ export function planCapacity(scenario: ScenarioDefinition, base: RunOptions, i: 
   const to = i.to ?? from * 16;
   if (from < 1) problems.push(`--from: expected a load of at least 1 (got ${from})`);
   if (to < from) problems.push(`--to: must not be below --from ${from} (got ${to})`);
+  // The largest step, named by the flag that asks for it (not the --clients or --set it becomes).
+  const most =
+    vary === 'clients'
+      ? { load: MAX_CLIENTS_PER_HOST, why: 'clients on one host (shards spread more)' }
+      : {
+          load: Math.floor((own.clients * 1_000) / MIN_SEND_INTERVAL_MS),
+          why: `msg/s with the scenario's ${own.clients} clients (each sends at most one message every ${MIN_SEND_INTERVAL_MS} ms)`,
+        };
+  for (const [flag, load] of [
+    ['--from', from],
+    ['--to', to],
+  ] as const)
+    if (load > most.load) problems.push(`${flag}: at most ${most.load.toLocaleString('en')} ${most.why} (got ${load})`);
   if (problems.length) throw new ConfigError('invalid capacity options', problems);
   const spec = { scenario, base, vary };
   // Both ends are resolved now: a step that could not be planned fails here, before anything runs.

@@ -7,7 +7,7 @@
 import { ensureFolder } from '../report/run-folder.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolvePlan, type RunOptions, type RunPlan } from '../config/plan.ts';
+import { resolvePlan, runIdProblem, type RunOptions, type RunPlan } from '../config/plan.ts';
 import type { ScenarioDefinition } from '../config/scenario.ts';
 import { label as columnLabel, loadRuns, renderCompare } from '../report/compare.ts';
 import { EXIT } from '../report/exit-codes.ts';
@@ -59,6 +59,9 @@ export function planSweep(
     ]);
   const cases = caseFlags.length ? parseCaseFlags(caseFlags) : null;
   const settings: Setting[] = cases ? casesAsSettings(cases) : parseSetFlags(flags);
+  // The sweep's folder is named by --run-id (its runs get their own ids): checked here, as run checks its own.
+  const runIdWrong = base.runId === undefined ? null : runIdProblem(base.runId);
+  if (runIdWrong) throw new ConfigError('invalid sweep', [runIdWrong]);
   const root = base.reportRoot ?? 'reports';
   const name =
     base.runId ??

@@ -1,5 +1,5 @@
 /** Bad input stops before anything starts, names the field and the value, and exits 64. */
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,10 +7,13 @@ import { ROOT, runCli } from './cli.ts';
 import { spawnSync } from 'node:child_process';
 
 /** The CLI with exactly these arguments (runCli adds its own --report-dir and --run-id to a run). */
-function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'chatstorm.js'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, CI: '1' },
+    env: { ...process.env, CI: '1', ...env },
     encoding: 'utf8',
     timeout: 30_000,
     killSignal: 'SIGKILL',
@@ -231,5 +234,119 @@ describe('CLI input errors', () => {
       expect(r.stdout).toContain(flag);
     const top = await runCli(['--help']);
     for (const code of ['73  cannot create', '130 interrupted', '143 terminated']) expect(top.stdout).toContain(code);
+  });
+});
+
+describe('input that would lose or misplace data, or silently mean something else (exit 64, nothing left behind)', () => {
+  const soon = () => new Date(Date.now() + 600_000).toISOString();
+  /** Fails the test with the command's output unless it exited 64 without a stack trace. */
+  const refused = (r: ReturnType<typeof cli>, args: readonly string[]) => {
+    expect({ code: r.code, args }, r.stderr).toEqual({ code: 64, args });
+    expect(r.stderr).not.toContain('    at ');
+    return r.stderr;
+  };
+
+  it('no command at all is a usage error; help asked for is not', () => {
+    const none = cli([]);
+    expect(none.code).toBe(64);
+    expect(none.stderr).toContain('Usage: chatstorm');
+    expect(cli(['--help']).code).toBe(0);
+  });
+
+  it('an empty value names its flag or variable instead of meaning the default', () => {
+    const run = ['run', 'scenarios/smoke.ts', '--profile', 'small'];
+    for (const flag of ['--jwt-secret', '--report-dir', '--gateway-cmd'])
+      expect(refused(cli([...run, flag, '']), [flag])).toContain(`${flag}: an empty value (got "")`);
+    expect(refused(cli(run, { CHATSTORM_JWT_SECRET: '' }), ['$CHATSTORM_JWT_SECRET'])).toContain(
+      '$CHATSTORM_JWT_SECRET (for --jwt-secret): an empty value',
+    );
+    // Without the guard an empty id dropped the filter: every dead run's containers would go.
+    expect(refused(cli(['cleanup', '--run-id', '', '--dry-run']), ['cleanup'])).toContain('--run-id: an empty id');
+  });
+
+  it('numbers beyond what they can mean name the flag that asked', () => {
+    expect(refused(cli(['run', 'scenarios/smoke.ts', '--clients', '99999999999999999999']), ['--clients'])).toContain(
+      '--clients: 99999999999999999999 is too large',
+    );
+    const cap = [
+      'capacity',
+      'scenarios/smoke.ts',
+      '--profile',
+      'small',
+      '--report-dir',
+      mkdtempSync(join(tmpdir(), 'cs-')),
+    ];
+    expect(refused(cli([...cap, '--to', '300000']), ['--to'])).toContain(
+      '--to: at most 200,000 clients on one host (shards spread more) (got 300000)',
+    );
+    expect(refused(cli([...cap, '--vary', 'rate', '--to', '99999999']), ['--vary rate'])).toContain(
+      "--to: at most 200 msg/s with the scenario's 20 clients (each sends at most one message every 100 ms) (got 99999999)",
+    );
+  });
+
+  it('capacity and sweep: a --run-id that is a path, or a folder that exists, is refused and nothing is written', () => {
+    const root = mkdtempSync(join(tmpdir(), 'chatstorm-cli-'));
+    const reports = join(root, 'reports');
+    mkdirSync(join(reports, 'taken'), { recursive: true });
+    writeFileSync(join(reports, 'taken', 'capacity.json'), 'an earlier search');
+    const commands = [
+      ['capacity', 'scenarios/smoke.ts', '--profile', 'small', '--to', '40'],
+      ['sweep', 'scenarios/smoke.ts', '--profile', 'small', '--set', 'policy.backoff.jitter=none,full'],
+    ];
+    for (const command of commands) {
+      for (const id of ['../escaped', 'latest'])
+        expect(refused(cli([...command, '--report-dir', reports, '--run-id', id]), [command[0], id])).toContain(
+          `--run-id: expected a folder name (no "/" or "\\", not ".", ".." or "latest") (got "${id}")`,
+        );
+      // Written into once (capacity appended to its old steps' history and failed a healthy gateway).
+      expect(refused(cli([...command, '--report-dir', reports, '--run-id', 'taken']), [command[0], 'taken'])).toContain(
+        `--run-id: the run folder "${join(reports, 'taken')}" already exists`,
+      );
+    }
+    expect(readdirSync(root)).toEqual(['reports']);
+    expect(readdirSync(reports)).toEqual(['taken']);
+    expect(readdirSync(join(reports, 'taken'))).toEqual(['capacity.json']);
+  });
+
+  it('merge and compare never write over a run: not a shard folder, not a run, not a file that is no compare page', () => {
+    const root = mkdtempSync(join(tmpdir(), 'chatstorm-cli-'));
+    const [s0, s1, run] = ['s0', 's1', 'run'].map((d) => join(root, d));
+    for (const d of [s0, s1, run]) mkdirSync(join(d, 'history'), { recursive: true });
+    writeFileSync(join(s0, 'summary.json'), '{"the":"shard"}');
+    expect(refused(cli(['merge', s0, s1, '--out', s0]), ['merge', 's0'])).toContain(
+      `--out "${s0}" is the shard folder "${s0}"`,
+    );
+    expect(refused(cli(['merge', s0, s1, '--out', join(s1, 'merged')]), ['merge', 's1/merged'])).toContain(
+      `is inside the shard folder "${s1}"`,
+    );
+    expect(refused(cli(['merge', s0, s1, '--out', run]), ['merge', 'run'])).toContain(
+      `--out "${run}" holds a recorded run (${join(run, 'history')})`,
+    );
+    expect(refused(cli(['compare', s0, s1, '--out', join(s0, 'summary.json')]), ['compare', 'summary'])).toContain(
+      'exists and is not a compare page chatstorm wrote; it is never written over',
+    );
+    expect(refused(cli(['compare', s0, s1, '--out', root]), ['compare', 'folder'])).toContain(
+      `${root} is a folder; give a file name, e.g. ${join(root, 'compare.html')}`,
+    );
+    expect(readFileSync(join(s0, 'summary.json'), 'utf8')).toBe('{"the":"shard"}');
+    expect(readdirSync(root).sort()).toEqual(['run', 's0', 's1']);
+  });
+
+  it('a run refused by the preflight leaves no folder it made and releases its --claim-shard claim', () => {
+    const root = mkdtempSync(join(tmpdir(), 'chatstorm-cli-'));
+    const reports = join(root, 'deep', 'reports');
+    // 30,000 sockets a shard in one fleet worker: more than one process's descriptors (exit 64).
+    const args = ['run', 'scenarios/smoke.ts', '--clients', '60000', '--workers', '1', '--report-dir', reports];
+    expect(refused(cli(args), ['run'])).toContain('the run cannot fit this host');
+    expect(readdirSync(root)).toEqual([]);
+    const at = soon();
+    const claim = [...args, '--shards', '2', '--claim-shard', '--start-at', at];
+    for (let i = 0; i < 3; i++)
+      expect(refused(cli(claim), ['claim', String(i)])).toContain('the run cannot fit this host');
+    // Three refusals of a 2-shard run: each claim was given back (else the third says "all 2 shards … are taken").
+    const claims = join(reports, '.shard-claims');
+    const [plan] = readdirSync(claims);
+    expect(readdirSync(join(claims, plan))).toEqual([]);
+    expect(readdirSync(reports)).toEqual(['.shard-claims']);
   });
 });
