@@ -79,6 +79,58 @@ describe('WsSocket', () => {
     expect(r.seen).toEqual(['error', 'close:1006']);
   });
 
+  it('a refused connect (a cut proxy) is an error then a close 1006, without building a handshake', async () => {
+    // A port nothing listens on: take one and free it.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const seen: string[] = [];
+    const s = new WsSocket(`ws://127.0.0.1:${port}/x`, { perMessageDeflate: false }, 9, () => seen.push('status'));
+    expect(s.readyState).toBe(0);
+    s.onerror = (e) => seen.push(`error:${(e as NodeJS.ErrnoException).code}`);
+    const code = await new Promise<number>((r) => {
+      s.onclose = (ev) => r(ev.code);
+    });
+    expect(code).toBe(1006);
+    expect(seen).toEqual(['error:ECONNREFUSED']);
+    expect(s.readyState).toBe(3);
+    expect(s.ws).toBeNull();
+    expect(() => s.send('x')).toThrow(/not open/);
+  });
+
+  it('close() before the connection is up: an error, a close 1006, and nothing reaches the server', async () => {
+    let upgrades = 0;
+    const count = () => upgrades++;
+    server.on('upgrade', count);
+    const a = open('/?name=early', 4);
+    a.s.close(1000, 'gave up');
+    expect(await a.closed).toBe(1006);
+    expect(a.seen).toEqual(['error', 'close:1006']);
+    expect(a.s.readyState).toBe(3);
+    a.s.close(); // a second close is nothing
+    // A socket opened after it does reach the server: the count can move.
+    const b = open('/?name=later', 5);
+    await until(() => b.seen.length >= 2);
+    b.s.close(1000, 'done');
+    await b.closed;
+    server.off('upgrade', count);
+    expect(upgrades).toBe(1);
+  });
+
+  it('connects from the source address asked for (--source-ips)', async () => {
+    let from = '';
+    const see = (req: { socket: { remoteAddress?: string } }) => (from = req.socket.remoteAddress ?? '');
+    server.on('upgrade', see);
+    const s = new WsSocket(`${base}/?name=src`, { perMessageDeflate: false, localAddress: '127.0.0.3' }, 6, () => {});
+    await new Promise<void>((r) => {
+      s.onopen = () => r();
+    });
+    server.off('upgrade', see);
+    expect(from).toBe('127.0.0.3');
+    s.close(1000, 'done');
+  });
+
   it('a handler set to null is not called', async () => {
     const n = open('/?name=n', 3);
     await until(() => n.seen.length >= 2);
