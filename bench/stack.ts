@@ -8,7 +8,7 @@
  *   node bench/stack.ts --toxi-a-env LOG_LEVEL=warn --toxi-b-env "LOG_LEVEL=warn GOMAXPROCS=1"
  *   node bench/stack.ts --gateway-a path/to/baseline/main.ts   (B: gateway/main.ts)
  *     a baseline from git, e.g.: mkdir -p .ab/gw && for f in main server; do git show <rev>:gateway/$f.ts > .ab/gw/$f.ts; done
- *   CHATSTORM_V8_EXTRA="--optimize-for-size --cpu-prof --cpu-prof-dir=/tmp/p" node bench/stack.ts --cpu-prof /tmp/p
+ *   CHATSTORM_V8_EXTRA="--heap-growing-percent=20 --cpu-prof --cpu-prof-dir=/tmp/p" node bench/stack.ts --cpu-prof /tmp/p
  *                                                         (V8 CPU profiles of the fleet workers and the gateways)
  *
  * Two Toxiproxy servers (A, B) and two gateway processes (A, B) carry four routes, one proxy each

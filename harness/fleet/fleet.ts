@@ -23,14 +23,19 @@ const WORKER = () =>
       : compiledEntry(WORKER_TS, join(import.meta.dirname, '..', '..')));
 /**
  * Node flags of a fleet worker, for memory: V8 sizes the young generation for throughput (tens of
- * MB a process) and optimizes code for speed; at 10,000 sockets a process both are a large share
- * of the fleet's memory. Scavenges get more frequent, each one cheap: bench/fleet.ts measures the
- * CPU per delivered message against a bare ws client with the same flags. CHATSTORM_SEMI_SPACE_MB
- * and CHATSTORM_V8_EXTRA override them (bench experiments).
+ * MB a process), and lets its old generation grow by up to 4× between collections; at 10,000
+ * sockets a process both are a large share of the fleet's memory. A 1 MB young generation makes
+ * scavenges more frequent, each one cheap; `--heap-growing-percent=20` grows the old generation by
+ * 20 % at a time. Until 2 Dec the flag was `--optimize-for-size`, which also gives up compiled
+ * code's speed: at 20,000 sockets the `scale` run's workers then spent ~20 % more CPU (25 % of it
+ * in GC) and fell behind around the cut's storm in 6 of 8 runs; with this flag 2 of 6, at 17.7–18.7
+ * KB RSS per socket (16.3 before; without either flag 30–38 KB; docs/scale.md, "Fleet flags").
+ * bench/fleet.ts measures the CPU per delivered message against a bare ws client with the same
+ * flags. CHATSTORM_SEMI_SPACE_MB and CHATSTORM_V8_EXTRA override them (bench experiments).
  */
 export const WORKER_NODE_FLAGS = [
   `--max-semi-space-size=${Number(process.env.CHATSTORM_SEMI_SPACE_MB ?? 1) || 1}`,
-  ...(process.env.CHATSTORM_V8_EXTRA ?? '--optimize-for-size').split(' ').filter(Boolean),
+  ...(process.env.CHATSTORM_V8_EXTRA ?? '--heap-growing-percent=20').split(' ').filter(Boolean),
 ];
 const now = () => performance.timeOrigin + performance.now();
 
