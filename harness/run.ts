@@ -336,6 +336,21 @@ export async function reportRun(reportDir: string): Promise<RunResult> {
     return r.value;
   };
   const pub = readObject('plan.json') as RunPlan;
+  // Valid JSON that is not a plan (edited, another tool's file): named, not a TypeError further on.
+  const missing = (
+    [
+      ['target', (v: unknown) => typeof v === 'object' && v !== null],
+      ['policy', (v: unknown) => typeof v === 'object' && v !== null],
+      ['thresholds', (v: unknown) => typeof v === 'object' && v !== null],
+      ['faults', Array.isArray],
+    ] as const
+  )
+    .filter(([k, ok]) => !ok((pub as unknown as Record<string, unknown>)[k]))
+    .map(([k]) => k);
+  if (missing.length)
+    throw new ConfigError('report', [
+      `"${join(reportDir, 'plan.json')}" is not a chatstorm plan: ${missing.join(', ')} missing or of the wrong kind`,
+    ]);
   // No run.json: the run was killed outright, so it was interrupted, by what nobody recorded.
   const meta = existsSync(join(reportDir, 'run.json'))
     ? (readObject('run.json') as {

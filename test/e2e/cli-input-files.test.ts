@@ -44,7 +44,7 @@ function folder(root: string, name: string, files: Record<string, string>): stri
 }
 
 /** A plan.json `chatstorm report` reads past, up to the history (no run.json: a killed run). */
-const PLAN = JSON.stringify({ target: { kind: 'local' } });
+const PLAN = JSON.stringify({ target: { kind: 'local' }, policy: {}, thresholds: {}, faults: [] });
 
 describe('run folders that are not runs, or whose files are torn', () => {
   it('`history` on an empty folder, /dev/null or a regular file: exit 64 naming it', () => {
@@ -69,6 +69,11 @@ describe('run folders that are not runs, or whose files are torn', () => {
       'expected a JSON object, got an array',
     );
     expect(readdirSync(badRun).sort()).toEqual(['history', 'plan.json', 'run.json']);
+    // Valid JSON, but not a plan: each missing field named (it was a TypeError, exit 3).
+    const notPlan = folder(root, 'not-a-plan', { 'plan.json': '{"policy":"none"}', 'history/': '' });
+    expect(refused(['report', notPlan], `"${join(notPlan, 'plan.json')}"`)).toContain(
+      'is not a chatstorm plan: target, policy, thresholds, faults missing or of the wrong kind',
+    );
   });
 
   it('`report` and `history` on a run whose history/roster.json (or phases.json) is torn: exit 64 naming the file', () => {
