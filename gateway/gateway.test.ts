@@ -566,6 +566,26 @@ describe('heartbeat', () => {
     expect(lively.ws.readyState).toBe(WebSocket.OPEN);
     expect(g.stats().connections).toBe(1);
   });
+
+  it("keeps each connection's heartbeat on its own clock, from when it opened", async () => {
+    // One timer for every connection would ping a peer that opened halfway between two ticks half
+    // an interval after its open. Timers never fire early, so a ping earlier than that is the
+    // shared tick whatever the load; a late one proves nothing either way.
+    const interval = 600;
+    const g = await gateway({ pingIntervalMs: interval });
+    const t = await token({ sub: 'alice' });
+    const first = await Peer.open(wsUrl(g, 'general', { token: t }));
+    await vi.waitFor(() => expect(first.pings).toBe(1), { timeout: 10_000, interval: 5 });
+    await new Promise((r) => setTimeout(r, interval / 2));
+    const opened = performance.now();
+    const second = await Peer.open(wsUrl(g, 'general', { token: t }));
+    let pingedAt = 0;
+    second.ws.once('ping', () => {
+      pingedAt = performance.now();
+    });
+    await vi.waitFor(() => expect(pingedAt).toBeGreaterThan(0), { timeout: 10_000, interval: 5 });
+    expect(pingedAt - opened).toBeGreaterThan(interval * 0.8);
+  });
 });
 
 describe('hooks', () => {

@@ -23,8 +23,8 @@ export interface GatewayOptions {
   /** HS256 shared secret that signs client tokens. Required, non-empty. */
   jwtSecret: string;
   /**
-   * Interval of WebSocket ping frames, in ms. Default 30_000. A connection that has not answered
-   * the previous ping (no pong) by the next tick is terminated.
+   * Interval of WebSocket ping frames, in ms, per connection from when it opened. Default 30_000.
+   * A connection that has not answered the previous ping (no pong) by its next one is terminated.
    */
   pingIntervalMs?: number;
   /** Messages kept per chat to serve resumes (`since`). Default 10_000; 0 keeps none. */
@@ -148,6 +148,8 @@ interface Connection {
   readonly chat: ChatState;
   /** Answered the last WebSocket ping. */
   alive: boolean;
+  /** Its own heartbeat (startHeartbeat): a ping every pingIntervalMs from when it opened. */
+  heartbeat: NodeJS.Timeout | null;
   /** Refused frames so far, for flood protection. */
   refused: number;
   bucket: TokenBucket | null;
@@ -243,18 +245,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
-
-  const heartbeat = setInterval(() => {
-    for (const conn of connections) {
-      if (!conn.alive) {
-        conn.ws.terminate();
-        continue;
-      }
-      conn.alive = false;
-      conn.ws.ping();
-    }
-  }, cfg.pingIntervalMs);
-  heartbeat.unref();
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -401,6 +391,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       userId,
       chat,
       alive: true,
+      heartbeat: null,
       refused: 0,
       bucket: cfg.rateLimit ? new TokenBucket(cfg.rateLimit.perSecond, cfg.rateLimit.burst) : null,
     };
@@ -409,6 +400,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (since !== undefined) replay(conn, since);
     chat.members.add(conn);
     connections.add(conn);
+    startHeartbeat(conn);
 
     ws.on('pong', () => {
       conn.alive = true;
@@ -423,9 +415,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     });
     ws.on('close', () => {
+      clearInterval(conn.heartbeat ?? undefined);
       chat.members.delete(conn);
       connections.delete(conn);
     });
+  }
+
+  /**
+   * Each connection's heartbeat runs on its own clock, from when it opened: a ping every
+   * pingIntervalMs, and a connection that has not answered the previous one is terminated. One
+   * timer for all connections would ping every socket in the same turn — at 10,000 sockets a
+   * process, 10,000 writes in one block of its event loop, every delivery waiting behind them, and
+   * 10,000 pongs arriving back at once (docs/scale.md, "The gateway's heartbeat"). Connections
+   * open at different times, so their pings are spread as their opens were.
+   */
+  function startHeartbeat(conn: Connection): void {
+    conn.heartbeat = setInterval(() => {
+      if (!conn.alive) {
+        clearInterval(conn.heartbeat ?? undefined);
+        conn.ws.terminate();
+        return;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }, cfg.pingIntervalMs);
+    conn.heartbeat.unref();
   }
 
   function chatFor(chatId: string): ChatState {
@@ -574,7 +588,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     stats: () => ({ connections: connections.size, chats: chats.size, messages }),
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
-        clearInterval(heartbeat);
+        for (const conn of connections) clearInterval(conn.heartbeat ?? undefined);
         for (const socket of pending) socket.destroy();
         for (const ws of wss.clients) ws.terminate();
         wss.close();
