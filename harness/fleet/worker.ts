@@ -36,6 +36,12 @@ let skippedThisSecond = 0;
 const latency = createHistogram({ lowest: 1, highest: 3_600_000, figures: 3 });
 /** How late this process's timers fire (fired − due), ms: the instrument's own delay. */
 const timerLateness = createHistogram({ lowest: 1, highest: 3_600_000, figures: 2 });
+/**
+ * How long reconnects waited for a handshake slot (whenFree), ms. Not timer lateness: the timer
+ * fired on time and the process was free; MAX_IN_FLIGHT of its handshakes were still waiting on
+ * Toxiproxy and the gateway (generator-health reports it, docs/scale.md "Waiting for a slot").
+ */
+const slotWait = createHistogram({ lowest: 1, highest: 3_600_000, figures: 2 });
 /** A planned send whose time passed by more than this is skipped and counted, never sent in a burst. */
 export const SEND_SLACK_MS = 1_000;
 
@@ -214,8 +220,9 @@ function releaseHandshake(): void {
     releaseScheduled = false;
     while (inFlight < MAX_IN_FLIGHT && waitingHead < waitingReconnects.length) {
       const w = waitingReconnects[waitingHead++];
-      // The wait is the instrument's lateness, like a timer that fired late.
-      timerLateness.record(Math.max(1, Math.round(now() - w.due)));
+      // The attempt keeps its due time (the reconnect check judges its delay from it); the wait is
+      // measured apart from timer lateness: this loop was turning, the slots were taken.
+      slotWait.record(Math.max(1, Math.round(now() - w.due)));
       w.start();
     }
     if (waitingHead === waitingReconnects.length) {
@@ -277,6 +284,9 @@ function startSampling(): void {
     const lateP99 = timerLateness.count > 0 ? timerLateness.percentile(99) : 0;
     const lateMax = timerLateness.count > 0 ? timerLateness.max : 0;
     timerLateness.reset();
+    const waited = slotWait.count;
+    const waitMax = waited > 0 ? slotWait.max : 0;
+    slotWait.reset();
     // Live latency needs recent sends only.
     for (const [id, st] of sendTimes) {
       if (st > t - SEND_TIMES_KEEP_MS) break;
@@ -297,6 +307,7 @@ function startSampling(): void {
         received: receivedThisSecond,
         timerLateP99: lateP99,
         timerLateMax: lateMax,
+        ...(waited ? { slotWaits: waited, slotWaitMax: waitMax } : {}),
         skippedSends: skippedThisSecond,
         rssMb: Math.round(process.memoryUsage.rss() / 1e5) / 10,
         fds: openFiles(process.pid) ?? undefined,

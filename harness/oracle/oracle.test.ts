@@ -666,6 +666,33 @@ describe('oracle on hand-written histories', () => {
     expect(measured.examples[0].detail).toMatch(/^fleet worker 0: event-loop delay p99 12\.0 ms, max 2600\.0 ms,/);
   });
 
+  it('reconnects that waited for a handshake slot are reported, not counted as the fleet behind', () => {
+    const { ev } = cleanHistory();
+    // Every second of the run: a reconnect queued up to 3 s behind the process's handshakes under
+    // way, while its loop and timers kept time (the gateway's pace, not the fleet's lateness).
+    const waited = fleetSamples(() => ({ timerLateP99: 5, timerLateMax: 9, slotWaits: 40, slotWaitMax: 3_000 }));
+    const health = check(history(ev, [], waited), 'generator-health');
+    expect(health.verdict).toBe('pass');
+    expect(health.counts.slotWaits).toBe(40 * waited.length);
+    expect(health.counts.slotWaitMaxMs).toBe(3_000);
+    expect(health.counts.behindSeconds).toBe(0);
+    expect(health.counts.stalls).toBe(0);
+    expect(health.summary).toContain(
+      `${40 * waited.length} reconnects waited up to 3000 ms for a handshake slot of their fleet process`,
+    );
+    // The same wait as the timers' own lateness is the fleet behind and stalled.
+    const late = check(
+      history(
+        ev,
+        [],
+        fleetSamples(() => ({ timerLateP99: 3_000, timerLateMax: 3_000 })),
+      ),
+      'generator-health',
+    );
+    expect(late.verdict).toBe('inconclusive');
+    expect(late.counts.slotWaits).toBe(0);
+  });
+
   it('names a Toxiproxy server that was stopped or could not accept', () => {
     const h = cleanHistory().h;
     h.stackSamples = Array.from({ length: 20 }, (_, i) => ({

@@ -132,6 +132,12 @@ export interface GeneratorSample {
   /** Timer lateness over the last second (fired − due), ms: the generator's own delay. */
   timerLateP99?: number;
   timerLateMax?: number;
+  /**
+   * Reconnects that waited for one of the process's handshake slots over the last second (its
+   * MAX_IN_FLIGHT handshakes all under way), and the longest wait, ms. Absent: none waited.
+   */
+  slotWaits?: number;
+  slotWaitMax?: number;
   /** Planned sends skipped because their time had passed by more than the fleet's send slack. */
   skippedSends?: number;
   /** Resident memory of the process, MB. */
