@@ -212,24 +212,41 @@ function whenFree(due: number, start: () => void): void {
   waitingReconnects.push({ due, start });
 }
 
+/**
+ * Queued reconnects started in one turn of the loop at most. A poll phase that reads hundreds of
+ * upgrade responses frees hundreds of slots at once; started all in one block (each a connect()
+ * that runs the loopback handshake in the kernel), they held this loop for 200–480 ms at a time
+ * through scale's storm (event-loop p99 of every storm second); in batches, with reads and timers
+ * between them, at most one storm second a process was over 200 ms (docs/scale.md, "Batches").
+ */
+export const RELEASE_BATCH = 64;
+
 /** A handshake ended: start queued reconnects (on the next turn, not inside another client's handler). */
 function releaseHandshake(): void {
   if (releaseScheduled || waitingHead === waitingReconnects.length) return;
   releaseScheduled = true;
-  setImmediate(() => {
-    releaseScheduled = false;
-    while (inFlight < MAX_IN_FLIGHT && waitingHead < waitingReconnects.length) {
-      const w = waitingReconnects[waitingHead++];
-      // The attempt keeps its due time (the reconnect check judges its delay from it); the wait is
-      // measured apart from timer lateness: this loop was turning, the slots were taken.
-      slotWait.record(Math.max(1, Math.round(now() - w.due)));
-      w.start();
-    }
-    if (waitingHead === waitingReconnects.length) {
-      waitingReconnects.length = 0;
-      waitingHead = 0;
-    }
-  });
+  setImmediate(releaseBatch);
+}
+
+function releaseBatch(): void {
+  releaseScheduled = false;
+  let started = 0;
+  while (inFlight < MAX_IN_FLIGHT && waitingHead < waitingReconnects.length && started < RELEASE_BATCH) {
+    const w = waitingReconnects[waitingHead++];
+    // The attempt keeps its due time (the reconnect check judges its delay from it); the wait is
+    // measured apart from timer lateness: this loop was turning, the slots were taken.
+    slotWait.record(Math.max(1, Math.round(now() - w.due)));
+    w.start();
+    started++;
+  }
+  if (waitingHead === waitingReconnects.length) {
+    waitingReconnects.length = 0;
+    waitingHead = 0;
+  } else if (inFlight < MAX_IN_FLIGHT) {
+    // Slots left and reconnects waiting: the next batch after this turn's I/O.
+    releaseScheduled = true;
+    setImmediate(releaseBatch);
+  }
 }
 
 /**
