@@ -1,7 +1,7 @@
 /** The CPU estimate of the preflight (pure): the numbers docs/scale.md states for `scale` on 2 cores. */
 import { describe, expect, it } from 'vitest';
 import { resolvePlan } from '../config/plan.ts';
-import { BUILT_IN_COSTS, COSTS, CPU_WARN, estimateCpu, REST_US } from './cpu.ts';
+import { BUILT_IN_CAVEAT, BUILT_IN_COSTS, COSTS, CPU_WARN, estimateCpu, REST_US } from './cpu.ts';
 import { PreflightError, preflight } from './preflight.ts';
 import { TEST_HOST } from './test-host.ts';
 
@@ -31,7 +31,7 @@ describe('preflight CPU estimate', () => {
     expect(e.traffic.share).toBeGreaterThan(CPU_WARN);
     expect(e.recovery).toMatchObject({ fault: 'cut#1', reconnects: 20_000 });
     expect(e.recovery?.minSeconds).toBeGreaterThan(15);
-    expect(e.notes).toHaveLength(3);
+    expect(e.notes).toHaveLength(4);
     expect(e.notes[0]).toContain('the traffic phase asks 10000 deliveries/s');
     expect(e.notes[0]).toContain(`at most ${e.traffic.maxDeliveriesPerSecond} deliveries/s fit`);
     expect(e.notes[0]).toContain('the gateway on another host (--target)');
@@ -92,7 +92,7 @@ describe('preflight CPU estimate', () => {
       expect(problems.some((p) => p.includes('cut#1 drops 20000 sockets'))).toBe(true);
     }
     expect(preflight(scale(20_000, { cpuFit: 'warn' }), host).cpuEstimate?.fits).toBe(false);
-    expect(preflight(scale(), host).cpuEstimate?.notes).toHaveLength(3);
+    expect(preflight(scale(), host).cpuEstimate?.notes).toHaveLength(4);
     // Within the cores: refuse lets it run. The connect rate alone is never refused (the phase stretches).
     const small = preflight(scale(400, { cpuFit: 'refuse' }, '2s'), host).cpuEstimate!;
     expect(small.fits).toBe(true);
@@ -136,5 +136,8 @@ describe('preflight CPU estimate', () => {
     expect(over.notes[0]).toContain('from --cpu-costs /h/costs.json: measured on h (2 cores) at T');
     expect(estimateCpu(scale(), 2).costsFrom).toBe(BUILT_IN_COSTS.from);
     expect(estimateCpu(scale(), 2).notes[0]).toContain('measured on a quiet 2-vCPU host');
+    // Built-in costs: the notes end saying how far they can be off and how to measure this host.
+    expect(estimateCpu(scale(), 2).notes.at(-1)).toBe(BUILT_IN_CAVEAT);
+    expect(over.notes).not.toContain(BUILT_IN_CAVEAT);
   });
 });

@@ -42,6 +42,14 @@ export const COSTS: Record<Part, UnitCosts> = {
 export const REST_US = 10;
 /** Share of the cores the traffic phase may ask before the run is said not to fit its CPU. */
 export const CPU_WARN = 0.8;
+/**
+ * Said after the notes drawn from the built-in costs: the host they were measured on was the slowest
+ * this kind of host has been, and the same host type has measured far less since (`node bench/stack.ts
+ * --write-costs`, 2 Dec 03:15 UTC: 0.16–0.38× of every figure; docs/scale.md) — when `scale` passed
+ * with recovery in 7.9 s where these costs say 25 s.
+ */
+export const BUILT_IN_CAVEAT =
+  "CPU: these figures use the built-in costs, from a quiet 2-vCPU host on 1 Dec 2026; the same kind of host measured 0.16–0.38× of them on 2 Dec, so they can overstate what this run asks several times. This host's own: node bench/stack.ts --write-costs <file>, then --cpu-costs <file>.";
 /** The costs used without --cpu-costs. */
 export const BUILT_IN_COSTS: CpuCosts = {
   from: "built in: measured on a quiet 2-vCPU reference host, 1 Dec 2026 (--cpu-costs for this host's own)",
@@ -128,6 +136,7 @@ export function estimateCpu(plan: PlanPart, cores: number): CpuEstimate {
       `CPU: ${recovery.fault} drops ${recovery.reconnects} sockets; reopening them costs ${perReconnect} µs each (${partsText}), ${recovery.coreSeconds} CPU-seconds: about ${recovery.minSeconds} s of all ${cores} cores, beyond recovery_time ${recoveryLimit.expression} ms.`,
     );
   }
+  if (notes.length && !plan.cpuCosts) notes.push(BUILT_IN_CAVEAT);
   if (notes.length && gatewayNote) notes.push(`CPU: the gateway is not counted: ${gatewayNote}.`);
   return {
     cores,
