@@ -6,8 +6,8 @@
  * every event to its history as in a run.
  *
  *   npm run bench                      (every bench/*.ts part; this one at 5,000 sockets)
- *   node bench/fleet.ts --sockets 20000
- *   node bench/fleet.ts --sockets 10000 --workers 2 --gateways 2 --connect-rate 4000
+ *   npx node bench/fleet.ts --sockets 20000
+ *   npx node bench/fleet.ts --sockets 10000 --workers 2 --gateways 2 --connect-rate 4000
  *
  * The bare client runs as many processes as the fleet has workers, each with one worker's clients.
  * --workers sets the fleet's workers (default: the run's, one per 10,000 sockets); --gateways the
@@ -267,7 +267,7 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 const fleetConnectS = (last - first) / 1_000;
 const result = {
   at: new Date().toISOString(),
-  command: `node bench/fleet.ts --sockets ${N} --connect-rate ${connectRate} --traffic ${trafficMs / 1_000}${values.workers ? ` --workers ${values.workers}` : ''}${values.gateways ? ` --gateways ${values.gateways}` : ''}`,
+  command: `npx node bench/fleet.ts --sockets ${N} --connect-rate ${connectRate} --traffic ${trafficMs / 1_000}${values.workers ? ` --workers ${values.workers}` : ''}${values.gateways ? ` --gateways ${values.gateways}` : ''}`,
   loadAverage: [load0, ...loadavg().slice(0, 1)].map((x) => Math.round(x * 100) / 100),
   sockets: N,
   gatewayProcesses: shards,
@@ -328,7 +328,7 @@ console.log(`  load average ${result.loadAverage.join(' → ')}`);
 const file = join(import.meta.dirname, 'results.json');
 const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
 // npm run bench's run (the defaults) is "fleet"; any other command keeps its own key, named by its options.
-const options = result.command.slice('node bench/fleet.ts '.length);
+const options = result.command.slice('npx node bench/fleet.ts '.length);
 all[options === DEFAULT_OPTIONS ? 'fleet' : `fleet ${options}`] = result;
 writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
 await bench.end();

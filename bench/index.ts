@@ -2,7 +2,7 @@
  * `npm run bench`: runs every part of bench/ in turn (each bench/*.ts but this one and helpers
  * whose name starts with "_"), each in its own process. Each part prints its ratios and writes its
  * own key of bench/results.json. Names after `--` select parts (`npm run bench -- fleet judge`); a
- * part's own options are given by running it directly (`node bench/fleet.ts --sockets 20000`,
+ * part's own options are given by running it directly (`npx node bench/fleet.ts --sockets 20000`,
  * `npm run bench:judge -- --deliveries 36000000`). An unknown name exits 64, naming the parts.
  *
  * Each part runs in a process group of its own, so that a terminal's Ctrl-C reaches this runner
@@ -25,7 +25,7 @@ const unknown = wanted.filter((w) => !all.includes(`${w}.ts`));
 if (unknown.length) {
   // e.g. `npm run bench -- --deliveries N`: a part's options go to that part (`npm run bench:judge -- --deliveries N`).
   console.error(
-    `bench: no part named ${unknown.map((u) => JSON.stringify(u)).join(', ')}; parts: ${all.map((f) => f.replace(/\.ts$/, '')).join(', ')}. Options of a part: run it directly (node bench/<part>.ts … or npm run bench:judge -- …).`,
+    `bench: no part named ${unknown.map((u) => JSON.stringify(u)).join(', ')}; parts: ${all.map((f) => f.replace(/\.ts$/, '')).join(', ')}. Options of a part: run it directly (npx node bench/<part>.ts … or npm run bench:judge -- …).`,
   );
   process.exit(64);
 }

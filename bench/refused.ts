@@ -7,7 +7,7 @@
  * the median of three alternating rounds each.
  *
  *   npm run bench -- refused
- *   node bench/refused.ts --refused 20000 --opens 5000
+ *   npx node bench/refused.ts --refused 20000 --opens 5000
  *
  * Prints and writes under "refused" in bench/results.json (under "refused <its options>" with other
  * options): µs per refused attempt and per open, each side and the ratio fleet / bare ws.
@@ -133,7 +133,7 @@ const port = await new Promise<number>((r) => server.once('message', (m) => r(Nu
 const opens = await compare(`ws://127.0.0.1:${port}/api/v1/chats/chat-1/ws?token=${token}`, OPENS, 200);
 
 const result = {
-  command: `node bench/refused.ts ${process.argv.slice(2).join(' ') || DEFAULT_OPTIONS}`.trim(),
+  command: `npx node bench/refused.ts ${process.argv.slice(2).join(' ') || DEFAULT_OPTIONS}`.trim(),
   cores: availableParallelism(),
   loadAverage: [load0, loadavg().map((x) => Math.round(x * 100) / 100)],
   usPerRefusedAttempt: refused,
@@ -148,7 +148,7 @@ console.log(
 console.log(`  load average ${result.loadAverage.map((l) => l.join(' ')).join(' → ')}`);
 const file = join(import.meta.dirname, 'results.json');
 const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-const options = result.command.slice('node bench/refused.ts '.length);
+const options = result.command.slice('npx node bench/refused.ts '.length);
 all[options === DEFAULT_OPTIONS ? 'refused' : `refused ${options}`] = result;
 writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
 await bench.end();

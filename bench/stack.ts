@@ -4,11 +4,11 @@
  * the gateway's entry run side by side in the same invocation (the machine is shared and noisy:
  * compare the ratios, not the absolute figures).
  *
- *   node bench/stack.ts                                   (4,000 sockets; A and B are both chatstorm's defaults)
- *   node bench/stack.ts --toxi-a-env LOG_LEVEL=warn --toxi-b-env "LOG_LEVEL=warn GOMAXPROCS=1"
- *   node bench/stack.ts --gateway-a path/to/baseline/main.ts   (B: gateway/main.ts)
+ *   npx node bench/stack.ts                                   (4,000 sockets; A and B are both chatstorm's defaults)
+ *   npx node bench/stack.ts --toxi-a-env LOG_LEVEL=warn --toxi-b-env "LOG_LEVEL=warn GOMAXPROCS=1"
+ *   npx node bench/stack.ts --gateway-a path/to/baseline/main.ts   (B: gateway/main.ts)
  *     a baseline from git, e.g.: mkdir -p .ab/gw && for f in main server; do git show <rev>:gateway/$f.ts > .ab/gw/$f.ts; done
- *   CHATSTORM_V8_EXTRA="--heap-growing-percent=20 --cpu-prof --cpu-prof-dir=/tmp/p" node bench/stack.ts --cpu-prof /tmp/p
+ *   CHATSTORM_V8_EXTRA="--heap-growing-percent=20 --cpu-prof --cpu-prof-dir=/tmp/p" npx node bench/stack.ts --cpu-prof /tmp/p
  *                                                         (V8 CPU profiles of the fleet workers and the gateways)
  *
  * Two Toxiproxy servers (A, B) and two gateway processes (A, B) carry four routes, one proxy each
@@ -258,7 +258,7 @@ const total = (pick: (n: string) => boolean, k: 'connectUs' | 'deliveryUs' | 're
   Object.entries(rows)
     .filter(([n]) => pick(n))
     .reduce((a, [, r]) => a + r[k], 0);
-const command = `node bench/stack.ts ${process.argv
+const command = `npx node bench/stack.ts ${process.argv
   .slice(2)
   .map((a) => (/\s/.test(a) ? JSON.stringify(a) : a))
   .join(' ')}`.trim();

@@ -113,7 +113,7 @@ export function addRunOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--cpu-costs <file>',
-        "this host's CPU costs for the preflight's estimate, measured by node bench/stack.ts --write-costs <file> (default: the built-in costs of a 2-vCPU reference host; docs/scale.md)",
+        "this host's CPU costs for the preflight's estimate, measured by npx node bench/stack.ts --write-costs <file> (default: the built-in costs of a 2-vCPU reference host; docs/scale.md)",
       ).env('CHATSTORM_CPU_COSTS'),
     )
     .option(

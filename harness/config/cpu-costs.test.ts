@@ -12,7 +12,7 @@ const good = {
   format: COSTS_FORMAT,
   measured: {
     at: '2026-12-01T11:09:51.094Z',
-    command: 'node bench/stack.ts --write-costs c.json',
+    command: 'npx node bench/stack.ts --write-costs c.json',
     host: 'vm',
     cores: 2,
   },
@@ -51,7 +51,7 @@ describe('loadCpuCosts', () => {
   it('refuses a missing file, naming it and how to write one', () => {
     const [p] = problemsOf(join(dir, 'nope.json'));
     expect(p).toContain('cannot read it: ENOENT');
-    expect(p).toContain('node bench/stack.ts --write-costs');
+    expect(p).toContain('npx node bench/stack.ts --write-costs');
   });
 
   it('refuses text that is not JSON', () => {

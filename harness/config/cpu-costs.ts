@@ -1,7 +1,7 @@
 /**
  * The CPU costs the preflight's estimate (harness/preflight/cpu.ts) is built from: built in (measured on the reference
  * 2-vCPU host) or read from a costs file measured on this host (`--cpu-costs <file>`, written by
- * `node bench/stack.ts --write-costs <file>`; docs/scale.md, "Your host's costs").
+ * `npx node bench/stack.ts --write-costs <file>`; docs/scale.md, "Your host's costs").
  *
  * Rule: a costs file is taken whole or not at all. Every part (fleet, toxiproxy, gateway) with every
  * unit (connect, delivery, reconnect) as a positive number of CPU µs, and `restUs` (the host's share
@@ -50,7 +50,7 @@ export function loadCpuCosts(file: string, flag = '--cpu-costs'): CpuCosts {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError(context, [
-      `cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (resolved to ${path}); write one with node bench/stack.ts --write-costs ${file}`,
+      `cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (resolved to ${path}); write one with npx node bench/stack.ts --write-costs ${file}`,
     ]);
   }
   let raw: unknown;

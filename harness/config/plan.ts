@@ -161,7 +161,7 @@ export interface RunOptions {
   allowRemote?: boolean;
   /** --cpu-fit: "warn" (default) says a plan over the host's cores before it starts; "refuse" stops it (exit 64). */
   cpuFit?: string;
-  /** --cpu-costs: a costs file measured on this host (node bench/stack.ts --write-costs); default: the built-in costs. */
+  /** --cpu-costs: a costs file measured on this host (npx node bench/stack.ts --write-costs); default: the built-in costs. */
   cpuCosts?: string;
   /** cpuCosts came from $CHATSTORM_CPU_COSTS, not the flag: errors name the variable. */
   cpuCostsFromEnv?: boolean;

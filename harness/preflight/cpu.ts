@@ -13,14 +13,14 @@
  * not for the connect rate alone (the connect phase stretches to what the cores give).
  *
  * COSTS are CPU µs per unit of work of each part, measured on the reference host (2 vCPUs, nothing
- * else running) by `node bench/stack.ts --sockets 4000 --traffic 15` (1 Dec 2026 03:30 UTC, load
+ * else running) by `npx node bench/stack.ts --sockets 4000 --traffic 15` (1 Dec 2026 03:30 UTC, load
  * 0.23): one fleet worker → two Toxiproxy servers → two reference-gateway processes, 8,000
  * deliveries/s. A delivery's cost includes its share of the send and the ack (one send per chatSize
  * deliveries) and of the pings. A reconnect's cost is per socket reopened after a cut, its failed
  * attempts during the cut included. They are a lower bound: on that host the `scale` scenario
  * measured 1.4× these per delivery while it was oversubscribed (docs/scale.md), and a faster host
  * needs less. The kernel's share not attributed to a process (REST_US) was measured there too.
- * Another host measures its own with `node bench/stack.ts --write-costs <file>` and passes the file
+ * Another host measures its own with `npx node bench/stack.ts --write-costs <file>` and passes the file
  * with `--cpu-costs` (harness/config/cpu-costs.ts); the estimate then uses those, and says so.
  */
 import type { CpuCosts } from '../config/cpu-costs.ts';
@@ -44,12 +44,12 @@ export const REST_US = 10;
 export const CPU_WARN = 0.8;
 /**
  * Said after the notes drawn from the built-in costs: the host they were measured on was the slowest
- * this kind of host has been, and the same host type has measured far less since (`node bench/stack.ts
+ * this kind of host has been, and the same host type has measured far less since (`npx node bench/stack.ts
  * --write-costs`, 2 Dec 03:15 UTC: 0.16–0.38× of every figure; docs/scale.md) — when `scale` passed
  * with recovery in 7.9 s where these costs say 25 s.
  */
 export const BUILT_IN_CAVEAT =
-  "CPU: these figures use the built-in costs, from a quiet 2-vCPU host on 1 Dec 2026; the same kind of host measured 0.16–0.38× of them on 2 Dec, so they can overstate what this run asks several times. This host's own: node bench/stack.ts --write-costs <file>, then --cpu-costs <file>.";
+  "CPU: these figures use the built-in costs, from a quiet 2-vCPU host on 1 Dec 2026; the same kind of host measured 0.16–0.38× of them on 2 Dec, so they can overstate what this run asks several times. This host's own: npx node bench/stack.ts --write-costs <file>, then --cpu-costs <file>.";
 /** The costs used without --cpu-costs. */
 export const BUILT_IN_COSTS: CpuCosts = {
   from: "built in: measured on a quiet 2-vCPU reference host, 1 Dec 2026 (--cpu-costs for this host's own)",

@@ -51,7 +51,7 @@ describe('preflight', () => {
       format: 'chatstorm-cpu-costs/1',
       measured: {
         at: '2026-12-01T11:09:51Z',
-        command: 'node bench/stack.ts --write-costs slow.json',
+        command: 'npx node bench/stack.ts --write-costs slow.json',
         host: 'slow-host',
         cores: 1,
       },
